@@ -1,0 +1,80 @@
+import type { LinksFunction, MetaFunction } from "@remix-run/node";
+import {
+  isRouteErrorResponse,
+  Link,
+  Links,
+  Meta,
+  Outlet,
+  Scripts,
+  ScrollRestoration,
+  useRouteError,
+} from "@remix-run/react";
+import type { ReactNode } from "react";
+import { ServiceWorkerUpdate } from "./components/ServiceWorkerUpdate";
+import styles from "./styles/app.css";
+import { useNonce } from "./utils/nonce";
+
+export const links: LinksFunction = () => [
+  { rel: "stylesheet", href: styles },
+  { rel: "manifest", href: "/manifest.webmanifest" },
+  { rel: "icon", href: "/icons/icon-192.png", type: "image/png" },
+  { rel: "apple-touch-icon", href: "/icons/apple-touch-icon.png" },
+];
+
+export const meta: MetaFunction = () => [
+  { title: "臺南市政府公務入口網" },
+  { name: "description", content: "臺南市政府同仁的公務帳號、場地與公務車預約、線上報修及審核入口。" },
+];
+
+export function Layout({ children }: { children: ReactNode }) {
+  const nonce = useNonce();
+  return (
+    <html lang="zh-Hant-TW">
+      <head>
+        <meta charSet="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1, viewport-fit=cover" />
+        <meta name="theme-color" content="#0b5394" />
+        <Meta />
+        <Links />
+      </head>
+      <body>
+        {children}
+        <ScrollRestoration nonce={nonce} />
+        <Scripts nonce={nonce} />
+      </body>
+    </html>
+  );
+}
+
+export default function App() {
+  return (
+    <>
+      <Outlet />
+      <ServiceWorkerUpdate />
+    </>
+  );
+}
+
+export function ErrorBoundary() {
+  const error = useRouteError();
+  const status = isRouteErrorResponse(error) ? error.status : 500;
+  const title =
+    status === 404 ? "找不到這個頁面" : status === 403 ? "無法處理這個請求" : status < 500 ? "請求有誤" : "系統暫時發生問題";
+  const detail =
+    status === 404
+      ? "您要找的資料不存在，或您沒有權限檢視。"
+      : status < 500 && isRouteErrorResponse(error) && typeof error.data === "string"
+        ? error.data
+        : "請稍後再試；若問題持續，請聯絡系統管理員。";
+  return (
+    <main className="error-page" id="main">
+      <h1>{title}</h1>
+      <p>{detail}</p>
+      <p>
+        <Link to="/" className="btn">
+          回首頁
+        </Link>
+      </p>
+    </main>
+  );
+}

@@ -1,0 +1,63 @@
+import type { LoaderFunctionArgs } from "@remix-run/node";
+import { json } from "@remix-run/node";
+import { Form, Link, Outlet, useLoaderData } from "@remix-run/react";
+import { AppNav } from "~/components/AppNav";
+import { label, roleLabels } from "~/utils/labels";
+import { requireActor } from "~/utils/session.server";
+
+
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  const actor = await requireActor(request, context);
+  const passwordDaysLeft = await context.services.home.passwordDaysLeft(actor);
+  return json({ name: actor.name, role: label(roleLabels, actor.role), passwordDaysLeft });
+}
+
+/** ACC-17: on every signed-in page. */
+function PasswordReminder({ days }: { days: number | null }) {
+  if (days === null) return null;
+  const urgent = days <= 14;
+  return (
+    <p className={`pw-reminder${urgent ? " pw-reminder-urgent" : ""}`}>
+      {days >= 0 ? `提醒您：密碼將於 ${days} 天後到期` : "提醒您：密碼已過期，請立即變更密碼"}
+      {urgent ? (
+        <>
+          {" "}
+          <Link to="/me">變更密碼</Link>
+        </>
+      ) : null}
+    </p>
+  );
+}
+
+export default function AppLayout() {
+  const { name, role, passwordDaysLeft } = useLoaderData<typeof loader>();
+  return (
+    <div className="app">
+      <a href="#main" className="skip-link">
+        跳到主要內容
+      </a>
+      <header className="app-header">
+        <Link to="/" className="app-title">
+          <img src="/icons/icon-192.png" alt="" width="32" height="32" />
+          <span>臺南市政府公務入口網</span>
+        </Link>
+        <div className="app-user">
+          <span>
+            {name}
+            <span className="role">（{role}）</span>
+          </span>
+          <Form method="post" action="/logout">
+            <button type="submit" className="btn btn-small btn-ghost">
+              登出
+            </button>
+          </Form>
+        </div>
+      </header>
+      <PasswordReminder days={passwordDaysLeft} />
+      <AppNav reviewCount={0} />
+      <main className="app-main" id="main" tabIndex={-1}>
+        <Outlet />
+      </main>
+    </div>
+  );
+}

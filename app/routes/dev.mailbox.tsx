@@ -1,0 +1,37 @@
+import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { json } from "@remix-run/node";
+import { useLoaderData } from "@remix-run/react";
+import { formatDateTime } from "~/utils/format";
+
+export const meta: MetaFunction = () => [{ title: "開發用信箱 | 臺南市政府公務入口網" }];
+
+/** Mail and SMS sent without SMTP_URL; absent (404) once SMTP is configured or in production. */
+export async function loader({ context }: LoaderFunctionArgs) {
+  if (!context.services.devMailbox.enabled) throw new Response("找不到這個頁面", { status: 404 });
+  return json({ messages: await context.services.devMailbox.list() });
+}
+
+export default function DevMailbox() {
+  const { messages } = useLoaderData<typeof loader>();
+  return (
+    <main className="app-main narrow" id="main">
+      <h1 className="page-title">開發用信箱</h1>
+      <p className="muted">尚未設定 SMTP_URL：系統寄出的電子郵件與簡訊都會出現在這裡。</p>
+      {messages.length === 0 ? (
+        <p className="empty">目前沒有資料</p>
+      ) : (
+        <ul className="mail-list">
+          {messages.map((m) => (
+            <li key={m.id} className="card">
+              <p className="muted">
+                {m.channel === "sms" ? "簡訊" : "郵件"}・{formatDateTime(m.created_at)}・收件者 {m.to_address}
+              </p>
+              {m.subject ? <h2>{m.subject}</h2> : null}
+              <pre>{m.body}</pre>
+            </li>
+          ))}
+        </ul>
+      )}
+    </main>
+  );
+}

@@ -1,0 +1,79 @@
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { json, redirect } from "@remix-run/node";
+import { Form, useActionData, useNavigation, useSearchParams } from "@remix-run/react";
+import { FormMessage, TextField } from "~/components/forms";
+import { formFailure, formValues, readForm } from "~/utils/errors.server";
+import { commitSession, getActor, requestMeta, safeRedirect } from "~/utils/session.server";
+
+export const meta: MetaFunction = () => [{ title: "登入 | 臺南市政府公務入口網" }];
+
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  const actor = await getActor(request, context);
+  if (actor) return redirect(safeRedirect(new URL(request.url).searchParams.get("redirectTo")));
+  return json({});
+}
+
+export async function action({ request, context }: ActionFunctionArgs) {
+  const form = await readForm(request);
+  // The password is never sent back to the page.
+  const values = formValues(form, ["username", "redirectTo"]);
+  try {
+    const session = await context.services.auth.signIn(
+      { username: form.get("username"), password: form.get("password") },
+      requestMeta(request, context),
+    );
+    return redirect(safeRedirect(values.redirectTo), {
+      headers: { "Set-Cookie": await commitSession(context, session.token, session.expiresAt) },
+    });
+  } catch (e) {
+    return formFailure(e, values);
+  }
+}
+
+export default function Login() {
+  const failure = useActionData<typeof action>();
+  const [params] = useSearchParams();
+  const navigation = useNavigation();
+  const busy = navigation.state === "submitting";
+  const values = failure?.values;
+  return (
+    <main className="login" id="main">
+      <div className="login-card">
+        <div className="brand">
+          <img src="/icons/icon-192.png" alt="" width="48" height="48" />
+          <div>
+            <p className="brand-city">臺南市政府</p>
+            <h1>公務入口網</h1>
+          </div>
+        </div>
+        <Form method="post" noValidate aria-describedby={failure ? "login-error" : undefined}>
+          <FormMessage id="login-error" message={failure?.message} />
+          <input type="hidden" name="redirectTo" value={values?.redirectTo ?? params.get("redirectTo") ?? "/"} />
+          <TextField
+            label="帳號"
+            name="username"
+            autoComplete="username"
+            autoCapitalize="none"
+            spellCheck={false}
+            defaultValue={values?.username}
+            error={failure?.fields.username}
+            required
+            autoFocus
+          />
+          <TextField
+            label="密碼"
+            name="password"
+            type="password"
+            autoComplete="current-password"
+            error={failure?.fields.password}
+            required
+          />
+          <button type="submit" className="btn btn-primary btn-block" disabled={busy}>
+            {busy ? "登入中…" : "登入"}
+          </button>
+        </Form>
+        <p className="login-help">忘記密碼或帳號被鎖定時，請聯絡所屬機關的機關管理者。</p>
+      </div>
+    </main>
+  );
+}

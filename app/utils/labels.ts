@@ -1,0 +1,15 @@
+/** zh-TW labels for codes the BFF returns. */
+export const roleLabels: Record<string, string> = { user: "一般使用者", agency_admin: "機關管理者", sys_admin: "系統管理者" };
+export const statusLabels: Record<string, string> = { enabled: "啟用", disabled: "停用", inactive: "未啟用" };
+export const loginPermissionLabels: Record<string, string> = { normal: "正常使用中", locked: "鎖定" };
+export const loginActionLabels: Record<string, string> = { login: "登入", logout: "登出" };
+export const loginResultLabels: Record<string, string> = {
+  success: "成功",
+  wrong_password: "密碼錯誤",
+  unknown_user: "帳號不存在",
+  locked: "帳號鎖定",
+  disabled: "帳號停用",
+  inactive: "帳號未開通",
+  invalid_input: "輸入格式錯誤",
+};
+export const label = (labels: Record<string, string>, code: string) => labels[code] ?? code;

@@ -1,0 +1,25 @@
+import type { Database } from "../db/index.js";
+import type { Actor } from "./actor.js";
+
+export interface AuditEntry {
+  action: string;
+  targetType: string;
+  targetId: string | number;
+  detail?: Record<string, unknown>;
+}
+
+/** Writes one audit row (PRT-5) in the caller's transaction. */
+export async function writeAudit(db: Database, actor: Actor, at: Date, entry: AuditEntry): Promise<void> {
+  await db
+    .insertInto("audit_log")
+    .values({
+      at,
+      actor_id: actor.accountId,
+      action: entry.action,
+      target_type: entry.targetType,
+      target_id: String(entry.targetId),
+      detail: JSON.stringify(entry.detail ?? {}),
+      ip: actor.ip,
+    })
+    .execute();
+}

@@ -1,0 +1,218 @@
+import { sql } from "kysely";
+import type { Database } from "../../db/index.js";
+import type { Actor } from "../actor.js";
+import { DomainError } from "../errors.js";
+import { readParams } from "../params.js";
+import type { Clock } from "../ports/clock.js";
+import type { PasswordHasher } from "./hashing.js";
+import { type LoginResult, recordLogin } from "./login-records.js";
+import { newSessionToken, sessionIdOf } from "./sessions.js";
+
+export interface RequestMeta {
+  ip: string;
+  userAgent: string;
+}
+
+export interface SignInResult {
+  token: string;
+  expiresAt: Date;
+  accountId: number;
+}
+
+const USERNAME_RE = /^[a-z0-9._-]{1,20}$/;
+/** Longer than any password the policy allows; hashing megabytes would be a cheap DoS. */
+const MAX_PASSWORD_INPUT = 1024;
+const WRONG = "帳號或密碼錯誤，請重新輸入。";
+
+export function createAuthService(deps: {
+  db: Database;
+  clock: Clock;
+  hasher: PasswordHasher;
+  sessionIdleMinutes: number;
+  sessionMaxHours: number;
+}) {
+  const { db, clock, hasher } = deps;
+
+  async function refuse(
+    result: LoginResult,
+    message: string,
+    username: string,
+    accountId: number | null,
+    meta: RequestMeta,
+  ): Promise<never> {
+    await recordLogin(db, { accountId, username, method: "password", action: "login", result, ...meta, at: clock.now() });
+    throw new DomainError("invalid", message);
+  }
+
+  /** IDN-1: username + password, lockout after repeated failures, every attempt recorded. */
+  async function signIn(input: { username: unknown; password: unknown }, meta: RequestMeta): Promise<SignInResult> {
+    const rawUsername = typeof input.username === "string" ? input.username : "";
+    const password = typeof input.password === "string" ? input.password : "";
+    const username = rawUsername.trim().toLowerCase();
+    const fields: Record<string, string> = {};
+    if (username === "") fields.username = "請輸入帳號";
+    if (password === "") fields.password = "請輸入密碼";
+    if (Object.keys(fields).length > 0) throw new DomainError("invalid", "請輸入帳號及密碼。", fields);
+
+    if (!USERNAME_RE.test(username)) {
+      await hasher.dummyVerify("x");
+      return refuse("invalid_input", WRONG, username, null, meta);
+    }
+    const account = await db
+      .selectFrom("accounts")
+      .select(["id", "password_hash", "status", "login_permission", "locked_at"])
+      .where("username", "=", username)
+      .executeTakeFirst();
+    if (!account || !account.password_hash) {
+      await hasher.dummyVerify(password.slice(0, MAX_PASSWORD_INPUT));
+      return refuse(account ? "inactive" : "unknown_user", WRONG, username, account?.id ?? null, meta);
+    }
+
+    const params = await readParams(db);
+    const now = clock.now();
+    if (account.login_permission === "locked") {
+      const unlocked = await releaseExpiredLock(account.id, now, params.lockout_cooldown_minutes);
+      if (!unlocked) {
+        const minutes = minutesLeft(account.locked_at, now, params.lockout_cooldown_minutes);
+        return refuse(
+          "locked",
+          `帳號已鎖定，請於 ${minutes} 分鐘後再試，或聯絡機關管理者解鎖。`,
+          username,
+          account.id,
+          meta,
+        );
+      }
+    }
+
+    const ok =
+      password.length <= MAX_PASSWORD_INPUT && (await hasher.verify(account.password_hash, password));
+    if (!ok) {
+      const locked = await countFailure(account.id, now, params.lockout_threshold);
+      const message = locked
+        ? `${WRONG}連續錯誤 ${params.lockout_threshold} 次，帳號已鎖定 ${params.lockout_cooldown_minutes} 分鐘。`
+        : WRONG;
+      return refuse("wrong_password", message, username, account.id, meta);
+    }
+    if (account.status === "disabled") {
+      return refuse("disabled", "帳號已停用，請聯絡機關管理者。", username, account.id, meta);
+    }
+    if (account.status === "inactive") {
+      return refuse("inactive", "帳號尚未開通，請先完成開通帳號。", username, account.id, meta);
+    }
+    return db.transaction().execute(async (trx) => {
+      await trx
+        .updateTable("accounts")
+        .set({ failed_login_count: 0, last_login_at: now })
+        .where("id", "=", account.id)
+        .execute();
+      const { token, id } = newSessionToken();
+      const expiresAt = new Date(now.getTime() + deps.sessionMaxHours * 3600_000);
+      await trx
+        .insertInto("sessions")
+        .values({
+          id,
+          account_id: account.id,
+          created_at: now,
+          last_seen_at: now,
+          expires_at: expiresAt,
+          ip: meta.ip.slice(0, 64),
+          user_agent: meta.userAgent.slice(0, 400),
+        })
+        .execute();
+      await recordLogin(trx, { accountId: account.id, username, method: "password", action: "login", result: "success", ...meta, at: now });
+      return { token, expiresAt, accountId: account.id };
+    });
+  }
+
+  /** Clears a lock whose cool-down has passed. Atomic, so two requests cannot both decide. */
+  async function releaseExpiredLock(accountId: number, now: Date, cooldownMinutes: number): Promise<boolean> {
+    const row = await db
+      .updateTable("accounts")
+      .set({ login_permission: "normal", failed_login_count: 0, locked_at: null })
+      .where("id", "=", accountId)
+      .where("login_permission", "=", "locked")
+      .where("locked_at", "<=", new Date(now.getTime() - cooldownMinutes * 60_000))
+      .returning("id")
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
+  /** Counts one failure; locks at the threshold. Returns true when this failure locked it. */
+  async function countFailure(accountId: number, now: Date, threshold: number): Promise<boolean> {
+    const row = await db
+      .updateTable("accounts")
+      .set({
+        failed_login_count: sql`failed_login_count + 1`,
+        login_permission: sql`CASE WHEN failed_login_count + 1 >= ${threshold} THEN 'locked' ELSE login_permission END`,
+        locked_at: sql`CASE WHEN failed_login_count + 1 >= ${threshold} AND login_permission = 'normal' THEN ${now}::timestamptz ELSE locked_at END`,
+      })
+      .where("id", "=", accountId)
+      .returning(["failed_login_count", "login_permission"])
+      .executeTakeFirstOrThrow();
+    return row.login_permission === "locked" && row.failed_login_count === threshold;
+  }
+
+  async function signOut(token: string, meta: RequestMeta): Promise<void> {
+    const session = await db
+      .deleteFrom("sessions")
+      .where("id", "=", sessionIdOf(token))
+      .returning("account_id")
+      .executeTakeFirst();
+    if (!session) return;
+    const account = await db.selectFrom("accounts").select("username").where("id", "=", session.account_id).executeTakeFirst();
+    await recordLogin(db, {
+      accountId: session.account_id,
+      username: account?.username ?? "",
+      method: "password",
+      action: "logout",
+      result: "success",
+      ...meta,
+      at: clock.now(),
+    });
+  }
+
+  /**
+   * The actor behind a session cookie, or null. An account that is no longer enabled has
+   * no actor, so an admin's disable takes effect at the next request on every app server.
+   */
+  async function actorFromToken(token: string | undefined, meta: RequestMeta): Promise<Actor | null> {
+    if (!token || token.length > 100) return null;
+    const now = clock.now();
+    const idleSince = new Date(now.getTime() - deps.sessionIdleMinutes * 60_000);
+    const row = await db
+      .selectFrom("sessions as s")
+      .innerJoin("accounts as a", "a.id", "s.account_id")
+      .innerJoin("org_nodes as u", "u.id", "a.unit_id")
+      .select(["s.id as sessionId", "s.last_seen_at", "a.id", "a.username", "a.name", "a.role", "a.unit_id", "u.agency_id"])
+      .where("s.id", "=", sessionIdOf(token))
+      .where("s.expires_at", ">", now)
+      .where("s.last_seen_at", ">", idleSince)
+      .where("a.status", "=", "enabled")
+      .executeTakeFirst();
+    if (!row) return null;
+    // Touch at most once a minute: a write per request would cost more than it tells.
+    if (now.getTime() - row.last_seen_at.getTime() > 60_000) {
+      await db.updateTable("sessions").set({ last_seen_at: now }).where("id", "=", row.sessionId).execute();
+    }
+    return {
+      accountId: row.id,
+      username: row.username,
+      name: row.name,
+      role: row.role,
+      agencyId: row.agency_id,
+      unitId: row.unit_id,
+      sessionId: row.sessionId,
+      ip: meta.ip,
+    };
+  }
+
+  return { signIn, signOut, actorFromToken };
+}
+
+function minutesLeft(lockedAt: Date | null, now: Date, cooldownMinutes: number): number {
+  if (!lockedAt) return cooldownMinutes;
+  const ms = lockedAt.getTime() + cooldownMinutes * 60_000 - now.getTime();
+  return Math.max(1, Math.ceil(ms / 60_000));
+}
+
+export type AuthService = ReturnType<typeof createAuthService>;

@@ -1,0 +1,95 @@
+import path from "node:path";
+import { z } from "zod";
+
+/** Empty strings in the environment mean "not set". */
+const optional = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === "" ? undefined : v.trim()));
+
+const flag = (fallback: boolean) =>
+  z
+    .string()
+    .optional()
+    .transform((v) => (v === undefined || v === "" ? fallback : ["1", "true", "yes", "on"].includes(v.toLowerCase())));
+
+const int = (fallback: number, min = 0) =>
+  z
+    .string()
+    .optional()
+    .transform((v) => (v === undefined || v === "" ? fallback : Number(v)))
+    .pipe(z.number().int().min(min));
+
+/**
+ * Every setting the portal reads, with its default. README.md's configuration table is
+ * written from this list; keep them together.
+ */
+export const configSchema = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  PORT: int(3000),
+  HOST: z.string().default("0.0.0.0"),
+  DATABASE_URL: optional,
+  DATABASE_POOL_MAX: int(10, 1),
+  DATA_DIR: z.string().default("./.data"),
+  SEED_DEMO: optional,
+  SMTP_URL: optional,
+  MAIL_FROM: z.string().default("臺南市政府公務入口網 <no-reply@portal.tainan.gov.tw>"),
+  TRUST_PROXY: z.string().default("false"),
+  PUBLIC_ORIGIN: optional,
+  WORKER: z.enum(["inline", "off"]).default("inline"),
+  WORKER_POLL_MS: int(1000, 50),
+  SESSION_IDLE_MINUTES: int(120, 1),
+  SESSION_MAX_HOURS: int(12, 1),
+  ARGON2_MEMORY_KIB: int(19456, 1024),
+  ARGON2_ITERATIONS: int(2, 1),
+  SHUTDOWN_GRACE_MS: int(10000, 0),
+});
+
+export type RawConfig = z.infer<typeof configSchema>;
+
+export interface Config extends Omit<RawConfig, "SEED_DEMO" | "TRUST_PROXY"> {
+  isProduction: boolean;
+  /** Demo accounts are seeded on the embedded database, elsewhere only with SEED_DEMO=1. */
+  seedDemo: boolean;
+  /** Value handed to Express's "trust proxy" setting. */
+  trustProxy: boolean | number | string;
+  dataDir: string;
+  /** Embedded PGlite (no DATABASE_URL): a local or demo install, never production data. */
+  embedded: boolean;
+  /**
+   * Without SMTP_URL, mail and SMS land in the dev mailbox page. A production deployment
+   * (NODE_ENV=production on a real DATABASE_URL) must configure SMTP instead.
+   */
+  devMailbox: boolean;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = configSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
+    throw new Error(`Invalid configuration:\n${lines.join("\n")}`);
+  }
+  const raw = parsed.data;
+  const { SEED_DEMO, TRUST_PROXY, ...rest } = raw;
+  const embedded = raw.DATABASE_URL === undefined;
+  const config: Config = {
+    ...rest,
+    isProduction: raw.NODE_ENV === "production",
+    seedDemo: SEED_DEMO === undefined ? embedded : SEED_DEMO === "1" || SEED_DEMO === "true",
+    trustProxy: parseTrustProxy(TRUST_PROXY),
+    dataDir: path.resolve(raw.DATA_DIR),
+    embedded,
+    devMailbox: raw.SMTP_URL === undefined,
+  };
+  if (config.devMailbox && config.isProduction && !embedded) {
+    throw new Error("Invalid configuration:\n  SMTP_URL: required when NODE_ENV=production with DATABASE_URL");
+  }
+  return config;
+}
+
+function parseTrustProxy(value: string): boolean | number | string {
+  if (value === "true") return true;
+  if (value === "false" || value === "") return false;
+  if (/^\d+$/.test(value)) return Number(value);
+  return value; // e.g. "loopback, 10.0.0.0/8"
+}

@@ -1,0 +1,85 @@
+import { openDatabase, type Database, type DbHandle } from "../db/index.js";
+import { migrateToLatest } from "../db/migrate.js";
+import { createAccountsService } from "./accounts/service.js";
+import { devMailbox } from "./adapters/dev-mailbox.js";
+import { smtpMailer } from "./adapters/smtp-mailer.js";
+import { argon2Hasher } from "./auth/hashing.js";
+import { createAuthService } from "./auth/service.js";
+import type { Config } from "./config.js";
+import { createHomeService } from "./home/service.js";
+import { createWorker, type Logger } from "./jobs/worker.js";
+import { consoleLogger } from "./logger.js";
+import { listDevMailbox } from "./notifications/dev-mailbox.js";
+import { messageJobHandlers } from "./notifications/mail.js";
+import { disconnectedAdminSystems } from "./ports/admin-systems.js";
+import { type Clock, systemClock } from "./ports/clock.js";
+
+/**
+ * The composition root: configuration in, services out. Everything a request or a job
+ * needs is built here once, so tests can build the same thing on their own database.
+ */
+export async function createContainer(
+  config: Config,
+  opts: { db?: DbHandle; clock?: Clock; logger?: Logger } = {},
+) {
+  const clock = opts.clock ?? systemClock;
+  const logger = opts.logger ?? consoleLogger(config.NODE_ENV === "test");
+  const handle =
+    opts.db ??
+    (await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.dataDir, poolMax: config.DATABASE_POOL_MAX }));
+  const applied = await migrateToLatest(handle.db);
+  if (applied.length > 0) logger.info("migrations applied", { applied });
+  const db: Database = handle.db;
+
+  const embeddedOutbox = devMailbox(clock);
+  const mailer = config.SMTP_URL ? smtpMailer(config.SMTP_URL, config.MAIL_FROM) : embeddedOutbox;
+  // The Mitake SMS adapter arrives with the sign-in methods; until then SMS lands in the dev mailbox.
+  const sms = embeddedOutbox;
+
+  const hasher = argon2Hasher({ memoryKiB: config.ARGON2_MEMORY_KIB, iterations: config.ARGON2_ITERATIONS });
+  const auth = createAuthService({
+    db,
+    clock,
+    hasher,
+    sessionIdleMinutes: config.SESSION_IDLE_MINUTES,
+    sessionMaxHours: config.SESSION_MAX_HOURS,
+  });
+  const accounts = createAccountsService({ db, clock });
+  const home = createHomeService({ db, accounts, adminSystems: disconnectedAdminSystems, countSources: [] });
+
+  const worker = createWorker({
+    db,
+    handlers: { ...messageJobHandlers(mailer, sms) },
+    clock,
+    logger,
+    pollMs: config.WORKER_POLL_MS,
+  });
+
+  const services = {
+    auth,
+    accounts,
+    home,
+    devMailbox: {
+      enabled: config.devMailbox && !(config.isProduction && !config.embedded),
+      list: () => listDevMailbox(db),
+    },
+  };
+
+  return {
+    config,
+    clock,
+    logger,
+    db,
+    dbKind: handle.kind,
+    hasher,
+    services,
+    worker,
+    async close() {
+      await worker.stop();
+      await handle.close();
+    },
+  };
+}
+
+export type Container = Awaited<ReturnType<typeof createContainer>>;
+export type Services = Container["services"];

@@ -1,0 +1,110 @@
+import { randomBytes } from "node:crypto";
+import path from "node:path";
+import { createRequestHandler } from "@remix-run/express";
+import type { ServerBuild } from "@remix-run/node";
+import compression from "compression";
+import express, { type NextFunction, type Request, type Response } from "express";
+import helmet from "helmet";
+import { sql } from "kysely";
+import type { Container } from "../container.js";
+
+/**
+ * The Express app: security headers with a per-request CSP nonce, compression, static
+ * files, /healthz, the Origin check for form posts, then Remix.
+ */
+export function createApp(opts: { container: Container; build: ServerBuild; publicDir: string }) {
+  const { container, build, publicDir } = opts;
+  const { config } = container;
+  const app = express();
+  app.disable("x-powered-by");
+  app.set("trust proxy", config.trustProxy);
+
+  app.use((_req, res, next) => {
+    res.locals.cspNonce = randomBytes(16).toString("base64");
+    next();
+  });
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        useDefaults: false,
+        directives: {
+          defaultSrc: ["'self'"],
+          scriptSrc: ["'self'", (_req, res) => `'nonce-${(res as Response).locals.cspNonce}'`],
+          styleSrc: ["'self'"],
+          imgSrc: ["'self'", "data:", "blob:"],
+          connectSrc: ["'self'"],
+          fontSrc: ["'self'"],
+          manifestSrc: ["'self'"],
+          workerSrc: ["'self'"],
+          objectSrc: ["'none'"],
+          baseUri: ["'self'"],
+          formAction: ["'self'"],
+          frameAncestors: ["'none'"],
+          ...(config.isProduction && !config.embedded ? { upgradeInsecureRequests: [] } : {}),
+        },
+      },
+      // HSTS only where TLS is terminated in front of us (production behind the LB).
+      strictTransportSecurity: config.isProduction && !config.embedded,
+      crossOriginEmbedderPolicy: false,
+    }),
+  );
+  app.use(compression());
+
+  app.get("/healthz", async (_req, res) => {
+    try {
+      await sql`SELECT 1`.execute(container.db);
+      res.set("Cache-Control", "no-store").json({ status: "ok", database: container.dbKind });
+    } catch {
+      res.status(503).set("Cache-Control", "no-store").json({ status: "unavailable" });
+    }
+  });
+
+  // Remix's fingerprinted assets never change: cache them for a year.
+  app.use("/build", express.static(path.join(publicDir, "build"), { immutable: true, maxAge: "1y", index: false }));
+  // The service worker must be revalidated on every load or updates would stall.
+  app.get("/sw.js", (_req, res, next) => {
+    res.set("Cache-Control", "no-cache");
+    next();
+  });
+  app.use(express.static(publicDir, { maxAge: "1h", index: false }));
+
+  app.use(originCheck(config.trustProxy !== false, config.PUBLIC_ORIGIN));
+
+  app.all(
+    "*",
+    createRequestHandler({
+      build,
+      mode: config.isProduction ? "production" : "development",
+      getLoadContext: (req, res) => ({
+        services: container.services,
+        cspNonce: res.locals.cspNonce as string,
+        clientIp: req.ip ?? "",
+        secureCookies: config.isProduction,
+      }),
+    }),
+  );
+  return app;
+}
+
+/**
+ * Browser form posts must come from our own pages (CSRF). Endpoints that authenticate by
+ * token instead of cookie (/oidc, /api) are exempt.
+ */
+function originCheck(trustProxy: boolean, publicOrigin: string | undefined) {
+  return (req: Request, res: Response, next: NextFunction) => {
+    if (req.method === "GET" || req.method === "HEAD" || req.method === "OPTIONS") return next();
+    if (req.path.startsWith("/oidc/") || req.path === "/oidc" || req.path.startsWith("/api/")) return next();
+    const origin = req.get("origin");
+    const host = (trustProxy && req.get("x-forwarded-host")) || req.get("host");
+    let ok = false;
+    if (origin) {
+      try {
+        ok = publicOrigin ? new URL(origin).origin === new URL(publicOrigin).origin : new URL(origin).host === host;
+      } catch {
+        ok = false;
+      }
+    }
+    if (ok) return next();
+    res.status(403).type("text/plain; charset=utf-8").send("請求來源不符，請重新整理頁面後再試一次。");
+  };
+}

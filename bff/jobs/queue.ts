@@ -1,0 +1,39 @@
+import type { Database } from "../../db/index.js";
+
+export interface EnqueueOptions {
+  kind: string;
+  payload?: unknown;
+  /** When the job becomes due; now by default. */
+  runAt: Date;
+  /** A second enqueue with the same key is ignored, so a retried use case adds no duplicate. */
+  idempotencyKey?: string;
+  /** Attempts before the job goes dead; `null` retries for ever. Default: the kind's own. */
+  maxAttempts?: number | null;
+  createdBy?: number | null;
+}
+
+/**
+ * Records a job in the caller's transaction: it exists only if the change that caused it
+ * commits. Returns the job id, or undefined when the idempotency key was already used.
+ */
+export async function enqueue(db: Database, opts: EnqueueOptions): Promise<number | undefined> {
+  const row = await db
+    .insertInto("jobs")
+    .values({
+      kind: opts.kind,
+      payload: JSON.stringify(opts.payload ?? {}),
+      run_at: opts.runAt,
+      max_attempts: opts.maxAttempts === undefined ? 5 : opts.maxAttempts,
+      idempotency_key: opts.idempotencyKey ?? null,
+      created_by: opts.createdBy ?? null,
+      created_at: opts.runAt,
+      updated_at: opts.runAt,
+      last_error: null,
+      result: null,
+      finished_at: null,
+    })
+    .onConflict((oc) => oc.column("idempotency_key").doNothing())
+    .returning("id")
+    .executeTakeFirst();
+  return row?.id;
+}

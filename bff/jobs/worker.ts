@@ -1,0 +1,180 @@
+import { randomUUID } from "node:crypto";
+import { sql } from "kysely";
+import type { Database } from "../../db/index.js";
+import type { Job } from "../../db/schema.js";
+import type { Clock } from "../ports/clock.js";
+
+export interface JobContext {
+  /** The job's transaction: database effects commit together with the job's new state. */
+  db: Database;
+  job: Job;
+  payload: any;
+  now: Date;
+}
+
+export interface JobHandler {
+  run(ctx: JobContext): Promise<unknown>;
+  /** Backoff after the n-th failed attempt (1-based). Default: 10 s doubling, capped at 15 min. */
+  backoffMs?(attempt: number): number;
+}
+
+export type JobHandlers = Record<string, JobHandler>;
+
+export interface Logger {
+  info(msg: string, extra?: Record<string, unknown>): void;
+  error(msg: string, extra?: Record<string, unknown>): void;
+}
+
+export function defaultBackoffMs(attempt: number): number {
+  return Math.min(15 * 60_000, 10_000 * 2 ** (attempt - 1));
+}
+
+/** Error text kept on the job: bounded, and free of characters PostgreSQL refuses. */
+function errorText(err: unknown): string {
+  const msg = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+  return msg.replace(/\u0000/g, "").slice(0, 2000);
+}
+
+/**
+ * Claims and runs one due job. The claim (`FOR UPDATE SKIP LOCKED`), the handler's database
+ * work and the job's new state share one transaction, so several workers never run the same
+ * job and its database effects happen once. A failure rolls back to a savepoint, keeping the
+ * claim, and records the attempt. Returns false when nothing was due.
+ */
+export async function runOneJob(
+  db: Database,
+  handlers: JobHandlers,
+  clock: Clock,
+  logger: Logger,
+): Promise<boolean> {
+  return db.transaction().execute(async (trx) => {
+    const now = clock.now();
+    const job = await trx
+      .selectFrom("jobs")
+      .selectAll()
+      .where("state", "=", "pending")
+      .where("run_at", "<=", now)
+      .orderBy("run_at")
+      .orderBy("id")
+      .limit(1)
+      .forUpdate()
+      .skipLocked()
+      .executeTakeFirst();
+    if (!job) return false;
+
+    const handler = handlers[job.kind];
+    const attempts = job.attempts + 1;
+    await sql`SAVEPOINT job_run`.execute(trx);
+    try {
+      if (!handler) throw new Error(`no handler for job kind "${job.kind}"`);
+      const result = await handler.run({ db: trx, job, payload: job.payload, now });
+      await sql`RELEASE SAVEPOINT job_run`.execute(trx);
+      await trx
+        .updateTable("jobs")
+        .set({
+          state: "done",
+          attempts,
+          updated_at: now,
+          finished_at: now,
+          last_error: null,
+          result: result === undefined ? null : JSON.stringify(result),
+        })
+        .where("id", "=", job.id)
+        .execute();
+    } catch (err) {
+      await sql`ROLLBACK TO SAVEPOINT job_run`.execute(trx);
+      const dead = job.max_attempts !== null && attempts >= job.max_attempts;
+      const backoff = (handler?.backoffMs ?? defaultBackoffMs)(attempts);
+      await trx
+        .updateTable("jobs")
+        .set({
+          state: dead ? "dead" : "pending",
+          attempts,
+          updated_at: now,
+          finished_at: dead ? now : null,
+          run_at: dead ? job.run_at : new Date(now.getTime() + backoff),
+          last_error: errorText(err),
+        })
+        .where("id", "=", job.id)
+        .execute();
+      logger.error(dead ? "job dead" : "job failed, will retry", {
+        id: job.id,
+        kind: job.kind,
+        attempts,
+        error: errorText(err),
+      });
+    }
+    return true;
+  });
+}
+
+export interface Worker {
+  start(): void;
+  /** Stops taking jobs and waits for the one in hand. */
+  stop(): Promise<void>;
+  /** Wakes the loop now (after a commit that enqueued work in this process). */
+  nudge(): void;
+  /** Runs every due job, then returns: for tests and for `npm run worker --once`. */
+  drain(): Promise<number>;
+  readonly id: string;
+}
+
+export function createWorker(opts: {
+  db: Database;
+  handlers: JobHandlers;
+  clock: Clock;
+  logger: Logger;
+  pollMs: number;
+}): Worker {
+  const id = randomUUID();
+  let running = false;
+  let loop: Promise<void> | undefined;
+  let wake: (() => void) | undefined;
+  let timer: NodeJS.Timeout | undefined;
+
+  const sleep = () =>
+    new Promise<void>((resolve) => {
+      wake = resolve;
+      timer = setTimeout(resolve, opts.pollMs);
+    }).finally(() => {
+      clearTimeout(timer);
+      wake = undefined;
+    });
+
+  async function drain(): Promise<number> {
+    let n = 0;
+    while (await runOneJob(opts.db, opts.handlers, opts.clock, opts.logger)) n++;
+    return n;
+  }
+
+  async function run(): Promise<void> {
+    while (running) {
+      try {
+        const ran = await runOneJob(opts.db, opts.handlers, opts.clock, opts.logger);
+        if (!ran && running) await sleep();
+      } catch (err) {
+        // The database is away (restart, network): wait a poll and try again.
+        opts.logger.error("worker loop error", { error: errorText(err) });
+        if (running) await sleep();
+      }
+    }
+  }
+
+  return {
+    id,
+    start() {
+      if (running) return;
+      running = true;
+      loop = run();
+    },
+    async stop() {
+      running = false;
+      wake?.();
+      await loop;
+    },
+    nudge() {
+      wake?.();
+    },
+    drain,
+  };
+}

@@ -1,0 +1,97 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { Kysely, PostgresDialect } from "kysely";
+import pg from "pg";
+import type { DB } from "./schema.js";
+
+export type Database = Kysely<DB>;
+
+export interface DbHandle {
+  db: Database;
+  kind: "postgres" | "pglite";
+  /** Closes the pool and, for the embedded database, the PGlite instance. */
+  close(): Promise<void>;
+}
+
+// DATE columns stay "YYYY-MM-DD" strings: turning them into a JS Date would shift them by
+// the server's TZ. Timestamps are timestamptz and arrive as Date (an instant).
+pg.types.setTypeParser(1082, (v: string) => v);
+// bigint counts (count(*)) as numbers: no table here nears 2^53 rows.
+pg.types.setTypeParser(20, (v: string) => Number(v));
+
+export function createPool(connectionString: string, max: number): pg.Pool {
+  return new pg.Pool({ connectionString, max, options: "-c timezone=UTC" });
+}
+
+/**
+ * One code path above the driver: both the real PostgreSQL and the embedded PGlite are
+ * reached through a `pg` Pool, so SQL, types and transactions behave the same. PGlite is
+ * served over its wire-protocol socket (pglite-socket) on a private Unix socket.
+ */
+export async function openDatabase(opts: {
+  databaseUrl?: string;
+  dataDir: string;
+  poolMax: number;
+}): Promise<DbHandle> {
+  if (opts.databaseUrl) {
+    const pool = createPool(opts.databaseUrl, opts.poolMax);
+    const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+    return { db, kind: "postgres", close: () => db.destroy() };
+  }
+  const embedded = await startEmbedded(path.join(opts.dataDir, "pg"), opts.poolMax);
+  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool: embedded.pool }) });
+  return {
+    db,
+    kind: "pglite",
+    close: async () => {
+      await db.destroy();
+      await embedded.stop();
+    },
+  };
+}
+
+export interface EmbeddedServer {
+  pool: pg.Pool;
+  connectionString: string;
+  stop(): Promise<void>;
+}
+
+/** Opens (creating if needed) a PGlite data directory and serves it on a Unix socket. */
+export async function startEmbedded(
+  dataDir: string | undefined,
+  poolMax: number,
+  loadDataDir?: Blob,
+): Promise<EmbeddedServer> {
+  const { PGlite } = await import("@electric-sql/pglite");
+  const { btree_gist } = await import("@electric-sql/pglite/contrib/btree_gist");
+  const { pg_trgm } = await import("@electric-sql/pglite/contrib/pg_trgm");
+  const { PGLiteSocketServer } = await import("@electric-sql/pglite-socket");
+  if (dataDir) fs.mkdirSync(dataDir, { recursive: true });
+  const lite = await PGlite.create({
+    dataDir,
+    loadDataDir,
+    extensions: { btree_gist, pg_trgm },
+  });
+  const socketDir = fs.mkdtempSync(path.join(os.tmpdir(), "pglite-"));
+  const port = 5432;
+  const server = new PGLiteSocketServer({
+    db: lite,
+    path: path.join(socketDir, `.s.PGSQL.${port}`),
+    maxConnections: poolMax,
+  });
+  await server.start();
+  const connectionString = `postgresql://postgres@/postgres?host=${encodeURIComponent(socketDir)}&port=${port}`;
+  // The pool must never exceed the socket's connection limit (STACK.md).
+  const pool = createPool(connectionString, poolMax);
+  return {
+    pool,
+    connectionString,
+    stop: async () => {
+      await pool.end().catch(() => undefined);
+      await server.stop();
+      await lite.close();
+      fs.rmSync(socketDir, { recursive: true, force: true });
+    },
+  };
+}

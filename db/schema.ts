@@ -1,0 +1,146 @@
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from "kysely";
+
+/** Columns with a database default: optional on insert. */
+type Default<T> = ColumnType<T, T | undefined, T>;
+type Json = unknown;
+
+export type Role = "user" | "agency_admin" | "sys_admin";
+export type AccountStatus = "enabled" | "disabled" | "inactive";
+export type LoginPermission = "normal" | "locked";
+export type JobState = "pending" | "done" | "dead" | "cancelled";
+
+export interface OrgNodesTable {
+  id: Generated<number>;
+  parent_id: number | null;
+  kind: "agency" | "unit";
+  name: string;
+  code: string | null;
+  sort: Default<number>;
+  agency_id: ColumnType<number, never, never>;
+  mail_quota: number | null;
+  active: Default<boolean>;
+  created_at: Default<Date>;
+}
+
+export interface SitesTable {
+  id: Generated<number>;
+  name: string;
+  address: Default<string>;
+  sort: Default<number>;
+  active: Default<boolean>;
+}
+
+export interface AccountsTable {
+  id: Generated<number>;
+  public_id: Default<string>;
+  username: string;
+  name: string;
+  title: Default<string>;
+  unit_id: number;
+  office_phone: Default<string>;
+  office_ext: Default<string>;
+  work_address: Default<string>;
+  needs_official_mail: Default<boolean>;
+  backup_email: string | null;
+  totp_secret_enc: string | null;
+  totp_enabled_at: Date | null;
+  mobile: string | null;
+  mobile_verified_at: Date | null;
+  citizen_card_no: string | null;
+  role: Default<Role>;
+  status: Default<AccountStatus>;
+  status_reason: string | null;
+  status_changed_at: Date | null;
+  login_permission: Default<LoginPermission>;
+  failed_login_count: Default<number>;
+  locked_at: Date | null;
+  password_hash: string | null;
+  password_changed_at: Date | null;
+  last_login_at: Date | null;
+  created_at: Default<Date>;
+  updated_at: Default<Date>;
+}
+
+export interface SessionsTable {
+  id: string;
+  account_id: number;
+  created_at: Date;
+  last_seen_at: Date;
+  expires_at: Date;
+  ip: Default<string>;
+  user_agent: Default<string>;
+}
+
+export interface LoginRecordsTable {
+  id: Generated<number>;
+  account_id: number | null;
+  username: string;
+  method: string;
+  action: string;
+  result: string;
+  ip: Default<string>;
+  user_agent: Default<string>;
+  at: Date;
+}
+
+export interface AuditLogTable {
+  id: Generated<number>;
+  at: Date;
+  actor_id: number | null;
+  action: string;
+  target_type: string;
+  target_id: string;
+  detail: Default<Json>;
+  ip: Default<string>;
+}
+
+export interface JobsTable {
+  id: Generated<number>;
+  kind: string;
+  payload: Default<Json>;
+  state: Default<JobState>;
+  run_at: Date;
+  attempts: Default<number>;
+  max_attempts: number | null;
+  last_error: string | null;
+  result: Json | null;
+  idempotency_key: string | null;
+  created_by: number | null;
+  created_at: Date;
+  updated_at: Date;
+  finished_at: Date | null;
+}
+
+export interface SystemParamsTable {
+  key: string;
+  value: Json;
+  updated_at: Default<Date>;
+  updated_by: number | null;
+}
+
+export interface DevMailboxTable {
+  id: Generated<number>;
+  channel: "mail" | "sms";
+  to_address: string;
+  subject: Default<string>;
+  body: string;
+  idempotency_key: string | null;
+  created_at: Date;
+}
+
+export interface DB {
+  org_nodes: OrgNodesTable;
+  sites: SitesTable;
+  accounts: AccountsTable;
+  sessions: SessionsTable;
+  login_records: LoginRecordsTable;
+  audit_log: AuditLogTable;
+  jobs: JobsTable;
+  system_params: SystemParamsTable;
+  dev_mailbox: DevMailboxTable;
+}
+
+export type Account = Selectable<AccountsTable>;
+export type NewAccount = Insertable<AccountsTable>;
+export type AccountUpdate = Updateable<AccountsTable>;
+export type Job = Selectable<JobsTable>;

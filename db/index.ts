@@ -54,6 +54,8 @@ export async function openDatabase(opts: {
 export interface EmbeddedServer {
   pool: pg.Pool;
   connectionString: string;
+  /** The whole data directory as a tarball (for test templates). */
+  dump(): Promise<Blob>;
   stop(): Promise<void>;
 }
 
@@ -87,6 +89,10 @@ export async function startEmbedded(
   return {
     pool,
     connectionString,
+    dump: async () => {
+      await pool.end();
+      return lite.dumpDataDir("none");
+    },
     stop: async () => {
       await pool.end().catch(() => undefined);
       await server.stop();

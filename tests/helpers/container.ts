@@ -1,0 +1,54 @@
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import type { ServerBuild } from "@remix-run/node";
+import { loadConfig } from "../../bff/config.js";
+import { type Container, createContainer } from "../../bff/container.js";
+import { createApp } from "../../bff/http/app.js";
+import type { Logger } from "../../bff/jobs/worker.js";
+import { type Clock } from "../../bff/ports/clock.js";
+import { testDatabase } from "./db.js";
+
+export const silentLogger: Logger & { errors: string[] } = Object.assign(
+  { errors: [] as string[] },
+  {
+    info: () => undefined,
+    error(msg: string, extra?: Record<string, unknown>) {
+      silentLogger.errors.push(`${msg} ${JSON.stringify(extra ?? {})}`);
+    },
+  },
+);
+
+/** The app's own composition root on this file's database, with cheap argon2 parameters. */
+export async function testContainer(opts: { clock?: Clock; env?: Record<string, string> } = {}): Promise<Container> {
+  const config = loadConfig({
+    NODE_ENV: "test",
+    ARGON2_MEMORY_KIB: "1024",
+    ARGON2_ITERATIONS: "1",
+    WORKER: "off",
+    DATA_DIR: "/nonexistent",
+    ...opts.env,
+  });
+  const db = await testDatabase();
+  return createContainer(config, { db, clock: opts.clock, logger: silentLogger });
+}
+
+/** The real Express app and Remix build, served from this process on a free port. */
+export async function startTestServer(container: Container): Promise<{ url: string; close(): Promise<void> }> {
+  const buildPath = path.resolve("build/index.js");
+  const build = (await import(pathToFileURL(buildPath).href)) as ServerBuild;
+  const app = createApp({ container, build, publicDir: path.resolve("public") });
+  const server: Server = await new Promise((resolve) => {
+    const s = app.listen(0, "127.0.0.1", () => resolve(s));
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

@@ -1,0 +1,73 @@
+import { execFileSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { Kysely, PostgresDialect } from "kysely";
+import pg from "pg";
+import type { TestProject } from "vitest/node";
+import { createPool, startEmbedded } from "../../db/index.js";
+import { migrateToLatest } from "../../db/migrate.js";
+import type { DB } from "../../db/schema.js";
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    /** Real PostgreSQL: the template database's name. PGlite: the path of a data-dir tarball. */
+    dbTemplate: string;
+  }
+}
+
+/**
+ * Migrates one template database for the whole run; each test file then copies it
+ * (`CREATE DATABASE … TEMPLATE` on PostgreSQL, a data-dir tarball on PGlite), which is
+ * far cheaper than migrating per file.
+ */
+export default async function setup(project: TestProject) {
+  const url = process.env.DATABASE_URL;
+  if (url) {
+    const name = `portal_tpl_${process.pid}`;
+    await adminQuery(url, `DROP DATABASE IF EXISTS ${name}`);
+    await adminQuery(url, `CREATE DATABASE ${name}`);
+    const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool: createPool(withDatabase(url, name), 2) }) });
+    await migrateToLatest(db);
+    await db.destroy();
+    // A template must have no connections while it is copied.
+    await adminQuery(url, `ALTER DATABASE ${name} WITH ALLOW_CONNECTIONS false`);
+    project.provide("dbTemplate", name);
+    buildAppForBrowserTests();
+    return async () => {
+      await adminQuery(url, `ALTER DATABASE ${name} WITH ALLOW_CONNECTIONS true`);
+      await adminQuery(url, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    };
+  }
+  const embedded = await startEmbedded(undefined, 2);
+  await migrateToLatest(new Kysely<DB>({ dialect: new PostgresDialect({ pool: embedded.pool }) }));
+  const blob = await embedded.dump();
+  await embedded.stop();
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "portal-tpl-")), "template.tar");
+  fs.writeFileSync(file, Buffer.from(await blob.arrayBuffer()));
+  project.provide("dbTemplate", file);
+  buildAppForBrowserTests();
+  return () => fs.rmSync(path.dirname(file), { recursive: true, force: true });
+}
+
+/** HTTP and browser tests serve the production build; build it once for the run. */
+function buildAppForBrowserTests() {
+  if (process.env.SKIP_BUILD === "1" && fs.existsSync("build/index.js")) return;
+  execFileSync("npm", ["run", "build"], { stdio: ["ignore", "ignore", "inherit"] });
+}
+
+export function withDatabase(url: string, database: string): string {
+  const u = new URL(url);
+  u.pathname = `/${database}`;
+  return u.toString();
+}
+
+export async function adminQuery(url: string, text: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(text);
+  } finally {
+    await client.end();
+  }
+}

@@ -1,0 +1,171 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Container } from "../../bff/container.js";
+import { fixedClock } from "../../bff/ports/clock.js";
+import { testContainer } from "../helpers/container.js";
+import { makeAccount, makeAgency, makeUnit, type MadeAccount, meta, signInAs } from "../helpers/factory.js";
+
+const clock = fixedClock(new Date("2026-11-30T01:00:00Z"));
+let c: Container;
+let unitId: number;
+
+beforeAll(async () => {
+  c = await testContainer({ clock });
+  const agency = await makeAgency(c);
+  unitId = (await makeUnit(c, agency.id)).id;
+});
+afterAll(() => c?.close());
+
+const loginRecords = (accountId: number) =>
+  c.db.selectFrom("login_records").selectAll().where("account_id", "=", accountId).orderBy("id").execute();
+
+async function failSignIn(a: MadeAccount, password: string) {
+  return c.services.auth.signIn({ username: a.username, password }, meta).then(
+    () => {
+      throw new Error("sign-in should have failed");
+    },
+    (e: { code: string; message: string }) => e,
+  );
+}
+
+describe("sign-in (IDN-1)", () => {
+  it("accepts the right password, opens a session and records the attempt", async () => {
+    const a = await makeAccount(c, { unitId });
+    const { actor, token } = await signInAs(c, a);
+    expect(actor.accountId).toBe(a.id);
+    expect(token.length).toBeGreaterThan(30);
+    const session = await c.db.selectFrom("sessions").selectAll().where("account_id", "=", a.id).executeTakeFirstOrThrow();
+    expect(session.id).not.toBe(token); // only the hash is stored
+    const [record] = await loginRecords(a.id);
+    expect(record).toMatchObject({ method: "password", action: "login", result: "success", ip: meta.ip, user_agent: meta.userAgent });
+    const account = await c.db.selectFrom("accounts").select("last_login_at").where("id", "=", a.id).executeTakeFirstOrThrow();
+    expect(account.last_login_at?.toISOString()).toBe(clock.now().toISOString());
+  });
+
+  it("refuses a wrong password with a zh-TW message, no session, and a record", async () => {
+    const a = await makeAccount(c, { unitId });
+    const err = await failSignIn(a, "Wrong#Password1");
+    expect(err).toMatchObject({ code: "invalid", message: "帳號或密碼錯誤，請重新輸入。" });
+    expect(await c.db.selectFrom("sessions").select("id").where("account_id", "=", a.id).execute()).toHaveLength(0);
+    expect((await loginRecords(a.id)).map((r) => r.result)).toEqual(["wrong_password"]);
+  });
+
+  it("gives an unknown username the same message and records it without an account", async () => {
+    const err = await c.services.auth.signIn({ username: "no.such.user", password: "Whatever#12345" }, meta).catch((e) => e);
+    expect(err.message).toBe("帳號或密碼錯誤，請重新輸入。");
+    const rec = await c.db.selectFrom("login_records").selectAll().where("username", "=", "no.such.user").executeTakeFirstOrThrow();
+    expect(rec).toMatchObject({ account_id: null, result: "unknown_user" });
+  });
+
+  it("asks for both fields when they are empty", async () => {
+    const err = await c.services.auth.signIn({ username: " ", password: "" }, meta).catch((e) => e);
+    expect(err.fields).toEqual({ username: "請輸入帳號", password: "請輸入密碼" });
+  });
+
+  it("refuses disabled and not-yet-activated accounts even with the right password", async () => {
+    const disabled = await makeAccount(c, { unitId, status: "disabled" });
+    const inactive = await makeAccount(c, { unitId, status: "inactive" });
+    expect((await failSignIn(disabled, disabled.password)).message).toContain("帳號已停用");
+    expect((await failSignIn(inactive, inactive.password)).message).toContain("尚未開通");
+    expect((await loginRecords(disabled.id))[0]?.result).toBe("disabled");
+  });
+});
+
+describe("lockout", () => {
+  it("locks at the threshold, refuses the right password, then lets in after the cool-down", async () => {
+    const a = await makeAccount(c, { unitId });
+    for (let i = 1; i <= 4; i++) {
+      expect((await failSignIn(a, `Wrong#Password${i}`)).message).toBe("帳號或密碼錯誤，請重新輸入。");
+    }
+    let row = await c.db.selectFrom("accounts").selectAll().where("id", "=", a.id).executeTakeFirstOrThrow();
+    expect(row).toMatchObject({ login_permission: "normal", failed_login_count: 4 });
+
+    expect((await failSignIn(a, "Wrong#Password5")).message).toContain("帳號已鎖定 15 分鐘");
+    row = await c.db.selectFrom("accounts").selectAll().where("id", "=", a.id).executeTakeFirstOrThrow();
+    expect(row.login_permission).toBe("locked");
+
+    clock.advance(14 * 60_000);
+    const locked = await failSignIn(a, a.password);
+    expect(locked.message).toBe("帳號已鎖定，請於 1 分鐘後再試，或聯絡機關管理者解鎖。");
+    expect((await loginRecords(a.id)).at(-1)?.result).toBe("locked");
+
+    clock.advance(60_000);
+    const { actor } = await signInAs(c, a);
+    expect(actor.accountId).toBe(a.id);
+    row = await c.db.selectFrom("accounts").selectAll().where("id", "=", a.id).executeTakeFirstOrThrow();
+    expect(row).toMatchObject({ login_permission: "normal", failed_login_count: 0 });
+  });
+
+  it("uses the lockout threshold from the system parameters", async () => {
+    await c.db.updateTable("system_params").set({ value: JSON.stringify(2) }).where("key", "=", "lockout_threshold").execute();
+    try {
+      const a = await makeAccount(c, { unitId });
+      await failSignIn(a, "Wrong#Password1");
+      expect((await failSignIn(a, "Wrong#Password2")).message).toContain("連續錯誤 2 次");
+    } finally {
+      await c.db.updateTable("system_params").set({ value: JSON.stringify(5) }).where("key", "=", "lockout_threshold").execute();
+    }
+  });
+
+  it("does not end a session that is already open when someone else guesses wrong", async () => {
+    const a = await makeAccount(c, { unitId });
+    const { token } = await signInAs(c, a);
+    for (let i = 0; i < 5; i++) await failSignIn(a, `Wrong#Password${i}`);
+    expect((await c.services.auth.actorFromToken(token, meta))?.accountId).toBe(a.id);
+  });
+
+  it("an agency admin unlocks a locked account at once", async () => {
+    const admin = await makeAccount(c, { unitId, role: "agency_admin" });
+    const a = await makeAccount(c, { unitId });
+    for (let i = 0; i < 5; i++) await failSignIn(a, `Wrong#Password${i}`);
+    expect((await failSignIn(a, a.password)).message).toContain("帳號已鎖定");
+    const { actor } = await signInAs(c, admin);
+    await c.services.accounts.unlock(actor, a.id);
+    expect((await signInAs(c, a)).actor.accountId).toBe(a.id);
+    const audit = await c.db.selectFrom("audit_log").selectAll().where("target_id", "=", String(a.id)).execute();
+    expect(audit.map((r) => r.action)).toContain("account.unlock");
+  });
+});
+
+describe("sessions", () => {
+  it("an admin-disabled account's session stops working at the next request", async () => {
+    const admin = await makeAccount(c, { unitId, role: "agency_admin" });
+    const a = await makeAccount(c, { unitId });
+    const { token } = await signInAs(c, a);
+    const { actor } = await signInAs(c, admin);
+    await c.services.accounts.setStatus(actor, a.id, { status: "disabled", reason: "離職" });
+    expect(await c.services.auth.actorFromToken(token, meta)).toBeNull();
+  });
+
+  it("a session ends when another app server disables the account (no shared memory)", async () => {
+    const a = await makeAccount(c, { unitId });
+    const { token } = await signInAs(c, a);
+    await c.db.updateTable("accounts").set({ status: "disabled" }).where("id", "=", a.id).execute();
+    expect(await c.services.auth.actorFromToken(token, meta)).toBeNull();
+  });
+
+  it("expires after the idle timeout and signs out for good", async () => {
+    const a = await makeAccount(c, { unitId });
+    const { token } = await signInAs(c, a);
+    clock.advance(119 * 60_000);
+    expect(await c.services.auth.actorFromToken(token, meta)).not.toBeNull();
+    clock.advance(121 * 60_000);
+    expect(await c.services.auth.actorFromToken(token, meta)).toBeNull();
+
+    const second = await signInAs(c, a);
+    await c.services.auth.signOut(second.token, meta);
+    expect(await c.services.auth.actorFromToken(second.token, meta)).toBeNull();
+    expect((await loginRecords(a.id)).at(-1)).toMatchObject({ action: "logout", result: "success" });
+  });
+
+  it("refuses a disable without a reason and changes nothing", async () => {
+    const admin = await makeAccount(c, { unitId, role: "agency_admin" });
+    const a = await makeAccount(c, { unitId });
+    const { actor } = await signInAs(c, admin);
+    const err = await c.services.accounts.setStatus(actor, a.id, { status: "disabled", reason: "" }).catch((e) => e);
+    expect(err).toMatchObject({ code: "invalid", fields: { reason: "請選擇註銷原因" } });
+    const other = await c.services.accounts.setStatus(actor, a.id, { status: "disabled", reason: "其他", reasonText: "  " }).catch((e) => e);
+    expect(other.fields).toEqual({ reasonText: "請填寫說明" });
+    const row = await c.db.selectFrom("accounts").select("status").where("id", "=", a.id).executeTakeFirstOrThrow();
+    expect(row.status).toBe("enabled");
+  });
+});

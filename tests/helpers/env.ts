@@ -9,6 +9,7 @@ export const realPostgres = Boolean(process.env.DATABASE_URL);
 export function skipReason(missing: string | undefined): string | undefined {
   if (missing === undefined) return undefined;
   if (requireAll) throw new Error(`REQUIRE_ALL=1 but ${missing}`);
+  console.warn(`[skip] ${missing}`);
   return missing;
 }
 

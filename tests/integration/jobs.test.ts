@@ -1,0 +1,156 @@
+import { sql } from "kysely";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Container } from "../../bff/container.js";
+import { enqueue } from "../../bff/jobs/queue.js";
+import { createWorker, type JobHandlers, runOneJob } from "../../bff/jobs/worker.js";
+import { fixedClock } from "../../bff/ports/clock.js";
+import { queueMail } from "../../bff/notifications/mail.js";
+import { silentLogger, testContainer } from "../helpers/container.js";
+import { concurrencySkip } from "../helpers/env.js";
+
+const clock = fixedClock(new Date("2026-11-30T02:00:00Z"));
+let c: Container;
+
+beforeAll(async () => {
+  c = await testContainer({ clock });
+  await sql`CREATE TABLE test_runs (job_id bigint NOT NULL, worker text NOT NULL)`.execute(c.db);
+});
+afterAll(() => c?.close());
+
+const recordRun = (worker: string): JobHandlers => ({
+  "test.record": {
+    run: async ({ db, job }) => {
+      await sql`INSERT INTO test_runs (job_id, worker) VALUES (${job.id}, ${worker})`.execute(db);
+    },
+  },
+});
+
+const jobState = (id: number) => c.db.selectFrom("jobs").selectAll().where("id", "=", id).executeTakeFirstOrThrow();
+
+describe("jobs", () => {
+  it("a job enqueued in a rolled-back transaction never runs", async () => {
+    await c.db
+      .transaction()
+      .execute(async (trx) => {
+        await enqueue(trx, { kind: "test.record", payload: { n: 1 }, runAt: clock.now(), idempotencyKey: "rolled-back" });
+        throw new Error("the use case failed");
+      })
+      .catch(() => undefined);
+    expect(await runOneJob(c.db, recordRun("w"), clock, silentLogger)).toBe(false);
+    expect(await c.db.selectFrom("jobs").select("id").where("idempotency_key", "=", "rolled-back").execute()).toHaveLength(0);
+  });
+
+  it("an idempotency key is used once", async () => {
+    const first = await enqueue(c.db, { kind: "test.record", runAt: clock.now(), idempotencyKey: "once" });
+    const second = await enqueue(c.db, { kind: "test.record", runAt: clock.now(), idempotencyKey: "once" });
+    expect(first).toBeTypeOf("number");
+    expect(second).toBeUndefined();
+    await runOneJob(c.db, recordRun("w"), clock, silentLogger);
+  });
+
+  it("waits for its run-at time", async () => {
+    const id = (await enqueue(c.db, { kind: "test.record", runAt: new Date(clock.now().getTime() + 60_000) }))!;
+    expect(await runOneJob(c.db, recordRun("w"), clock, silentLogger)).toBe(false);
+    clock.advance(60_000);
+    expect(await runOneJob(c.db, recordRun("w"), clock, silentLogger)).toBe(true);
+    expect((await jobState(id)).state).toBe("done");
+  });
+
+  it("a failing job retries with backoff, its database effects rolled back, then goes dead", async () => {
+    let calls = 0;
+    const handlers: JobHandlers = {
+      "test.fail": {
+        run: async ({ db, job }) => {
+          calls++;
+          await sql`INSERT INTO test_runs (job_id, worker) VALUES (${job.id}, 'failing')`.execute(db);
+          throw new Error("SMTP 451 try later");
+        },
+      },
+    };
+    const id = (await enqueue(c.db, { kind: "test.fail", runAt: clock.now(), maxAttempts: 3 }))!;
+    expect(await runOneJob(c.db, handlers, clock, silentLogger)).toBe(true);
+    let job = await jobState(id);
+    expect(job).toMatchObject({ state: "pending", attempts: 1, last_error: "Error: SMTP 451 try later" });
+    expect(job.run_at.getTime() - clock.now().getTime()).toBe(10_000);
+
+    expect(await runOneJob(c.db, handlers, clock, silentLogger)).toBe(false); // not due yet
+    clock.advance(10_000);
+    await runOneJob(c.db, handlers, clock, silentLogger);
+    job = await jobState(id);
+    expect(job).toMatchObject({ state: "pending", attempts: 2 });
+    expect(job.run_at.getTime() - clock.now().getTime()).toBe(20_000);
+
+    clock.advance(20_000);
+    await runOneJob(c.db, handlers, clock, silentLogger);
+    expect(await jobState(id)).toMatchObject({ state: "dead", attempts: 3 });
+    expect(calls).toBe(3);
+    const effects = await sql<{ n: number }>`SELECT count(*)::int AS n FROM test_runs WHERE worker = 'failing'`.execute(c.db);
+    expect(effects.rows[0]?.n).toBe(0);
+  });
+
+  it("a job kind may retry for ever (max_attempts null), with capped backoff", async () => {
+    const handlers: JobHandlers = {
+      "test.unreachable": { run: async () => Promise.reject(new Error("ECONNREFUSED")) },
+    };
+    const id = (await enqueue(c.db, { kind: "test.unreachable", runAt: clock.now(), maxAttempts: null }))!;
+    for (let i = 0; i < 12; i++) {
+      await runOneJob(c.db, handlers, clock, silentLogger);
+      clock.advance(15 * 60_000);
+    }
+    const job = await jobState(id);
+    expect(job).toMatchObject({ state: "pending", attempts: 12 });
+    expect(job.run_at.getTime() - (clock.now().getTime() - 15 * 60_000)).toBe(15 * 60_000);
+    await c.db.updateTable("jobs").set({ state: "cancelled" }).where("id", "=", id).execute();
+  });
+
+  it("mail queued with a change is delivered to the dev mailbox once, after commit", async () => {
+    await c.db.transaction().execute(async (trx) => {
+      await queueMail(trx, clock.now(), { to: "someone@example.tainan.gov.tw", subject: "測試通知", text: "內容" }, "job-test-1");
+    });
+    await c.worker.drain();
+    await queueMail(c.db, clock.now(), { to: "someone@example.tainan.gov.tw", subject: "測試通知", text: "內容" }, "job-test-1");
+    await c.worker.drain();
+    const mails = await c.db.selectFrom("dev_mailbox").selectAll().where("subject", "=", "測試通知").execute();
+    expect(mails).toHaveLength(1);
+    expect(mails[0]).toMatchObject({ channel: "mail", to_address: "someone@example.tainan.gov.tw" });
+  });
+});
+
+describe("jobs under concurrency", () => {
+  const skip = concurrencySkip();
+  it.skipIf(skip)(`with two workers on real PostgreSQL each job runs once${skip ? ` (skipped: ${skip})` : ""}`, async () => {
+    const ids: number[] = [];
+    for (let i = 0; i < 200; i++) ids.push((await enqueue(c.db, { kind: "test.slow", runAt: clock.now() }))!);
+    const slow = (name: string): JobHandlers => ({
+      "test.slow": {
+        run: async ({ db, job }) => {
+          await sql`INSERT INTO test_runs (job_id, worker) VALUES (${job.id}, ${name})`.execute(db);
+          await new Promise((r) => setTimeout(r, 2));
+        },
+      },
+    });
+    const { Kysely, PostgresDialect } = await import("kysely");
+    const { createPool } = await import("../../db/index.js");
+    // A second, independent pool on the same database, as a second app server would have.
+    const otherDb = new Kysely<any>({ dialect: new PostgresDialect({ pool: createPool(await currentUrl(), 4) }) });
+    const w1 = createWorker({ db: c.db, handlers: slow("w1"), clock, logger: silentLogger, pollMs: 20 });
+    const w2 = createWorker({ db: otherDb, handlers: slow("w2"), clock, logger: silentLogger, pollMs: 20 });
+    const [n1, n2] = await Promise.all([w1.drain(), w2.drain()]);
+    await otherDb.destroy();
+    expect(n1 + n2).toBe(200);
+    expect(n1).toBeGreaterThan(0);
+    expect(n2).toBeGreaterThan(0);
+    const runs = await sql<{ job_id: number; n: number }>`
+      SELECT job_id, count(*)::int AS n FROM test_runs WHERE job_id = ANY(${ids}) GROUP BY job_id`.execute(c.db);
+    expect(runs.rows).toHaveLength(200);
+    expect(runs.rows.every((r) => r.n === 1)).toBe(true);
+  });
+});
+
+/** The connection string of this file's database (real PostgreSQL only). */
+async function currentUrl(): Promise<string> {
+  const r = await sql<{ db: string }>`SELECT current_database() AS db`.execute(c.db);
+  const u = new URL(process.env.DATABASE_URL!);
+  u.pathname = `/${r.rows[0]!.db}`;
+  return u.toString();
+}

@@ -3,6 +3,7 @@ import { migrateToLatest } from "../db/migrate.js";
 import { createAccountsService } from "./accounts/service.js";
 import { devMailbox } from "./adapters/dev-mailbox.js";
 import { smtpMailer } from "./adapters/smtp-mailer.js";
+import { createChangePassword } from "./auth/change-password.js";
 import { argon2Hasher } from "./auth/hashing.js";
 import { createAuthService } from "./auth/service.js";
 import type { Config } from "./config.js";
@@ -56,7 +57,7 @@ export async function createContainer(
   });
 
   const services = {
-    auth,
+    auth: { ...auth, changePassword: createChangePassword({ db, clock, hasher }) },
     accounts,
     home,
     devMailbox: {

@@ -1,6 +1,8 @@
-import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json } from "@remix-run/node";
-import { Form, useLoaderData } from "@remix-run/react";
+import { Form, useActionData, useLoaderData } from "@remix-run/react";
+import { FormMessage, TextField } from "~/components/forms";
+import { formFailure, readForm } from "~/utils/errors.server";
 import { formatDateTime } from "~/utils/format";
 import { label, loginActionLabels, loginResultLabels, statusLabels } from "~/utils/labels";
 import { requireActor } from "~/utils/session.server";
@@ -17,8 +19,26 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 }
 
 
+export async function action({ request, context }: ActionFunctionArgs) {
+  const actor = await requireActor(request, context);
+  const form = await readForm(request);
+  try {
+    await context.services.auth.changePassword(actor, {
+      current: form.get("current"),
+      next: form.get("next"),
+      confirm: form.get("confirm"),
+    });
+    return json({ ok: true as const, message: "密碼已更新。其他裝置上的登入已登出。" });
+  } catch (e) {
+    // Passwords are never echoed back into the page.
+    return formFailure(e, {});
+  }
+}
+
 export default function Me() {
   const { me, records } = useLoaderData<typeof loader>();
+  const result = useActionData<typeof action>();
+  const failure = result && !result.ok ? result : undefined;
   return (
     <div>
       <h1 className="page-title">我的帳號</h1>
@@ -66,6 +86,31 @@ export default function Me() {
             ))}
           </ul>
         )}
+      </section>
+      <section className="card" aria-labelledby="me-password">
+        <h2 id="me-password">變更密碼</h2>
+        {result?.ok ? (
+          <div className="alert alert-success" role="status">
+            {result.message}
+          </div>
+        ) : (
+          <FormMessage id="password-error" message={failure?.message} />
+        )}
+        <Form method="post" noValidate>
+          <TextField label="目前密碼" name="current" type="password" autoComplete="current-password" error={failure?.fields.current} />
+          <TextField
+            label="新密碼"
+            name="next"
+            type="password"
+            autoComplete="new-password"
+            hint="至少 12 個字元，包含大寫字母、小寫字母、數字、符號其中三種，且不可包含帳號。"
+            error={failure?.fields.next}
+          />
+          <TextField label="確認新密碼" name="confirm" type="password" autoComplete="new-password" error={failure?.fields.confirm} />
+          <button type="submit" className="btn btn-primary">
+            更新密碼
+          </button>
+        </Form>
       </section>
       <Form method="post" action="/logout" className="card">
         <button type="submit" className="btn btn-block">

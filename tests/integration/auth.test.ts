@@ -169,3 +169,38 @@ describe("sessions", () => {
     expect(row.status).toBe("enabled");
   });
 });
+
+describe("change my password (ACC-19, policy)", () => {
+  it("refuses a weak or mismatched password and keeps the old one", async () => {
+    const a = await makeAccount(c, { unitId });
+    const { actor } = await signInAs(c, a);
+    const weak = await c.services.auth.changePassword(actor, { current: a.password, next: "short1A", confirm: "short1A" }).catch((e) => e);
+    expect(weak.fields.next).toContain("密碼長度至少 12 個字元");
+    const withName = `${a.username.toUpperCase()}#Secure2026`;
+    const named = await c.services.auth.changePassword(actor, { current: a.password, next: withName, confirm: withName }).catch((e) => e);
+    expect(named.fields.next).toContain("密碼不可包含帳號");
+    const mismatch = await c.services.auth
+      .changePassword(actor, { current: a.password, next: "Brand#New-Pass2026", confirm: "Brand#New-Pass2027" })
+      .catch((e) => e);
+    expect(mismatch.fields.confirm).toBe("兩次輸入的新密碼不一致");
+    const wrongCurrent = await c.services.auth
+      .changePassword(actor, { current: "Not#TheCurrent1", next: "Brand#New-Pass2026", confirm: "Brand#New-Pass2026" })
+      .catch((e) => e);
+    expect(wrongCurrent.fields.current).toBe("目前密碼不正確");
+    expect((await signInAs(c, a)).actor.accountId).toBe(a.id); // old password still works
+  });
+
+  it("changes it, resets the expiry clock and ends the account's other sessions", async () => {
+    const a = await makeAccount(c, { unitId, passwordChangedAt: new Date(clock.now().getTime() - 80 * 86_400_000) });
+    const other = await signInAs(c, a);
+    const { actor, token } = await signInAs(c, a);
+    expect(await c.services.home.passwordDaysLeft(actor)).toBe(10);
+    await c.services.auth.changePassword(actor, { current: a.password, next: "Brand#New-Pass2026", confirm: "Brand#New-Pass2026" });
+    expect(await c.services.home.passwordDaysLeft(actor)).toBe(90);
+    expect(await c.services.auth.actorFromToken(other.token, meta)).toBeNull();
+    expect(await c.services.auth.actorFromToken(token, meta)).not.toBeNull();
+    await expect(c.services.auth.signIn({ username: a.username, password: a.password }, meta)).rejects.toMatchObject({ code: "invalid" });
+    const { token: fresh } = await c.services.auth.signIn({ username: a.username, password: "Brand#New-Pass2026" }, meta);
+    expect(fresh).toBeTruthy();
+  });
+});

@@ -59,7 +59,13 @@ export function ErrorBoundary() {
   const error = useRouteError();
   const status = isRouteErrorResponse(error) ? error.status : 500;
   const title =
-    status === 404 ? "找不到這個頁面" : status === 403 ? "無法處理這個請求" : status < 500 ? "請求有誤" : "系統暫時發生問題";
+    status === 404
+      ? "找不到這個頁面"
+      : status === 403
+        ? "無法處理這個請求"
+        : status < 500
+          ? "請求有誤"
+          : "系統暫時發生問題";
   const detail =
     status === 404
       ? "您要找的資料不存在，或您沒有權限檢視。"

@@ -19,15 +19,16 @@ import { type Clock, systemClock } from "./ports/clock.js";
  * The composition root: configuration in, services out. Everything a request or a job
  * needs is built here once, so tests can build the same thing on their own database.
  */
-export async function createContainer(
-  config: Config,
-  opts: { db?: DbHandle; clock?: Clock; logger?: Logger } = {},
-) {
+export async function createContainer(config: Config, opts: { db?: DbHandle; clock?: Clock; logger?: Logger } = {}) {
   const clock = opts.clock ?? systemClock;
   const logger = opts.logger ?? consoleLogger(config.NODE_ENV === "test");
   const handle =
     opts.db ??
-    (await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.dataDir, poolMax: config.DATABASE_POOL_MAX }));
+    (await openDatabase({
+      databaseUrl: config.DATABASE_URL,
+      dataDir: config.dataDir,
+      poolMax: config.DATABASE_POOL_MAX,
+    }));
   const applied = await migrateToLatest(handle.db);
   if (applied.length > 0) logger.info("migrations applied", { applied });
   const db: Database = handle.db;

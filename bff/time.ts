@@ -16,5 +16,7 @@ export function startOfTaipeiDay(date: string): Date {
 
 /** Whole Taipei calendar days from `from` to `to` (negative when `to` is earlier). */
 export function taipeiDaysBetween(from: Date, to: Date): number {
-  return Math.round((startOfTaipeiDay(taipeiDate(to)).getTime() - startOfTaipeiDay(taipeiDate(from)).getTime()) / 86_400_000);
+  return Math.round(
+    (startOfTaipeiDay(taipeiDate(to)).getTime() - startOfTaipeiDay(taipeiDate(from)).getTime()) / 86_400_000,
+  );
 }

@@ -19,7 +19,9 @@ function greeting(hour: number): string {
 
 export default function Home() {
   const home = useLoaderData<typeof loader>();
-  const hour = Number(new Intl.DateTimeFormat("en-GB", { timeZone: "Asia/Taipei", hour: "numeric", hourCycle: "h23" }).format(new Date()));
+  const hour = Number(
+    new Intl.DateTimeFormat("en-GB", { timeZone: "Asia/Taipei", hour: "numeric", hourCycle: "h23" }).format(new Date()),
+  );
   return (
     <div className="home">
       <h1 className="page-title">

@@ -26,7 +26,11 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
   try {
     if (values.intent === "unlock") await context.services.accounts.unlock(actor, id);
     else if (values.intent === "disable")
-      await context.services.accounts.setStatus(actor, id, { status: "disabled", reason: values.reason, reasonText: values.reasonText });
+      await context.services.accounts.setStatus(actor, id, {
+        status: "disabled",
+        reason: values.reason,
+        reasonText: values.reasonText,
+      });
     else if (values.intent === "enable") await context.services.accounts.setStatus(actor, id, { status: "enabled" });
     else throw new Response("不支援的操作", { status: 400 });
     return json({ ok: true as const, message: "更新成功" });
@@ -91,7 +95,11 @@ export default function AccountStatus() {
           </div>
           <div className="field">
             <label htmlFor="reasonText">說明（原因為「其他」時必填）</label>
-            <input id="reasonText" name="reasonText" defaultValue={result && !result.ok ? result.values.reasonText : ""} />
+            <input
+              id="reasonText"
+              name="reasonText"
+              defaultValue={result && !result.ok ? result.values.reasonText : ""}
+            />
           </div>
           <button className="btn btn-danger" name="intent" value="disable" type="submit">
             停用

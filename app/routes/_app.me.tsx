@@ -18,7 +18,6 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   return json({ me, records });
 }
 
-
 export async function action({ request, context }: ActionFunctionArgs) {
   const actor = await requireActor(request, context);
   const form = await readForm(request);
@@ -97,7 +96,13 @@ export default function Me() {
           <FormMessage id="password-error" message={failure?.message} />
         )}
         <Form method="post" noValidate>
-          <TextField label="目前密碼" name="current" type="password" autoComplete="current-password" error={failure?.fields.current} />
+          <TextField
+            label="目前密碼"
+            name="current"
+            type="password"
+            autoComplete="current-password"
+            error={failure?.fields.current}
+          />
           <TextField
             label="新密碼"
             name="next"
@@ -106,7 +111,13 @@ export default function Me() {
             hint="至少 12 個字元，包含大寫字母、小寫字母、數字、符號其中三種，且不可包含帳號。"
             error={failure?.fields.next}
           />
-          <TextField label="確認新密碼" name="confirm" type="password" autoComplete="new-password" error={failure?.fields.confirm} />
+          <TextField
+            label="確認新密碼"
+            name="confirm"
+            type="password"
+            autoComplete="new-password"
+            error={failure?.fields.confirm}
+          />
           <button type="submit" className="btn btn-primary">
             更新密碼
           </button>

@@ -5,7 +5,6 @@ import { AppNav } from "~/components/AppNav";
 import { label, roleLabels } from "~/utils/labels";
 import { requireActor } from "~/utils/session.server";
 
-
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const actor = await requireActor(request, context);
   const passwordDaysLeft = await context.services.home.passwordDaysLeft(actor);

@@ -1,5 +1,9 @@
 /** zh-TW labels for codes the BFF returns. */
-export const roleLabels: Record<string, string> = { user: "一般使用者", agency_admin: "機關管理者", sys_admin: "系統管理者" };
+export const roleLabels: Record<string, string> = {
+  user: "一般使用者",
+  agency_admin: "機關管理者",
+  sys_admin: "系統管理者",
+};
 export const statusLabels: Record<string, string> = { enabled: "啟用", disabled: "停用", inactive: "未啟用" };
 export const loginPermissionLabels: Record<string, string> = { normal: "正常使用中", locked: "鎖定" };
 export const loginActionLabels: Record<string, string> = { login: "登入", logout: "登出" };

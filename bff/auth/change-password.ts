@@ -31,7 +31,11 @@ export function createChangePassword(deps: { db: Database; clock: Clock; hasher:
       .select("password_hash")
       .where("id", "=", actor.accountId)
       .executeTakeFirstOrThrow();
-    if (!account.password_hash || current.length > 1024 || !(await deps.hasher.verify(account.password_hash, current))) {
+    if (
+      !account.password_hash ||
+      current.length > 1024 ||
+      !(await deps.hasher.verify(account.password_hash, current))
+    ) {
       throw new DomainError("invalid", "目前密碼不正確。", { current: "目前密碼不正確" });
     }
     if (await deps.hasher.verify(account.password_hash, next)) {
@@ -50,7 +54,11 @@ export function createChangePassword(deps: { db: Database; clock: Clock; hasher:
         .where("account_id", "=", actor.accountId)
         .where("id", "!=", actor.sessionId)
         .execute();
-      await writeAudit(trx, actor, now, { action: "account.password.change", targetType: "account", targetId: actor.accountId });
+      await writeAudit(trx, actor, now, {
+        action: "account.password.change",
+        targetType: "account",
+        targetId: actor.accountId,
+      });
       // The AD password job joins here when the directory sync lands (IDN-5).
     });
   };

@@ -9,7 +9,12 @@ export interface PasswordHasher {
 
 /** argon2id with OWASP's minimum (19 MiB, 2 passes, 1 lane) unless configured higher. */
 export function argon2Hasher(opts: { memoryKiB: number; iterations: number }): PasswordHasher {
-  const params = { type: argon2.argon2id, memoryCost: opts.memoryKiB, timeCost: opts.iterations, parallelism: 1 };
+  const params = {
+    type: argon2.argon2id as 0 | 1 | 2,
+    memoryCost: opts.memoryKiB,
+    timeCost: opts.iterations,
+    parallelism: 1,
+  };
   let dummy: Promise<string> | undefined;
   return {
     hash: (password) => argon2.hash(password, params),

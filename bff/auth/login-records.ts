@@ -4,14 +4,7 @@ import { cleanText } from "../text.js";
 export type LoginMethod = "password" | "totp" | "temporary" | "certificate" | "sso" | "api";
 export type LoginAction = "login" | "logout";
 export type LoginResult =
-  | "success"
-  | "wrong_password"
-  | "unknown_user"
-  | "locked"
-  | "disabled"
-  | "inactive"
-  | "invalid_input";
-
+  "success" | "wrong_password" | "unknown_user" | "locked" | "disabled" | "inactive" | "invalid_input";
 
 export interface LoginRecordInput {
   accountId: number | null;

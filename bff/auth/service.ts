@@ -40,7 +40,15 @@ export function createAuthService(deps: {
     accountId: number | null,
     meta: RequestMeta,
   ): Promise<never> {
-    await recordLogin(db, { accountId, username, method: "password", action: "login", result, ...meta, at: clock.now() });
+    await recordLogin(db, {
+      accountId,
+      username,
+      method: "password",
+      action: "login",
+      result,
+      ...meta,
+      at: clock.now(),
+    });
     throw new DomainError("invalid", message);
   }
 
@@ -84,8 +92,7 @@ export function createAuthService(deps: {
       }
     }
 
-    const ok =
-      password.length <= MAX_PASSWORD_INPUT && (await hasher.verify(account.password_hash, password));
+    const ok = password.length <= MAX_PASSWORD_INPUT && (await hasher.verify(account.password_hash, password));
     if (!ok) {
       const locked = await countFailure(account.id, now, params.lockout_threshold);
       const message = locked
@@ -119,7 +126,15 @@ export function createAuthService(deps: {
           user_agent: meta.userAgent.slice(0, 400),
         })
         .execute();
-      await recordLogin(trx, { accountId: account.id, username, method: "password", action: "login", result: "success", ...meta, at: now });
+      await recordLogin(trx, {
+        accountId: account.id,
+        username,
+        method: "password",
+        action: "login",
+        result: "success",
+        ...meta,
+        at: now,
+      });
       return { token, expiresAt, accountId: account.id };
     });
   }
@@ -159,7 +174,11 @@ export function createAuthService(deps: {
       .returning("account_id")
       .executeTakeFirst();
     if (!session) return;
-    const account = await db.selectFrom("accounts").select("username").where("id", "=", session.account_id).executeTakeFirst();
+    const account = await db
+      .selectFrom("accounts")
+      .select("username")
+      .where("id", "=", session.account_id)
+      .executeTakeFirst();
     await recordLogin(db, {
       accountId: session.account_id,
       username: account?.username ?? "",
@@ -183,7 +202,16 @@ export function createAuthService(deps: {
       .selectFrom("sessions as s")
       .innerJoin("accounts as a", "a.id", "s.account_id")
       .innerJoin("org_nodes as u", "u.id", "a.unit_id")
-      .select(["s.id as sessionId", "s.last_seen_at", "a.id", "a.username", "a.name", "a.role", "a.unit_id", "u.agency_id"])
+      .select([
+        "s.id as sessionId",
+        "s.last_seen_at",
+        "a.id",
+        "a.username",
+        "a.name",
+        "a.role",
+        "a.unit_id",
+        "u.agency_id",
+      ])
       .where("s.id", "=", sessionIdOf(token))
       .where("s.expires_at", ">", now)
       .where("s.last_seen_at", ">", idleSince)

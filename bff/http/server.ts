@@ -62,4 +62,3 @@ main().catch((err) => {
   console.error(err);
   process.exit(1);
 });
-

@@ -41,12 +41,7 @@ function errorText(err: unknown): string {
  * job and its database effects happen once. A failure rolls back to a savepoint, keeping the
  * claim, and records the attempt. Returns false when nothing was due.
  */
-export async function runOneJob(
-  db: Database,
-  handlers: JobHandlers,
-  clock: Clock,
-  logger: Logger,
-): Promise<boolean> {
+export async function runOneJob(db: Database, handlers: JobHandlers, clock: Clock, logger: Logger): Promise<boolean> {
   return db.transaction().execute(async (trx) => {
     const now = clock.now();
     const job = await trx

@@ -15,7 +15,8 @@ export function queueSms(db: Database, now: Date, msg: { to: string; text: strin
 export function messageJobHandlers(mailer: Mailer, sms: SmsGateway): JobHandlers {
   return {
     "mail.send": {
-      run: ({ db, job, payload }) => mailer.send(payload, { db, idempotencyKey: job.idempotency_key ?? `job:${job.id}` }),
+      run: ({ db, job, payload }) =>
+        mailer.send(payload, { db, idempotencyKey: job.idempotency_key ?? `job:${job.id}` }),
     },
     "sms.send": {
       run: ({ db, job, payload }) => sms.send(payload, { db, idempotencyKey: job.idempotency_key ?? `job:${job.id}` }),

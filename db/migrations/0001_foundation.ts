@@ -2,7 +2,9 @@ import { type Kysely, sql } from "kysely";
 
 // Frozen in time: never import application code here.
 export async function up(db: Kysely<any>): Promise<void> {
-  await sql.raw(`
+  await sql
+    .raw(
+      `
 CREATE EXTENSION IF NOT EXISTS btree_gist;
 CREATE EXTENSION IF NOT EXISTS pg_trgm;
 
@@ -179,12 +181,18 @@ CREATE TABLE dev_mailbox (
   idempotency_key  text UNIQUE,
   created_at       timestamptz NOT NULL
 );
-`).execute(db);
+`,
+    )
+    .execute(db);
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
-  await sql.raw(`
+  await sql
+    .raw(
+      `
 DROP TABLE dev_mailbox, system_params, jobs, audit_log, login_records, sessions, accounts, sites, org_nodes;
 DROP FUNCTION org_nodes_set_agency, org_nodes_cascade_agency;
-`).execute(db);
+`,
+    )
+    .execute(db);
 }

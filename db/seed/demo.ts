@@ -23,7 +23,11 @@ export async function seedDemo(db: Database, hash: (password: string) => Promise
         })
         .onConflict((oc) => oc.column("code").doNothing())
         .execute();
-      const row = await trx.selectFrom("org_nodes").select("id").where("code", "=", node.code).executeTakeFirstOrThrow();
+      const row = await trx
+        .selectFrom("org_nodes")
+        .select("id")
+        .where("code", "=", node.code)
+        .executeTakeFirstOrThrow();
       ids.set(node.code, row.id);
     }
     for (const [i, site] of demoSites.entries()) {

@@ -34,7 +34,14 @@ export interface MadeAccount {
 
 export async function makeAccount(
   c: Container,
-  opts: { unitId: number; role?: Role; status?: AccountStatus; username?: string; name?: string; passwordChangedAt?: Date },
+  opts: {
+    unitId: number;
+    role?: Role;
+    status?: AccountStatus;
+    username?: string;
+    name?: string;
+    passwordChangedAt?: Date;
+  },
 ): Promise<MadeAccount> {
   const username = opts.username ?? `t.${suffix()}`;
   const row = await c.db
@@ -60,7 +67,11 @@ export async function makeAccount(
     })
     .returning("id")
     .executeTakeFirstOrThrow();
-  const unit = await c.db.selectFrom("org_nodes").select("agency_id").where("id", "=", opts.unitId).executeTakeFirstOrThrow();
+  const unit = await c.db
+    .selectFrom("org_nodes")
+    .select("agency_id")
+    .where("id", "=", opts.unitId)
+    .executeTakeFirstOrThrow();
   return { id: row.id, username, password: TEST_PASSWORD, unitId: opts.unitId, agencyId: unit.agency_id };
 }
 

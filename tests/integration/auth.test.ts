@@ -33,11 +33,25 @@ describe("sign-in (IDN-1)", () => {
     const { actor, token } = await signInAs(c, a);
     expect(actor.accountId).toBe(a.id);
     expect(token.length).toBeGreaterThan(30);
-    const session = await c.db.selectFrom("sessions").selectAll().where("account_id", "=", a.id).executeTakeFirstOrThrow();
+    const session = await c.db
+      .selectFrom("sessions")
+      .selectAll()
+      .where("account_id", "=", a.id)
+      .executeTakeFirstOrThrow();
     expect(session.id).not.toBe(token); // only the hash is stored
     const [record] = await loginRecords(a.id);
-    expect(record).toMatchObject({ method: "password", action: "login", result: "success", ip: meta.ip, user_agent: meta.userAgent });
-    const account = await c.db.selectFrom("accounts").select("last_login_at").where("id", "=", a.id).executeTakeFirstOrThrow();
+    expect(record).toMatchObject({
+      method: "password",
+      action: "login",
+      result: "success",
+      ip: meta.ip,
+      user_agent: meta.userAgent,
+    });
+    const account = await c.db
+      .selectFrom("accounts")
+      .select("last_login_at")
+      .where("id", "=", a.id)
+      .executeTakeFirstOrThrow();
     expect(account.last_login_at?.toISOString()).toBe(clock.now().toISOString());
   });
 
@@ -50,9 +64,15 @@ describe("sign-in (IDN-1)", () => {
   });
 
   it("gives an unknown username the same message and records it without an account", async () => {
-    const err = await c.services.auth.signIn({ username: "no.such.user", password: "Whatever#12345" }, meta).catch((e) => e);
+    const err = await c.services.auth
+      .signIn({ username: "no.such.user", password: "Whatever#12345" }, meta)
+      .catch((e) => e);
     expect(err.message).toBe("帳號或密碼錯誤，請重新輸入。");
-    const rec = await c.db.selectFrom("login_records").selectAll().where("username", "=", "no.such.user").executeTakeFirstOrThrow();
+    const rec = await c.db
+      .selectFrom("login_records")
+      .selectAll()
+      .where("username", "=", "no.such.user")
+      .executeTakeFirstOrThrow();
     expect(rec).toMatchObject({ account_id: null, result: "unknown_user" });
   });
 
@@ -96,13 +116,21 @@ describe("lockout", () => {
   });
 
   it("uses the lockout threshold from the system parameters", async () => {
-    await c.db.updateTable("system_params").set({ value: JSON.stringify(2) }).where("key", "=", "lockout_threshold").execute();
+    await c.db
+      .updateTable("system_params")
+      .set({ value: JSON.stringify(2) })
+      .where("key", "=", "lockout_threshold")
+      .execute();
     try {
       const a = await makeAccount(c, { unitId });
       await failSignIn(a, "Wrong#Password1");
       expect((await failSignIn(a, "Wrong#Password2")).message).toContain("連續錯誤 2 次");
     } finally {
-      await c.db.updateTable("system_params").set({ value: JSON.stringify(5) }).where("key", "=", "lockout_threshold").execute();
+      await c.db
+        .updateTable("system_params")
+        .set({ value: JSON.stringify(5) })
+        .where("key", "=", "lockout_threshold")
+        .execute();
     }
   });
 
@@ -163,7 +191,9 @@ describe("sessions", () => {
     const { actor } = await signInAs(c, admin);
     const err = await c.services.accounts.setStatus(actor, a.id, { status: "disabled", reason: "" }).catch((e) => e);
     expect(err).toMatchObject({ code: "invalid", fields: { reason: "請選擇註銷原因" } });
-    const other = await c.services.accounts.setStatus(actor, a.id, { status: "disabled", reason: "其他", reasonText: "  " }).catch((e) => e);
+    const other = await c.services.accounts
+      .setStatus(actor, a.id, { status: "disabled", reason: "其他", reasonText: "  " })
+      .catch((e) => e);
     expect(other.fields).toEqual({ reasonText: "請填寫說明" });
     const row = await c.db.selectFrom("accounts").select("status").where("id", "=", a.id).executeTakeFirstOrThrow();
     expect(row.status).toBe("enabled");
@@ -174,10 +204,14 @@ describe("change my password (ACC-19, policy)", () => {
   it("refuses a weak or mismatched password and keeps the old one", async () => {
     const a = await makeAccount(c, { unitId });
     const { actor } = await signInAs(c, a);
-    const weak = await c.services.auth.changePassword(actor, { current: a.password, next: "short1A", confirm: "short1A" }).catch((e) => e);
+    const weak = await c.services.auth
+      .changePassword(actor, { current: a.password, next: "short1A", confirm: "short1A" })
+      .catch((e) => e);
     expect(weak.fields.next).toContain("密碼長度至少 12 個字元");
     const withName = `${a.username.toUpperCase()}#Secure2026`;
-    const named = await c.services.auth.changePassword(actor, { current: a.password, next: withName, confirm: withName }).catch((e) => e);
+    const named = await c.services.auth
+      .changePassword(actor, { current: a.password, next: withName, confirm: withName })
+      .catch((e) => e);
     expect(named.fields.next).toContain("密碼不可包含帳號");
     const mismatch = await c.services.auth
       .changePassword(actor, { current: a.password, next: "Brand#New-Pass2026", confirm: "Brand#New-Pass2027" })
@@ -195,12 +229,21 @@ describe("change my password (ACC-19, policy)", () => {
     const other = await signInAs(c, a);
     const { actor, token } = await signInAs(c, a);
     expect(await c.services.home.passwordDaysLeft(actor)).toBe(10);
-    await c.services.auth.changePassword(actor, { current: a.password, next: "Brand#New-Pass2026", confirm: "Brand#New-Pass2026" });
+    await c.services.auth.changePassword(actor, {
+      current: a.password,
+      next: "Brand#New-Pass2026",
+      confirm: "Brand#New-Pass2026",
+    });
     expect(await c.services.home.passwordDaysLeft(actor)).toBe(90);
     expect(await c.services.auth.actorFromToken(other.token, meta)).toBeNull();
     expect(await c.services.auth.actorFromToken(token, meta)).not.toBeNull();
-    await expect(c.services.auth.signIn({ username: a.username, password: a.password }, meta)).rejects.toMatchObject({ code: "invalid" });
-    const { token: fresh } = await c.services.auth.signIn({ username: a.username, password: "Brand#New-Pass2026" }, meta);
+    await expect(c.services.auth.signIn({ username: a.username, password: a.password }, meta)).rejects.toMatchObject({
+      code: "invalid",
+    });
+    const { token: fresh } = await c.services.auth.signIn(
+      { username: a.username, password: "Brand#New-Pass2026" },
+      meta,
+    );
     expect(fresh).toBeTruthy();
   });
 });

@@ -31,7 +31,11 @@ const post = (path: string, body: string, headers: Record<string, string> = {}) 
   });
 
 async function signIn(a: MadeAccount, headers: Record<string, string> = {}): Promise<string> {
-  const res = await post("/login", new URLSearchParams({ username: a.username, password: a.password, redirectTo: "/" }).toString(), headers);
+  const res = await post(
+    "/login",
+    new URLSearchParams({ username: a.username, password: a.password, redirectTo: "/" }).toString(),
+    headers,
+  );
   expect(res.status).toBe(302);
   const cookie = res.headers.get("set-cookie") ?? "";
   expect(cookie).toMatch(/HttpOnly/i);
@@ -39,7 +43,8 @@ async function signIn(a: MadeAccount, headers: Record<string, string> = {}): Pro
   return cookie.split(";")[0]!;
 }
 
-const sessionCount = async () => (await c.db.selectFrom("sessions").select(c.db.fn.countAll<number>().as("n")).executeTakeFirstOrThrow()).n;
+const sessionCount = async () =>
+  (await c.db.selectFrom("sessions").select(c.db.fn.countAll<number>().as("n")).executeTakeFirstOrThrow()).n;
 
 describe("server", () => {
   it("/healthz checks the database", async () => {
@@ -74,7 +79,11 @@ describe("server", () => {
   it("refuses a form post without our Origin", async () => {
     const body = new URLSearchParams({ username: userA.username, password: userA.password }).toString();
     expect((await post("/login", body, { Origin: "https://evil.example" })).status).toBe(403);
-    const noOrigin = await fetch(`${server.url}/login`, { method: "POST", body, headers: { "Content-Type": "application/x-www-form-urlencoded" } });
+    const noOrigin = await fetch(`${server.url}/login`, {
+      method: "POST",
+      body,
+      headers: { "Content-Type": "application/x-www-form-urlencoded" },
+    });
     expect(noOrigin.status).toBe(403);
   });
 });
@@ -96,12 +105,24 @@ describe("sign-in over HTTP", () => {
 
   it("records the client's address from X-Forwarded-For behind a trusted proxy", async () => {
     await signIn(userB, { "X-Forwarded-For": "198.51.100.23" });
-    const rec = await c.db.selectFrom("login_records").selectAll().where("account_id", "=", userB.id).orderBy("id", "desc").executeTakeFirstOrThrow();
+    const rec = await c.db
+      .selectFrom("login_records")
+      .selectAll()
+      .where("account_id", "=", userB.id)
+      .orderBy("id", "desc")
+      .executeTakeFirstOrThrow();
     expect(rec.ip).toBe("198.51.100.23");
   });
 
   it("never redirects off-site after sign-in", async () => {
-    const res = await post("/login", new URLSearchParams({ username: userA.username, password: userA.password, redirectTo: "//evil.example/x" }).toString());
+    const res = await post(
+      "/login",
+      new URLSearchParams({
+        username: userA.username,
+        password: userA.password,
+        redirectTo: "//evil.example/x",
+      }).toString(),
+    );
     expect(res.headers.get("location")).toBe("/");
   });
 
@@ -142,8 +163,22 @@ describe("bad input at the sign-in action", () => {
     fc.string({ maxLength: 40 }),
     fc.string({ unit: "binary", maxLength: 40 }),
     fc.string({ unit: "grapheme", maxLength: 30 }),
-    fc.constantFrom("", " ", "\u0000", "\ud800", "\udfff", "a".repeat(10_000), "' OR 1=1 --", "admin\u0000", "%", "\r\n"),
-    fc.string({ unit: fc.constantFrom("\u0000", "\u0001", "\u001f", "\u007f", "\ud800", "'", ";", "-", "a"), maxLength: 50 }),
+    fc.constantFrom(
+      "",
+      " ",
+      "\u0000",
+      "\ud800",
+      "\udfff",
+      "a".repeat(10_000),
+      "' OR 1=1 --",
+      "admin\u0000",
+      "%",
+      "\r\n",
+    ),
+    fc.string({
+      unit: fc.constantFrom("\u0000", "\u0001", "\u001f", "\u007f", "\ud800", "'", ";", "-", "a"),
+      maxLength: 50,
+    }),
   );
 
   it("answers 400 with a zh-TW message, no session and never a 5xx, for 212 inputs", async () => {
@@ -177,7 +212,9 @@ function encodeRaw(s: string): string {
   for (const ch of s) {
     const cp = ch.codePointAt(0)!;
     if (cp >= 0xd800 && cp <= 0xdfff) {
-      out += [0xe0 | (cp >> 12), 0x80 | ((cp >> 6) & 0x3f), 0x80 | (cp & 0x3f)].map((b) => `%${b.toString(16).toUpperCase()}`).join("");
+      out += [0xe0 | (cp >> 12), 0x80 | ((cp >> 6) & 0x3f), 0x80 | (cp & 0x3f)]
+        .map((b) => `%${b.toString(16).toUpperCase()}`)
+        .join("");
     } else out += encodeURIComponent(ch);
   }
   return out;

@@ -32,12 +32,19 @@ describe("jobs", () => {
     await c.db
       .transaction()
       .execute(async (trx) => {
-        await enqueue(trx, { kind: "test.record", payload: { n: 1 }, runAt: clock.now(), idempotencyKey: "rolled-back" });
+        await enqueue(trx, {
+          kind: "test.record",
+          payload: { n: 1 },
+          runAt: clock.now(),
+          idempotencyKey: "rolled-back",
+        });
         throw new Error("the use case failed");
       })
       .catch(() => undefined);
     expect(await runOneJob(c.db, recordRun("w"), clock, silentLogger)).toBe(false);
-    expect(await c.db.selectFrom("jobs").select("id").where("idempotency_key", "=", "rolled-back").execute()).toHaveLength(0);
+    expect(
+      await c.db.selectFrom("jobs").select("id").where("idempotency_key", "=", "rolled-back").execute(),
+    ).toHaveLength(0);
   });
 
   it("an idempotency key is used once", async () => {
@@ -84,7 +91,9 @@ describe("jobs", () => {
     await runOneJob(c.db, handlers, clock, silentLogger);
     expect(await jobState(id)).toMatchObject({ state: "dead", attempts: 3 });
     expect(calls).toBe(3);
-    const effects = await sql<{ n: number }>`SELECT count(*)::int AS n FROM test_runs WHERE worker = 'failing'`.execute(c.db);
+    const effects = await sql<{ n: number }>`SELECT count(*)::int AS n FROM test_runs WHERE worker = 'failing'`.execute(
+      c.db,
+    );
     expect(effects.rows[0]?.n).toBe(0);
   });
 
@@ -105,10 +114,20 @@ describe("jobs", () => {
 
   it("mail queued with a change is delivered to the dev mailbox once, after commit", async () => {
     await c.db.transaction().execute(async (trx) => {
-      await queueMail(trx, clock.now(), { to: "someone@example.tainan.gov.tw", subject: "測試通知", text: "內容" }, "job-test-1");
+      await queueMail(
+        trx,
+        clock.now(),
+        { to: "someone@example.tainan.gov.tw", subject: "測試通知", text: "內容" },
+        "job-test-1",
+      );
     });
     await c.worker.drain();
-    await queueMail(c.db, clock.now(), { to: "someone@example.tainan.gov.tw", subject: "測試通知", text: "內容" }, "job-test-1");
+    await queueMail(
+      c.db,
+      clock.now(),
+      { to: "someone@example.tainan.gov.tw", subject: "測試通知", text: "內容" },
+      "job-test-1",
+    );
     await c.worker.drain();
     const mails = await c.db.selectFrom("dev_mailbox").selectAll().where("subject", "=", "測試通知").execute();
     expect(mails).toHaveLength(1);
@@ -118,33 +137,36 @@ describe("jobs", () => {
 
 describe("jobs under concurrency", () => {
   const skip = concurrencySkip();
-  it.skipIf(skip)(`with two workers on real PostgreSQL each job runs once${skip ? ` (skipped: ${skip})` : ""}`, async () => {
-    const ids: number[] = [];
-    for (let i = 0; i < 200; i++) ids.push((await enqueue(c.db, { kind: "test.slow", runAt: clock.now() }))!);
-    const slow = (name: string): JobHandlers => ({
-      "test.slow": {
-        run: async ({ db, job }) => {
-          await sql`INSERT INTO test_runs (job_id, worker) VALUES (${job.id}, ${name})`.execute(db);
-          await new Promise((r) => setTimeout(r, 2));
+  it.skipIf(skip)(
+    `with two workers on real PostgreSQL each job runs once${skip ? ` (skipped: ${skip})` : ""}`,
+    async () => {
+      const ids: number[] = [];
+      for (let i = 0; i < 200; i++) ids.push((await enqueue(c.db, { kind: "test.slow", runAt: clock.now() }))!);
+      const slow = (name: string): JobHandlers => ({
+        "test.slow": {
+          run: async ({ db, job }) => {
+            await sql`INSERT INTO test_runs (job_id, worker) VALUES (${job.id}, ${name})`.execute(db);
+            await new Promise((r) => setTimeout(r, 2));
+          },
         },
-      },
-    });
-    const { Kysely, PostgresDialect } = await import("kysely");
-    const { createPool } = await import("../../db/index.js");
-    // A second, independent pool on the same database, as a second app server would have.
-    const otherDb = new Kysely<any>({ dialect: new PostgresDialect({ pool: createPool(await currentUrl(), 4) }) });
-    const w1 = createWorker({ db: c.db, handlers: slow("w1"), clock, logger: silentLogger, pollMs: 20 });
-    const w2 = createWorker({ db: otherDb, handlers: slow("w2"), clock, logger: silentLogger, pollMs: 20 });
-    const [n1, n2] = await Promise.all([w1.drain(), w2.drain()]);
-    await otherDb.destroy();
-    expect(n1 + n2).toBe(200);
-    expect(n1).toBeGreaterThan(0);
-    expect(n2).toBeGreaterThan(0);
-    const runs = await sql<{ job_id: number; n: number }>`
+      });
+      const { Kysely, PostgresDialect } = await import("kysely");
+      const { createPool } = await import("../../db/index.js");
+      // A second, independent pool on the same database, as a second app server would have.
+      const otherDb = new Kysely<any>({ dialect: new PostgresDialect({ pool: createPool(await currentUrl(), 4) }) });
+      const w1 = createWorker({ db: c.db, handlers: slow("w1"), clock, logger: silentLogger, pollMs: 20 });
+      const w2 = createWorker({ db: otherDb, handlers: slow("w2"), clock, logger: silentLogger, pollMs: 20 });
+      const [n1, n2] = await Promise.all([w1.drain(), w2.drain()]);
+      await otherDb.destroy();
+      expect(n1 + n2).toBe(200);
+      expect(n1).toBeGreaterThan(0);
+      expect(n2).toBeGreaterThan(0);
+      const runs = await sql<{ job_id: number; n: number }>`
       SELECT job_id, count(*)::int AS n FROM test_runs WHERE job_id = ANY(${ids}) GROUP BY job_id`.execute(c.db);
-    expect(runs.rows).toHaveLength(200);
-    expect(runs.rows.every((r) => r.n === 1)).toBe(true);
-  });
+      expect(runs.rows).toHaveLength(200);
+      expect(runs.rows.every((r) => r.n === 1)).toBe(true);
+    },
+  );
 });
 
 /** The connection string of this file's database (real PostgreSQL only). */

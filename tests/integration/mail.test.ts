@@ -51,11 +51,18 @@ describe("mail over SMTP (SMTP_URL set)", () => {
   afterAll(() => c?.close());
 
   it("sends queued mail after commit with a stable Message-ID, and not to the dev mailbox", async () => {
-    await queueMail(c.db, c.clock.now(), { to: "reviewer@example.tainan.gov.tw", subject: "審核通知", text: "您有一筆待審核申請。" }, "smtp-1");
+    await queueMail(
+      c.db,
+      c.clock.now(),
+      { to: "reviewer@example.tainan.gov.tw", subject: "審核通知", text: "您有一筆待審核申請。" },
+      "smtp-1",
+    );
     await c.worker.drain();
     expect(received).toHaveLength(1);
     expect(received[0]!.to).toEqual(["reviewer@example.tainan.gov.tw"]);
-    expect(received[0]!.raw).toMatch(/Message-ID: <mail:smtp-1@portal\.tainan\.gov\.tw>|Message-ID: <mail_smtp-1@portal\.tainan\.gov\.tw>/i);
+    expect(received[0]!.raw).toMatch(
+      /Message-ID: <mail:smtp-1@portal\.tainan\.gov\.tw>|Message-ID: <mail_smtp-1@portal\.tainan\.gov\.tw>/i,
+    );
     expect(await c.db.selectFrom("dev_mailbox").selectAll().execute()).toHaveLength(0);
     expect(c.services.devMailbox.enabled).toBe(false);
   });
@@ -64,7 +71,11 @@ describe("mail over SMTP (SMTP_URL set)", () => {
     failNext = 1;
     await queueMail(c.db, c.clock.now(), { to: "a@example.tainan.gov.tw", subject: "重試", text: "x" }, "smtp-2");
     await c.worker.drain();
-    const job = await c.db.selectFrom("jobs").selectAll().where("idempotency_key", "=", "mail:smtp-2").executeTakeFirstOrThrow();
+    const job = await c.db
+      .selectFrom("jobs")
+      .selectAll()
+      .where("idempotency_key", "=", "mail:smtp-2")
+      .executeTakeFirstOrThrow();
     expect(job).toMatchObject({ state: "pending", attempts: 1 });
     expect(job.last_error).toContain("451");
     await c.db.updateTable("jobs").set({ run_at: c.clock.now() }).where("id", "=", job.id).execute();
@@ -82,6 +93,8 @@ describe("dev mailbox (no SMTP_URL)", () => {
       await c.close();
     }
     const { loadConfig } = await import("../../bff/config.js");
-    expect(() => loadConfig({ NODE_ENV: "production", DATABASE_URL: "postgresql://x@localhost/db" })).toThrow(/SMTP_URL/);
+    expect(() => loadConfig({ NODE_ENV: "production", DATABASE_URL: "postgresql://x@localhost/db" })).toThrow(
+      /SMTP_URL/,
+    );
   });
 });

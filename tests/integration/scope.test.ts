@@ -66,7 +66,9 @@ describe("scope (ORG-1, roles)", () => {
 
   it("out of scope writes are refused the same way and change nothing", async () => {
     const { actor } = await signInAs(c, adminB);
-    await expect(c.services.accounts.setStatus(actor, userA.id, { status: "disabled", reason: "離職" })).rejects.toMatchObject({
+    await expect(
+      c.services.accounts.setStatus(actor, userA.id, { status: "disabled", reason: "離職" }),
+    ).rejects.toMatchObject({
       code: "not_found",
     });
     await expect(c.services.accounts.unlock(actor, userA.id)).rejects.toMatchObject({ code: "not_found" });

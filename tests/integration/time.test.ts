@@ -54,7 +54,11 @@ describe("password expiry reminder (ACC-17) around Taipei midnight", () => {
 
   it("the database agrees on Taipei days whatever its session time zone", async () => {
     const { sql } = await import("kysely");
-    const r = await sql<{ d: string }>`SELECT (${new Date("2026-11-29T16:00:00Z")}::timestamptz AT TIME ZONE 'Asia/Taipei')::date::text AS d`.execute(c.db);
+    const r = await sql<{
+      d: string;
+    }>`SELECT (${new Date("2026-11-29T16:00:00Z")}::timestamptz AT TIME ZONE 'Asia/Taipei')::date::text AS d`.execute(
+      c.db,
+    );
     expect(r.rows[0]?.d).toBe("2026-11-30");
   });
 });

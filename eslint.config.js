@@ -1,0 +1,37 @@
+import js from "@eslint/js";
+import tseslint from "typescript-eslint";
+
+export default tseslint.config(
+  { ignores: ["build/**", "public/build/**", "public/sw.js", "node_modules/**", ".data/**", ".cache/**"] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: {
+      globals: { process: "readonly", console: "readonly", URL: "readonly", fetch: "readonly" },
+    },
+    rules: {
+      "@typescript-eslint/no-explicit-any": "off",
+      // Untrusted input is cleaned of control characters on purpose.
+      "no-control-regex": "off",
+      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
+      // bff/ is the application core: it never reaches into the UI.
+      "no-restricted-imports": "off",
+    },
+  },
+  {
+    files: ["bff/**/*.ts", "db/**/*.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            {
+              group: ["**/app/**", "react", "react-dom", "@remix-run/react"],
+              message: "bff/ and db/ never import the UI.",
+            },
+          ],
+        },
+      ],
+    },
+  },
+);

@@ -1,0 +1,58 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { type BrowserContext, chromium, type Page } from "playwright-core";
+import { chromiumArgs, chromiumPath } from "../helpers/chromium.js";
+import { skipReason } from "../helpers/env.js";
+
+/** Why browser tests cannot run here (no Chromium), or undefined. */
+export const browserSkip = () =>
+  skipReason(chromiumPath() ? undefined : "Chromium not found (apt-get install chromium)");
+
+export const PHONE = { width: 360, height: 740 };
+
+/**
+ * A persistent context: Chromium reports every page of a plain context as `in-incognito`
+ * to the installability check (STACK.md).
+ */
+export async function phoneContext(): Promise<{ context: BrowserContext; close(): Promise<void> }> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "portal-chromium-"));
+  const context = await chromium.launchPersistentContext(dir, {
+    executablePath: chromiumPath()!,
+    args: chromiumArgs,
+    viewport: PHONE,
+    deviceScaleFactor: 2,
+    isMobile: true,
+    hasTouch: true,
+    locale: "zh-TW",
+    timezoneId: "Asia/Taipei",
+  });
+  return {
+    context,
+    close: async () => {
+      await context.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Runs axe-core in the page (through CDP, so the page's CSP does not block it). */
+export async function axeViolations(page: Page): Promise<{ id: string; impact: string; nodes: number }[]> {
+  const source = fs.readFileSync(path.resolve("node_modules/axe-core/axe.min.js"), "utf8");
+  await page.evaluate(source);
+  return page.evaluate(async () => {
+    const axe = (
+      window as unknown as {
+        axe: { run(): Promise<{ violations: { id: string; impact: string; nodes: unknown[] }[] }> };
+      }
+    ).axe;
+    const result = await axe.run();
+    return result.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.length }));
+  });
+}
+
+export function screenshotPath(name: string): string {
+  const dir = path.resolve("test-results");
+  fs.mkdirSync(dir, { recursive: true });
+  return path.join(dir, `${name}.png`);
+}

@@ -128,6 +128,95 @@ export interface DevMailboxTable {
   created_at: Date;
 }
 
+export type ItemKind = "venue" | "car" | "driver";
+export type BorrowScope = "all" | "own" | "listed";
+export type BookingStatus = "pending" | "approved" | "rejected" | "cancelled";
+
+export interface ItemsTable {
+  id: Generated<number>;
+  kind: ItemKind;
+  agency_id: number;
+  site_id: number;
+  name: string;
+  is_public: boolean;
+  borrow_scope: BorrowScope;
+  /** "HH:MM:SS" */
+  open_from: string | null;
+  open_to: string | null;
+  floor: string | null;
+  capacity: number | null;
+  phone: string | null;
+  description: string | null;
+  rules: string | null;
+  plate_no: string | null;
+  passenger_limit: number | null;
+  brand: string | null;
+  year: number | null;
+  displacement_cc: number | null;
+  car_no: string | null;
+  licence: string | null;
+  note: string | null;
+  deleted_at: Date | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export interface ItemAllowedAgenciesTable {
+  item_id: number;
+  agency_id: number;
+}
+
+export interface ItemCustodiansTable {
+  item_id: number;
+  slot: number;
+  account_id: number;
+}
+
+export interface CustodianChangesTable {
+  id: Generated<number>;
+  item_id: number;
+  slot: number;
+  from_account_id: number | null;
+  to_account_id: number | null;
+  reason: string;
+  actor_id: number | null;
+  at: Date;
+}
+
+export interface ItemImagesTable {
+  id: Generated<number>;
+  item_id: number;
+  content_type: "image/jpeg" | "image/png" | "image/webp";
+  bytes: Buffer;
+  sort: Default<number>;
+  created_at: Date;
+}
+
+export interface CarDriversTable {
+  car_id: number;
+  driver_id: number;
+}
+
+export interface BookingsTable {
+  id: Generated<number>;
+  item_id: number;
+  applicant_id: number;
+  /** A tstzrange literal, e.g. `["2026-11-30 01:00:00+00","2026-11-30 02:00:00+00")`. */
+  during: string;
+  status: BookingStatus;
+  reason: string;
+  attendees: number | null;
+  passengers: number | null;
+  destination: string | null;
+  driver_id: number | null;
+  decided_by: number | null;
+  decided_at: Date | null;
+  decision_comment: string | null;
+  cancelled_at: Date | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
 export interface DB {
   org_nodes: OrgNodesTable;
   sites: SitesTable;
@@ -138,7 +227,17 @@ export interface DB {
   jobs: JobsTable;
   system_params: SystemParamsTable;
   dev_mailbox: DevMailboxTable;
+  items: ItemsTable;
+  item_allowed_agencies: ItemAllowedAgenciesTable;
+  item_custodians: ItemCustodiansTable;
+  custodian_changes: CustodianChangesTable;
+  item_images: ItemImagesTable;
+  car_drivers: CarDriversTable;
+  bookings: BookingsTable;
 }
+
+export type Item = Selectable<ItemsTable>;
+export type Booking = Selectable<BookingsTable>;
 
 export type Account = Selectable<AccountsTable>;
 export type NewAccount = Insertable<AccountsTable>;

@@ -27,6 +27,7 @@ export const configSchema = z.object({
   DATA_DIR: z.string().default("./.data"),
   SEED_DEMO: optional,
   SMTP_URL: optional,
+  OFFICIAL_MAIL_DOMAIN: z.string().default("mail.tainan.gov.tw"),
   MAIL_FROM: z.string().default("臺南市政府公務入口網 <no-reply@portal.tainan.gov.tw>"),
   TRUST_PROXY: z.string().default("false"),
   PUBLIC_ORIGIN: optional,

@@ -1,6 +1,7 @@
 import { openDatabase, type Database, type DbHandle } from "../db/index.js";
 import { migrateToLatest } from "../db/migrate.js";
 import { createAccountsService } from "./accounts/service.js";
+import { createBookingsService } from "./bookings/service.js";
 import { devMailbox } from "./adapters/dev-mailbox.js";
 import { smtpMailer } from "./adapters/smtp-mailer.js";
 import { createChangePassword } from "./auth/change-password.js";
@@ -47,7 +48,18 @@ export async function createContainer(config: Config, opts: { db?: DbHandle; clo
     sessionMaxHours: config.SESSION_MAX_HOURS,
   });
   const accounts = createAccountsService({ db, clock });
-  const home = createHomeService({ db, accounts, adminSystems: disconnectedAdminSystems, countSources: [] });
+  const bookings = createBookingsService({
+    db,
+    clock,
+    officialMailDomain: config.OFFICIAL_MAIL_DOMAIN,
+    baseUrl: config.PUBLIC_ORIGIN,
+  });
+  const home = createHomeService({
+    db,
+    accounts,
+    adminSystems: disconnectedAdminSystems,
+    countSources: [bookings.homeCounts],
+  });
 
   const worker = createWorker({
     db,
@@ -60,6 +72,7 @@ export async function createContainer(config: Config, opts: { db?: DbHandle; clo
   const services = {
     auth: { ...auth, changePassword: createChangePassword({ db, clock, hasher }) },
     accounts,
+    bookings,
     home,
     devMailbox: {
       enabled: config.devMailbox && !(config.isProduction && !config.embedded),

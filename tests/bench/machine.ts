@@ -54,7 +54,7 @@ export function pgliteVersion(): Promise<string> {
     const { PGlite } = await import("@electric-sql/pglite");
     const lite = await PGlite.create();
     try {
-      const { rows } = await lite.query<{ v: string }>("SHOW server_version");
+      const { rows } = await lite.query<{ v: string }>("SELECT current_setting('server_version') AS v");
       return `PGlite ${pkg.version} (PostgreSQL ${rows[0]?.v ?? "?"})`;
     } finally {
       await lite.close();

@@ -47,7 +47,7 @@ function withDatabase(url: string, database: string): string {
 }
 
 export async function postgresVersion(url = adminUrl()): Promise<string> {
-  const { rows } = await adminQuery<{ v: string }>(url, "SHOW server_version");
+  const { rows } = await adminQuery<{ v: string }>(url, "SELECT current_setting('server_version') AS v");
   return `PostgreSQL ${rows[0]?.v ?? "?"}`;
 }
 

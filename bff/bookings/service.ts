@@ -1,0 +1,369 @@
+import { sql } from "kysely";
+import type { Database } from "../../db/index.js";
+import type { Booking, BookingStatus, Item, ItemKind } from "../../db/schema.js";
+import type { Actor } from "../actor.js";
+import { mailAddresses } from "../accounts/mail-address.js";
+import { DomainError, notFound } from "../errors.js";
+import { bookableBy, heldBy } from "../items/visibility.js";
+import { queueMail } from "../notifications/mail.js";
+import type { Clock } from "../ports/clock.js";
+import { cleanText } from "../text.js";
+import { formatTaipeiRange, startOfTaipeiDay, taipeiDate } from "../time.js";
+import { type BookingInput, parseId, validateBooking } from "./rules.js";
+
+const HOLDING: BookingStatus[] = ["pending", "approved"];
+const kindLabel: Record<ItemKind, string> = { venue: "場地", car: "公務車", driver: "司機" };
+export const DEFAULT_REJECT_COMMENT = "經審核未能同意借用。";
+
+/** A booking's time range as instants, read from the tstzrange. */
+const rangeColumns = [sql<Date>`lower(b.during)`.as("starts_at"), sql<Date>`upper(b.during)`.as("ends_at")] as const;
+const tsRange = (start: Date, end: Date) => sql`tstzrange(${start}::timestamptz, ${end}::timestamptz, '[)')`;
+
+export function createBookingsService(deps: { db: Database; clock: Clock; officialMailDomain: string; baseUrl?: string }) {
+  const { db, clock } = deps;
+
+  /** An item the actor may book, or 404: absent, deleted and out of scope look the same. */
+  async function bookableItem(actor: Actor, itemId: unknown, trx: Database = db): Promise<Item> {
+    const id = parseId(itemId);
+    if (id === null) throw notFound();
+    const item = await trx
+      .selectFrom("items as i")
+      .selectAll("i")
+      .where("i.id", "=", id)
+      .where("i.kind", "in", ["venue", "car"])
+      .where(bookableBy(actor))
+      .executeTakeFirst();
+    if (!item) throw notFound();
+    return item;
+  }
+
+  /** BKG-1: the venues or cars I may book, with the taken ranges of the given days. */
+  async function listAvailability(actor: Actor, opts: { kind: "venue" | "car"; from: string; days: number; q?: string; limit?: number }) {
+    const days = Math.min(Math.max(1, opts.days), 14);
+    const fromDay = /^\d{4}-\d{2}-\d{2}$/.test(opts.from) ? opts.from : taipeiDate(clock.now());
+    const start = startOfTaipeiDay(fromDay);
+    const end = new Date(start.getTime() + days * 86_400_000);
+    const q = cleanText(opts.q, 50).trim();
+    let items = db
+      .selectFrom("items as i")
+      .innerJoin("org_nodes as ag", "ag.id", "i.agency_id")
+      .innerJoin("sites as s", "s.id", "i.site_id")
+      .select(["i.id", "i.kind", "i.name", "i.floor", "i.capacity", "i.passenger_limit", "i.plate_no", "i.open_from", "i.open_to", "ag.name as agencyName", "s.name as siteName"])
+      .where("i.kind", "=", opts.kind)
+      .where(bookableBy(actor))
+      .orderBy("i.name")
+      .orderBy("i.id")
+      .limit(Math.min(opts.limit ?? 200, 2000));
+    if (q) items = items.where((eb) => eb.or([eb("i.name", "ilike", `%${escapeLike(q)}%`), eb("ag.name", "ilike", `%${escapeLike(q)}%`)]));
+    const list = await items.execute();
+    if (list.length === 0) return { from: fromDay, days, items: [] };
+    const taken = await db
+      .selectFrom("bookings as b")
+      .select(["b.item_id", ...rangeColumns])
+      .where("b.item_id", "in", list.map((i) => i.id))
+      .where("b.status", "in", HOLDING)
+      .where(sql<boolean>`b.during && ${tsRange(start, end)}`)
+      .orderBy(sql`lower(b.during)`)
+      .execute();
+    const byItem = new Map<number, { start: Date; end: Date }[]>();
+    for (const t of taken) {
+      const arr = byItem.get(t.item_id) ?? [];
+      arr.push({ start: t.starts_at, end: t.ends_at });
+      byItem.set(t.item_id, arr);
+    }
+    return { from: fromDay, days, items: list.map((i) => ({ ...i, taken: byItem.get(i.id) ?? [] })) };
+  }
+
+  /** One item's page for booking: its facts, drivers (cars) and taken ranges (never who). */
+  async function itemForBooking(actor: Actor, itemId: unknown, from: string, days: number) {
+    const item = await bookableItem(actor, itemId);
+    const fromDay = /^\d{4}-\d{2}-\d{2}$/.test(from) ? from : taipeiDate(clock.now());
+    const start = startOfTaipeiDay(fromDay);
+    const end = new Date(start.getTime() + Math.min(Math.max(1, days), 14) * 86_400_000);
+    const [taken, drivers, meta] = await Promise.all([
+      db
+        .selectFrom("bookings as b")
+        .select(rangeColumns)
+        .where("b.item_id", "=", item.id)
+        .where("b.status", "in", HOLDING)
+        .where(sql<boolean>`b.during && ${tsRange(start, end)}`)
+        .orderBy(sql`lower(b.during)`)
+        .execute(),
+      item.kind === "car"
+        ? db
+            .selectFrom("car_drivers as cd")
+            .innerJoin("items as d", "d.id", "cd.driver_id")
+            .select(["d.id", "d.name", "d.licence"])
+            .where("cd.car_id", "=", item.id)
+            .where("d.deleted_at", "is", null)
+            .orderBy("d.name")
+            .execute()
+        : Promise.resolve([]),
+      db
+        .selectFrom("org_nodes as ag")
+        .innerJoin("sites as s", (j) => j.on("s.id", "=", item.site_id))
+        .select(["ag.name as agencyName", "s.name as siteName"])
+        .where("ag.id", "=", item.agency_id)
+        .executeTakeFirstOrThrow(),
+    ]);
+    return {
+      item: { ...item, ...meta },
+      from: fromDay,
+      taken: taken.map((t) => ({ start: t.starts_at, end: t.ends_at })),
+      drivers,
+    };
+  }
+
+  /**
+   * BKG-1/2: requests a slot. The exclusion constraints refuse an overlap, whatever the
+   * number of app servers; the refusal names the clashing time, never the holder.
+   */
+  async function request(actor: Actor, input: BookingInput): Promise<{ id: number }> {
+    const now = clock.now();
+    const item = await bookableItem(actor, input.itemId);
+    const valid = validateBooking(item, input, now);
+    if (valid.driverId !== null) {
+      const bound = await db
+        .selectFrom("car_drivers as cd")
+        .innerJoin("items as d", "d.id", "cd.driver_id")
+        .select("d.id")
+        .where("cd.car_id", "=", item.id)
+        .where("cd.driver_id", "=", valid.driverId)
+        .where("d.deleted_at", "is", null)
+        .executeTakeFirst();
+      if (!bound) throw new DomainError("invalid", "請修正標示的欄位。", { driverId: "此司機不屬於這輛公務車" });
+    }
+    try {
+      return await db.transaction().execute(async (trx) => {
+        const row = await trx
+          .insertInto("bookings")
+          .values({
+            item_id: item.id,
+            applicant_id: actor.accountId,
+            during: sql`${tsRange(valid.start, valid.end)}` as unknown as string,
+            status: "pending",
+            reason: valid.reason,
+            attendees: valid.attendees,
+            passengers: valid.passengers,
+            destination: valid.destination,
+            driver_id: valid.driverId,
+            decided_by: null,
+            decided_at: null,
+            decision_comment: null,
+            cancelled_at: null,
+            created_at: now,
+            updated_at: now,
+          })
+          .returning("id")
+          .executeTakeFirstOrThrow();
+        await notifyCustodians(trx, item, row.id, actor, valid.start, valid.end, now);
+        return { id: row.id };
+      });
+    } catch (e) {
+      if (!isExclusionViolation(e)) throw e;
+      throw await clashError(e, item, valid.start, valid.end, valid.driverId);
+    }
+  }
+
+  async function clashError(e: unknown, item: Item, start: Date, end: Date, driverId: number | null) {
+    const byDriver = (e as { constraint?: string }).constraint === "bookings_driver_no_overlap";
+    const clash = await db
+      .selectFrom("bookings as b")
+      .select(rangeColumns)
+      .where(byDriver ? "b.driver_id" : "b.item_id", "=", byDriver ? driverId! : item.id)
+      .where("b.status", "in", HOLDING)
+      .where(sql<boolean>`b.during && ${tsRange(start, end)}`)
+      .orderBy(sql`lower(b.during)`)
+      .executeTakeFirst();
+    const when = clash ? formatTaipeiRange(clash.starts_at, clash.ends_at) : formatTaipeiRange(start, end);
+    const message = byDriver ? `所選司機在 ${when} 已有派遣，請改選時間或其他司機。` : `${when} 已有預約，請選擇其他時段。`;
+    return new DomainError("conflict", message, byDriver ? { driverId: `${when} 已有派遣` } : { startsAt: `${when} 已有預約` });
+  }
+
+  async function notifyCustodians(trx: Database, item: Item, bookingId: number, actor: Actor, start: Date, end: Date, now: Date) {
+    const custodians = await trx.selectFrom("item_custodians").select("account_id").where("item_id", "=", item.id).execute();
+    const addresses = await mailAddresses(trx, custodians.map((c) => c.account_id), deps.officialMailDomain);
+    for (const [accountId, to] of addresses) {
+      await queueMail(
+        trx,
+        now,
+        {
+          to,
+          subject: `【公務入口網】${kindLabel[item.kind]}借用申請待審核：${item.name}`,
+          text: `${actor.name} 申請借用「${item.name}」，時間 ${formatTaipeiRange(start, end)}。\n請至公務入口網「審核」頁審核。${deps.baseUrl ? `\n${deps.baseUrl}/reviews/bookings/${bookingId}` : ""}`,
+        },
+        `booking-request:${bookingId}:${accountId}`,
+      );
+    }
+  }
+
+  /** A booking of an item the actor holds, or 404. */
+  async function heldBooking(actor: Actor, bookingId: unknown, trx: Database = db) {
+    const id = parseId(bookingId);
+    if (id === null) throw notFound();
+    const row = await trx
+      .selectFrom("bookings as b")
+      .innerJoin("items as i", "i.id", "b.item_id")
+      .innerJoin("accounts as ap", "ap.id", "b.applicant_id")
+      .select(["b.id", "b.status", "b.applicant_id", "b.item_id", "i.name as itemName", "i.kind", "ap.name as applicantName", ...rangeColumns])
+      .where("b.id", "=", id)
+      .where(heldBy(actor))
+      .executeTakeFirst();
+    if (!row) throw notFound();
+    return row;
+  }
+
+  const statusLabel: Record<BookingStatus, string> = { pending: "未審核", approved: "已核准", rejected: "已駁回", cancelled: "已取消" };
+
+  /**
+   * BKG-3: one custodian's decision. The update only applies while the booking is still
+   * pending, so when the other custodian got there first the second decision is refused.
+   */
+  async function decide(actor: Actor, bookingId: unknown, input: { decision: unknown; comment?: unknown }) {
+    const decision = input.decision === "approve" ? "approved" : input.decision === "reject" ? "rejected" : null;
+    if (!decision) throw new DomainError("invalid", "請選擇核准或駁回。", { decision: "請選擇核准或駁回" });
+    const comment = cleanText(input.comment, 501).trim();
+    if (comment.length > 500) throw new DomainError("invalid", "審核說明請在 500 字以內。", { comment: "審核說明請在 500 字以內" });
+    if (decision === "rejected" && comment === "") throw new DomainError("invalid", "駁回時請填寫審核說明。", { comment: "請填寫駁回原因" });
+    const booking = await heldBooking(actor, bookingId);
+    const now = clock.now();
+    return db.transaction().execute(async (trx) => {
+      const updated = await trx
+        .updateTable("bookings")
+        .set({ status: decision, decided_by: actor.accountId, decided_at: now, decision_comment: comment || null, updated_at: now })
+        .where("id", "=", booking.id)
+        .where("status", "=", "pending")
+        .returning("id")
+        .executeTakeFirst();
+      if (!updated) {
+        const current = await trx.selectFrom("bookings").select("status").where("id", "=", booking.id).executeTakeFirstOrThrow();
+        throw new DomainError("conflict", `此申請已是「${statusLabel[current.status]}」，不需再審核。`);
+      }
+      const addresses = await mailAddresses(trx, [booking.applicant_id], deps.officialMailDomain);
+      const to = addresses.get(booking.applicant_id);
+      if (to) {
+        await queueMail(
+          trx,
+          now,
+          {
+            to,
+            subject: `【公務入口網】借用申請${statusLabel[decision]}：${booking.itemName}`,
+            text: `您申請借用「${booking.itemName}」（${formatTaipeiRange(booking.starts_at, booking.ends_at)}）${statusLabel[decision]}。${comment ? `\n審核說明：${comment}` : ""}`,
+          },
+          `booking-decision:${booking.id}`,
+        );
+      }
+      return { id: booking.id, status: decision };
+    });
+  }
+
+  /** BKG-3 batch: one decision and comment for many; a result per booking. */
+  async function decideBatch(actor: Actor, ids: unknown[], input: { decision: unknown; comment?: unknown }) {
+    const unique = [...new Set(ids.map(parseId).filter((n): n is number => n !== null))].slice(0, 200);
+    if (unique.length === 0) throw new DomainError("invalid", "請勾選要審核的申請。");
+    const results: { id: number; ok: boolean; message: string }[] = [];
+    for (const id of unique) {
+      try {
+        const r = await decide(actor, id, input);
+        results.push({ id, ok: true, message: statusLabel[r.status as BookingStatus] });
+      } catch (e) {
+        if (!(e instanceof DomainError)) throw e;
+        if (e.code === "invalid") throw e; // same input for all: stop at the first
+        results.push({ id, ok: false, message: e.code === "not_found" ? "找不到資料，或您沒有權限審核。" : e.message });
+      }
+    }
+    return results;
+  }
+
+  /** BKG-3 list: bookings of the items I hold; 未審核 by default. */
+  async function reviewList(actor: Actor, opts: { status?: string; q?: string; date?: string; page?: number }) {
+    const status = (["pending", "approved", "rejected", "cancelled", "all"] as const).find((s) => s === opts.status) ?? "pending";
+    const q = cleanText(opts.q, 50).trim();
+    const page = Math.max(1, Math.min(1000, Number(opts.page) || 1));
+    let query = db
+      .selectFrom("bookings as b")
+      .innerJoin("items as i", "i.id", "b.item_id")
+      .innerJoin("accounts as ap", "ap.id", "b.applicant_id")
+      .innerJoin("org_nodes as u", "u.id", "ap.unit_id")
+      .leftJoin("items as d", "d.id", "b.driver_id")
+      .where(heldBy(actor));
+    if (status !== "all") query = query.where("b.status", "=", status);
+    if (q) {
+      const like = `%${escapeLike(q)}%`;
+      query = query.where((eb) => eb.or([eb("i.name", "ilike", like), eb("ap.name", "ilike", like), eb("b.reason", "ilike", like)]));
+    }
+    if (opts.date && /^\d{4}-\d{2}-\d{2}$/.test(opts.date)) {
+      const dayStart = startOfTaipeiDay(opts.date);
+      query = query.where(sql<boolean>`b.during && ${tsRange(dayStart, new Date(dayStart.getTime() + 86_400_000))}`);
+    }
+    const [rows, total] = await Promise.all([
+      query
+        .select(["b.id", "b.status", "b.reason", "b.attendees", "b.passengers", "b.destination", "b.decision_comment", "b.created_at", "i.name as itemName", "i.kind", "ap.name as applicantName", "u.name as unitName", "d.name as driverName", ...rangeColumns])
+        .orderBy("b.created_at", "desc")
+        .orderBy("b.id", "desc")
+        .limit(10)
+        .offset((page - 1) * 10)
+        .execute(),
+      query.select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow(),
+    ]);
+    return { rows, total: total.n, page, status };
+  }
+
+  /** BKG-4: my bookings, newest first. */
+  async function mine(actor: Actor, limit = 50) {
+    return db
+      .selectFrom("bookings as b")
+      .innerJoin("items as i", "i.id", "b.item_id")
+      .leftJoin("items as d", "d.id", "b.driver_id")
+      .select(["b.id", "b.status", "b.reason", "b.decision_comment", "b.created_at", "i.id as itemId", "i.name as itemName", "i.kind", "d.name as driverName", ...rangeColumns])
+      .where("b.applicant_id", "=", actor.accountId)
+      .orderBy("b.created_at", "desc")
+      .orderBy("b.id", "desc")
+      .limit(Math.min(limit, 200))
+      .execute();
+  }
+
+  /** BKG-4: cancel my pending booking, or my approved one that has not started; frees the slot. */
+  async function cancel(actor: Actor, bookingId: unknown): Promise<void> {
+    const id = parseId(bookingId);
+    if (id === null) throw notFound();
+    const now = clock.now();
+    const row = await db
+      .updateTable("bookings as b")
+      .set({ status: "cancelled", cancelled_at: now, updated_at: now })
+      .where("b.id", "=", id)
+      .where("b.applicant_id", "=", actor.accountId)
+      .where((eb) => eb.or([eb("b.status", "=", "pending"), eb.and([eb("b.status", "=", "approved"), sql<boolean>`lower(b.during) > ${now}`])]))
+      .returning("b.id")
+      .executeTakeFirst();
+    if (row) return;
+    const mineRow = await db.selectFrom("bookings").select(["status"]).where("id", "=", id).where("applicant_id", "=", actor.accountId).executeTakeFirst();
+    if (!mineRow) throw notFound();
+    throw new DomainError("conflict", mineRow.status === "approved" ? "借用已開始，無法取消。" : `此申請已是「${statusLabel[mineRow.status]}」，無法取消。`);
+  }
+
+  /** PRT-1 counts. */
+  async function homeCounts(_db: Database, actor: Actor) {
+    const [pendingMine, waiting] = await Promise.all([
+      db.selectFrom("bookings").select((eb) => eb.fn.countAll<number>().as("n")).where("applicant_id", "=", actor.accountId).where("status", "=", "pending").executeTakeFirstOrThrow(),
+      db.selectFrom("bookings as b").innerJoin("items as i", "i.id", "b.item_id").select((eb) => eb.fn.countAll<number>().as("n")).where("b.status", "=", "pending").where(heldBy(actor)).executeTakeFirstOrThrow(),
+    ]);
+    return [
+      { key: "bookings-review", label: "待我審核的借用", count: waiting.n, href: "/reviews" },
+      { key: "bookings-mine", label: "我的借用申請（未審核）", count: pendingMine.n, href: "/book/mine" },
+    ];
+  }
+
+  return { listAvailability, itemForBooking, request, decide, decideBatch, reviewList, mine, cancel, homeCounts, heldBooking };
+}
+
+function isExclusionViolation(e: unknown): boolean {
+  return typeof e === "object" && e !== null && (e as { code?: string }).code === "23P01";
+}
+
+export function escapeLike(s: string): string {
+  return s.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+export type BookingsService = ReturnType<typeof createBookingsService>;
+export type { Booking };

@@ -84,3 +84,65 @@ export async function signInAs(c: Container, a: MadeAccount): Promise<{ actor: A
   if (!actor) throw new Error("sign-in produced no actor");
   return { actor, token };
 }
+
+export async function makeSite(c: Container, name = `測試地點${suffix()}`) {
+  return c.db.insertInto("sites").values({ name }).returningAll().executeTakeFirstOrThrow();
+}
+
+export interface ItemOptions {
+  kind?: "venue" | "car" | "driver";
+  agencyId: number;
+  siteId: number;
+  name?: string;
+  isPublic?: boolean;
+  scope?: "all" | "own" | "listed";
+  listed?: number[];
+  custodians?: number[];
+  openFrom?: string;
+  openTo?: string;
+  capacity?: number;
+  passengerLimit?: number;
+}
+
+/** An item straight into the database, for tests of booking rules. */
+export async function makeItem(c: Container, o: ItemOptions) {
+  const kind = o.kind ?? "venue";
+  const now = c.clock.now();
+  const item = await c.db
+    .insertInto("items")
+    .values({
+      kind,
+      agency_id: o.agencyId,
+      site_id: o.siteId,
+      name: o.name ?? `${kind === "venue" ? "會議室" : kind === "car" ? "公務車" : "司機"}${suffix()}`,
+      is_public: o.isPublic ?? true,
+      borrow_scope: o.scope ?? "all",
+      open_from: kind === "driver" ? null : (o.openFrom ?? "08:00"),
+      open_to: kind === "driver" ? null : (o.openTo ?? "18:00"),
+      floor: kind === "venue" ? "3F" : null,
+      capacity: kind === "venue" ? (o.capacity ?? 20) : null,
+      phone: kind === "driver" ? "0912345678" : null,
+      description: null,
+      rules: null,
+      plate_no: kind === "car" ? `T-${suffix()}` : null,
+      passenger_limit: kind === "car" ? (o.passengerLimit ?? 4) : null,
+      brand: kind === "car" ? "Toyota" : null,
+      year: kind === "car" ? 2022 : null,
+      displacement_cc: kind === "car" ? 1800 : null,
+      car_no: kind === "car" ? `C${suffix()}` : null,
+      licence: kind === "driver" ? "職業小客車" : null,
+      note: null,
+      deleted_at: null,
+      created_at: now,
+      updated_at: now,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  for (const agencyId of o.listed ?? []) {
+    await c.db.insertInto("item_allowed_agencies").values({ item_id: item.id, agency_id: agencyId }).execute();
+  }
+  for (const [i, accountId] of (o.custodians ?? []).entries()) {
+    await c.db.insertInto("item_custodians").values({ item_id: item.id, slot: i + 1, account_id: accountId }).execute();
+  }
+  return item;
+}

@@ -48,7 +48,9 @@ export function formatTaipeiRange(start: Date, end: Date): string {
   const e = taipeiParts(end);
   const sameDay = taipeiDate(start) === taipeiDate(new Date(end.getTime() - 1));
   const head = `${pad(s.month)}/${pad(s.day)} ${pad(s.hour)}:${pad(s.minute)}`;
-  return sameDay ? `${head}–${taipeiTime(end)}` : `${head}–${pad(e.month)}/${pad(e.day)} ${pad(e.hour)}:${pad(e.minute)}`;
+  return sameDay
+    ? `${head}–${taipeiTime(end)}`
+    : `${head}–${pad(e.month)}/${pad(e.day)} ${pad(e.hour)}:${pad(e.minute)}`;
 }
 
 /**

@@ -59,7 +59,8 @@ export function validateBooking(item: Item, input: BookingInput, now: Date): Val
   if (item.kind === "venue") {
     attendees = positiveInt(input.attendees);
     if (attendees === null) fields.attendees = "請填寫使用人數（正整數）";
-    else if (item.capacity !== null && attendees > item.capacity) fields.attendees = `使用人數超過容納人數 ${item.capacity} 人`;
+    else if (item.capacity !== null && attendees > item.capacity)
+      fields.attendees = `使用人數超過容納人數 ${item.capacity} 人`;
   } else {
     passengers = positiveInt(input.passengers);
     if (passengers === null) fields.passengers = "請填寫乘客人數（正整數）";
@@ -98,7 +99,8 @@ function checkTimes(item: Item, start: Date, end: Date, now: Date): { field: str
     return null;
   }
   // A car may be out for days; pick-up and return fall inside bookable hours.
-  if (startMin < open || startMin > close) return { field: "startsAt", message: `取車時間須在開放借用時間 ${hours} 內` };
+  if (startMin < open || startMin > close)
+    return { field: "startsAt", message: `取車時間須在開放借用時間 ${hours} 內` };
   if (endMin < open || endMin > close) return { field: "endsAt", message: `還車時間須在開放借用時間 ${hours} 內` };
   return null;
 }

@@ -19,7 +19,12 @@ export const DEFAULT_REJECT_COMMENT = "經審核未能同意借用。";
 const rangeColumns = [sql<Date>`lower(b.during)`.as("starts_at"), sql<Date>`upper(b.during)`.as("ends_at")] as const;
 const tsRange = (start: Date, end: Date) => sql`tstzrange(${start}::timestamptz, ${end}::timestamptz, '[)')`;
 
-export function createBookingsService(deps: { db: Database; clock: Clock; officialMailDomain: string; baseUrl?: string }) {
+export function createBookingsService(deps: {
+  db: Database;
+  clock: Clock;
+  officialMailDomain: string;
+  baseUrl?: string;
+}) {
   const { db, clock } = deps;
 
   /** An item the actor may book, or 404: absent, deleted and out of scope look the same. */
@@ -38,7 +43,10 @@ export function createBookingsService(deps: { db: Database; clock: Clock; offici
   }
 
   /** BKG-1: the venues or cars I may book, with the taken ranges of the given days. */
-  async function listAvailability(actor: Actor, opts: { kind: "venue" | "car"; from: string; days: number; q?: string; limit?: number }) {
+  async function listAvailability(
+    actor: Actor,
+    opts: { kind: "venue" | "car"; from: string; days: number; q?: string; limit?: number },
+  ) {
     const days = Math.min(Math.max(1, opts.days), 14);
     const fromDay = /^\d{4}-\d{2}-\d{2}$/.test(opts.from) ? opts.from : taipeiDate(clock.now());
     const start = startOfTaipeiDay(fromDay);
@@ -48,19 +56,38 @@ export function createBookingsService(deps: { db: Database; clock: Clock; offici
       .selectFrom("items as i")
       .innerJoin("org_nodes as ag", "ag.id", "i.agency_id")
       .innerJoin("sites as s", "s.id", "i.site_id")
-      .select(["i.id", "i.kind", "i.name", "i.floor", "i.capacity", "i.passenger_limit", "i.plate_no", "i.open_from", "i.open_to", "ag.name as agencyName", "s.name as siteName"])
+      .select([
+        "i.id",
+        "i.kind",
+        "i.name",
+        "i.floor",
+        "i.capacity",
+        "i.passenger_limit",
+        "i.plate_no",
+        "i.open_from",
+        "i.open_to",
+        "ag.name as agencyName",
+        "s.name as siteName",
+      ])
       .where("i.kind", "=", opts.kind)
       .where(bookableBy(actor))
       .orderBy("i.name")
       .orderBy("i.id")
       .limit(Math.min(opts.limit ?? 200, 2000));
-    if (q) items = items.where((eb) => eb.or([eb("i.name", "ilike", `%${escapeLike(q)}%`), eb("ag.name", "ilike", `%${escapeLike(q)}%`)]));
+    if (q)
+      items = items.where((eb) =>
+        eb.or([eb("i.name", "ilike", `%${escapeLike(q)}%`), eb("ag.name", "ilike", `%${escapeLike(q)}%`)]),
+      );
     const list = await items.execute();
     if (list.length === 0) return { from: fromDay, days, items: [] };
     const taken = await db
       .selectFrom("bookings as b")
       .select(["b.item_id", ...rangeColumns])
-      .where("b.item_id", "in", list.map((i) => i.id))
+      .where(
+        "b.item_id",
+        "in",
+        list.map((i) => i.id),
+      )
       .where("b.status", "in", HOLDING)
       .where(sql<boolean>`b.during && ${tsRange(start, end)}`)
       .orderBy(sql`lower(b.during)`)
@@ -176,13 +203,35 @@ export function createBookingsService(deps: { db: Database; clock: Clock; offici
       .orderBy(sql`lower(b.during)`)
       .executeTakeFirst();
     const when = clash ? formatTaipeiRange(clash.starts_at, clash.ends_at) : formatTaipeiRange(start, end);
-    const message = byDriver ? `所選司機在 ${when} 已有派遣，請改選時間或其他司機。` : `${when} 已有預約，請選擇其他時段。`;
-    return new DomainError("conflict", message, byDriver ? { driverId: `${when} 已有派遣` } : { startsAt: `${when} 已有預約` });
+    const message = byDriver
+      ? `所選司機在 ${when} 已有派遣，請改選時間或其他司機。`
+      : `${when} 已有預約，請選擇其他時段。`;
+    return new DomainError(
+      "conflict",
+      message,
+      byDriver ? { driverId: `${when} 已有派遣` } : { startsAt: `${when} 已有預約` },
+    );
   }
 
-  async function notifyCustodians(trx: Database, item: Item, bookingId: number, actor: Actor, start: Date, end: Date, now: Date) {
-    const custodians = await trx.selectFrom("item_custodians").select("account_id").where("item_id", "=", item.id).execute();
-    const addresses = await mailAddresses(trx, custodians.map((c) => c.account_id), deps.officialMailDomain);
+  async function notifyCustodians(
+    trx: Database,
+    item: Item,
+    bookingId: number,
+    actor: Actor,
+    start: Date,
+    end: Date,
+    now: Date,
+  ) {
+    const custodians = await trx
+      .selectFrom("item_custodians")
+      .select("account_id")
+      .where("item_id", "=", item.id)
+      .execute();
+    const addresses = await mailAddresses(
+      trx,
+      custodians.map((c) => c.account_id),
+      deps.officialMailDomain,
+    );
     for (const [accountId, to] of addresses) {
       await queueMail(
         trx,
@@ -205,7 +254,16 @@ export function createBookingsService(deps: { db: Database; clock: Clock; offici
       .selectFrom("bookings as b")
       .innerJoin("items as i", "i.id", "b.item_id")
       .innerJoin("accounts as ap", "ap.id", "b.applicant_id")
-      .select(["b.id", "b.status", "b.applicant_id", "b.item_id", "i.name as itemName", "i.kind", "ap.name as applicantName", ...rangeColumns])
+      .select([
+        "b.id",
+        "b.status",
+        "b.applicant_id",
+        "b.item_id",
+        "i.name as itemName",
+        "i.kind",
+        "ap.name as applicantName",
+        ...rangeColumns,
+      ])
       .where("b.id", "=", id)
       .where(heldBy(actor))
       .executeTakeFirst();
@@ -213,7 +271,12 @@ export function createBookingsService(deps: { db: Database; clock: Clock; offici
     return row;
   }
 
-  const statusLabel: Record<BookingStatus, string> = { pending: "未審核", approved: "已核准", rejected: "已駁回", cancelled: "已取消" };
+  const statusLabel: Record<BookingStatus, string> = {
+    pending: "未審核",
+    approved: "已核准",
+    rejected: "已駁回",
+    cancelled: "已取消",
+  };
 
   /**
    * BKG-3: one custodian's decision. The update only applies while the booking is still
@@ -223,20 +286,32 @@ export function createBookingsService(deps: { db: Database; clock: Clock; offici
     const decision = input.decision === "approve" ? "approved" : input.decision === "reject" ? "rejected" : null;
     if (!decision) throw new DomainError("invalid", "請選擇核准或駁回。", { decision: "請選擇核准或駁回" });
     const comment = cleanText(input.comment, 501).trim();
-    if (comment.length > 500) throw new DomainError("invalid", "審核說明請在 500 字以內。", { comment: "審核說明請在 500 字以內" });
-    if (decision === "rejected" && comment === "") throw new DomainError("invalid", "駁回時請填寫審核說明。", { comment: "請填寫駁回原因" });
+    if (comment.length > 500)
+      throw new DomainError("invalid", "審核說明請在 500 字以內。", { comment: "審核說明請在 500 字以內" });
+    if (decision === "rejected" && comment === "")
+      throw new DomainError("invalid", "駁回時請填寫審核說明。", { comment: "請填寫駁回原因" });
     const booking = await heldBooking(actor, bookingId);
     const now = clock.now();
     return db.transaction().execute(async (trx) => {
       const updated = await trx
         .updateTable("bookings")
-        .set({ status: decision, decided_by: actor.accountId, decided_at: now, decision_comment: comment || null, updated_at: now })
+        .set({
+          status: decision,
+          decided_by: actor.accountId,
+          decided_at: now,
+          decision_comment: comment || null,
+          updated_at: now,
+        })
         .where("id", "=", booking.id)
         .where("status", "=", "pending")
         .returning("id")
         .executeTakeFirst();
       if (!updated) {
-        const current = await trx.selectFrom("bookings").select("status").where("id", "=", booking.id).executeTakeFirstOrThrow();
+        const current = await trx
+          .selectFrom("bookings")
+          .select("status")
+          .where("id", "=", booking.id)
+          .executeTakeFirstOrThrow();
         throw new DomainError("conflict", `此申請已是「${statusLabel[current.status]}」，不需再審核。`);
       }
       const addresses = await mailAddresses(trx, [booking.applicant_id], deps.officialMailDomain);
@@ -277,7 +352,8 @@ export function createBookingsService(deps: { db: Database; clock: Clock; offici
 
   /** BKG-3 list: bookings of the items I hold; 未審核 by default. */
   async function reviewList(actor: Actor, opts: { status?: string; q?: string; date?: string; page?: number }) {
-    const status = (["pending", "approved", "rejected", "cancelled", "all"] as const).find((s) => s === opts.status) ?? "pending";
+    const status =
+      (["pending", "approved", "rejected", "cancelled", "all"] as const).find((s) => s === opts.status) ?? "pending";
     const q = cleanText(opts.q, 50).trim();
     const page = Math.max(1, Math.min(1000, Number(opts.page) || 1));
     let query = db
@@ -290,7 +366,9 @@ export function createBookingsService(deps: { db: Database; clock: Clock; offici
     if (status !== "all") query = query.where("b.status", "=", status);
     if (q) {
       const like = `%${escapeLike(q)}%`;
-      query = query.where((eb) => eb.or([eb("i.name", "ilike", like), eb("ap.name", "ilike", like), eb("b.reason", "ilike", like)]));
+      query = query.where((eb) =>
+        eb.or([eb("i.name", "ilike", like), eb("ap.name", "ilike", like), eb("b.reason", "ilike", like)]),
+      );
     }
     if (opts.date && /^\d{4}-\d{2}-\d{2}$/.test(opts.date)) {
       const dayStart = startOfTaipeiDay(opts.date);
@@ -298,7 +376,22 @@ export function createBookingsService(deps: { db: Database; clock: Clock; offici
     }
     const [rows, total] = await Promise.all([
       query
-        .select(["b.id", "b.status", "b.reason", "b.attendees", "b.passengers", "b.destination", "b.decision_comment", "b.created_at", "i.name as itemName", "i.kind", "ap.name as applicantName", "u.name as unitName", "d.name as driverName", ...rangeColumns])
+        .select([
+          "b.id",
+          "b.status",
+          "b.reason",
+          "b.attendees",
+          "b.passengers",
+          "b.destination",
+          "b.decision_comment",
+          "b.created_at",
+          "i.name as itemName",
+          "i.kind",
+          "ap.name as applicantName",
+          "u.name as unitName",
+          "d.name as driverName",
+          ...rangeColumns,
+        ])
         .orderBy("b.created_at", "desc")
         .orderBy("b.id", "desc")
         .limit(10)
@@ -315,7 +408,18 @@ export function createBookingsService(deps: { db: Database; clock: Clock; offici
       .selectFrom("bookings as b")
       .innerJoin("items as i", "i.id", "b.item_id")
       .leftJoin("items as d", "d.id", "b.driver_id")
-      .select(["b.id", "b.status", "b.reason", "b.decision_comment", "b.created_at", "i.id as itemId", "i.name as itemName", "i.kind", "d.name as driverName", ...rangeColumns])
+      .select([
+        "b.id",
+        "b.status",
+        "b.reason",
+        "b.decision_comment",
+        "b.created_at",
+        "i.id as itemId",
+        "i.name as itemName",
+        "i.kind",
+        "d.name as driverName",
+        ...rangeColumns,
+      ])
       .where("b.applicant_id", "=", actor.accountId)
       .orderBy("b.created_at", "desc")
       .orderBy("b.id", "desc")
@@ -333,20 +437,46 @@ export function createBookingsService(deps: { db: Database; clock: Clock; offici
       .set({ status: "cancelled", cancelled_at: now, updated_at: now })
       .where("b.id", "=", id)
       .where("b.applicant_id", "=", actor.accountId)
-      .where((eb) => eb.or([eb("b.status", "=", "pending"), eb.and([eb("b.status", "=", "approved"), sql<boolean>`lower(b.during) > ${now}`])]))
+      .where((eb) =>
+        eb.or([
+          eb("b.status", "=", "pending"),
+          eb.and([eb("b.status", "=", "approved"), sql<boolean>`lower(b.during) > ${now}`]),
+        ]),
+      )
       .returning("b.id")
       .executeTakeFirst();
     if (row) return;
-    const mineRow = await db.selectFrom("bookings").select(["status"]).where("id", "=", id).where("applicant_id", "=", actor.accountId).executeTakeFirst();
+    const mineRow = await db
+      .selectFrom("bookings")
+      .select(["status"])
+      .where("id", "=", id)
+      .where("applicant_id", "=", actor.accountId)
+      .executeTakeFirst();
     if (!mineRow) throw notFound();
-    throw new DomainError("conflict", mineRow.status === "approved" ? "借用已開始，無法取消。" : `此申請已是「${statusLabel[mineRow.status]}」，無法取消。`);
+    throw new DomainError(
+      "conflict",
+      mineRow.status === "approved"
+        ? "借用已開始，無法取消。"
+        : `此申請已是「${statusLabel[mineRow.status]}」，無法取消。`,
+    );
   }
 
   /** PRT-1 counts. */
   async function homeCounts(_db: Database, actor: Actor) {
     const [pendingMine, waiting] = await Promise.all([
-      db.selectFrom("bookings").select((eb) => eb.fn.countAll<number>().as("n")).where("applicant_id", "=", actor.accountId).where("status", "=", "pending").executeTakeFirstOrThrow(),
-      db.selectFrom("bookings as b").innerJoin("items as i", "i.id", "b.item_id").select((eb) => eb.fn.countAll<number>().as("n")).where("b.status", "=", "pending").where(heldBy(actor)).executeTakeFirstOrThrow(),
+      db
+        .selectFrom("bookings")
+        .select((eb) => eb.fn.countAll<number>().as("n"))
+        .where("applicant_id", "=", actor.accountId)
+        .where("status", "=", "pending")
+        .executeTakeFirstOrThrow(),
+      db
+        .selectFrom("bookings as b")
+        .innerJoin("items as i", "i.id", "b.item_id")
+        .select((eb) => eb.fn.countAll<number>().as("n"))
+        .where("b.status", "=", "pending")
+        .where(heldBy(actor))
+        .executeTakeFirstOrThrow(),
     ]);
     return [
       { key: "bookings-review", label: "待我審核的借用", count: waiting.n, href: "/reviews" },
@@ -354,7 +484,18 @@ export function createBookingsService(deps: { db: Database; clock: Clock; offici
     ];
   }
 
-  return { listAvailability, itemForBooking, request, decide, decideBatch, reviewList, mine, cancel, homeCounts, heldBooking };
+  return {
+    listAvailability,
+    itemForBooking,
+    request,
+    decide,
+    decideBatch,
+    reviewList,
+    mine,
+    cancel,
+    homeCounts,
+    heldBooking,
+  };
 }
 
 function isExclusionViolation(e: unknown): boolean {

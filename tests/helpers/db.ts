@@ -6,6 +6,8 @@ import { createPool, type DbHandle, startEmbedded } from "../../db/index.js";
 import type { DB } from "../../db/schema.js";
 import { adminQuery, withDatabase } from "./global-setup.js";
 
+export const TEST_DB_PREFIX = "portal_t_";
+
 /**
  * A database of this test file's own, copied from the migrated template: real PostgreSQL
  * when DATABASE_URL is set, else an in-memory PGlite. `connectionString` lets a child
@@ -15,7 +17,7 @@ export async function testDatabase(poolMax = 5): Promise<DbHandle & { connection
   const template = inject("dbTemplate");
   const url = process.env.DATABASE_URL;
   if (url) {
-    const name = `portal_t_${randomBytes(6).toString("hex")}`;
+    const name = `${TEST_DB_PREFIX}${inject("runId")}_${randomBytes(4).toString("hex")}`;
     await adminQuery(url, `CREATE DATABASE ${name} TEMPLATE ${template}`);
     const connectionString = withDatabase(url, name);
     const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool: createPool(connectionString, poolMax) }) });
@@ -23,10 +25,9 @@ export async function testDatabase(poolMax = 5): Promise<DbHandle & { connection
       db,
       kind: "postgres",
       connectionString,
-      close: async () => {
-        await db.destroy();
-        await adminQuery(url, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      },
+      // Dropped in the global teardown, once no test process holds a connection: dropping
+      // here with FORCE could kill connections a pool is still closing.
+      close: () => db.destroy(),
     };
   }
   const tarball = new Blob([fs.readFileSync(template)]);

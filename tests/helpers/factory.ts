@@ -142,7 +142,10 @@ export async function makeItem(c: Container, o: ItemOptions) {
     await c.db.insertInto("item_allowed_agencies").values({ item_id: item.id, agency_id: agencyId }).execute();
   }
   for (const [i, accountId] of (o.custodians ?? []).entries()) {
-    await c.db.insertInto("item_custodians").values({ item_id: item.id, slot: i + 1, account_id: accountId }).execute();
+    await c.db
+      .insertInto("item_custodians")
+      .values({ item_id: item.id, slot: i + 1, account_id: accountId })
+      .execute();
   }
   return item;
 }

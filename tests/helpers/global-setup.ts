@@ -13,6 +13,8 @@ declare module "vitest" {
   export interface ProvidedContext {
     /** Real PostgreSQL: the template database's name. PGlite: the path of a data-dir tarball. */
     dbTemplate: string;
+    /** Names this run's per-file databases so the teardown drops exactly those. */
+    runId: string;
   }
 }
 
@@ -23,6 +25,7 @@ declare module "vitest" {
  */
 export default async function setup(project: TestProject) {
   const url = process.env.DATABASE_URL;
+  project.provide("runId", String(process.pid));
   if (url) {
     const name = `portal_tpl_${process.pid}`;
     await adminQuery(url, `DROP DATABASE IF EXISTS ${name}`);
@@ -37,6 +40,18 @@ export default async function setup(project: TestProject) {
     return async () => {
       await adminQuery(url, `ALTER DATABASE ${name} WITH ALLOW_CONNECTIONS true`);
       await adminQuery(url, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      // The per-file copies of this run (named after this process, see tests/helpers/db.ts).
+      const client = new pg.Client({ connectionString: url });
+      await client.connect();
+      try {
+        const { rows } = await client.query<{ datname: string }>(
+          "SELECT datname FROM pg_database WHERE datname LIKE $1",
+          [`portal\\_t\\_${process.pid}\\_%`],
+        );
+        for (const r of rows) await client.query(`DROP DATABASE IF EXISTS "${r.datname}" WITH (FORCE)`);
+      } finally {
+        await client.end();
+      }
     };
   }
   const embedded = await startEmbedded(undefined, 2);

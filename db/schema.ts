@@ -3,6 +3,8 @@ import type { ColumnType, Generated, Insertable, Selectable, Updateable } from "
 /** Columns with a database default: optional on insert. */
 type Default<T> = ColumnType<T, T | undefined, T>;
 type Json = unknown;
+/** Nullable columns may be left out of an insert (they default to NULL). */
+type Nullable<T> = ColumnType<T | null, T | null | undefined, T | null>;
 
 export type Role = "user" | "agency_admin" | "sys_admin";
 export type AccountStatus = "enabled" | "disabled" | "inactive";
@@ -11,13 +13,13 @@ export type JobState = "pending" | "done" | "dead" | "cancelled";
 
 export interface OrgNodesTable {
   id: Generated<number>;
-  parent_id: number | null;
+  parent_id: Nullable<number>;
   kind: "agency" | "unit";
   name: string;
-  code: string | null;
+  code: Nullable<string>;
   sort: Default<number>;
   agency_id: ColumnType<number, never, never>;
-  mail_quota: number | null;
+  mail_quota: Nullable<number>;
   active: Default<boolean>;
   created_at: Default<Date>;
 }
@@ -41,22 +43,22 @@ export interface AccountsTable {
   office_ext: Default<string>;
   work_address: Default<string>;
   needs_official_mail: Default<boolean>;
-  backup_email: string | null;
-  totp_secret_enc: string | null;
-  totp_enabled_at: Date | null;
-  mobile: string | null;
-  mobile_verified_at: Date | null;
-  citizen_card_no: string | null;
+  backup_email: Nullable<string>;
+  totp_secret_enc: Nullable<string>;
+  totp_enabled_at: Nullable<Date>;
+  mobile: Nullable<string>;
+  mobile_verified_at: Nullable<Date>;
+  citizen_card_no: Nullable<string>;
   role: Default<Role>;
   status: Default<AccountStatus>;
-  status_reason: string | null;
-  status_changed_at: Date | null;
+  status_reason: Nullable<string>;
+  status_changed_at: Nullable<Date>;
   login_permission: Default<LoginPermission>;
   failed_login_count: Default<number>;
-  locked_at: Date | null;
-  password_hash: string | null;
-  password_changed_at: Date | null;
-  last_login_at: Date | null;
+  locked_at: Nullable<Date>;
+  password_hash: Nullable<string>;
+  password_changed_at: Nullable<Date>;
+  last_login_at: Nullable<Date>;
   created_at: Default<Date>;
   updated_at: Default<Date>;
 }
@@ -73,7 +75,7 @@ export interface SessionsTable {
 
 export interface LoginRecordsTable {
   id: Generated<number>;
-  account_id: number | null;
+  account_id: Nullable<number>;
   username: string;
   method: string;
   action: string;
@@ -86,7 +88,7 @@ export interface LoginRecordsTable {
 export interface AuditLogTable {
   id: Generated<number>;
   at: Date;
-  actor_id: number | null;
+  actor_id: Nullable<number>;
   action: string;
   target_type: string;
   target_id: string;
@@ -101,21 +103,21 @@ export interface JobsTable {
   state: Default<JobState>;
   run_at: Date;
   attempts: Default<number>;
-  max_attempts: number | null;
-  last_error: string | null;
-  result: Json | null;
-  idempotency_key: string | null;
-  created_by: number | null;
+  max_attempts: Nullable<number>;
+  last_error: Nullable<string>;
+  result: Nullable<Json>;
+  idempotency_key: Nullable<string>;
+  created_by: Nullable<number>;
   created_at: Date;
   updated_at: Date;
-  finished_at: Date | null;
+  finished_at: Nullable<Date>;
 }
 
 export interface SystemParamsTable {
   key: string;
   value: Json;
   updated_at: Default<Date>;
-  updated_by: number | null;
+  updated_by: Nullable<number>;
 }
 
 export interface DevMailboxTable {
@@ -124,7 +126,7 @@ export interface DevMailboxTable {
   to_address: string;
   subject: Default<string>;
   body: string;
-  idempotency_key: string | null;
+  idempotency_key: Nullable<string>;
   created_at: Date;
 }
 
@@ -141,22 +143,22 @@ export interface ItemsTable {
   is_public: boolean;
   borrow_scope: BorrowScope;
   /** "HH:MM:SS" */
-  open_from: string | null;
-  open_to: string | null;
-  floor: string | null;
-  capacity: number | null;
-  phone: string | null;
-  description: string | null;
-  rules: string | null;
-  plate_no: string | null;
-  passenger_limit: number | null;
-  brand: string | null;
-  year: number | null;
-  displacement_cc: number | null;
-  car_no: string | null;
-  licence: string | null;
-  note: string | null;
-  deleted_at: Date | null;
+  open_from: Nullable<string>;
+  open_to: Nullable<string>;
+  floor: Nullable<string>;
+  capacity: Nullable<number>;
+  phone: Nullable<string>;
+  description: Nullable<string>;
+  rules: Nullable<string>;
+  plate_no: Nullable<string>;
+  passenger_limit: Nullable<number>;
+  brand: Nullable<string>;
+  year: Nullable<number>;
+  displacement_cc: Nullable<number>;
+  car_no: Nullable<string>;
+  licence: Nullable<string>;
+  note: Nullable<string>;
+  deleted_at: Nullable<Date>;
   created_at: Date;
   updated_at: Date;
 }
@@ -176,10 +178,10 @@ export interface CustodianChangesTable {
   id: Generated<number>;
   item_id: number;
   slot: number;
-  from_account_id: number | null;
-  to_account_id: number | null;
+  from_account_id: Nullable<number>;
+  to_account_id: Nullable<number>;
   reason: string;
-  actor_id: number | null;
+  actor_id: Nullable<number>;
   at: Date;
 }
 
@@ -205,14 +207,14 @@ export interface BookingsTable {
   during: string;
   status: BookingStatus;
   reason: string;
-  attendees: number | null;
-  passengers: number | null;
-  destination: string | null;
-  driver_id: number | null;
-  decided_by: number | null;
-  decided_at: Date | null;
-  decision_comment: string | null;
-  cancelled_at: Date | null;
+  attendees: Nullable<number>;
+  passengers: Nullable<number>;
+  destination: Nullable<string>;
+  driver_id: Nullable<number>;
+  decided_by: Nullable<number>;
+  decided_at: Nullable<Date>;
+  decision_comment: Nullable<string>;
+  cancelled_at: Nullable<Date>;
   created_at: Date;
   updated_at: Date;
 }

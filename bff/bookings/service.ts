@@ -174,10 +174,6 @@ export function createBookingsService(deps: {
             passengers: valid.passengers,
             destination: valid.destination,
             driver_id: valid.driverId,
-            decided_by: null,
-            decided_at: null,
-            decision_comment: null,
-            cancelled_at: null,
             created_at: now,
             updated_at: now,
           })

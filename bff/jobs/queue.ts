@@ -28,9 +28,6 @@ export async function enqueue(db: Database, opts: EnqueueOptions): Promise<numbe
       created_by: opts.createdBy ?? null,
       created_at: opts.runAt,
       updated_at: opts.runAt,
-      last_error: null,
-      result: null,
-      finished_at: null,
     })
     .onConflict((oc) => oc.column("idempotency_key").doNothing())
     .returning("id")

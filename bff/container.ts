@@ -9,6 +9,7 @@ import { argon2Hasher } from "./auth/hashing.js";
 import { createAuthService } from "./auth/service.js";
 import type { Config } from "./config.js";
 import { createHomeService } from "./home/service.js";
+import { createItemsService } from "./items/service.js";
 import { createWorker, type Logger } from "./jobs/worker.js";
 import { consoleLogger } from "./logger.js";
 import { listDevMailbox } from "./notifications/dev-mailbox.js";
@@ -73,6 +74,7 @@ export async function createContainer(config: Config, opts: { db?: DbHandle; clo
     auth: { ...auth, changePassword: createChangePassword({ db, clock, hasher }) },
     accounts,
     bookings,
+    items: createItemsService({ db, clock }),
     home,
     devMailbox: {
       enabled: config.devMailbox && !(config.isProduction && !config.embedded),

@@ -1,0 +1,62 @@
+import { sql } from "kysely";
+import type { Database } from "../../db/index.js";
+import type { Item, ItemKind } from "../../db/schema.js";
+import type { Actor } from "../actor.js";
+import { notFound } from "../errors.js";
+import { manageableBy } from "./scope.js";
+import { parseId } from "./validate.js";
+
+/** An item of the given kind the actor may manage, or 404: absent, deleted and out of scope look the same. */
+export async function manageableItem(db: Database, actor: Actor, kind: ItemKind | null, itemId: unknown): Promise<Item> {
+  const id = parseId(itemId);
+  if (id === null) throw notFound();
+  let q = db.selectFrom("items as i").selectAll("i").where("i.id", "=", id).where(manageableBy(actor));
+  if (kind) q = q.where("i.kind", "=", kind);
+  const item = await q.executeTakeFirst();
+  if (!item) throw notFound();
+  return item;
+}
+
+export function escapeLike(s: string): string {
+  return s.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+/** "YYYY-MM-DD" that is a real day, else null. */
+export function parseDay(v: unknown): string | null {
+  if (typeof v !== "string" || !/^\d{4}-\d{2}-\d{2}$/.test(v)) return null;
+  const d = new Date(`${v}T00:00:00Z`);
+  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === v ? v : null;
+}
+
+/** Enabled accounts whose agency is `agencyId`, optionally matching a name or username. */
+export function agencyPeople(db: Database, agencyId: number, q: string, limit: number) {
+  let query = db
+    .selectFrom("accounts as a")
+    .innerJoin("org_nodes as u", "u.id", "a.unit_id")
+    .select(["a.id", "a.name", "a.username", "a.title", "u.name as unitName"])
+    .where("u.agency_id", "=", agencyId)
+    .where("a.status", "=", "enabled")
+    .orderBy("a.name")
+    .orderBy("a.id")
+    .limit(limit);
+  if (q) {
+    const like = `%${escapeLike(q)}%`;
+    query = query.where((eb) => eb.or([eb("a.name", "ilike", like), eb("a.username", "ilike", like)]));
+  }
+  return query.execute();
+}
+
+/** The current holders of an item's two slots. */
+export function custodiansOf(db: Database, itemId: number) {
+  return db
+    .selectFrom("item_custodians as ic")
+    .innerJoin("accounts as a", "a.id", "ic.account_id")
+    .innerJoin("org_nodes as u", "u.id", "a.unit_id")
+    .select(["ic.slot", "a.id as accountId", "a.name", "a.username", "a.title", "u.name as unitName"])
+    .where("ic.item_id", "=", itemId)
+    .orderBy("ic.slot")
+    .execute();
+}
+
+/** A booking's time range as instants. */
+export const rangeColumns = [sql<Date>`lower(b.during)`.as("starts_at"), sql<Date>`upper(b.during)`.as("ends_at")] as const;

@@ -28,7 +28,10 @@ export function xlsxStream<T>(opts: {
   const out = new PassThrough({ highWaterMark: 256 * 1024 });
   const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useStyles: false, useSharedStrings: false });
   const sheet = workbook.addWorksheet(opts.sheetName.slice(0, 31));
-  sheet.columns = opts.columns.map((c, i) => ({ key: `c${i}`, width: c.width ?? Math.max(10, c.header.length * 2 + 2) }));
+  sheet.columns = opts.columns.map((c, i) => ({
+    key: `c${i}`,
+    width: c.width ?? Math.max(10, c.header.length * 2 + 2),
+  }));
 
   void (async () => {
     try {

@@ -52,7 +52,12 @@ export function createCustodians(deps: { db: Database; clock: Clock }) {
     const slot = input.slot === "1" || input.slot === 1 ? 1 : input.slot === "2" || input.slot === 2 ? 2 : null;
     if (slot === null) throw new DomainError("invalid", `請選擇要設置的${holder}。`);
     const fields: Record<string, string> = {};
-    const reason = textField(fields, "reason", input.reason, { label: "異動原因", max: REASON_MAX, required: true, multiline: true });
+    const reason = textField(fields, "reason", input.reason, {
+      label: "異動原因",
+      max: REASON_MAX,
+      required: true,
+      multiline: true,
+    });
     const removing = input.accountId === "" || input.accountId === undefined || input.accountId === null;
     const accountId = removing ? null : parseId(input.accountId);
     if (removing && slot === 1) fields.accountId = `${holder} 1 為必填，只能移轉給他人，不可移除`;
@@ -63,18 +68,29 @@ export function createCustodians(deps: { db: Database; clock: Clock }) {
     await db.transaction().execute(async (trx) => {
       // Lock the item's slots so two changes of the same slot cannot cross.
       await trx.selectFrom("items").select("id").where("id", "=", item.id).forUpdate().executeTakeFirst();
-      const current = await trx.selectFrom("item_custodians").select(["slot", "account_id"]).where("item_id", "=", item.id).execute();
+      const current = await trx
+        .selectFrom("item_custodians")
+        .select(["slot", "account_id"])
+        .where("item_id", "=", item.id)
+        .execute();
       const here = current.find((c) => c.slot === slot)?.account_id ?? null;
       const other = current.find((c) => c.slot !== slot)?.account_id ?? null;
       if (accountId === null) {
-        if (here === null) throw new DomainError("invalid", `${holder} 2 目前沒有人，無需移除。`, { accountId: `${holder} 2 目前沒有人` });
+        if (here === null)
+          throw new DomainError("invalid", `${holder} 2 目前沒有人，無需移除。`, {
+            accountId: `${holder} 2 目前沒有人`,
+          });
         await trx.deleteFrom("item_custodians").where("item_id", "=", item.id).where("slot", "=", 2).execute();
       } else {
-        if (accountId === here) throw new DomainError("invalid", "請修正標示的欄位。", { accountId: `此人已是${holder} ${slot}` });
+        if (accountId === here)
+          throw new DomainError("invalid", "請修正標示的欄位。", { accountId: `此人已是${holder} ${slot}` });
         if (accountId === other)
-          throw new DomainError("invalid", "請修正標示的欄位。", { accountId: `此人已是${holder} ${slot === 1 ? 2 : 1}，不可同時擔任兩個位置` });
+          throw new DomainError("invalid", "請修正標示的欄位。", {
+            accountId: `此人已是${holder} ${slot === 1 ? 2 : 1}，不可同時擔任兩個位置`,
+          });
         const person = await personOfAgency(trx, accountId, item.agency_id);
-        if (!person) throw new DomainError("invalid", "請修正標示的欄位。", { accountId: `${holder}須為管理機關的在職同仁` });
+        if (!person)
+          throw new DomainError("invalid", "請修正標示的欄位。", { accountId: `${holder}須為管理機關的在職同仁` });
         await trx
           .insertInto("item_custodians")
           .values({ item_id: item.id, slot, account_id: accountId })
@@ -83,7 +99,15 @@ export function createCustodians(deps: { db: Database; clock: Clock }) {
       }
       await trx
         .insertInto("custodian_changes")
-        .values({ item_id: item.id, slot, from_account_id: here, to_account_id: accountId, reason: reason!, actor_id: actor.accountId, at: now })
+        .values({
+          item_id: item.id,
+          slot,
+          from_account_id: here,
+          to_account_id: accountId,
+          reason: reason!,
+          actor_id: actor.accountId,
+          at: now,
+        })
         .execute();
       await writeAudit(trx, actor, now, {
         action: "item.custodian",
@@ -119,12 +143,23 @@ export function createCustodians(deps: { db: Database; clock: Clock }) {
   ] as const;
 
   /** 保管人異動紀錄, newest first, filtered by 執行時間, 10 a page. */
-  async function changeLog(actor: Actor, kind: ItemKind, itemId: unknown, filter: ChangeLogFilter & { page?: unknown }) {
+  async function changeLog(
+    actor: Actor,
+    kind: ItemKind,
+    itemId: unknown,
+    filter: ChangeLogFilter & { page?: unknown },
+  ) {
     const item = await manageableItem(db, actor, kind, itemId);
     const page = Math.max(1, Math.min(10_000, Number(filter.page) || 1));
     const { q, applied } = logQuery(item.id, filter);
     const [rows, total] = await Promise.all([
-      q.select(logColumns).orderBy("cc.at", "desc").orderBy("cc.id", "desc").limit(PAGE).offset((page - 1) * PAGE).execute(),
+      q
+        .select(logColumns)
+        .orderBy("cc.at", "desc")
+        .orderBy("cc.id", "desc")
+        .limit(PAGE)
+        .offset((page - 1) * PAGE)
+        .execute(),
       q.select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow(),
     ]);
     return { rows, total: total.n, page, pageSize: PAGE, filter: applied };
@@ -159,5 +194,11 @@ export function createCustodians(deps: { db: Database; clock: Clock }) {
     };
   }
 
-  return { setCustodian, changeLog, exportChangeLog, custodiansOf: (itemId: number) => custodiansOf(db, itemId), personOfAgency };
+  return {
+    setCustodian,
+    changeLog,
+    exportChangeLog,
+    custodiansOf: (itemId: number) => custodiansOf(db, itemId),
+    personOfAgency,
+  };
 }

@@ -7,7 +7,12 @@ import { manageableBy } from "./scope.js";
 import { parseId } from "./validate.js";
 
 /** An item of the given kind the actor may manage, or 404: absent, deleted and out of scope look the same. */
-export async function manageableItem(db: Database, actor: Actor, kind: ItemKind | null, itemId: unknown): Promise<Item> {
+export async function manageableItem(
+  db: Database,
+  actor: Actor,
+  kind: ItemKind | null,
+  itemId: unknown,
+): Promise<Item> {
   const id = parseId(itemId);
   if (id === null) throw notFound();
   let q = db.selectFrom("items as i").selectAll("i").where("i.id", "=", id).where(manageableBy(actor));
@@ -59,4 +64,7 @@ export function custodiansOf(db: Database, itemId: number) {
 }
 
 /** A booking's time range as instants. */
-export const rangeColumns = [sql<Date>`lower(b.during)`.as("starts_at"), sql<Date>`upper(b.during)`.as("ends_at")] as const;
+export const rangeColumns = [
+  sql<Date>`lower(b.during)`.as("starts_at"),
+  sql<Date>`upper(b.during)`.as("ends_at"),
+] as const;

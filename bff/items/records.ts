@@ -66,7 +66,13 @@ export function createRecords(deps: { db: Database }) {
     const page = Math.max(1, Math.min(10_000, Number(filter.page) || 1));
     const { q, applied } = recordQuery(item, filter);
     const [rows, total] = await Promise.all([
-      q.select(columns).orderBy(sql`lower(b.during)`, "desc").orderBy("b.id", "desc").limit(PAGE).offset((page - 1) * PAGE).execute(),
+      q
+        .select(columns)
+        .orderBy(sql`lower(b.during)`, "desc")
+        .orderBy("b.id", "desc")
+        .limit(PAGE)
+        .offset((page - 1) * PAGE)
+        .execute(),
       q.select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow(),
     ]);
     return { rows, total: total.n, page, pageSize: PAGE, filter: applied };
@@ -87,15 +93,22 @@ export function createRecords(deps: { db: Database }) {
     const { q } = recordQuery(item, filter);
     const pageOf = (after: { starts_at: Date; id: number } | null, limit: number) => {
       let page = q.select(columns);
-      if (after) page = page.where(sql<boolean>`(lower(b.during), b.id) < (${after.starts_at}::timestamptz, ${after.id}::int)`);
-      return page.orderBy(sql`lower(b.during)`, "desc").orderBy("b.id", "desc").limit(limit).execute();
+      if (after)
+        page = page.where(sql<boolean>`(lower(b.during), b.id) < (${after.starts_at}::timestamptz, ${after.id}::int)`);
+      return page
+        .orderBy(sql`lower(b.during)`, "desc")
+        .orderBy("b.id", "desc")
+        .limit(limit)
+        .execute();
     };
     type Row = Awaited<ReturnType<typeof pageOf>>[number];
     const dateLabel = kind === "driver" ? "派遣" : "借用";
     const cols: XlsxColumn<Row>[] = [
       { header: `${dateLabel}開始`, width: 18, value: (r) => taipeiDateTime(r.starts_at) },
       { header: `${dateLabel}結束`, width: 18, value: (r) => taipeiDateTime(r.ends_at) },
-      ...(kind === "driver" ? [{ header: "公務車", width: 20, value: (r: Row) => `${r.itemName}（${r.plateNo ?? ""}）` }] : []),
+      ...(kind === "driver"
+        ? [{ header: "公務車", width: 20, value: (r: Row) => `${r.itemName}（${r.plateNo ?? ""}）` }]
+        : []),
       { header: "申請人", width: 12, value: (r) => r.applicantName },
       { header: "申請單位", width: 18, value: (r) => r.unitName },
       { header: "申請事由", width: 36, value: (r) => r.reason },

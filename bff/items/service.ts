@@ -82,7 +82,9 @@ export function createItemsService(deps: { db: Database; clock: Clock }) {
           "i.open_to",
           "ag.name as agencyName",
           "s.name as siteName",
-          sql<string | null>`(SELECT string_agg(a.name, '、' ORDER BY ic.slot) FROM item_custodians ic JOIN accounts a ON a.id = ic.account_id WHERE ic.item_id = i.id)`.as(
+          sql<
+            string | null
+          >`(SELECT string_agg(a.name, '、' ORDER BY ic.slot) FROM item_custodians ic JOIN accounts a ON a.id = ic.account_id WHERE ic.item_id = i.id)`.as(
             "custodianNames",
           ),
         ])
@@ -147,7 +149,13 @@ export function createItemsService(deps: { db: Database; clock: Clock }) {
         .orderBy("ag.id")
         .execute(),
       custodiansOf(db, item.id),
-      db.selectFrom("item_images").select(["id", "content_type", "sort"]).where("item_id", "=", item.id).orderBy("sort").orderBy("id").execute(),
+      db
+        .selectFrom("item_images")
+        .select(["id", "content_type", "sort"])
+        .where("item_id", "=", item.id)
+        .orderBy("sort")
+        .orderBy("id")
+        .execute(),
       kind === "car" ? boundDrivers(item.id) : Promise.resolve([]),
     ]);
     return {
@@ -165,10 +173,20 @@ export function createItemsService(deps: { db: Database; clock: Clock }) {
   /** Checks a valid input's ids against the database; throws field errors. */
   async function checkRefs(trx: Database, v: ValidItem) {
     const fields: Record<string, string> = {};
-    const site = await trx.selectFrom("sites").select("id").where("id", "=", v.siteId).where("active", "=", true).executeTakeFirst();
+    const site = await trx
+      .selectFrom("sites")
+      .select("id")
+      .where("id", "=", v.siteId)
+      .where("active", "=", true)
+      .executeTakeFirst();
     if (!site) fields.siteId = "請選擇所在地";
     const ids = [v.agencyId, ...v.listedAgencyIds];
-    const found = await trx.selectFrom("org_nodes").select("id").where("id", "in", ids).where("kind", "=", "agency").execute();
+    const found = await trx
+      .selectFrom("org_nodes")
+      .select("id")
+      .where("id", "in", ids)
+      .where("kind", "=", "agency")
+      .execute();
     const known = new Set(found.map((r) => r.id));
     if (!known.has(v.agencyId)) fields.agencyId = "請選擇管理機關";
     if (v.listedAgencyIds.some((id) => !known.has(id))) fields.listedAgencyIds = "其他機關的選擇有誤，請重新選擇";
@@ -220,10 +238,12 @@ export function createItemsService(deps: { db: Database; clock: Clock }) {
     const c2raw = input.custodian2;
     const c2 = c2raw === undefined || c2raw === null || c2raw === "" ? null : parseId(c2raw);
     if (c1 === null) fields.custodian1 = `請選擇${holder} 1`;
-    if (c2raw !== undefined && c2raw !== null && c2raw !== "" && c2 === null) fields.custodian2 = `請重新選擇${holder} 2`;
+    if (c2raw !== undefined && c2raw !== null && c2raw !== "" && c2 === null)
+      fields.custodian2 = `請重新選擇${holder} 2`;
     if (c1 !== null && c2 !== null && c1 === c2) fields.custodian2 = `${holder} 2 不可與${holder} 1 相同`;
     const agencyId = v?.agencyId ?? parseId(input.agencyId);
-    if (agencyId !== null && !mayManageAgency(actor, agencyId)) fields.agencyId = `您只能新增本機關的${kindLabels[kind]}`;
+    if (agencyId !== null && !mayManageAgency(actor, agencyId))
+      fields.agencyId = `您只能新增本機關的${kindLabels[kind]}`;
     if (Object.keys(fields).length > 0 || !v) throw new DomainError("invalid", "請修正標示的欄位。", fields);
     const valid = v;
 
@@ -231,24 +251,48 @@ export function createItemsService(deps: { db: Database; clock: Clock }) {
       return await db.transaction().execute(async (trx) => {
         await checkRefs(trx, valid);
         const people: Record<string, string> = {};
-        for (const [key, id] of [["custodian1", c1], ["custodian2", c2]] as const) {
+        for (const [key, id] of [
+          ["custodian1", c1],
+          ["custodian2", c2],
+        ] as const) {
           if (id !== null && !(await custodians.personOfAgency(trx, id, valid.agencyId)))
             people[key] = `${holder}須為管理機關的在職同仁`;
         }
         if (Object.keys(people).length > 0) throw new DomainError("invalid", "請修正標示的欄位。", people);
         const row = await trx
           .insertInto("items")
-          .values({ kind, agency_id: valid.agencyId, ...columnsOf(valid), deleted_at: null, created_at: now, updated_at: now })
+          .values({
+            kind,
+            agency_id: valid.agencyId,
+            ...columnsOf(valid),
+            deleted_at: null,
+            created_at: now,
+            updated_at: now,
+          })
           .returning("id")
           .executeTakeFirstOrThrow();
         if (valid.listedAgencyIds.length > 0)
-          await trx.insertInto("item_allowed_agencies").values(valid.listedAgencyIds.map((agency_id) => ({ item_id: row.id, agency_id }))).execute();
-        for (const [slot, accountId] of [[1, c1], [2, c2]] as const) {
+          await trx
+            .insertInto("item_allowed_agencies")
+            .values(valid.listedAgencyIds.map((agency_id) => ({ item_id: row.id, agency_id })))
+            .execute();
+        for (const [slot, accountId] of [
+          [1, c1],
+          [2, c2],
+        ] as const) {
           if (accountId === null) continue;
           await trx.insertInto("item_custodians").values({ item_id: row.id, slot, account_id: accountId }).execute();
           await trx
             .insertInto("custodian_changes")
-            .values({ item_id: row.id, slot, from_account_id: null, to_account_id: accountId, reason: `新增${kindLabels[kind]}時設定`, actor_id: actor.accountId, at: now })
+            .values({
+              item_id: row.id,
+              slot,
+              from_account_id: null,
+              to_account_id: accountId,
+              reason: `新增${kindLabels[kind]}時設定`,
+              actor_id: actor.accountId,
+              at: now,
+            })
             .execute();
         }
         await writeAudit(trx, actor, now, {
@@ -260,7 +304,8 @@ export function createItemsService(deps: { db: Database; clock: Clock }) {
         return { id: row.id };
       });
     } catch (e) {
-      if (plateTaken(e)) throw new DomainError("invalid", "請修正標示的欄位。", { plateNo: "此車號已登記為其他公務車" });
+      if (plateTaken(e))
+        throw new DomainError("invalid", "請修正標示的欄位。", { plateNo: "此車號已登記為其他公務車" });
       throw e;
     }
   }
@@ -276,14 +321,27 @@ export function createItemsService(deps: { db: Database; clock: Clock }) {
     try {
       await db.transaction().execute(async (trx) => {
         await checkRefs(trx, v);
-        await trx.updateTable("items").set({ ...columnsOf(v), updated_at: now }).where("id", "=", item.id).execute();
+        await trx
+          .updateTable("items")
+          .set({ ...columnsOf(v), updated_at: now })
+          .where("id", "=", item.id)
+          .execute();
         await trx.deleteFrom("item_allowed_agencies").where("item_id", "=", item.id).execute();
         if (v.listedAgencyIds.length > 0)
-          await trx.insertInto("item_allowed_agencies").values(v.listedAgencyIds.map((agency_id) => ({ item_id: item.id, agency_id }))).execute();
-        await writeAudit(trx, actor, now, { action: "item.update", targetType: "item", targetId: item.id, detail: { kind, changed: changedColumns(item, v) } });
+          await trx
+            .insertInto("item_allowed_agencies")
+            .values(v.listedAgencyIds.map((agency_id) => ({ item_id: item.id, agency_id })))
+            .execute();
+        await writeAudit(trx, actor, now, {
+          action: "item.update",
+          targetType: "item",
+          targetId: item.id,
+          detail: { kind, changed: changedColumns(item, v) },
+        });
       });
     } catch (e) {
-      if (plateTaken(e)) throw new DomainError("invalid", "請修正標示的欄位。", { plateNo: "此車號已登記為其他公務車" });
+      if (plateTaken(e))
+        throw new DomainError("invalid", "請修正標示的欄位。", { plateNo: "此車號已登記為其他公務車" });
       throw e;
     }
   }
@@ -309,7 +367,12 @@ export function createItemsService(deps: { db: Database; clock: Clock }) {
         );
       }
       await trx.updateTable("items").set({ deleted_at: now, updated_at: now }).where("id", "=", item.id).execute();
-      await writeAudit(trx, actor, now, { action: "item.delete", targetType: "item", targetId: item.id, detail: { kind, name: item.name } });
+      await writeAudit(trx, actor, now, {
+        action: "item.delete",
+        targetType: "item",
+        targetId: item.id,
+        detail: { kind, name: item.name },
+      });
     });
   }
 
@@ -350,8 +413,10 @@ export function createItemsService(deps: { db: Database; clock: Clock }) {
   async function changeDrivers(actor: Actor, carId: unknown, mode: "add" | "remove" | "set", driverIds: unknown) {
     const car = await manageableItem(db, actor, "car", carId);
     const { ids, bad } = idList(driverIds, 500);
-    if (bad) throw new DomainError("invalid", "司機的選擇有誤，請重新選擇。", { driverIds: "司機的選擇有誤，請重新選擇" });
-    if (mode !== "set" && ids.length === 0) throw new DomainError("invalid", "請勾選司機。", { driverIds: "請勾選司機" });
+    if (bad)
+      throw new DomainError("invalid", "司機的選擇有誤，請重新選擇。", { driverIds: "司機的選擇有誤，請重新選擇" });
+    if (mode !== "set" && ids.length === 0)
+      throw new DomainError("invalid", "請勾選司機。", { driverIds: "請勾選司機" });
     const now = clock.now();
     await db.transaction().execute(async (trx) => {
       if (mode !== "remove" && ids.length > 0) {
@@ -364,17 +429,25 @@ export function createItemsService(deps: { db: Database; clock: Clock }) {
           .where("deleted_at", "is", null)
           .execute();
         if (ok.length !== ids.length)
-          throw new DomainError("invalid", "所選司機須為管理機關的派遣司機。", { driverIds: "所選司機須為管理機關的派遣司機" });
+          throw new DomainError("invalid", "所選司機須為管理機關的派遣司機。", {
+            driverIds: "所選司機須為管理機關的派遣司機",
+          });
       }
       if (mode === "set") await trx.deleteFrom("car_drivers").where("car_id", "=", car.id).execute();
-      if (mode === "remove") await trx.deleteFrom("car_drivers").where("car_id", "=", car.id).where("driver_id", "in", ids).execute();
+      if (mode === "remove")
+        await trx.deleteFrom("car_drivers").where("car_id", "=", car.id).where("driver_id", "in", ids).execute();
       else if (ids.length > 0)
         await trx
           .insertInto("car_drivers")
           .values(ids.map((driver_id) => ({ car_id: car.id, driver_id })))
           .onConflict((oc) => oc.doNothing())
           .execute();
-      await writeAudit(trx, actor, now, { action: `item.drivers.${mode}`, targetType: "item", targetId: car.id, detail: { driverIds: ids } });
+      await writeAudit(trx, actor, now, {
+        action: `item.drivers.${mode}`,
+        targetType: "item",
+        targetId: car.id,
+        detail: { driverIds: ids },
+      });
     });
   }
 
@@ -394,13 +467,26 @@ export function createItemsService(deps: { db: Database; clock: Clock }) {
         .where("item_id", "=", item.id)
         .executeTakeFirstOrThrow();
       if (count.n >= IMAGES_PER_ITEM)
-        throw new DomainError("invalid", `每個場地最多 ${IMAGES_PER_ITEM} 張圖片，請先刪除不需要的圖片。`, { image: `最多 ${IMAGES_PER_ITEM} 張圖片` });
+        throw new DomainError("invalid", `每個場地最多 ${IMAGES_PER_ITEM} 張圖片，請先刪除不需要的圖片。`, {
+          image: `最多 ${IMAGES_PER_ITEM} 張圖片`,
+        });
       const row = await trx
         .insertInto("item_images")
-        .values({ item_id: item.id, content_type: type, bytes: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), sort: (count.last ?? 0) + 1, created_at: now })
+        .values({
+          item_id: item.id,
+          content_type: type,
+          bytes: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength),
+          sort: (count.last ?? 0) + 1,
+          created_at: now,
+        })
         .returning("id")
         .executeTakeFirstOrThrow();
-      await writeAudit(trx, actor, now, { action: "item.image.add", targetType: "item", targetId: item.id, detail: { imageId: row.id, type, bytes: bytes.length } });
+      await writeAudit(trx, actor, now, {
+        action: "item.image.add",
+        targetType: "item",
+        targetId: item.id,
+        detail: { imageId: row.id, type, bytes: bytes.length },
+      });
       return { id: row.id };
     });
   }
@@ -411,9 +497,19 @@ export function createItemsService(deps: { db: Database; clock: Clock }) {
     if (id === null) throw notFound();
     const now = clock.now();
     await db.transaction().execute(async (trx) => {
-      const gone = await trx.deleteFrom("item_images").where("id", "=", id).where("item_id", "=", item.id).returning("id").executeTakeFirst();
+      const gone = await trx
+        .deleteFrom("item_images")
+        .where("id", "=", id)
+        .where("item_id", "=", item.id)
+        .returning("id")
+        .executeTakeFirst();
       if (!gone) throw notFound();
-      await writeAudit(trx, actor, now, { action: "item.image.remove", targetType: "item", targetId: item.id, detail: { imageId: id } });
+      await writeAudit(trx, actor, now, {
+        action: "item.image.remove",
+        targetType: "item",
+        targetId: item.id,
+        detail: { imageId: id },
+      });
     });
   }
 
@@ -485,7 +581,8 @@ function changedColumns(before: Item, v: ValidItem): string[] {
   };
   const b = before as unknown as Record<string, unknown>;
   return Object.keys(after).filter((k) => {
-    const old = k === "open_from" || k === "open_to" ? (typeof b[k] === "string" ? (b[k] as string).slice(0, 5) : b[k]) : b[k];
+    const old =
+      k === "open_from" || k === "open_to" ? (typeof b[k] === "string" ? (b[k] as string).slice(0, 5) : b[k]) : b[k];
     return (old ?? null) !== (after[k] ?? null);
   });
 }

@@ -11,8 +11,7 @@ export const parseId = (v: unknown): number | null => {
   return /^\d{1,9}$/.test(s) && Number(s) > 0 ? Number(s) : null;
 };
 
-export const parseKind = (v: unknown): ItemKind | null =>
-  v === "venue" || v === "car" || v === "driver" ? v : null;
+export const parseKind = (v: unknown): ItemKind | null => (v === "venue" || v === "car" || v === "driver" ? v : null);
 
 /** What a create or edit form sends: strings from the form, untrusted. */
 export interface ItemInput {
@@ -91,7 +90,12 @@ export function textField(
   return value;
 }
 
-function intField(fields: Fields, key: string, raw: unknown, o: { label: string; min: number; max: number }): number | null {
+function intField(
+  fields: Fields,
+  key: string,
+  raw: unknown,
+  o: { label: string; min: number; max: number },
+): number | null {
   const s = typeof raw === "string" || typeof raw === "number" ? String(raw).trim() : "";
   if (s === "") {
     fields[key] = `請填寫${o.label}`;
@@ -142,11 +146,23 @@ export function validateItem(kind: ItemKind, input: ItemInput, now: Date): Valid
   if (siteId === null) f.siteId = "請選擇所在地";
   const agencyId = parseId(input.agencyId);
   if (agencyId === null) f.agencyId = "請選擇管理機關";
-  const name = textField(f, "name", input.name, { label: nameLabels[kind], max: kind === "driver" ? 50 : 100, required: true });
+  const name = textField(f, "name", input.name, {
+    label: nameLabels[kind],
+    max: kind === "driver" ? 50 : 100,
+    required: true,
+  });
 
-  const isPublic = input.isPublic === "true" || input.isPublic === true ? true : input.isPublic === "false" || input.isPublic === false ? false : null;
+  const isPublic =
+    input.isPublic === "true" || input.isPublic === true
+      ? true
+      : input.isPublic === "false" || input.isPublic === false
+        ? false
+        : null;
   if (isPublic === null) f.isPublic = "請選擇是否公開";
-  const scope = input.borrowScope === "all" || input.borrowScope === "own" || input.borrowScope === "listed" ? input.borrowScope : null;
+  const scope =
+    input.borrowScope === "all" || input.borrowScope === "own" || input.borrowScope === "listed"
+      ? input.borrowScope
+      : null;
   const verb = kind === "driver" ? "派遣" : "借用";
   if (scope === null) f.borrowScope = `請選擇允許${verb}機關`;
   const listed = idList(input.listedAgencyIds, 200);
@@ -199,8 +215,13 @@ export function validateItem(kind: ItemKind, input: ItemInput, now: Date): Valid
   } else if (kind === "car") {
     const plate = textField(f, "plateNo", input.plateNo, { label: "車號", max: 10, required: true });
     v.plate_no = plate?.toUpperCase() ?? null;
-    if (v.plate_no !== null && !f.plateNo && !PLATE.test(v.plate_no)) f.plateNo = "車號格式如 RRR-0000（英數字與一個 -）";
-    v.passenger_limit = intField(f, "passengerLimit", input.passengerLimit, { label: "乘客人數上限", min: 1, max: 100 });
+    if (v.plate_no !== null && !f.plateNo && !PLATE.test(v.plate_no))
+      f.plateNo = "車號格式如 RRR-0000（英數字與一個 -）";
+    v.passenger_limit = intField(f, "passengerLimit", input.passengerLimit, {
+      label: "乘客人數上限",
+      min: 1,
+      max: 100,
+    });
     v.brand = textField(f, "brand", input.brand, { label: "廠牌", max: 50, required: true });
     v.year = intField(f, "year", input.year, { label: "年份", min: 1950, max: new Date(now).getUTCFullYear() + 1 });
     v.displacement_cc = intField(f, "displacementCc", input.displacementCc, { label: "排氣量", min: 1, max: 20_000 });

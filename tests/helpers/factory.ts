@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { sql } from "kysely";
 import type { Actor } from "../../bff/actor.js";
 import type { Container } from "../../bff/container.js";
 import type { AccountStatus, Role } from "../../db/schema.js";
@@ -148,4 +149,41 @@ export async function makeItem(c: Container, o: ItemOptions) {
       .execute();
   }
   return item;
+}
+
+/** A booking straight into the database (status and times as given), for item records and delete guards. */
+export async function makeItemBooking(
+  c: Container,
+  o: {
+    itemId: number;
+    applicantId: number;
+    start: Date;
+    end: Date;
+    status?: "pending" | "approved" | "rejected" | "cancelled";
+    driverId?: number;
+    reason?: string;
+  },
+) {
+  const now = c.clock.now();
+  return c.db
+    .insertInto("bookings")
+    .values({
+      item_id: o.itemId,
+      applicant_id: o.applicantId,
+      during: sql`tstzrange(${o.start}::timestamptz, ${o.end}::timestamptz, '[)')` as unknown as string,
+      status: o.status ?? "approved",
+      reason: o.reason ?? "業務會議",
+      attendees: 5,
+      passengers: null,
+      destination: null,
+      driver_id: o.driverId ?? null,
+      decided_by: null,
+      decided_at: o.status === "pending" ? null : now,
+      decision_comment: null,
+      cancelled_at: null,
+      created_at: now,
+      updated_at: now,
+    })
+    .returning("id")
+    .executeTakeFirstOrThrow();
 }

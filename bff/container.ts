@@ -2,6 +2,11 @@ import { openDatabase, type Database, type DbHandle } from "../db/index.js";
 import { migrateToLatest } from "../db/migrate.js";
 import { createAccountsService } from "./accounts/service.js";
 import { createBookingsService } from "./bookings/service.js";
+import { webPushSender } from "./adapters/web-push-sender.js";
+import { createPushDecisions } from "./push/decisions.js";
+import { pushJobHandlers } from "./push/notify.js";
+import { createPushService } from "./push/service.js";
+import { loadVapidKeys } from "./push/vapid.js";
 import { devMailbox } from "./adapters/dev-mailbox.js";
 import { smtpMailer } from "./adapters/smtp-mailer.js";
 import { createChangePassword } from "./auth/change-password.js";
@@ -16,12 +21,16 @@ import { listDevMailbox } from "./notifications/dev-mailbox.js";
 import { messageJobHandlers } from "./notifications/mail.js";
 import { disconnectedAdminSystems } from "./ports/admin-systems.js";
 import { type Clock, systemClock } from "./ports/clock.js";
+import type { PushSender } from "./ports/push.js";
 
 /**
  * The composition root: configuration in, services out. Everything a request or a job
  * needs is built here once, so tests can build the same thing on their own database.
  */
-export async function createContainer(config: Config, opts: { db?: DbHandle; clock?: Clock; logger?: Logger } = {}) {
+export async function createContainer(
+  config: Config,
+  opts: { db?: DbHandle; clock?: Clock; logger?: Logger; pushSender?: PushSender } = {},
+) {
   const clock = opts.clock ?? systemClock;
   const logger = opts.logger ?? consoleLogger(config.NODE_ENV === "test");
   const handle =
@@ -39,6 +48,13 @@ export async function createContainer(config: Config, opts: { db?: DbHandle; clo
   const mailer = config.SMTP_URL ? smtpMailer(config.SMTP_URL, config.MAIL_FROM) : embeddedOutbox;
   // The Mitake SMS adapter arrives with the sign-in methods; until then SMS lands in the dev mailbox.
   const sms = embeddedOutbox;
+
+  const vapid = await loadVapidKeys(db, clock.now(), {
+    publicKey: config.VAPID_PUBLIC_KEY,
+    privateKey: config.VAPID_PRIVATE_KEY,
+    subject: config.VAPID_SUBJECT,
+  });
+  const pushSender = opts.pushSender ?? webPushSender(vapid);
 
   const hasher = argon2Hasher({ memoryKiB: config.ARGON2_MEMORY_KIB, iterations: config.ARGON2_ITERATIONS });
   const auth = createAuthService({
@@ -64,7 +80,7 @@ export async function createContainer(config: Config, opts: { db?: DbHandle; clo
 
   const worker = createWorker({
     db,
-    handlers: { ...messageJobHandlers(mailer, sms) },
+    handlers: { ...messageJobHandlers(mailer, sms), ...pushJobHandlers(pushSender) },
     clock,
     logger,
     pollMs: config.WORKER_POLL_MS,
@@ -75,6 +91,8 @@ export async function createContainer(config: Config, opts: { db?: DbHandle; clo
     accounts,
     bookings,
     items: createItemsService({ db, clock }),
+    push: createPushService({ db, clock, sender: pushSender }),
+    pushDecisions: createPushDecisions({ db, clock, bookings }),
     home,
     devMailbox: {
       enabled: config.devMailbox && !(config.isProduction && !config.embedded),

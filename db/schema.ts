@@ -219,6 +219,34 @@ export interface BookingsTable {
   updated_at: Date;
 }
 
+export interface PushSubscriptionsTable {
+  id: Generated<number>;
+  account_id: number;
+  endpoint: string;
+  p256dh: string;
+  auth: string;
+  device_label: Default<string>;
+  created_at: Date;
+  last_success_at: Nullable<Date>;
+  last_failure_at: Nullable<Date>;
+}
+
+export interface AppKeysTable {
+  name: string;
+  value: Json;
+  created_at: Date;
+}
+
+export interface DecisionTokensTable {
+  id: string;
+  kind: string;
+  target_id: number;
+  reviewer_id: number;
+  expires_at: Date;
+  used_at: Nullable<Date>;
+  created_at: Date;
+}
+
 export interface DB {
   org_nodes: OrgNodesTable;
   sites: SitesTable;
@@ -236,6 +264,9 @@ export interface DB {
   item_images: ItemImagesTable;
   car_drivers: CarDriversTable;
   bookings: BookingsTable;
+  push_subscriptions: PushSubscriptionsTable;
+  app_keys: AppKeysTable;
+  decision_tokens: DecisionTokensTable;
 }
 
 export type Item = Selectable<ItemsTable>;

@@ -23,6 +23,7 @@ import {
 } from "workbox-precaching";
 import { NavigationRoute, registerRoute } from "workbox-routing";
 import { NetworkOnly } from "workbox-strategies";
+import { registerPushHandlers, type SwScope } from "./push";
 
 declare const self: ServiceWorkerGlobalScope & {
   /** Replaced by workbox-build's injectManifest with the list of files to precache. */
@@ -71,6 +72,5 @@ registerRoute(
 // so the service worker does not answer it and the browser fetches it as usual.
 
 // --- Push notifications ---------------------------------------------------------------
-// Later: "push" (showNotification) and "notificationclick" (focus or open the page) handlers
-// go here, or in a module imported above (e.g. `import "./push";`) that declares
-// `self: ServiceWorkerGlobalScope` the same way this file does.
+
+registerPushHandlers(self as unknown as SwScope);

@@ -6,6 +6,7 @@ import { mailAddresses } from "../accounts/mail-address.js";
 import { DomainError, notFound } from "../errors.js";
 import { bookableBy, heldBy } from "../items/visibility.js";
 import { queueMail } from "../notifications/mail.js";
+import { queuePush } from "../push/notify.js";
 import type { Clock } from "../ports/clock.js";
 import { cleanText } from "../text.js";
 import { formatTaipeiRange, startOfTaipeiDay, taipeiDate } from "../time.js";
@@ -223,11 +224,22 @@ export function createBookingsService(deps: {
       .select("account_id")
       .where("item_id", "=", item.id)
       .execute();
-    const addresses = await mailAddresses(
+    const custodianIds = custodians.map((c) => c.account_id);
+    await queuePush(
       trx,
-      custodians.map((c) => c.account_id),
-      deps.officialMailDomain,
+      now,
+      custodianIds,
+      {
+        title: `${kindLabel[item.kind]}借用申請待審核`,
+        body: `${actor.name}：${item.name}，${formatTaipeiRange(start, end)}`,
+        url: `/reviews?focus=${bookingId}`,
+        tag: `booking-${bookingId}`,
+        decision: { kind: "booking", targetId: bookingId },
+      },
+      { ttl: 86_400, urgency: "high" },
+      `booking-request:${bookingId}`,
     );
+    const addresses = await mailAddresses(trx, custodianIds, deps.officialMailDomain);
     for (const [accountId, to] of addresses) {
       await queueMail(
         trx,
@@ -310,6 +322,19 @@ export function createBookingsService(deps: {
           .executeTakeFirstOrThrow();
         throw new DomainError("conflict", `此申請已是「${statusLabel[current.status]}」，不需再審核。`);
       }
+      await queuePush(
+        trx,
+        now,
+        [booking.applicant_id],
+        {
+          title: `借用申請${statusLabel[decision]}`,
+          body: `${booking.itemName}，${formatTaipeiRange(booking.starts_at, booking.ends_at)}${comment ? `（${comment}）` : ""}`,
+          url: "/book/mine",
+          tag: `booking-${booking.id}`,
+        },
+        { ttl: 7 * 86_400, urgency: "normal" },
+        `booking-decision:${booking.id}`,
+      );
       const addresses = await mailAddresses(trx, [booking.applicant_id], deps.officialMailDomain);
       const to = addresses.get(booking.applicant_id);
       if (to) {

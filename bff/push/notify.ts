@@ -1,0 +1,156 @@
+import type { Database } from "../../db/index.js";
+import { enqueue } from "../jobs/queue.js";
+import type { JobHandlers } from "../jobs/worker.js";
+import type { PushOptions, PushSender } from "../ports/push.js";
+import { mintDecisionToken } from "./tokens.js";
+
+/** What the service worker shows (service-worker/push.ts reads the same shape). */
+export interface PushNotification {
+  title: string;
+  body: string;
+  /** The screen a tap opens. */
+  url: string;
+  tag?: string;
+  /** For a request a reviewer may decide from the notification itself (BKG-5). */
+  decision?: { kind: string; targetId: number };
+}
+
+export interface PushPayload extends Omit<PushNotification, "decision"> {
+  actions?: { action: "approve" | "reject"; title: string }[];
+  decision?: { endpoint: string; token: string; kind: string; targetId: number };
+}
+
+export const DECISION_ENDPOINT = "/api/push/decisions";
+/** How many push services are talked to at once by one fan-out. */
+const FANOUT_CONCURRENCY = 32;
+
+/**
+ * Records a push to these people in the caller's transaction (NTF-4): the worker fans it
+ * out to all their devices after commit.
+ */
+export async function queuePush(
+  db: Database,
+  now: Date,
+  recipients: number[],
+  notification: PushNotification,
+  options: PushOptions,
+  key: string,
+) {
+  if (recipients.length === 0) return undefined;
+  return enqueue(db, {
+    kind: "push.fanout",
+    payload: { recipients, notification, options },
+    runAt: now,
+    idempotencyKey: `push:${key}`,
+  });
+}
+
+async function payloadFor(db: Database, now: Date, accountId: number, n: PushNotification): Promise<string> {
+  const { decision, ...rest } = n;
+  const payload: PushPayload = rest;
+  if (decision) {
+    const token = await mintDecisionToken(db, now, { ...decision, reviewerId: accountId });
+    payload.actions = [
+      { action: "approve", title: "核准" },
+      { action: "reject", title: "駁回" },
+    ];
+    payload.decision = { endpoint: DECISION_ENDPOINT, token, ...decision };
+  }
+  return JSON.stringify(payload);
+}
+
+type Sub = { id: number; account_id: number; endpoint: string; p256dh: string; auth: string };
+
+/** Sends one message; a 404/410 means the subscription is gone for good: forget it. */
+async function deliver(db: Database, sender: PushSender, sub: Sub, body: string, options: PushOptions, now: Date) {
+  let status: number;
+  try {
+    status = (await sender.send(sub, body, options)).status;
+  } catch {
+    status = 0; // network error: retry
+  }
+  if (status === 404 || status === 410) {
+    await db.deleteFrom("push_subscriptions").where("id", "=", sub.id).execute();
+    return "pruned" as const;
+  }
+  if (status >= 200 && status < 300) {
+    await db.updateTable("push_subscriptions").set({ last_success_at: now }).where("id", "=", sub.id).execute();
+    return "sent" as const;
+  }
+  await db.updateTable("push_subscriptions").set({ last_failure_at: now }).where("id", "=", sub.id).execute();
+  return "retry" as const;
+}
+
+/** Runs `fn` over `items`, at most `limit` at a time. */
+async function eachLimited<T>(items: T[], limit: number, fn: (item: T) => Promise<void>) {
+  let next = 0;
+  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) await fn(items[next++]!);
+  });
+  await Promise.all(lanes);
+}
+
+/**
+ * push.fanout sends to every device of the recipients at once (limited), in the job's
+ * transaction: pruned subscriptions and the retry jobs for the failed ones commit with it.
+ * A retry (push.deliver) is one device, with the job's own backoff.
+ */
+export function pushJobHandlers(sender: PushSender): JobHandlers {
+  return {
+    "push.fanout": {
+      async run({ db, payload, now, job }) {
+        const { recipients, notification, options } = payload as {
+          recipients: number[];
+          notification: PushNotification;
+          options: PushOptions;
+        };
+        const subs = await db
+          .selectFrom("push_subscriptions")
+          .select(["id", "account_id", "endpoint", "p256dh", "auth"])
+          .where("account_id", "in", recipients)
+          .execute();
+        const bodies = new Map<number, string>();
+        for (const accountId of new Set(subs.map((s) => s.account_id))) {
+          bodies.set(accountId, await payloadFor(db, now, accountId, notification));
+        }
+        const outcome = { sent: 0, pruned: 0, retry: 0 };
+        const retries: Sub[] = [];
+        await eachLimited(subs, FANOUT_CONCURRENCY, async (sub) => {
+          const result = await deliver(db, sender, sub, bodies.get(sub.account_id)!, options, now);
+          outcome[result]++;
+          if (result === "retry") retries.push(sub);
+        });
+        for (const sub of retries) {
+          await enqueue(db, {
+            kind: "push.deliver",
+            payload: { subscriptionId: sub.id, accountId: sub.account_id, notification, options },
+            runAt: new Date(now.getTime() + 10_000),
+            idempotencyKey: `push-retry:${job.id}:${sub.id}`,
+            maxAttempts: 5,
+          });
+        }
+        return outcome;
+      },
+    },
+    "push.deliver": {
+      async run({ db, payload, now }) {
+        const { subscriptionId, accountId, notification, options } = payload as {
+          subscriptionId: number;
+          accountId: number;
+          notification: PushNotification;
+          options: PushOptions;
+        };
+        const sub = await db
+          .selectFrom("push_subscriptions")
+          .select(["id", "account_id", "endpoint", "p256dh", "auth"])
+          .where("id", "=", subscriptionId)
+          .executeTakeFirst();
+        if (!sub) return { skipped: "subscription removed" };
+        // A fresh token: the one in the failed attempt never reached the device.
+        const result = await deliver(db, sender, sub, await payloadFor(db, now, accountId, notification), options, now);
+        if (result === "retry") throw new Error("push service did not accept the message");
+        return { result };
+      },
+    },
+  };
+}

@@ -1,0 +1,121 @@
+import type { Database } from "../../db/index.js";
+import type { Actor } from "../actor.js";
+import { DomainError, notFound } from "../errors.js";
+import type { Clock } from "../ports/clock.js";
+import type { PushSender } from "../ports/push.js";
+import { cleanText } from "../text.js";
+import { queuePush } from "./notify.js";
+
+const MAX_DEVICES = 10;
+
+/** NTF-1: my devices. */
+export function createPushService(deps: { db: Database; clock: Clock; sender: PushSender }) {
+  const { db, clock } = deps;
+
+  /** Saves this device's subscription for me; the same endpoint moves to me if it was someone else's. */
+  async function subscribe(
+    actor: Actor,
+    input: { endpoint?: unknown; keys?: { p256dh?: unknown; auth?: unknown }; label?: unknown },
+  ) {
+    const endpoint = typeof input.endpoint === "string" ? input.endpoint : "";
+    const p256dh = typeof input.keys?.p256dh === "string" ? input.keys.p256dh : "";
+    const auth = typeof input.keys?.auth === "string" ? input.keys.auth : "";
+    let url: URL | null = null;
+    try {
+      url = new URL(endpoint);
+    } catch {
+      url = null;
+    }
+    const b64url = /^[A-Za-z0-9_-]+={0,2}$/;
+    if (
+      !url ||
+      !/^https?:$/.test(url.protocol) ||
+      endpoint.length > 2000 ||
+      !b64url.test(p256dh) ||
+      p256dh.length < 40 ||
+      p256dh.length > 200 ||
+      !b64url.test(auth) ||
+      auth.length < 16 ||
+      auth.length > 64
+    ) {
+      throw new DomainError("invalid", "這個裝置的通知訂閱資料不正確，請重新開啟通知。");
+    }
+    const label = cleanText(input.label, 100).trim();
+    const now = clock.now();
+    const count = await db
+      .selectFrom("push_subscriptions")
+      .select((eb) => eb.fn.countAll<number>().as("n"))
+      .where("account_id", "=", actor.accountId)
+      .executeTakeFirstOrThrow();
+    if (count.n >= MAX_DEVICES)
+      throw new DomainError("invalid", `最多可在 ${MAX_DEVICES} 個裝置開啟通知，請先移除不用的裝置。`);
+    const row = await db
+      .insertInto("push_subscriptions")
+      .values({ account_id: actor.accountId, endpoint, p256dh, auth, device_label: label, created_at: now })
+      .onConflict((oc) =>
+        oc
+          .column("endpoint")
+          .doUpdateSet({ account_id: actor.accountId, p256dh, auth, device_label: label, created_at: now }),
+      )
+      .returning("id")
+      .executeTakeFirstOrThrow();
+    return { id: row.id };
+  }
+
+  async function devices(actor: Actor) {
+    return db
+      .selectFrom("push_subscriptions")
+      .select(["id", "device_label", "created_at", "last_success_at", "last_failure_at", "endpoint"])
+      .where("account_id", "=", actor.accountId)
+      .orderBy("created_at", "desc")
+      .execute()
+      .then((rows) => rows.map(({ endpoint, ...r }) => ({ ...r, service: safeHost(endpoint) })));
+  }
+
+  async function remove(actor: Actor, id: unknown) {
+    const n = typeof id === "string" && /^\d{1,9}$/.test(id) ? Number(id) : typeof id === "number" ? id : -1;
+    const row = await db
+      .deleteFrom("push_subscriptions")
+      .where("id", "=", n)
+      .where("account_id", "=", actor.accountId)
+      .returning("id")
+      .executeTakeFirst();
+    if (!row) throw notFound();
+  }
+
+  /** Removes the subscription of the device I am on (by endpoint), e.g. when I turn it off. */
+  async function unsubscribe(actor: Actor, endpoint: unknown) {
+    if (typeof endpoint !== "string") return;
+    await db
+      .deleteFrom("push_subscriptions")
+      .where("endpoint", "=", endpoint)
+      .where("account_id", "=", actor.accountId)
+      .execute();
+  }
+
+  async function sendTest(actor: Actor) {
+    const now = clock.now();
+    const mine = await devices(actor);
+    if (mine.length === 0) throw new DomainError("invalid", "您尚未在任何裝置開啟通知。");
+    await queuePush(
+      db,
+      now,
+      [actor.accountId],
+      { title: "測試通知", body: "通知設定完成，您會在這個裝置收到審核與申請結果通知。", url: "/me", tag: "test" },
+      { ttl: 600, urgency: "normal" },
+      `test:${actor.accountId}:${now.getTime()}`,
+    );
+  }
+
+  return { publicKey: deps.sender.publicKey, subscribe, devices, remove, unsubscribe, sendTest };
+}
+
+function safeHost(endpoint: string): string {
+  try {
+    return new URL(endpoint).host;
+  } catch {
+    return "";
+  }
+}
+
+export type PushService = ReturnType<typeof createPushService>;

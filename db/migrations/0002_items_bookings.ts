@@ -2,7 +2,9 @@ import { type Kysely, sql } from "kysely";
 
 // Frozen in time: never import application code here.
 export async function up(db: Kysely<any>): Promise<void> {
-  await sql.raw(`
+  await sql
+    .raw(
+      `
 -- ITM-1..3: venues, official cars and dispatched drivers share one table: one id space for
 -- bookings, custodians and visibility; kind-specific required fields are CHECKed.
 CREATE TABLE items (
@@ -117,9 +119,15 @@ CREATE TABLE bookings (
 );
 CREATE INDEX bookings_applicant ON bookings (applicant_id, created_at DESC);
 CREATE INDEX bookings_item_status ON bookings (item_id, status);
-`).execute(db);
+`,
+    )
+    .execute(db);
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
-  await sql.raw(`DROP TABLE bookings, car_drivers, item_images, custodian_changes, item_custodians, item_allowed_agencies, items;`).execute(db);
+  await sql
+    .raw(
+      `DROP TABLE bookings, car_drivers, item_images, custodian_changes, item_custodians, item_allowed_agencies, items;`,
+    )
+    .execute(db);
 }

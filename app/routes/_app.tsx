@@ -7,8 +7,17 @@ import { requireActor } from "~/utils/session.server";
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const actor = await requireActor(request, context);
-  const passwordDaysLeft = await context.services.home.passwordDaysLeft(actor);
-  return json({ name: actor.name, role: label(roleLabels, actor.role), passwordDaysLeft });
+  const [passwordDaysLeft, waiting] = await Promise.all([
+    context.services.home.passwordDaysLeft(actor),
+    // The bookings waiting for my review: the total of the review list's default (未審核) view.
+    context.services.bookings.reviewList(actor, { status: "pending" }),
+  ]);
+  return json({
+    name: actor.name,
+    role: label(roleLabels, actor.role),
+    passwordDaysLeft,
+    reviewCount: Number(waiting.total),
+  });
 }
 
 /** ACC-17: on every signed-in page. */
@@ -29,7 +38,7 @@ function PasswordReminder({ days }: { days: number | null }) {
 }
 
 export default function AppLayout() {
-  const { name, role, passwordDaysLeft } = useLoaderData<typeof loader>();
+  const { name, role, passwordDaysLeft, reviewCount } = useLoaderData<typeof loader>();
   return (
     <div className="app">
       <a href="#main" className="skip-link">
@@ -53,7 +62,7 @@ export default function AppLayout() {
         </div>
       </header>
       <PasswordReminder days={passwordDaysLeft} />
-      <AppNav reviewCount={0} />
+      <AppNav reviewCount={reviewCount} />
       <main className="app-main" id="main" tabIndex={-1}>
         <Outlet />
       </main>

@@ -16,3 +16,10 @@ export function formatDateTime(value: Date | string | null | undefined): string 
   const parts = Object.fromEntries(dateTime.formatToParts(d).map((p) => [p.type, p.value]));
   return `${parts.year}/${parts.month}/${parts.day} ${parts.hour}:${parts.minute}`;
 }
+
+/** 「2026/11/30 10:00–11:00」, or both ends in full when the range spans days. */
+export function formatDateTimeRange(start: Date | string, end: Date | string): string {
+  const s = formatDateTime(start);
+  const e = formatDateTime(end);
+  return s.slice(0, 10) === e.slice(0, 10) ? `${s}–${e.slice(11)}` : `${s}–${e}`;
+}

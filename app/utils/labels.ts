@@ -17,3 +17,10 @@ export const loginResultLabels: Record<string, string> = {
   invalid_input: "輸入格式錯誤",
 };
 export const label = (labels: Record<string, string>, code: string) => labels[code] ?? code;
+export const bookingStatusLabels: Record<string, string> = {
+  pending: "未審核",
+  approved: "已核准",
+  rejected: "已駁回",
+  cancelled: "已取消",
+};
+export const itemKindLabels: Record<string, string> = { venue: "場地", car: "公務車", driver: "司機" };

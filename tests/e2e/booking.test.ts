@@ -1,0 +1,174 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { BrowserContext, Page } from "playwright-core";
+import type { Container } from "../../bff/container.js";
+import { taipeiDate } from "../../bff/time.js";
+import { startTestServer, testContainer } from "../helpers/container.js";
+import { makeAccount, makeAgency, makeItem, makeSite, makeUnit, type MadeAccount } from "../helpers/factory.js";
+import { axeViolations, browserSkip, phoneContext, screenshotPath } from "./browser.js";
+
+const skip = browserSkip();
+
+type Browser = { context: BrowserContext; close(): Promise<void> };
+
+const serious = async (page: Page) =>
+  (await axeViolations(page)).filter((v) => v.impact === "serious" || v.impact === "critical");
+
+describe.skipIf(skip)("booking and reviewing on a phone in Chromium (360x740)", () => {
+  let c: Container;
+  let server: { url: string; close(): Promise<void> };
+  let applicantBrowser: Browser;
+  let custodianBrowser: Browser;
+  let page: Page;
+  let reviewer: Page;
+  let applicant: MadeAccount;
+  let custodian: MadeAccount;
+  let venueId: number;
+  const venueName = "第一會議室";
+  const tomorrow = taipeiDate(new Date(Date.now() + 86_400_000));
+  const cspErrors: string[] = [];
+
+  async function signIn(p: Page, who: MadeAccount, path: string) {
+    await p.goto(`${server.url}${path}`);
+    await p.waitForURL(/\/login/);
+    await p.getByLabel("帳號").fill(who.username);
+    await p.getByLabel("密碼").fill(who.password);
+    await p.getByRole("button", { name: "登入" }).click();
+    await p.waitForURL(`${server.url}${path}`);
+  }
+
+  beforeAll(async () => {
+    c = await testContainer();
+    server = await startTestServer(c);
+    const agency = await makeAgency(c, "預約測試機關");
+    const unit = await makeUnit(c, agency.id, "秘書科");
+    custodian = await makeAccount(c, { unitId: unit.id, name: "林保管" });
+    applicant = await makeAccount(c, { unitId: unit.id, name: "王申請" });
+    const site = await makeSite(c, "永華市政中心");
+    const venue = await makeItem(c, {
+      agencyId: agency.id,
+      siteId: site.id,
+      name: venueName,
+      custodians: [custodian.id],
+      capacity: 30,
+      openFrom: "08:00",
+      openTo: "18:00",
+    });
+    venueId = venue.id;
+    await makeItem(c, { agencyId: agency.id, siteId: site.id, name: "第二會議室", capacity: 12 });
+    applicantBrowser = await phoneContext();
+    custodianBrowser = await phoneContext();
+    page = applicantBrowser.context.pages()[0] ?? (await applicantBrowser.context.newPage());
+    reviewer = custodianBrowser.context.pages()[0] ?? (await custodianBrowser.context.newPage());
+    for (const p of [page, reviewer])
+      p.on("console", (m) => {
+        if (m.type() === "error" && /Content Security Policy|Refused to/.test(m.text())) cspErrors.push(m.text());
+      });
+  });
+  afterAll(async () => {
+    await applicantBrowser?.close();
+    await custodianBrowser?.close();
+    await server?.close();
+    await c?.close();
+  });
+
+  it("the applicant signs in, opens 預約 and sees the venues as cards", async () => {
+    await signIn(page, applicant, "/");
+    await page.getByRole("navigation", { name: "主要功能" }).getByRole("link", { name: "預約" }).click();
+    await page.waitForURL(`${server.url}/book`);
+    await expect.poll(() => page.getByRole("heading", { level: 1 }).textContent()).toBe("預約");
+    expect(await page.getByRole("link", { name: "場地", exact: true }).getAttribute("aria-current")).toBe("page");
+    const card = page.locator(".item-card", { hasText: venueName });
+    expect(await card.textContent()).toContain("永華市政中心 3F");
+    expect(await card.textContent()).toContain("容納 30 人");
+    expect(await card.textContent()).toContain("開放 08:00–18:00");
+    await page.screenshot({ path: screenshotPath("book-list-360"), fullPage: true });
+  });
+
+  it("/book has no serious or critical axe violations", async () => {
+    expect(await serious(page)).toEqual([]);
+  });
+
+  it("picks the venue and requests tomorrow 10:00–11:00; it shows 未審核 in 我的申請", async () => {
+    await page.getByRole("link", { name: venueName }).click();
+    await page.waitForURL(new RegExp(`/book/${venueId}`));
+    await expect.poll(() => page.getByRole("heading", { level: 1 }).textContent()).toBe(venueName);
+    await page.screenshot({ path: screenshotPath("book-item-day-360"), fullPage: true });
+    expect(await serious(page)).toEqual([]);
+
+    await page.getByLabel("借用日期").fill(tomorrow);
+    await page.getByLabel("開始時間").fill("10:00");
+    await page.getByLabel("結束時間").fill("11:00");
+    await page.getByLabel("借用事由").fill("科務會議");
+    await page.getByLabel("使用人數").fill("12");
+    await page.getByRole("button", { name: "送出申請" }).click();
+    await page.waitForURL(`${server.url}/book/mine?created=1`);
+    await expect.poll(() => page.getByRole("status").first().textContent()).toContain("申請已送出");
+    const card = page.locator(".booking-card", { hasText: venueName });
+    expect(await card.locator(".status").textContent()).toBe("未審核");
+    expect(await card.textContent()).toContain(`${tomorrow.replace(/-/g, "/")} 10:00–11:00`);
+    await page.screenshot({ path: screenshotPath("book-mine-pending-360"), fullPage: true });
+  });
+
+  it("an overlapping request shows the clash and keeps what was typed", async () => {
+    await page.goto(`${server.url}/book/${venueId}?date=${tomorrow}`);
+    await expect.poll(() => page.locator(".seg-taken").first().textContent()).toContain("10:00–11:00已預約");
+    await page.getByLabel("借用日期").fill(tomorrow);
+    await page.getByLabel("開始時間").fill("10:30");
+    await page.getByLabel("結束時間").fill("11:30");
+    await page.getByLabel("借用事由").fill("專案討論會");
+    await page.getByLabel("使用人數").fill("5");
+    await page.getByRole("button", { name: "送出申請" }).click();
+    const [, mm, dd] = tomorrow.split("-");
+    await expect
+      .poll(() => page.getByRole("alert").textContent())
+      .toBe(`${mm}/${dd} 10:00–11:00 已有預約，請選擇其他時段。`);
+    expect(page.url()).toContain(`/book/${venueId}`);
+    expect(await page.getByLabel("借用事由").inputValue()).toBe("專案討論會");
+    expect(await page.getByLabel("開始時間").inputValue()).toBe("10:30");
+    expect(await page.getByLabel("使用人數").inputValue()).toBe("5");
+    await page.getByRole("alert").scrollIntoViewIfNeeded();
+    await page.screenshot({ path: screenshotPath("book-clash-360") });
+  });
+
+  it("the week view shows the taken slot on tomorrow's row", async () => {
+    await page.goto(`${server.url}/book/${venueId}?view=week&date=${tomorrow}`);
+    const row = page.locator(".week-day", { hasText: tomorrow.slice(5).replace("-", "/") });
+    await expect.poll(() => row.locator(".taken-text").textContent()).toBe("已預約 10:00–11:00");
+    await page.screenshot({ path: screenshotPath("book-item-week-360"), fullPage: true });
+    expect(await serious(page)).toEqual([]);
+  });
+
+  it("the custodian signs in, sees the badge, opens 審核 and approves", async () => {
+    await signIn(reviewer, custodian, "/");
+    const nav = reviewer.getByRole("navigation", { name: "主要功能" });
+    await expect.poll(() => nav.getByLabel("1 件待審核").textContent()).toBe("1");
+    await nav.getByRole("link", { name: /審核/ }).click();
+    await reviewer.waitForURL(`${server.url}/reviews`);
+    await expect.poll(() => reviewer.getByText("總計 1 筆，每頁顯示 10 筆").count()).toBe(1);
+    const card = reviewer.locator(".booking-card", { hasText: venueName });
+    expect(await card.textContent()).toContain("王申請／秘書科");
+    await card.getByText("申請資訊 › 查看").click();
+    await expect.poll(() => card.getByText("科務會議").isVisible()).toBe(true);
+    await reviewer.screenshot({ path: screenshotPath("reviews-pending-360"), fullPage: true });
+    expect(await serious(reviewer)).toEqual([]);
+
+    await card.getByLabel("審核說明").fill("同意借用");
+    await card.getByRole("button", { name: "核准" }).click();
+    await expect.poll(() => reviewer.getByRole("status").first().textContent()).toContain(`已核准：${venueName}`);
+    await expect.poll(() => reviewer.getByText("目前沒有資料").count()).toBe(1);
+    await reviewer.screenshot({ path: screenshotPath("reviews-approved-360"), fullPage: true });
+  });
+
+  it("the applicant reloads 我的申請 and sees 已核准 with the comment", async () => {
+    await page.goto(`${server.url}/book/mine`);
+    const card = page.locator(".booking-card", { hasText: venueName });
+    await expect.poll(() => card.locator(".status").textContent()).toBe("已核准");
+    expect(await card.textContent()).toContain("同意借用");
+    await page.screenshot({ path: screenshotPath("book-mine-approved-360"), fullPage: true });
+    expect(await serious(page)).toEqual([]);
+  });
+
+  it("the Content Security Policy blocked nothing", () => {
+    expect(cspErrors).toEqual([]);
+  });
+});

@@ -134,3 +134,93 @@ export const demoAccounts: AccountSeed[] = [
     note: "一般使用者（教育局所屬：永華國中）",
   },
 ];
+
+/** Demo items (物品管理): matched by kind, managing agency and name, so a re-run adds nothing twice. */
+export interface ItemSeed {
+  kind: "venue" | "car" | "driver";
+  agency: string; // org code
+  site: string; // site name
+  name: string;
+  custodians: string[]; // usernames, slot 1 then slot 2
+  isPublic: boolean;
+  scope: "all" | "own" | "listed";
+  listed?: string[]; // org codes
+  hours?: [string, string];
+  floor?: string;
+  capacity?: number;
+  phone?: string;
+  description?: string;
+  rules?: string;
+  plateNo?: string;
+  passengerLimit?: number;
+  brand?: string;
+  year?: number;
+  displacementCc?: number;
+  carNo?: string;
+  licence?: string;
+  note?: string;
+  /** Drivers (by name, same agency) bound to a car. */
+  drivers?: string[];
+}
+
+export const demoItems: ItemSeed[] = [
+  {
+    kind: "venue",
+    agency: "rdec",
+    site: "民治市政中心",
+    name: "第一會議室",
+    floor: "2樓",
+    capacity: 40,
+    hours: ["08:00", "18:00"],
+    phone: "06-6322231",
+    description: "投影機、麥克風 2 支、白板；可視訊會議。",
+    rules: "使用後請關閉冷氣與投影機，桌椅恢復原狀。",
+    isPublic: true,
+    scope: "all",
+    custodians: ["rdec.admin", "wang.xm"],
+  },
+  {
+    kind: "venue",
+    agency: "law",
+    site: "永華市政中心",
+    name: "10F 簡報室",
+    floor: "10樓",
+    capacity: 24,
+    hours: ["08:30", "17:30"],
+    phone: "06-2991201",
+    description: "簡報設備、會議桌 24 席。",
+    isPublic: true,
+    scope: "listed",
+    listed: ["rdec"],
+    custodians: ["law.admin"],
+  },
+  {
+    kind: "driver",
+    agency: "rdec",
+    site: "民治市政中心",
+    name: "葉志明",
+    licence: "職業小型車",
+    phone: "0912-345678",
+    isPublic: true,
+    scope: "own",
+    custodians: ["rdec.admin"],
+  },
+  {
+    kind: "car",
+    agency: "rdec",
+    site: "民治市政中心",
+    name: "Toyota Corolla Altis",
+    plateNo: "RDE-0001",
+    passengerLimit: 4,
+    brand: "Toyota",
+    year: 2022,
+    displacementCc: 1798,
+    carNo: "RDEC-001",
+    hours: ["08:00", "18:00"],
+    note: "鑰匙請向綜合規劃科領取。",
+    isPublic: true,
+    scope: "own",
+    custodians: ["rdec.admin"],
+    drivers: ["葉志明"],
+  },
+];

@@ -179,7 +179,6 @@ const hhmm = (m: number) => `${String(Math.floor(m / 60)).padStart(2, "0")}:${St
 const validSlot = fc
   .tuple(fc.integer({ min: 8 * 4, max: 17 * 4 }), fc.integer({ min: 1, max: 8 }))
   .map(([q, len]) => ({ start: hhmm(q * 15), end: hhmm(Math.min(18 * 60, q * 15 + len * 15)) }));
-const validReason = fc.constantFrom("科務會議", "教育訓練", "專案討論");
 const base = (slot: { start: string; end: string }) => ({
   date: tomorrow,
   start: slot.start,

@@ -15,6 +15,7 @@ import { createAuthService } from "./auth/service.js";
 import type { Config } from "./config.js";
 import { createHomeService } from "./home/service.js";
 import { createItemsService } from "./items/service.js";
+import { pgJobListener } from "./jobs/listen.js";
 import { createWorker, type Logger } from "./jobs/worker.js";
 import { consoleLogger } from "./logger.js";
 import { listDevMailbox } from "./notifications/dev-mailbox.js";
@@ -84,6 +85,8 @@ export async function createContainer(
     clock,
     logger,
     pollMs: config.WORKER_POLL_MS,
+    // PGlite's socket shares one session among all connections, so LISTEN is left to PostgreSQL.
+    listen: config.DATABASE_URL ? pgJobListener(config.DATABASE_URL, logger) : undefined,
   });
 
   const services = {

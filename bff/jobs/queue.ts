@@ -1,4 +1,8 @@
+import { sql } from "kysely";
 import type { Database } from "../../db/index.js";
+
+/** The LISTEN/NOTIFY channel that tells workers new work is due. */
+export const JOBS_CHANNEL = "portal_jobs";
 
 export interface EnqueueOptions {
   kind: string;
@@ -32,5 +36,7 @@ export async function enqueue(db: Database, opts: EnqueueOptions): Promise<numbe
     .onConflict((oc) => oc.column("idempotency_key").doNothing())
     .returning("id")
     .executeTakeFirst();
+  // Delivered at commit (never for a rollback): wakes listening workers at once.
+  if (row) await sql`SELECT pg_notify(${JOBS_CHANNEL}, '')`.execute(db);
   return row?.id;
 }

@@ -114,12 +114,17 @@ export interface Worker {
   readonly id: string;
 }
 
+/** Subscribes to job notifications; returns its unsubscribe. */
+export type JobListener = (onNotify: () => void) => Promise<() => Promise<void>>;
+
 export function createWorker(opts: {
   db: Database;
   handlers: JobHandlers;
   clock: Clock;
   logger: Logger;
   pollMs: number;
+  /** On real PostgreSQL, LISTEN wakes the worker the moment a job is committed. */
+  listen?: JobListener;
 }): Worker {
   const id = randomUUID();
   let running = false;
@@ -155,17 +160,26 @@ export function createWorker(opts: {
     }
   }
 
+  let unlisten: (() => Promise<void>) | undefined;
+
   return {
     id,
     start() {
       if (running) return;
       running = true;
       loop = run();
+      opts
+        .listen?.(() => wake?.())
+        .then((u) => {
+          unlisten = u;
+        })
+        .catch((err) => opts.logger.error("job LISTEN failed; polling only", { error: errorText(err) }));
     },
     async stop() {
       running = false;
       wake?.();
       await loop;
+      await unlisten?.().catch(() => undefined);
     },
     nudge() {
       wake?.();

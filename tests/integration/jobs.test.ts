@@ -176,3 +176,39 @@ async function currentUrl(): Promise<string> {
   u.pathname = `/${r.rows[0]!.db}`;
   return u.toString();
 }
+
+describe("the worker wakes on commit (LISTEN/NOTIFY)", () => {
+  const skip = concurrencySkip();
+  it.skipIf(skip)("runs a job committed while it sleeps on a one-minute poll", async () => {
+    const { pgJobListener } = await import("../../bff/jobs/listen.js");
+    const { systemClock } = await import("../../bff/ports/clock.js");
+    const worker = createWorker({
+      db: c.db,
+      handlers: recordRun("listener"),
+      clock: systemClock,
+      logger: silentLogger,
+      pollMs: 60_000,
+      listen: pgJobListener(await currentUrl(), silentLogger),
+    });
+    worker.start();
+    try {
+      await new Promise((r) => setTimeout(r, 300)); // LISTEN is up and the worker is asleep
+      // Without the notification the job would wait for the 60 s poll: the 5 s wait below
+      // tells the two apart without timing anything finer.
+      await c.db.transaction().execute((trx) => enqueue(trx, { kind: "test.record", runAt: new Date() }));
+      await expect
+        .poll(
+          async () =>
+            (await sql<{ n: number }>`SELECT count(*)::int AS n FROM test_runs WHERE worker = 'listener'`.execute(c.db))
+              .rows[0]?.n,
+          {
+            timeout: 5000,
+            interval: 20,
+          },
+        )
+        .toBe(1);
+    } finally {
+      await worker.stop();
+    }
+  });
+});

@@ -274,7 +274,7 @@ export default function BookItem() {
             <>
               <fieldset className="fieldset">
                 <legend>取車</legend>
-                <div className="field-row">
+                <div className="field-row field-row-datetime">
                   <TextField
                     label="取車日期"
                     name="startDate"
@@ -294,7 +294,7 @@ export default function BookItem() {
               </fieldset>
               <fieldset className="fieldset">
                 <legend>還車</legend>
-                <div className="field-row">
+                <div className="field-row field-row-datetime">
                   <TextField
                     label="還車日期"
                     name="endDate"

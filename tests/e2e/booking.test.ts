@@ -55,6 +55,9 @@ describe.skipIf(skip)("booking and reviewing on a phone in Chromium (360x740)", 
     });
     venueId = venue.id;
     await makeItem(c, { agencyId: agency.id, siteId: site.id, name: "第二會議室", capacity: 12 });
+    const car = await makeItem(c, { kind: "car", agencyId: agency.id, siteId: site.id, name: "Altis 公務車" });
+    const driver = await makeItem(c, { kind: "driver", agencyId: agency.id, siteId: site.id, name: "張司機" });
+    await c.db.insertInto("car_drivers").values({ car_id: car.id, driver_id: driver.id }).execute();
     applicantBrowser = await phoneContext();
     custodianBrowser = await phoneContext();
     page = applicantBrowser.context.pages()[0] ?? (await applicantBrowser.context.newPage());
@@ -135,6 +138,23 @@ describe.skipIf(skip)("booking and reviewing on a phone in Chromium (360x740)", 
     const row = page.locator(".week-day", { hasText: tomorrow.slice(5).replace("-", "/") });
     await expect.poll(() => row.locator(".taken-text").textContent()).toBe("已預約 10:00–11:00");
     await page.screenshot({ path: screenshotPath("book-item-week-360"), fullPage: true });
+    expect(await serious(page)).toEqual([]);
+  });
+
+  it("the car tab lists the car; its form asks for pick-up, return, passengers, destination and driver", async () => {
+    await page.goto(`${server.url}/book`);
+    await page.getByRole("link", { name: "公務車", exact: true }).click();
+    await page.waitForURL(/kind=car/);
+    await page.getByRole("link", { name: /Altis 公務車/ }).click();
+    await page.waitForURL(/\/book\/\d+/);
+    await expect.poll(() => page.getByRole("heading", { level: 2, name: "公務車借用登記" }).count()).toBe(1);
+    for (const field of ["取車日期", "取車時間", "還車日期", "還車時間", "乘客人數", "目的地", "借用事由"])
+      expect(await page.getByLabel(field).count(), field).toBe(1);
+    expect(await page.getByLabel("派遣司機").locator("option").allTextContents()).toEqual([
+      "不需司機",
+      "張司機（職業小客車）",
+    ]);
+    await page.screenshot({ path: screenshotPath("book-car-360"), fullPage: true });
     expect(await serious(page)).toEqual([]);
   });
 

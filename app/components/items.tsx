@@ -20,11 +20,11 @@ export function Pager({ total, page, pageSize }: { total: number; page: number; 
   return (
     <div className="pager">
       <p className="pager-summary">
-        總計 {total} 筆，每頁顯示 {pageSize} 筆
+        {`總計 ${total} 筆，每頁顯示 ${pageSize} 筆`}
         {total > 0 ? (
           <>
             <br />
-            顯示 {total} 筆中的 {from} 到 {to} 筆
+            {`顯示 ${total} 筆中的 ${from} 到 ${to} 筆`}
           </>
         ) : null}
       </p>

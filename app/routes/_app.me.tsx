@@ -1,6 +1,6 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json } from "@remix-run/node";
-import { Form, useActionData, useLoaderData } from "@remix-run/react";
+import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { FormMessage, TextField } from "~/components/forms";
 import { formFailure, readForm } from "~/utils/errors.server";
 import { formatDateTime } from "~/utils/format";
@@ -11,11 +11,12 @@ export const meta: MetaFunction = () => [{ title: "我的 | 臺南市政府公�
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const actor = await requireActor(request, context);
-  const [me, records] = await Promise.all([
+  const [me, records, items] = await Promise.all([
     context.services.accounts.myAccount(actor),
     context.services.accounts.myLoginRecords(actor, 10),
+    context.services.items.consoleAccess(actor),
   ]);
-  return json({ me, records });
+  return json({ me, records, manageItems: items.manage });
 }
 
 export async function action({ request, context }: ActionFunctionArgs) {
@@ -35,7 +36,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
 }
 
 export default function Me() {
-  const { me, records } = useLoaderData<typeof loader>();
+  const { me, records, manageItems } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const failure = result && !result.ok ? result : undefined;
   return (
@@ -68,6 +69,16 @@ export default function Me() {
           <dd>{formatDateTime(me.last_login_at) || "—"}</dd>
         </dl>
       </section>
+      {manageItems ? (
+        <section className="card" aria-labelledby="me-console">
+          <h2 id="me-console">管理主控台功能</h2>
+          <ul className="quick-links">
+            <li>
+              <Link to="/items">物品管理</Link>
+            </li>
+          </ul>
+        </section>
+      ) : null}
       <section className="card" aria-labelledby="me-logins">
         <h2 id="me-logins">帳號登入紀錄</h2>
         {records.length === 0 ? (

@@ -130,10 +130,7 @@ async function readMultipart(request: Request): Promise<FormData | string> {
       }),
     );
   } catch (e) {
-    if (
-      e instanceof MaxPartSizeExceededError ||
-      (e as { name?: string })?.constructor?.name === "MaxPartSizeExceededError"
-    )
+    if (e instanceof MaxPartSizeExceededError || (e as Error)?.constructor?.name === "MaxPartSizeExceededError")
       return IMAGE_REFUSED;
     return "上傳失敗，請重新選擇圖片後再試一次。";
   }

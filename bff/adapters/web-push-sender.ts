@@ -7,11 +7,33 @@ export interface VapidKeys {
   subject: string;
 }
 
+/** A VAPID JWT may live up to 24 h; we sign one per push service for 12 h and reuse it. */
+const JWT_LIFETIME_S = 12 * 3600;
+
 /**
  * VAPID-signed, aes128gcm-encrypted web push. web-push builds the request; it is sent
  * with fetch so the same code reaches real push services and a local test receiver.
+ * Signing an ES256 JWT per message would dominate a large fan-out, so the Authorization
+ * header is cached per push-service origin until shortly before it expires.
  */
 export function webPushSender(keys: VapidKeys): PushSender {
+  const headers = new Map<string, { value: Record<string, string>; until: number }>();
+  const vapidHeaders = (endpoint: string) => {
+    const audience = new URL(endpoint).origin;
+    const cached = headers.get(audience);
+    const nowS = Math.floor(Date.now() / 1000);
+    if (cached && cached.until > nowS) return cached.value;
+    const value = webpush.getVapidHeaders(
+      audience,
+      keys.subject,
+      keys.publicKey,
+      keys.privateKey,
+      "aes128gcm",
+      nowS + JWT_LIFETIME_S,
+    ) as Record<string, string>;
+    headers.set(audience, { value, until: nowS + JWT_LIFETIME_S - 600 });
+    return value;
+  };
   return {
     publicKey: keys.publicKey,
     async send(target, payload, opts) {
@@ -19,7 +41,6 @@ export function webPushSender(keys: VapidKeys): PushSender {
         { endpoint: target.endpoint, keys: { p256dh: target.p256dh, auth: target.auth } },
         payload,
         {
-          vapidDetails: keys,
           TTL: opts.ttl,
           urgency: opts.urgency,
           contentEncoding: "aes128gcm",
@@ -27,7 +48,7 @@ export function webPushSender(keys: VapidKeys): PushSender {
       );
       const res = await fetch(details.endpoint, {
         method: details.method,
-        headers: details.headers as Record<string, string>,
+        headers: { ...(details.headers as Record<string, string>), ...vapidHeaders(target.endpoint) },
         body: details.body ? new Uint8Array(details.body) : undefined,
         signal: AbortSignal.timeout(10_000),
       });

@@ -61,24 +61,30 @@ async function payloadFor(db: Database, now: Date, accountId: number, n: PushNot
 
 type Sub = { id: number; account_id: number; endpoint: string; p256dh: string; auth: string };
 
-/** Sends one message; a 404/410 means the subscription is gone for good: forget it. */
-async function deliver(db: Database, sender: PushSender, sub: Sub, body: string, options: PushOptions, now: Date) {
+type Outcome = "sent" | "pruned" | "retry";
+
+/** Sends one message and classifies the push service's answer. */
+async function sendOne(sender: PushSender, sub: Sub, body: string, options: PushOptions): Promise<Outcome> {
   let status: number;
   try {
     status = (await sender.send(sub, body, options)).status;
   } catch {
     status = 0; // network error: retry
   }
-  if (status === 404 || status === 410) {
-    await db.deleteFrom("push_subscriptions").where("id", "=", sub.id).execute();
-    return "pruned" as const;
-  }
-  if (status >= 200 && status < 300) {
-    await db.updateTable("push_subscriptions").set({ last_success_at: now }).where("id", "=", sub.id).execute();
-    return "sent" as const;
-  }
-  await db.updateTable("push_subscriptions").set({ last_failure_at: now }).where("id", "=", sub.id).execute();
-  return "retry" as const;
+  if (status === 404 || status === 410) return "pruned"; // gone for good: forget it
+  return status >= 200 && status < 300 ? "sent" : "retry";
+}
+
+/** Records outcomes in a few statements rather than one per device. */
+async function recordOutcomes(db: Database, outcomes: Map<number, Outcome>, now: Date) {
+  const ids = (o: Outcome) => [...outcomes].filter(([, v]) => v === o).map(([k]) => k);
+  const [sent, pruned, retry] = [ids("sent"), ids("pruned"), ids("retry")];
+  if (pruned.length) await db.deleteFrom("push_subscriptions").where("id", "in", pruned).execute();
+  if (sent.length)
+    await db.updateTable("push_subscriptions").set({ last_success_at: now }).where("id", "in", sent).execute();
+  if (retry.length)
+    await db.updateTable("push_subscriptions").set({ last_failure_at: now }).where("id", "in", retry).execute();
+  return { sent: sent.length, pruned: pruned.length, retry };
 }
 
 /** Runs `fn` over `items`, at most `limit` at a time. */
@@ -113,14 +119,12 @@ export function pushJobHandlers(sender: PushSender): JobHandlers {
         for (const accountId of new Set(subs.map((s) => s.account_id))) {
           bodies.set(accountId, await payloadFor(db, now, accountId, notification));
         }
-        const outcome = { sent: 0, pruned: 0, retry: 0 };
-        const retries: Sub[] = [];
+        const outcomes = new Map<number, Outcome>();
         await eachLimited(subs, FANOUT_CONCURRENCY, async (sub) => {
-          const result = await deliver(db, sender, sub, bodies.get(sub.account_id)!, options, now);
-          outcome[result]++;
-          if (result === "retry") retries.push(sub);
+          outcomes.set(sub.id, await sendOne(sender, sub, bodies.get(sub.account_id)!, options));
         });
-        for (const sub of retries) {
+        const { retry, ...counts } = await recordOutcomes(db, outcomes, now);
+        for (const sub of subs.filter((x) => retry.includes(x.id))) {
           await enqueue(db, {
             kind: "push.deliver",
             payload: { subscriptionId: sub.id, accountId: sub.account_id, notification, options },
@@ -129,7 +133,7 @@ export function pushJobHandlers(sender: PushSender): JobHandlers {
             maxAttempts: 5,
           });
         }
-        return outcome;
+        return { ...counts, retry: retry.length };
       },
     },
     "push.deliver": {
@@ -147,8 +151,10 @@ export function pushJobHandlers(sender: PushSender): JobHandlers {
           .executeTakeFirst();
         if (!sub) return { skipped: "subscription removed" };
         // A fresh token: the one in the failed attempt never reached the device.
-        const result = await deliver(db, sender, sub, await payloadFor(db, now, accountId, notification), options, now);
+        const result = await sendOne(sender, sub, await payloadFor(db, now, accountId, notification), options);
+        // A retry throws so the job backs off; its savepoint rollback also drops the token.
         if (result === "retry") throw new Error("push service did not accept the message");
+        await recordOutcomes(db, new Map([[sub.id, result]]), now);
         return { result };
       },
     },

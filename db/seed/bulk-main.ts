@@ -14,7 +14,12 @@ try {
     "Bulk#Password-2026",
   );
   const t0 = performance.now();
-  await generateBulk(handle.db, { accounts, agencies: Math.max(1, Math.round(accounts / 1000)), passwordHash: hash, now: new Date() });
+  await generateBulk(handle.db, {
+    accounts,
+    agencies: Math.max(1, Math.round(accounts / 1000)),
+    passwordHash: hash,
+    now: new Date(),
+  });
   console.log(`${accounts} accounts in ${Math.round(performance.now() - t0)} ms (password: Bulk#Password-2026)`);
 } finally {
   await handle.close();

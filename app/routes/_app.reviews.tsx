@@ -5,8 +5,8 @@ import { useEffect, useRef, useState } from "react";
 import { StatusBadge } from "~/components/booking";
 import { FormMessage } from "~/components/forms";
 import bookingStyles from "~/styles/booking.css";
-import { validDate } from "~/utils/booking.server";
-import { formFailure, formValues, readForm } from "~/utils/errors.server";
+import { todayTaipei, validDate } from "~/utils/booking.server";
+import { formFailure, formValues, isDomainError, readForm } from "~/utils/errors.server";
 import { formatDateTimeRange } from "~/utils/format";
 import { itemKindLabels, label } from "~/utils/labels";
 import { requireActor } from "~/utils/session.server";
@@ -26,15 +26,29 @@ const STATUSES = [
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const actor = await requireActor(request, context);
   const url = new URL(request.url);
-  const q = (url.searchParams.get("q") ?? "").slice(0, 50);
-  const date = validDate(url.searchParams.get("date")) ?? "";
-  const list = await context.services.bookings.reviewList(actor, {
-    status: url.searchParams.get("status") ?? undefined,
-    q,
-    date,
-    page: Number(url.searchParams.get("page")) || 1,
-  });
+  let status = url.searchParams.get("status") ?? undefined;
+  let q = (url.searchParams.get("q") ?? "").slice(0, 50);
+  let date = validDate(url.searchParams.get("date")) ?? "";
+  let page = Number(url.searchParams.get("page")) || 1;
+  // A push notification or an e-mail opens one booking (?focus=id): the list narrows to it.
+  const focusParam = url.searchParams.get("focus");
+  let focus: { id: number; found: boolean } | null = null;
+  if (focusParam !== null) {
+    const held = await context.services.bookings.heldBooking(actor, focusParam).catch((e: unknown) => {
+      if (isDomainError(e)) return null;
+      throw e;
+    });
+    focus = { id: held?.id ?? 0, found: held !== null };
+    if (held) {
+      status = held.status;
+      q = held.itemName.slice(0, 50);
+      date = todayTaipei(new Date(held.starts_at));
+      page = 1;
+    }
+  }
+  const list = await context.services.bookings.reviewList(actor, { status, q, date, page });
   return json({
+    focus,
     filters: { status: list.status, q, date },
     page: list.page,
     total: Number(list.total),
@@ -129,7 +143,7 @@ function pageHref(filters: { status: string; q: string; date: string }, page: nu
 }
 
 export default function Reviews() {
-  const { filters, page, total, rows } = useLoaderData<typeof loader>();
+  const { focus, filters, page, total, rows } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const navigation = useNavigation();
   const submitting = navigation.state === "submitting";
@@ -208,13 +222,15 @@ export default function Reviews() {
         )}
       </div>
 
+      {focus && !focus.found ? (
+        <div className="alert alert-error" role="alert">
+          找不到這筆申請，或您沒有權限審核。
+        </div>
+      ) : null}
+
       <p className="list-summary">
-        總計 {total} 筆，每頁顯示 {PAGE_SIZE} 筆
-        {total > 0 ? (
-          <span className="muted">
-            （顯示 {total} 筆中的 {first} 到 {last} 筆）
-          </span>
-        ) : null}
+        {`總計 ${total} 筆，每頁顯示 ${PAGE_SIZE} 筆`}
+        {total > 0 ? <span className="muted">{`（顯示 ${total} 筆中的 ${first} 到 ${last} 筆）`}</span> : null}
       </p>
 
       {rows.length === 0 ? (
@@ -279,7 +295,12 @@ export default function Reviews() {
                 failure?.values.intent === "decide" && failure.values.id === String(r.id) ? failure : undefined;
               const commentId = `comment-${r.id}`;
               return (
-                <li key={r.id} className="card booking-card">
+                <li
+                  key={r.id}
+                  id={`booking-${r.id}`}
+                  className={`card booking-card${focus?.id === r.id ? " booking-card-focus" : ""}`}
+                  aria-current={focus?.id === r.id ? "true" : undefined}
+                >
                   <div className="booking-head">
                     <h2>
                       <span className="kind">{label(itemKindLabels, r.kind)}</span>

@@ -49,3 +49,5 @@ export async function readForm(request: Request): Promise<FormData> {
     return new FormData();
   }
 }
+
+export { isDomainError };

@@ -436,6 +436,7 @@ describe("odd query strings at the loaders", () => {
       page: fc.oneof(junk, fc.constantFrom("-1", "0", "1e9", "99999999999999999999")),
       start: junk,
       end: junk,
+      focus: junk,
     });
     for (const s of fc.sample(q, { numRuns: 100, seed: 5 })) {
       const qs = body(s);
@@ -446,5 +447,39 @@ describe("odd query strings at the loaders", () => {
       }
     }
     expect(silentLogger.errors).toEqual([]);
+  });
+});
+
+describe("opening one booking from a notification or an e-mail", () => {
+  it("/reviews?focus=id narrows the list to that booking and marks it", async () => {
+    const res = await fetch(`${server.url}/reviews?focus=${pendingId}`, { headers: { Cookie: cookies.custodian } });
+    expect(res.status).toBe(200);
+    const html = await res.text();
+    expect(html).toMatch(new RegExp(`id="booking-${pendingId}"[^>]*class="[^"]*booking-card-focus`));
+    expect(html).toContain("總計 1 筆，每頁顯示 10 筆");
+  });
+
+  it("a booking I do not hold is not shown, with a zh-TW note", async () => {
+    const res = await fetch(`${server.url}/reviews?focus=${othersPendingId}`, {
+      headers: { Cookie: cookies.custodian },
+    });
+    expect(res.status).toBe(200);
+    const html = await res.text();
+    expect(html).toContain("找不到這筆申請，或您沒有權限審核。");
+    expect(html).not.toContain("他機關申請");
+  });
+
+  it("the e-mail's /reviews/bookings/:id redirects there; junk ids are a 404", async () => {
+    const res = await fetch(`${server.url}/reviews/bookings/${pendingId}`, {
+      headers: { Cookie: cookies.custodian },
+      redirect: "manual",
+    });
+    expect(res.status).toBe(302);
+    expect(res.headers.get("location")).toBe(`/reviews?focus=${pendingId}#booking-${pendingId}`);
+    for (const junkId of ["abc", "-1", "1%00", "99999999999"]) {
+      const r = await fetch(`${server.url}/reviews/bookings/${junkId}`, { headers: { Cookie: cookies.custodian } });
+      expect(r.status, junkId).toBe(404);
+      await r.text();
+    }
   });
 });

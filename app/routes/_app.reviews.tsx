@@ -211,7 +211,8 @@ export default function Reviews() {
               <ul className="batch-results">
                 {outcome.results.map((r) => (
                   <li key={r.id} className={r.ok ? "batch-ok" : "batch-fail"}>
-                    <span aria-hidden="true">{r.ok ? "✓" : "✗"}</span> {r.what}：{r.message}
+                    <span aria-hidden="true">{r.ok ? "✓" : "✗"}</span>
+                    {` ${r.what}：${r.message}`}
                   </li>
                 ))}
               </ul>

@@ -483,3 +483,50 @@ describe("opening one booking from a notification or an e-mail", () => {
     }
   });
 });
+
+describe("the happy paths the fuzz never takes", () => {
+  it("a batch shows ✓ for each decided booking and ✗ with the reason for one decided already", async () => {
+    const { actor } = await signInAs(c, applicant);
+    const mk = (start: string, end: string) =>
+      c.services.bookings.request(actor, {
+        itemId: venueId,
+        startsAt: `${tomorrow}T${start}`,
+        endsAt: `${tomorrow}T${end}`,
+        reason: "批次",
+        attendees: "2",
+      });
+    const a = await mk("13:00", "14:00");
+    const b = await mk("14:00", "15:00");
+    const { actor: cust } = await signInAs(c, custodian);
+    await c.services.bookings.decide(cust, b.id, { decision: "approve", comment: "" });
+    const res = await post(
+      "/reviews",
+      body({ intent: "batch", ids: [String(a.id), String(b.id)], decision: "reject", comment: "場地維修" }),
+      cookies.custodian,
+    );
+    expect(res.status).toBe(200);
+    const html = await res.text();
+    expect(html).toContain("批次審核完成：成功 1 筆，未處理 1 筆。");
+    expect(html).toMatch(/batch-ok[^>]*><span aria-hidden="true">✓<\/span> [^<]*：已駁回/);
+    expect(html).toContain("此申請已是「已核准」，不需再審核。");
+    const rows = await c.db.selectFrom("bookings").select(["id", "status"]).where("id", "in", [a.id, b.id]).execute();
+    expect(Object.fromEntries(rows.map((r) => [r.id, r.status]))).toEqual({ [a.id]: "rejected", [b.id]: "approved" });
+  });
+
+  it("the applicant cancels a pending booking; a second cancel says why not", async () => {
+    const { actor } = await signInAs(c, applicant);
+    const { id } = await c.services.bookings.request(actor, {
+      itemId: venueId,
+      startsAt: `${tomorrow}T16:00`,
+      endsAt: `${tomorrow}T17:00`,
+      reason: "將取消",
+      attendees: "2",
+    });
+    const first = await post("/book/mine", body({ intent: "cancel", id: String(id) }), cookies.applicant);
+    expect(first.status).toBe(200);
+    expect(await first.text()).toContain("已取消申請。");
+    const again = await post("/book/mine", body({ intent: "cancel", id: String(id) }), cookies.applicant);
+    expect(again.status).toBe(409);
+    expect(await again.text()).toContain("此申請已是「已取消」，無法取消。");
+  });
+});

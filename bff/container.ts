@@ -6,6 +6,7 @@ import { webPushSender } from "./adapters/web-push-sender.js";
 import { createPushDecisions } from "./push/decisions.js";
 import { pushJobHandlers } from "./push/notify.js";
 import { createPushService } from "./push/service.js";
+import { createInbox } from "./reviews/inbox.js";
 import { loadVapidKeys } from "./push/vapid.js";
 import { devMailbox } from "./adapters/dev-mailbox.js";
 import { smtpMailer } from "./adapters/smtp-mailer.js";
@@ -96,6 +97,7 @@ export async function createContainer(
     items: createItemsService({ db, clock }),
     push: createPushService({ db, clock, sender: pushSender }),
     pushDecisions: createPushDecisions({ db, clock, bookings }),
+    inbox: createInbox([bookings.reviewSource]),
     home,
     devMailbox: {
       enabled: config.devMailbox && !(config.isProduction && !config.embedded),

@@ -1,23 +1,19 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { json } from "@remix-run/node";
 import { Form, Link, Outlet, useLoaderData } from "@remix-run/react";
+import { useEffect } from "react";
 import { AppNav } from "~/components/AppNav";
 import { label, roleLabels } from "~/utils/labels";
 import { requireActor } from "~/utils/session.server";
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const actor = await requireActor(request, context);
-  const [passwordDaysLeft, waiting] = await Promise.all([
+  const [passwordDaysLeft, reviewCount] = await Promise.all([
     context.services.home.passwordDaysLeft(actor),
-    // The bookings waiting for my review: the total of the review list's default (未審核) view.
-    context.services.bookings.reviewList(actor, { status: "pending" }),
+    // Everything waiting for my decision, whatever its kind (the approvals inbox).
+    context.services.inbox.count(actor),
   ]);
-  return json({
-    name: actor.name,
-    role: label(roleLabels, actor.role),
-    passwordDaysLeft,
-    reviewCount: Number(waiting.total),
-  });
+  return json({ name: actor.name, role: label(roleLabels, actor.role), passwordDaysLeft, reviewCount });
 }
 
 /** ACC-17: on every signed-in page. */
@@ -39,6 +35,15 @@ function PasswordReminder({ days }: { days: number | null }) {
 
 export default function AppLayout() {
   const { name, role, passwordDaysLeft, reviewCount } = useLoaderData<typeof loader>();
+  // The app icon's badge (Badging API, where the browser has it) shows what waits for me.
+  useEffect(() => {
+    const nav = navigator as Navigator & {
+      setAppBadge?: (n: number) => Promise<void>;
+      clearAppBadge?: () => Promise<void>;
+    };
+    if (reviewCount > 0) void nav.setAppBadge?.(reviewCount).catch(() => undefined);
+    else void nav.clearAppBadge?.().catch(() => undefined);
+  }, [reviewCount]);
   return (
     <div className="app">
       <a href="#main" className="skip-link">

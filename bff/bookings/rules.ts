@@ -25,6 +25,8 @@ export interface ValidBooking {
 }
 
 export const REASON_MAX = 500;
+/** How far ahead a slot may be held (decision: half a year, so nobody squats a room for years). */
+export const BOOKING_HORIZON_DAYS = 180;
 
 const positiveInt = (v: unknown): number | null => {
   if (typeof v !== "string" && typeof v !== "number") return null;
@@ -86,6 +88,8 @@ function checkTimes(item: Item, start: Date, end: Date, now: Date): { field: str
   if (end <= start) return { field: "endsAt", message: "結束時間必須晚於開始時間" };
   if (start < now) return { field: "startsAt", message: "開始時間已經過去，請選擇未來的時間" };
   if (end.getTime() - start.getTime() > 31 * 86_400_000) return { field: "endsAt", message: "單次借用不可超過 31 天" };
+  if (start.getTime() - now.getTime() > BOOKING_HORIZON_DAYS * 86_400_000)
+    return { field: "startsAt", message: `只能預約 ${BOOKING_HORIZON_DAYS} 天內的時段` };
   if (!item.open_from || !item.open_to) return null;
   const open = minutesOf(item.open_from);
   const close = minutesOf(item.open_to);

@@ -5,6 +5,7 @@ import type { Actor } from "../actor.js";
 import { mailAddresses } from "../accounts/mail-address.js";
 import { DomainError, notFound } from "../errors.js";
 import { bookableBy, heldBy } from "../items/visibility.js";
+import type { ReviewSource } from "../reviews/inbox.js";
 import { queueMail } from "../notifications/mail.js";
 import { queuePush } from "../push/notify.js";
 import type { Clock } from "../ports/clock.js";
@@ -436,6 +437,10 @@ export function createBookingsService(deps: {
         "b.status",
         "b.reason",
         "b.decision_comment",
+        "b.decided_at",
+        "b.attendees",
+        "b.passengers",
+        "b.destination",
         "b.created_at",
         "i.id as itemId",
         "i.name as itemName",
@@ -484,6 +489,53 @@ export function createBookingsService(deps: {
     );
   }
 
+  /** The approvals inbox's view of bookings (bff/reviews/inbox.ts). */
+  const reviewSource: ReviewSource = {
+    kind: "booking",
+    label: "場地及公務車借用",
+    async pending(actor, limit) {
+      const rows = await db
+        .selectFrom("bookings as b")
+        .innerJoin("items as i", "i.id", "b.item_id")
+        .innerJoin("accounts as ap", "ap.id", "b.applicant_id")
+        .select([
+          "b.id",
+          "b.reason",
+          "b.created_at",
+          "i.name as itemName",
+          "i.kind",
+          "ap.name as applicantName",
+          ...rangeColumns,
+        ])
+        .where("b.status", "=", "pending")
+        .where(heldBy(actor))
+        .orderBy("b.created_at", "desc")
+        .limit(limit)
+        .execute();
+      return rows.map((r) => ({
+        kind: "booking",
+        id: r.id,
+        kindLabel: `${kindLabel[r.kind]}借用`,
+        title: r.itemName,
+        summary: `${r.applicantName}・${formatTaipeiRange(r.starts_at, r.ends_at)}`,
+        reason: r.reason,
+        submittedAt: r.created_at,
+        href: `/reviews?focus=${r.id}`,
+      }));
+    },
+    async count(actor) {
+      const row = await db
+        .selectFrom("bookings as b")
+        .innerJoin("items as i", "i.id", "b.item_id")
+        .select((eb) => eb.fn.countAll<number>().as("n"))
+        .where("b.status", "=", "pending")
+        .where(heldBy(actor))
+        .executeTakeFirstOrThrow();
+      return Number(row.n);
+    },
+    decide: (actor, id, input) => decide(actor, id, input),
+  };
+
   /** PRT-1 counts. */
   async function homeCounts(_db: Database, actor: Actor) {
     const [pendingMine, waiting] = await Promise.all([
@@ -518,6 +570,7 @@ export function createBookingsService(deps: {
     cancel,
     homeCounts,
     heldBooking,
+    reviewSource,
   };
 }
 

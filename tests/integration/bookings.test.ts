@@ -127,6 +127,8 @@ describe("request rules (BKG-1)", () => {
       ["2026-12-01T09:00", "2026-12-01T10:00", { reason: "   " }, "reason", "請填寫借用事由"],
       ["2026-12-01T09:00", "2026-12-01T10:00", { reason: "長".repeat(20_000) }, "reason", "借用事由請在 500 字以內"],
       ["2026-02-30T09:00", "2026-12-01T10:00", {}, "startsAt", "請選擇開始時間"],
+      ["2027-06-01T09:00", "2027-06-01T10:00", {}, "startsAt", "只能預約 180 天內的時段"],
+      ["9999-12-01T09:00", "9999-12-01T10:00", {}, "startsAt", "只能預約 180 天內的時段"],
     ];
     for (const [s, e, extra, field, message] of cases) {
       const r = await err(req(as(userA), item.id, s, e, extra));
@@ -392,3 +394,37 @@ async function testContainerOn(url: string): Promise<Container> {
     logger: silentLogger,
   });
 }
+
+describe("approvals inbox", () => {
+  it("lists what waits for me newest first, counts it, and decides in batch with a result per entry", async () => {
+    const reviewer = await makeAccount(c, { unitId: (await makeUnit(c, agencyA)).id });
+    const reviewerActor = (await signInAs(c, reviewer)).actor;
+    const item = await venue({ custodians: [reviewer.id], name: "收件匣會議室" });
+    const first = await req(as(userA), item.id, "2026-12-07T09:00", "2026-12-07T10:00");
+    clock.advance(60_000);
+    const second = await req(as(userB), item.id, "2026-12-07T10:00", "2026-12-07T11:00");
+    clock.advance(-60_000);
+    const list = await c.services.inbox.list(reviewerActor);
+    expect(list.map((e) => `${e.kind}:${e.id}`)).toEqual([`booking:${second.id}`, `booking:${first.id}`]);
+    expect(list[0]).toMatchObject({
+      kindLabel: "場地借用",
+      title: "收件匣會議室",
+      reason: "業務會議",
+      href: `/reviews?focus=${second.id}`,
+    });
+    expect(await c.services.inbox.count(reviewerActor)).toBe(2);
+    expect(await c.services.inbox.count(as(userC))).toBe(0);
+    const results = await c.services.inbox.decideMany(
+      reviewerActor,
+      [`booking:${first.id}`, `booking:${second.id}`, "account:1", "nonsense"],
+      { decision: "approve" },
+    );
+    expect(results).toEqual([
+      { ref: `booking:${first.id}`, ok: true, message: "已核准" },
+      { ref: `booking:${second.id}`, ok: true, message: "已核准" },
+      { ref: "account:1", ok: false, message: "找不到資料，或您沒有權限審核。" },
+      { ref: "nonsense", ok: false, message: "找不到資料，或您沒有權限審核。" },
+    ]);
+    expect(await c.services.inbox.count(reviewerActor)).toBe(0);
+  });
+});

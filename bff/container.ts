@@ -6,6 +6,7 @@ import { webPushSender } from "./adapters/web-push-sender.js";
 import { createPushDecisions } from "./push/decisions.js";
 import { pushJobHandlers } from "./push/notify.js";
 import { createPushService } from "./push/service.js";
+import { createRepairsService } from "./repairs/service.js";
 import { createInbox } from "./reviews/inbox.js";
 import { loadVapidKeys } from "./push/vapid.js";
 import { devMailbox } from "./adapters/dev-mailbox.js";
@@ -73,11 +74,17 @@ export async function createContainer(
     officialMailDomain: config.OFFICIAL_MAIL_DOMAIN,
     baseUrl: config.PUBLIC_ORIGIN,
   });
+  const repairs = createRepairsService({
+    db,
+    clock,
+    officialMailDomain: config.OFFICIAL_MAIL_DOMAIN,
+    baseUrl: config.PUBLIC_ORIGIN,
+  });
   const home = createHomeService({
     db,
     accounts,
     adminSystems: disconnectedAdminSystems,
-    countSources: [bookings.homeCounts],
+    countSources: [bookings.homeCounts, repairs.homeCounts],
   });
 
   const worker = createWorker({
@@ -95,6 +102,7 @@ export async function createContainer(
     accounts,
     bookings,
     items: createItemsService({ db, clock }),
+    repairs,
     push: createPushService({ db, clock, sender: pushSender }),
     pushDecisions: createPushDecisions({ db, clock, bookings }),
     inbox: createInbox([bookings.reviewSource]),

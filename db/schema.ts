@@ -247,6 +247,78 @@ export interface DecisionTokensTable {
   created_at: Date;
 }
 
+export type RepairStatus = "pending" | "processed" | "returned";
+
+export interface RepairTypesTable {
+  id: Generated<number>;
+  agency_id: number;
+  name: string;
+  report_scope: BorrowScope;
+  vendor_name: Nullable<string>;
+  vendor_phone: Nullable<string>;
+  categories: Default<string[]>;
+  deleted_at: Nullable<Date>;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export interface RepairTypeAgenciesTable {
+  type_id: number;
+  agency_id: number;
+}
+
+export interface RepairTypeVendorsTable {
+  type_id: number;
+  account_id: number;
+}
+
+export interface RepairTypeCustodiansTable {
+  type_id: number;
+  slot: number;
+  account_id: number;
+}
+
+export interface RepairCustodianChangesTable {
+  id: Generated<number>;
+  type_id: number;
+  slot: number;
+  from_account_id: Nullable<number>;
+  to_account_id: Nullable<number>;
+  reason: string;
+  actor_id: Nullable<number>;
+  at: Date;
+}
+
+export interface RepairTicketsTable {
+  id: Generated<number>;
+  type_id: number;
+  reporter_id: number;
+  unit_id: number;
+  phone: string;
+  site_id: number;
+  floor: string;
+  description: string;
+  status: RepairStatus;
+  return_count: Default<number>;
+  return_reason: Nullable<string>;
+  handler_name: Nullable<string>;
+  handled_at: Nullable<Date>;
+  result: Nullable<string>;
+  category: Nullable<string>;
+  handled_by: Nullable<number>;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export interface RepairPhotosTable {
+  id: Generated<number>;
+  ticket_id: number;
+  content_type: "image/jpeg" | "image/png" | "image/webp";
+  bytes: Buffer;
+  sort: Default<number>;
+  created_at: Date;
+}
+
 export interface DB {
   org_nodes: OrgNodesTable;
   sites: SitesTable;
@@ -267,6 +339,13 @@ export interface DB {
   push_subscriptions: PushSubscriptionsTable;
   app_keys: AppKeysTable;
   decision_tokens: DecisionTokensTable;
+  repair_types: RepairTypesTable;
+  repair_type_agencies: RepairTypeAgenciesTable;
+  repair_type_vendors: RepairTypeVendorsTable;
+  repair_type_custodians: RepairTypeCustodiansTable;
+  repair_custodian_changes: RepairCustodianChangesTable;
+  repair_tickets: RepairTicketsTable;
+  repair_photos: RepairPhotosTable;
 }
 
 export type Item = Selectable<ItemsTable>;

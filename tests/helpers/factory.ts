@@ -187,3 +187,82 @@ export async function makeItemBooking(
     .returning("id")
     .executeTakeFirstOrThrow();
 }
+
+/** A repair type straight into the database (RPR-1), with its vendor staff and custodians. */
+export async function makeRepairType(
+  c: Container,
+  o: {
+    agencyId: number;
+    name?: string;
+    scope?: "all" | "own" | "listed";
+    listed?: number[];
+    vendors?: number[];
+    custodians?: number[];
+    categories?: string[];
+  },
+) {
+  const now = c.clock.now();
+  const type = await c.db
+    .insertInto("repair_types")
+    .values({
+      agency_id: o.agencyId,
+      name: o.name ?? `報修類型${suffix()}`,
+      report_scope: o.scope ?? "all",
+      vendor_name: "測試廠商",
+      vendor_phone: "06-1234567",
+      categories: o.categories ?? ["一般維修", "硬體更換"],
+      created_at: now,
+      updated_at: now,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  for (const agencyId of o.listed ?? [])
+    await c.db.insertInto("repair_type_agencies").values({ type_id: type.id, agency_id: agencyId }).execute();
+  for (const accountId of o.vendors ?? [])
+    await c.db.insertInto("repair_type_vendors").values({ type_id: type.id, account_id: accountId }).execute();
+  for (const [i, accountId] of (o.custodians ?? []).entries())
+    await c.db
+      .insertInto("repair_type_custodians")
+      .values({ type_id: type.id, slot: i + 1, account_id: accountId })
+      .execute();
+  return type;
+}
+
+/** A repair ticket straight into the database (status and dates as given), for statistics and exports. */
+export async function makeRepairTicket(
+  c: Container,
+  o: {
+    typeId: number;
+    reporterId: number;
+    unitId: number;
+    siteId: number;
+    createdAt?: Date;
+    status?: "pending" | "processed" | "returned";
+    returns?: number;
+    description?: string;
+  },
+) {
+  const at = o.createdAt ?? c.clock.now();
+  const processed = o.status === "processed";
+  return c.db
+    .insertInto("repair_tickets")
+    .values({
+      type_id: o.typeId,
+      reporter_id: o.reporterId,
+      unit_id: o.unitId,
+      phone: "06-2991000",
+      site_id: o.siteId,
+      floor: "3F",
+      description: o.description ?? "冷氣不冷",
+      status: o.status ?? "pending",
+      return_count: o.returns ?? 0,
+      handler_name: processed ? "維修甲" : null,
+      handled_at: processed ? new Date(at.getTime() + 3600_000) : null,
+      result: processed ? "已更換零件" : null,
+      category: processed ? "一般維修" : null,
+      created_at: at,
+      updated_at: at,
+    })
+    .returning("id")
+    .executeTakeFirstOrThrow();
+}

@@ -183,12 +183,18 @@ const bench: Benchmark = {
   async run() {
     const server = await sharedServer();
     const cookie = await signIn(server.url);
-    const pages = [await measurePage(server.url, "/login"), await measurePage(server.url, "/", cookie)];
+    const pages = await Promise.all([measurePage(server.url, "/login"), measurePage(server.url, "/", cookie)]).catch(
+      (err: Error) => {
+        err.message += `\nServer log (last lines):\n${server.output().split("\n").slice(-15).join("\n")}`;
+        throw err;
+      },
+    );
     const sw = await serviceWorker(server.url);
 
     const rows: BenchRow[] = [];
     const notes: string[] = [
       `Method: start the production build (\`npm run build\`, then \`NODE_ENV=production tsx bff/http/server.ts\`, ` +
+        "from a private copy of bff/, db/, build/ and public/ so a rebuild elsewhere cannot swap the assets; " +
         "embedded PGlite on a fresh DATA_DIR with the demo seed); fetch the HTML of each page (`/` with the session " +
         `cookie of \`${BENCH_USER.username}\`, signed in by posting the login form with our Origin); take every ` +
         '`<script src>` and `<link rel="modulepreload" href>`, plus the modules the inline bootstrap script imports, ' +

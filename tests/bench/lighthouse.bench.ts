@@ -219,7 +219,10 @@ const bench: Benchmark = {
       const lhrs: Result[] = [];
       for (let i = 0; i < RUNS; i++) {
         process.stderr.write(`[lighthouse] ${page.path} run ${i + 1}/${RUNS}\n`);
-        const lhr = await runOnce(server.url + page.path, page.cookie);
+        const lhr = await runOnce(server.url + page.path, page.cookie).catch((err: Error) => {
+          err.message += `\nServer log (last lines):\n${server.output().split("\n").slice(-15).join("\n")}`;
+          throw err;
+        });
         if (new URL(lhr.finalDisplayedUrl).pathname !== page.path) {
           throw new Error(`Lighthouse on ${page.path} ended on ${lhr.finalDisplayedUrl} (signed out?)`);
         }
@@ -298,8 +301,8 @@ const bench: Benchmark = {
       `Lighthouse ${version} through its Node API, default config (${setup}), categories performance, ` +
         `accessibility and best-practices; ${RUNS} run${RUNS === 1 ? "" : "s"} per page, each in a newly launched Chromium (${env}) with a fresh ` +
         `user-data-dir and flags \`${CHROME_FLAGS.join(" ")}\`; the median score per category is reported. ` +
-        `The production build is served by \`NODE_ENV=production tsx bff/http/server.ts\` on 127.0.0.1 (embedded ` +
-        `PGlite, fresh DATA_DIR, demo seed); \`/\` is signed in as \`${BENCH_USER.username}\` through ` +
+        `The production build is served by \`NODE_ENV=production tsx bff/http/server.ts\` on 127.0.0.1 from a ` +
+        `private copy of bff/, db/, build/ and public/ (embedded PGlite, fresh DATA_DIR, demo seed); \`/\` is signed in as \`${BENCH_USER.username}\` through ` +
         "`extraHeaders: { Cookie }`. Median metrics:\n\n" +
         metricTable.join("\n"),
     );

@@ -15,6 +15,7 @@
  * non-zero only when a benchmark could not run at all.
  */
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import * as prettier from "prettier";
 import coldStart from "./cold-start.bench.js";
@@ -115,7 +116,8 @@ function render(file: ResultsFile): string {
     out.push(
       `\`${r.id}\` · issue ${r.issue} · measured ${formatDate(r.date)} in ${Math.round(r.seconds)} s · rerun: \`${r.rerun}\``,
       "",
-      `Machine: ${describeMachine(r.machine)}${r.database ? `. Database: ${r.database}` : ""}.`,
+      `Machine: ${describeMachine(r.machine)}${r.database ? `. Database: ${r.database}` : ""}.` +
+        (r.loadAverage ? ` Load average at the start: ${r.loadAverage.join(" / ")} (1 / 5 / 15 min).` : ""),
       "",
     );
     if (r.lastError) {
@@ -163,6 +165,7 @@ async function main() {
     for (const b of selected) {
       console.log(`\n▶ ${b.id}: ${b.title}`);
       const t0 = performance.now();
+      const loadAverage = os.loadavg().map((n) => Math.round(n * 100) / 100);
       try {
         const result = await b.run();
         const stored: StoredResult = {
@@ -173,6 +176,7 @@ async function main() {
           date: new Date().toISOString(),
           seconds: Math.round((performance.now() - t0) / 100) / 10,
           machine: machineInfo(),
+          loadAverage,
           ...result,
         };
         file.results[b.id] = stored;

@@ -65,13 +65,18 @@ export interface Spawned {
   exit: Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>;
 }
 
-export function spawnGroup(command: string, args: readonly string[], env: NodeJS.ProcessEnv): Spawned {
+export function spawnGroup(
+  command: string,
+  args: readonly string[],
+  env: NodeJS.ProcessEnv,
+  cwd: string = root,
+): Spawned {
   let out = "";
   const keep = (chunk: Buffer) => {
     out = (out + chunk.toString("utf8")).slice(-65536);
   };
   const startedAt = performance.now();
-  const child = spawn(command, args, { cwd: root, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(command, args, { cwd, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
   child.stdout!.on("data", keep);
   child.stderr!.on("data", keep);
   const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>((resolve) => {
@@ -220,11 +225,41 @@ export function markBuilt(): void {
   built = true;
 }
 
+/** Every fingerprinted asset the server build refers to exists in public/build. */
+function buildConsistent(dir: string): boolean {
+  const server = fs.readFileSync(path.join(dir, "build/index.js"), "utf8");
+  const assets = new Set(server.match(/\/build\/[\w./$-]+\.(?:js|css)/g) ?? []);
+  return assets.size > 0 && [...assets].every((a) => fs.existsSync(path.join(dir, "public", a)));
+}
+
+/**
+ * A private copy of what the server runs (bff/, db/, build/, public/, package.json,
+ * tsconfig.json; node_modules linked), so a rebuild in the working tree while a benchmark
+ * runs (another terminal, the test suite's global setup) cannot swap the assets under it.
+ */
+export function snapshotApp(): string {
+  for (let attempt = 1; ; attempt++) {
+    const dir = tempDir("portal-bench-app-");
+    for (const d of ["bff", "db", "build", "public"]) {
+      fs.cpSync(path.join(root, d), path.join(dir, d), { recursive: true });
+    }
+    for (const f of ["package.json", "tsconfig.json"]) fs.copyFileSync(path.join(root, f), path.join(dir, f));
+    fs.symlinkSync(path.join(root, "node_modules"), path.join(dir, "node_modules"), "dir");
+    if (buildConsistent(dir)) return dir;
+    rmDir(dir);
+    if (attempt === 3) throw new Error("build/ and public/build/ keep disagreeing (a build running elsewhere?)");
+    built = false;
+    ensureBuilt();
+  }
+}
+
 export interface RunningServer {
   url: string;
   dataDir: string;
   /** Milliseconds from spawn to the first 200 from /healthz. */
   readyMs: number;
+  /** The server's recent stdout and stderr (for error messages). */
+  output(): string;
   stop(): Promise<Stopped>;
 }
 
@@ -232,7 +267,7 @@ export interface RunningServer {
  * The production server as `npm start` runs it after the build, on a free port with a
  * fresh (or the given) DATA_DIR. The caller removes the data dir it passed in.
  */
-export async function startServer(opts: { dataDir?: string } = {}): Promise<RunningServer> {
+export async function startServer(opts: { dataDir?: string; cwd?: string } = {}): Promise<RunningServer> {
   const port = await freePort();
   const dataDir = opts.dataDir ?? tempDir("portal-bench-data-");
   const url = `http://127.0.0.1:${port}`;
@@ -240,6 +275,7 @@ export async function startServer(opts: { dataDir?: string } = {}): Promise<Runn
     SERVER_COMMAND[0],
     SERVER_COMMAND.slice(1),
     serverEnv({ NODE_ENV: "production", PORT: String(port), DATA_DIR: dataDir }),
+    opts.cwd,
   );
   try {
     const readyMs = await waitHealthy(url, sp);
@@ -247,6 +283,7 @@ export async function startServer(opts: { dataDir?: string } = {}): Promise<Runn
       url,
       dataDir,
       readyMs,
+      output: () => sp.output(),
       stop: async () => {
         const stopped = await stopGroup(sp);
         if (!opts.dataDir) rmDir(dataDir);
@@ -264,12 +301,27 @@ let shared: Promise<RunningServer> | undefined;
 
 /**
  * One production server shared by the page benchmarks of a run (first-load-js,
- * lighthouse…): built once, fresh DATA_DIR, demo seed. run.ts stops it at the end.
+ * lighthouse…): built once, served from a snapshot of the build, fresh DATA_DIR, demo
+ * seed. run.ts stops it at the end.
  */
 export function sharedServer(): Promise<RunningServer> {
   shared ??= (async () => {
     ensureBuilt();
-    return startServer();
+    const dir = snapshotApp();
+    try {
+      const server = await startServer({ cwd: dir });
+      return {
+        ...server,
+        stop: async () => {
+          const stopped = await server.stop();
+          rmDir(dir);
+          return stopped;
+        },
+      };
+    } catch (err) {
+      rmDir(dir);
+      throw err;
+    }
   })();
   return shared;
 }

@@ -55,6 +55,8 @@ export interface StoredResult extends BenchResult {
   /** Wall time of the whole benchmark, in seconds. */
   seconds: number;
   machine: MachineInfo;
+  /** 1-, 5- and 15-minute load averages when the benchmark started (other work skews figures). */
+  loadAverage?: number[];
   /** The last attempt threw: the figures above are then those of the previous good run. */
   lastError?: { date: string; message: string };
 }

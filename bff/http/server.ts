@@ -1,3 +1,4 @@
+import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { ServerBuild } from "@remix-run/node";
@@ -7,7 +8,18 @@ import { seedDemo } from "../../db/seed/demo.js";
 import { demoAccounts, DEMO_PASSWORD } from "../../db/seed/demo-data.js";
 import { createApp } from "./app.js";
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+/** The project folder: found from here both as bff/http/server.ts and bundled in build/. */
+function projectRoot(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  while (!fs.existsSync(path.join(dir, "package.json"))) {
+    const up = path.dirname(dir);
+    if (up === dir) throw new Error("package.json not found above the server");
+    dir = up;
+  }
+  return dir;
+}
+
+const root = projectRoot();
 
 async function main() {
   process.env.TZ ??= "UTC"; // nothing may depend on it: days are computed as Taipei days

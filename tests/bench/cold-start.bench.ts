@@ -181,7 +181,7 @@ const bench: Benchmark = {
       "**First run** = empty DATA_DIR: PGlite creates its data directory, runs every migration and seeds the demo " +
         `organisation and ${demoAccounts.length} accounts (one argon2id hash each at the production parameters). ` +
         "**Second run** = the same DATA_DIR again: opens it, no migration to apply, the seed finds its data.",
-      "`npm start` = `npm run build && cross-env NODE_ENV=production tsx bff/http/server.ts`, measured once per case. " +
+      "`npm start` = `npm run build && cross-env NODE_ENV=production node build/server.mjs`, measured once per case. " +
         `The server alone = \`NODE_ENV=production ${SERVER_COMMAND.join(" ")}\` (what \`npm start\` runs after its ` +
         `build; \`npx tsx\` would add npx's own start-up), measured ${RUNS}× per case after the build. ` +
         "`npm start` ≈ build + server alone: compare the rows to see which dominates.",

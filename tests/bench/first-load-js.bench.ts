@@ -193,7 +193,7 @@ const bench: Benchmark = {
 
     const rows: BenchRow[] = [];
     const notes: string[] = [
-      `Method: start the production build (\`npm run build\`, then \`NODE_ENV=production tsx bff/http/server.ts\`, ` +
+      `Method: start the production build (\`npm run build\`, then \`NODE_ENV=production node build/server.mjs\`, ` +
         "from a private copy of bff/, db/, build/ and public/ so a rebuild elsewhere cannot swap the assets; " +
         "embedded PGlite on a fresh DATA_DIR with the demo seed); fetch the HTML of each page (`/` with the session " +
         `cookie of \`${BENCH_USER.username}\`, signed in by posting the login form with our Origin); take every ` +

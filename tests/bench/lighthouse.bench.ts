@@ -301,7 +301,7 @@ const bench: Benchmark = {
       `Lighthouse ${version} through its Node API, default config (${setup}), categories performance, ` +
         `accessibility and best-practices; ${RUNS} run${RUNS === 1 ? "" : "s"} per page, each in a newly launched Chromium (${env}) with a fresh ` +
         `user-data-dir and flags \`${CHROME_FLAGS.join(" ")}\`; the median score per category is reported. ` +
-        `The production build is served by \`NODE_ENV=production tsx bff/http/server.ts\` on 127.0.0.1 from a ` +
+        `The production build is served by \`NODE_ENV=production node build/server.mjs\` on 127.0.0.1 from a ` +
         `private copy of bff/, db/, build/ and public/ (embedded PGlite, fresh DATA_DIR, demo seed); \`/\` is signed in as \`${BENCH_USER.username}\` through ` +
         "`extraHeaders: { Cookie }`. Median metrics:\n\n" +
         metricTable.join("\n"),

@@ -20,13 +20,24 @@ import path from "node:path";
 import * as prettier from "prettier";
 import coldStart from "./cold-start.bench.js";
 import firstLoadJs from "./first-load-js.bench.js";
+import { availability, bookingRace, throughput } from "./booking.bench.js";
 import lighthouse from "./lighthouse.bench.js";
+import { pushDecisionLatency, pushFanout } from "./push.bench.js";
 import { describeMachine, machineInfo } from "./machine.js";
 import { killAllSpawned, root, stopSharedServer } from "./server.js";
 import type { Benchmark, BenchRow, StoredResult } from "./types.js";
 
 /** In the order they run and appear in BENCHMARKS.md. */
-export const benchmarks: Benchmark[] = [coldStart, firstLoadJs, lighthouse];
+export const benchmarks: Benchmark[] = [
+  coldStart,
+  firstLoadJs,
+  lighthouse,
+  bookingRace,
+  availability,
+  throughput,
+  pushFanout,
+  pushDecisionLatency,
+];
 
 const RESULTS = path.join(root, "tests/bench/results.json");
 const REPORT = path.join(root, "BENCHMARKS.md");

@@ -174,6 +174,7 @@ export function PersonPicker({
   error,
   source,
   allowEmpty,
+  endpoint = "/items/people",
 }: {
   name: string;
   label: string;
@@ -181,13 +182,15 @@ export function PersonPicker({
   initial: Person[];
   defaultValue?: string;
   error?: string;
-  source: { agencyId?: number; itemId?: number };
+  source: { agencyId?: number; itemId?: number; typeId?: number };
   allowEmpty?: string;
+  /** Where candidates are read from (repair types read /repairs/people). */
+  endpoint?: string;
 }) {
   const fetcher = useFetcher<{ people: Person[] }>();
   const [q, setQ] = useState("");
   const id = `f-${name}`;
-  const key = `${source.agencyId ?? ""}:${source.itemId ?? ""}`;
+  const key = `${source.agencyId ?? ""}:${source.itemId ?? ""}:${source.typeId ?? ""}`;
   const first = useRef(true);
   const { load } = fetcher;
   useEffect(() => {
@@ -199,7 +202,8 @@ export function PersonPicker({
       const sp = new URLSearchParams({ q });
       if (source.agencyId) sp.set("agencyId", String(source.agencyId));
       if (source.itemId) sp.set("itemId", String(source.itemId));
-      load(`/items/people?${sp.toString()}`);
+      if (source.typeId) sp.set("typeId", String(source.typeId));
+      load(`${endpoint}?${sp.toString()}`);
     }, 250);
     return () => clearTimeout(t);
   }, [q, key]);

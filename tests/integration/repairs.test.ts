@@ -386,9 +386,8 @@ describe("statistics and export (RPR-4)", () => {
       to: "2026-03-31",
     });
     expect(headers["Content-Type"]).toContain("spreadsheetml");
-    const buf = Buffer.from(await new Response(stream).arrayBuffer());
     const wb = new ExcelJS.Workbook();
-    await wb.xlsx.load(buf);
+    await wb.xlsx.load(await new Response(stream).arrayBuffer());
     const ws = wb.worksheets[0]!;
     const row = (n: number) => (ws.getRow(n).values as unknown[]).slice(1);
     expect(row(1)).toEqual([

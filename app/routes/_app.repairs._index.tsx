@@ -1,0 +1,107 @@
+import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { json } from "@remix-run/node";
+import { Link, useLoaderData, useSearchParams } from "@remix-run/react";
+import { RepairStatus } from "~/components/repairs";
+import bookingStyles from "~/styles/booking.css";
+import repairStyles from "~/styles/repairs.css";
+import { formatDateTime } from "~/utils/format";
+import { requireActor } from "~/utils/session.server";
+
+export const links: LinksFunction = () => [
+  { rel: "stylesheet", href: bookingStyles },
+  { rel: "stylesheet", href: repairStyles },
+];
+export const meta: MetaFunction = () => [{ title: "報修 | 臺南市政府公務入口網" }];
+
+/** 報修: my tickets with their status, 我要報修, and the ways in for vendor staff and custodians. */
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  const actor = await requireActor(request, context);
+  const repairs = context.services.repairs;
+  const [tickets, isVendor, access] = await Promise.all([
+    repairs.mine(actor),
+    repairs.isVendor(actor),
+    repairs.consoleAccess(actor),
+  ]);
+  return json({ tickets, isVendor, manage: access.manage });
+}
+
+export default function MyRepairs() {
+  const { tickets, isVendor, manage } = useLoaderData<typeof loader>();
+  const [params] = useSearchParams();
+  const flash =
+    params.get("created") === "1"
+      ? "報修已送出，維修人員處理後會通知您。"
+      : params.get("resubmitted") === "1"
+        ? "報修已重新送出。"
+        : null;
+  return (
+    <div>
+      <div className="page-head">
+        <h1 className="page-title">報修</h1>
+        <Link to="/repairs/new" className="btn btn-primary btn-small">
+          我要報修
+        </Link>
+      </div>
+      {isVendor || manage ? (
+        <p className="repair-actions">
+          {isVendor ? (
+            <Link to="/repairs/handle" className="btn btn-small">
+              報修處理狀況回報
+            </Link>
+          ) : null}
+          {manage ? (
+            <Link to="/repairs/types" className="btn btn-small">
+              報修類型管理
+            </Link>
+          ) : null}
+        </p>
+      ) : null}
+      <div aria-live="polite">
+        {flash ? (
+          <div className="alert alert-success" role="status">
+            {flash}
+          </div>
+        ) : null}
+      </div>
+      <h2 className="section-title">我的報修</h2>
+      {tickets.length === 0 ? (
+        <p className="card empty">目前沒有資料</p>
+      ) : (
+        <ul className="booking-list">
+          {tickets.map((t) => (
+            <li key={t.id} className="card booking-card ticket-card">
+              <div className="booking-head">
+                <h3>
+                  <Link to={`/repairs/${t.id}`}>{t.typeName}</Link>
+                </h3>
+                <RepairStatus status={t.status} />
+              </div>
+              <p className="ticket-desc">{t.description}</p>
+              <dl className="facts facts-compact">
+                <dt>所在地點</dt>
+                <dd>
+                  {t.siteName} {t.floor}
+                </dd>
+                <dt>報修日期</dt>
+                <dd>{formatDateTime(t.created_at)}</dd>
+                {t.return_count > 0 ? (
+                  <>
+                    <dt>退回次數</dt>
+                    <dd>{t.return_count}</dd>
+                  </>
+                ) : null}
+              </dl>
+              {t.status === "returned" ? (
+                <p className="return-note">
+                  退回原因：{t.return_reason}
+                  {"\n"}
+                  <Link to={`/repairs/${t.id}`}>修改後重新送出</Link>
+                </p>
+              ) : null}
+            </li>
+          ))}
+        </ul>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,405 @@
+import type { ActionFunctionArgs, LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { json, redirect } from "@remix-run/node";
+import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import { FormMessage } from "~/components/forms";
+import { DateRangeFilter, described, Field, Pager, PersonPicker, Tabs } from "~/components/items";
+import {
+  Legend,
+  partLabels,
+  ReportScopeField,
+  StatusChart,
+  TypeFields,
+  VendorPicker,
+  VolumeChart,
+} from "~/components/repairs-console";
+import consoleStyles from "~/styles/console.css";
+import repairStyles from "~/styles/repairs.css";
+import { formFailure, formValues, load, readForm } from "~/utils/errors.server";
+import { formatDateTime } from "~/utils/format";
+import { requireActor } from "~/utils/session.server";
+
+export const links: LinksFunction = () => [
+  { rel: "stylesheet", href: consoleStyles },
+  { rel: "stylesheet", href: repairStyles },
+];
+export const meta: MetaFunction<typeof loader> = ({ data }) => [
+  { title: `${data?.detail.type.name ? `${data.detail.type.name} | ` : ""}報修類型管理 | 臺南市政府公務入口網` },
+];
+
+type Tab = "info" | "holders" | "status";
+
+export async function loader({ request, context, params }: LoaderFunctionArgs) {
+  const actor = await requireActor(request, context);
+  const repairs = context.services.repairs;
+  const sp = new URL(request.url).searchParams;
+  const tab: Tab = sp.get("tab") === "holders" ? "holders" : sp.get("tab") === "status" ? "status" : "info";
+  const detail = await load(() => repairs.get(actor, params.id));
+  const id = detail.type.id;
+  const filter = { from: sp.get("from") ?? "", to: sp.get("to") ?? "", page: sp.get("page") ?? "" };
+  const [options, changeLog, people, stats] = await Promise.all([
+    tab === "info" ? repairs.formOptions(actor) : null,
+    tab === "holders" ? repairs.changeLog(actor, id, filter) : null,
+    tab === "holders" ? repairs.people(actor, { typeId: id }) : null,
+    tab === "status" ? repairs.statistics(actor, id, filter) : null,
+  ]);
+  return json({ tab, detail, options, changeLog, people, stats, saved: sp.get("saved") });
+}
+
+export async function action({ request, context, params }: ActionFunctionArgs) {
+  const actor = await requireActor(request, context);
+  const repairs = context.services.repairs;
+  const form = await readForm(request);
+  const intent = String(form.get("intent") ?? "");
+  try {
+    switch (intent) {
+      case "save": {
+        const values = formValues(form, ["intent", "name", "reportScope", "vendorName", "vendorPhone", "categories"]);
+        const listed = form.getAll("listedAgencyIds").filter((v): v is string => typeof v === "string");
+        const vendorIds = form.getAll("vendorIds").filter((v): v is string => typeof v === "string");
+        try {
+          await repairs.update(actor, params.id, { ...values, listedAgencyIds: listed, vendorIds });
+        } catch (e) {
+          return formFailure(e, { ...values, listedAgencyIds: listed.join(",") });
+        }
+        return json({ ok: true as const, message: "更新成功" });
+      }
+      case "delete":
+        await repairs.remove(actor, params.id);
+        return redirect("/repairs/types?deleted=1");
+      case "custodian": {
+        const values = formValues(form, ["intent", "slot", "accountId", "reason"]);
+        try {
+          await repairs.setCustodian(actor, params.id, {
+            slot: values.slot,
+            accountId: values.accountId,
+            reason: values.reason,
+          });
+        } catch (e) {
+          return formFailure(e, values);
+        }
+        return json({ ok: true as const, message: "編輯成功" });
+      }
+      default:
+        throw new Response("不支援的操作", { status: 400 });
+    }
+  } catch (e) {
+    return formFailure(e, { intent });
+  }
+}
+
+type Failure = { ok: false; message: string; fields: Record<string, string>; values: Record<string, string> };
+
+export default function RepairTypePage() {
+  const data = useLoaderData<typeof loader>();
+  const result = useActionData<typeof action>() as Failure | { ok: true; message: string } | undefined;
+  const { detail, tab } = data;
+  const base = `/repairs/types/${detail.type.id}`;
+  return (
+    <div className="console">
+      <nav aria-label="頁面位置" className="breadcrumb">
+        <Link to="/repairs/types">報修類型管理</Link> › <span aria-current="page">{detail.type.name}</span>
+      </nav>
+      <p className="eyebrow">報修類型</p>
+      <h1 className="page-title">{detail.type.name}</h1>
+      {data.saved === "created" ? (
+        <div className="alert alert-success" role="status">
+          新增成功
+        </div>
+      ) : null}
+      {result?.ok ? (
+        <div className="alert alert-success" role="status">
+          {result.message}
+        </div>
+      ) : null}
+      <Tabs
+        label="報修類型"
+        panelId="detail-panel"
+        current={tab}
+        tabs={[
+          { id: "info", label: "報修類型資訊", to: `${base}?tab=info` },
+          { id: "holders", label: "保管人設定", to: `${base}?tab=holders` },
+          { id: "status", label: "處理狀況", to: `${base}?tab=status` },
+        ]}
+      />
+      <div id="detail-panel" role="tabpanel" aria-labelledby={`tab-${tab}`}>
+        {tab === "info" ? <InfoTab failure={result && !result.ok ? result : undefined} /> : null}
+        {tab === "holders" ? <HoldersTab failure={result && !result.ok ? result : undefined} /> : null}
+        {tab === "status" ? <StatusTab /> : null}
+      </div>
+    </div>
+  );
+}
+
+function InfoTab({ failure }: { failure?: Failure }) {
+  const { detail, options } = useLoaderData<typeof loader>();
+  const nav = useNavigation();
+  const t = detail.type;
+  const saveFailure = failure && failure.values.intent === "save" ? failure : undefined;
+  const values = saveFailure?.values ?? {
+    name: t.name,
+    reportScope: t.report_scope,
+    vendorName: t.vendor_name ?? "",
+    vendorPhone: t.vendor_phone ?? "",
+    categories: t.categories.join("\n"),
+    listedAgencyIds: detail.listed.map((a) => a.id).join(","),
+  };
+  const errors = saveFailure?.fields ?? {};
+  return (
+    <>
+      <FormMessage id="info-error" message={failure?.message} />
+      <section className="card" aria-labelledby="info-h">
+        <h2 id="info-h">報修類型資訊</h2>
+        <Form method="post" noValidate className="item-form" key={t.updated_at}>
+          <input type="hidden" name="intent" value="save" />
+          <TypeFields values={values} errors={errors} managing={[]} agencyLocked={detail.agencyName} />
+          <ReportScopeField
+            agencies={options?.agencies ?? []}
+            defaultScope={values.reportScope ?? ""}
+            defaultListed={(values.listedAgencyIds ?? "").split(",").map(Number).filter(Boolean)}
+            errors={errors}
+          />
+          <VendorPicker initial={detail.vendors} error={errors.vendorIds} />
+          <div className="actions">
+            <button type="submit" className="btn btn-primary" disabled={nav.state !== "idle"}>
+              儲存
+            </button>
+            <Link to="/repairs/types" className="btn">
+              取消
+            </Link>
+          </div>
+        </Form>
+      </section>
+      <section className="card danger-zone" aria-labelledby="delete-h">
+        <h2 id="delete-h">刪除報修類型</h2>
+        <details>
+          <summary className="btn btn-danger">刪除</summary>
+          <Form method="post" className="confirm">
+            <p>確定要刪除「{t.name}」嗎？刪除後將無法再報修，既有報修紀錄仍會保留。</p>
+            <button type="submit" name="intent" value="delete" className="btn btn-danger">
+              確定刪除
+            </button>
+          </Form>
+        </details>
+      </section>
+    </>
+  );
+}
+
+function HoldersTab({ failure }: { failure?: Failure }) {
+  const { detail, changeLog, people } = useLoaderData<typeof loader>();
+  const mineFailure = failure && failure.values.intent === "custodian" ? failure : undefined;
+  const log = changeLog!;
+  const exportHref = `/repairs/types/${detail.type.id}/custodian-changes.xlsx?from=${log.filter.from}&to=${log.filter.to}`;
+  return (
+    <>
+      <FormMessage id="holder-error" message={mineFailure?.message ?? failure?.message} />
+      <section className="card" aria-labelledby="holders-h">
+        <h2 id="holders-h">保管人設定</h2>
+        <ul className="holder-slots">
+          {[1, 2].map((slot) => {
+            const h = detail.custodians.find((c) => c.slot === slot);
+            const mine = mineFailure && mineFailure.values.slot === String(slot) ? mineFailure : undefined;
+            return (
+              <li key={slot} className="holder-slot">
+                <h3>
+                  保管人 {slot}
+                  <span className="muted">{slot === 1 ? "（必填）" : "（選填）"}</span>
+                </h3>
+                <p>{h ? `${h.name}（${h.username}，${h.unitName}${h.title ? ` ${h.title}` : ""}）` : "目前沒有資料"}</p>
+                <details className="disclosure" open={Boolean(mine)}>
+                  <summary className="btn btn-small">設置保管人</summary>
+                  <Form method="post" className="holder-form">
+                    <input type="hidden" name="intent" value="custodian" />
+                    <input type="hidden" name="slot" value={slot} />
+                    <PersonPicker
+                      name="accountId"
+                      label="新保管人"
+                      required={slot === 1}
+                      initial={people ?? []}
+                      defaultValue={mine?.values.accountId}
+                      error={mine?.fields.accountId}
+                      source={{ typeId: detail.type.id }}
+                      endpoint="/repairs/people"
+                      allowEmpty={slot === 2 ? "（清空：移除保管人 2）" : undefined}
+                    />
+                    <Field id={`reason-${slot}`} label="異動原因" required error={mine?.fields.reason}>
+                      <textarea
+                        name="reason"
+                        rows={2}
+                        maxLength={200}
+                        defaultValue={mine?.values.reason ?? ""}
+                        {...described(`reason-${slot}`, mine?.fields.reason)}
+                      />
+                    </Field>
+                    <div className="actions">
+                      <button type="submit" className="btn btn-primary btn-small">
+                        確定
+                      </button>
+                      <button type="reset" className="btn btn-small">
+                        取消
+                      </button>
+                    </div>
+                  </Form>
+                </details>
+              </li>
+            );
+          })}
+        </ul>
+      </section>
+      <section className="card" aria-labelledby="log-h">
+        <div className="page-head">
+          <h2 id="log-h">保管人異動紀錄</h2>
+          <a href={exportHref} className="btn btn-small" download>
+            匯出
+          </a>
+        </div>
+        <DateRangeFilter label="執行時間" tab="holders" from={log.filter.from} to={log.filter.to} />
+        <div className="table-wrap">
+          <table className="data-table">
+            <caption className="visually-hidden">保管人異動紀錄</caption>
+            <thead>
+              <tr>
+                <th scope="col">執行時間</th>
+                <th scope="col">保管人</th>
+                <th scope="col">原保管人</th>
+                <th scope="col">新保管人</th>
+                <th scope="col">異動原因</th>
+                <th scope="col">執行人</th>
+              </tr>
+            </thead>
+            <tbody>
+              {log.rows.length === 0 ? (
+                <tr>
+                  <td colSpan={6} className="empty">
+                    目前沒有資料
+                  </td>
+                </tr>
+              ) : (
+                log.rows.map((r) => (
+                  <tr key={r.id}>
+                    <td data-label="執行時間">{formatDateTime(r.at)}</td>
+                    <td data-label="保管人">保管人 {r.slot}</td>
+                    <td data-label="原保管人">{r.fromName ?? "—"}</td>
+                    <td data-label="新保管人">{r.toName ?? "（移除）"}</td>
+                    <td data-label="異動原因">{r.reason}</td>
+                    <td data-label="執行人">{r.actorName ?? ""}</td>
+                  </tr>
+                ))
+              )}
+            </tbody>
+          </table>
+        </div>
+        <Pager total={log.total} page={log.page} pageSize={log.pageSize} />
+      </section>
+    </>
+  );
+}
+
+function StatusTab() {
+  const { detail, stats } = useLoaderData<typeof loader>();
+  const s = stats!;
+  const exportHref = `/repairs/types/${detail.type.id}/tickets.xlsx?from=${s.period.from}&to=${s.period.to}`;
+  const tick = (l: string) => l.replace(/-/g, "/");
+  return (
+    <>
+      <section className="card" aria-labelledby="stats-h">
+        <div className="page-head">
+          <h2 id="stats-h">處理狀況</h2>
+          <a href={exportHref} className="btn btn-small" download>
+            匯出 Excel
+          </a>
+        </div>
+        <DateRangeFilter label="報修日期" tab="status" from={s.period.from} to={s.period.to} />
+        <ul className="stat-figures">
+          <li>
+            報修件數<strong>{s.total}</strong>
+          </li>
+          {s.byStatus.map((b) => (
+            <li key={b.status}>
+              {b.label}
+              <strong>{b.count}</strong>
+            </li>
+          ))}
+          <li>
+            退回次數合計<strong>{s.returns}</strong>
+          </li>
+        </ul>
+        <div className="chart-pair">
+          <figure>
+            <figcaption>案件量（{s.period.unit === "day" ? "每日" : "每月"}）</figcaption>
+            <Legend />
+            <VolumeChart data={s.volume} unit={s.period.unit} />
+          </figure>
+          <figure>
+            <figcaption>處理狀況</figcaption>
+            <StatusChart data={s.byStatus} />
+          </figure>
+        </div>
+        <details className="chart-table">
+          <summary>以表格檢視案件量</summary>
+          <div className="table-wrap">
+            <table className="data-table">
+              <caption className="visually-hidden">案件量</caption>
+              <thead>
+                <tr>
+                  <th scope="col">{s.period.unit === "day" ? "日期" : "月份"}</th>
+                  <th scope="col">合計</th>
+                  <th scope="col">{partLabels.pending}</th>
+                  <th scope="col">{partLabels.processed}</th>
+                  <th scope="col">{partLabels.returned}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {s.volume.map((v) => (
+                  <tr key={v.label}>
+                    <th scope="row">{tick(v.label)}</th>
+                    <td>{v.total}</td>
+                    <td>{v.pending}</td>
+                    <td>{v.processed}</td>
+                    <td>{v.returned}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        </details>
+      </section>
+      <section className="card" aria-labelledby="units-h">
+        <h2 id="units-h">各單位報修件數</h2>
+        <div className="table-wrap">
+          <table className="data-table">
+            <caption className="visually-hidden">各單位報修件數</caption>
+            <thead>
+              <tr>
+                <th scope="col">報修單位</th>
+                <th scope="col">合計</th>
+                <th scope="col">{partLabels.pending}</th>
+                <th scope="col">{partLabels.processed}</th>
+                <th scope="col">{partLabels.returned}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {s.units.length === 0 ? (
+                <tr>
+                  <td colSpan={5} className="empty">
+                    目前沒有資料
+                  </td>
+                </tr>
+              ) : (
+                s.units.map((u) => (
+                  <tr key={u.id}>
+                    <th scope="row">{u.name}</th>
+                    <td>{u.total}</td>
+                    <td>{u.pending}</td>
+                    <td>{u.processed}</td>
+                    <td>{u.returned}</td>
+                  </tr>
+                ))
+              )}
+            </tbody>
+          </table>
+        </div>
+      </section>
+    </>
+  );
+}

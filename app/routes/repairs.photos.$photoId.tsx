@@ -1,0 +1,18 @@
+import type { LoaderFunctionArgs } from "@remix-run/node";
+import { load } from "~/utils/errors.server";
+import { requireActor } from "~/utils/session.server";
+
+/** A ticket photo, for those who may open the ticket; private to the browser's cache. */
+export async function loader({ request, context, params }: LoaderFunctionArgs) {
+  const actor = await requireActor(request, context);
+  const photo = await load(() => context.services.repairs.photo(actor, params.photoId));
+  return new Response(new Uint8Array(photo.bytes), {
+    headers: {
+      "Content-Type": photo.contentType,
+      "Content-Length": String(photo.bytes.length),
+      "Cache-Control": "private, max-age=3600",
+      "X-Content-Type-Options": "nosniff",
+      "Content-Disposition": "inline",
+    },
+  });
+}

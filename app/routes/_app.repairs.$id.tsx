@@ -104,9 +104,7 @@ export default function RepairTicket() {
         <FormMessage id="ticket-error" message={failure?.message} />
       </div>
       <section className="card" aria-labelledby="ticket-h">
-        <h2 id="ticket-h" className="visually-hidden">
-          報修內容
-        </h2>
+        <h2 id="ticket-h">報修內容</h2>
         <dl className="facts facts-compact">
           <dt>報修單位</dt>
           <dd>{t.unitName}</dd>

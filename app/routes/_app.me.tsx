@@ -79,6 +79,14 @@ export default function Me() {
           </ul>
         </section>
       ) : null}
+      <section className="card" aria-labelledby="me-settings">
+        <h2 id="me-settings">設定</h2>
+        <ul className="quick-links">
+          <li>
+            <Link to="/me/notifications">通知設定</Link>
+          </li>
+        </ul>
+      </section>
       <section className="card" aria-labelledby="me-logins">
         <h2 id="me-logins">帳號登入紀錄</h2>
         {records.length === 0 ? (

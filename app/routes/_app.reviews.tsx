@@ -67,6 +67,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
       destination: r.destination,
       driverName: r.driverName,
       comment: r.decision_comment,
+      decidedByMe: r.decided_by === actor.accountId,
     })),
   });
 }
@@ -95,6 +96,10 @@ export async function action({ request, context }: ActionFunctionArgs) {
         message: `${verb}：${booking.itemName}（${booking.applicantName}，${formatDateTimeRange(booking.starts_at, booking.ends_at)}）`,
         results: [] as BatchLine[],
       });
+    }
+    if (values.intent === "comment") {
+      await bookings.editDecisionComment(actor, values.id, { comment: values.comment });
+      return json({ kind: "decide" as const, ok: true as const, message: "編輯成功", results: [] as BatchLine[] });
     }
     if (values.intent === "batch") {
       const ids = form.getAll("ids").map((v) => (typeof v === "string" ? v : ""));
@@ -350,6 +355,28 @@ export default function Reviews() {
                       {r.reason}
                     </p>
                   </details>
+                  {r.decidedByMe && (r.status === "approved" || r.status === "rejected") ? (
+                    <details className="more">
+                      <summary>修改審核說明</summary>
+                      <Form method="post" className="decide-form">
+                        <input type="hidden" name="intent" value="comment" />
+                        <input type="hidden" name="id" value={r.id} />
+                        <div className="field">
+                          <label htmlFor={`edit-${commentId}`}>審核說明</label>
+                          <textarea
+                            id={`edit-${commentId}`}
+                            name="comment"
+                            rows={2}
+                            maxLength={500}
+                            defaultValue={r.comment ?? ""}
+                          />
+                        </div>
+                        <button type="submit" className="btn" disabled={submitting}>
+                          儲存審核說明
+                        </button>
+                      </Form>
+                    </details>
+                  ) : null}
                   {r.status === "pending" ? (
                     <Form method="post" className="decide-form">
                       <input type="hidden" name="intent" value="decide" />

@@ -356,6 +356,28 @@ export function createBookingsService(deps: {
     });
   }
 
+  /**
+   * BKG-5: the reviewer who decided edits the 審核說明 afterwards — e.g. the default text a
+   * 駁回 from a notification recorded. The decision itself never changes.
+   */
+  async function editDecisionComment(actor: Actor, bookingId: unknown, input: { comment?: unknown }) {
+    const comment = cleanText(input.comment, 501).trim();
+    if (comment.length > 500)
+      throw new DomainError("invalid", "審核說明請在 500 字以內。", { comment: "審核說明請在 500 字以內" });
+    const booking = await heldBooking(actor, bookingId);
+    if (booking.status === "rejected" && comment === "")
+      throw new DomainError("invalid", "駁回的審核說明不可空白。", { comment: "請填寫駁回原因" });
+    const row = await db
+      .updateTable("bookings")
+      .set({ decision_comment: comment || null, updated_at: clock.now() })
+      .where("id", "=", booking.id)
+      .where("status", "in", ["approved", "rejected"])
+      .where("decided_by", "=", actor.accountId)
+      .returning("id")
+      .executeTakeFirst();
+    if (!row) throw new DomainError("conflict", "只有審核這筆申請的保管人可以修改審核說明。");
+  }
+
   /** BKG-3 batch: one decision and comment for many; a result per booking. */
   async function decideBatch(actor: Actor, ids: unknown[], input: { decision: unknown; comment?: unknown }) {
     const unique = [...new Set(ids.map(parseId).filter((n): n is number => n !== null))].slice(0, 200);
@@ -408,6 +430,7 @@ export function createBookingsService(deps: {
           "b.passengers",
           "b.destination",
           "b.decision_comment",
+          "b.decided_by",
           "b.created_at",
           "i.name as itemName",
           "i.kind",
@@ -565,6 +588,7 @@ export function createBookingsService(deps: {
     request,
     decide,
     decideBatch,
+    editDecisionComment,
     reviewList,
     mine,
     cancel,

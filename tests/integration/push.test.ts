@@ -179,6 +179,17 @@ describe("deciding from the notification (BKG-5)", () => {
     const id = await newRequest();
     expect((await decide(tokenOf(custodian2, id), "reject", id)).ok).toBe(true);
     expect(await status(id)).toEqual({ status: "rejected", decision_comment: "經審核未能同意借用。" });
+    // …which the reviewer who decided edits later; nobody else can, and it cannot go blank.
+    const edit = (who: MadeAccount, comment: string) =>
+      c.services.bookings.editDecisionComment(actor.get(who)!, id, { comment });
+    await expect(edit(custodian1, "我來改")).rejects.toMatchObject({ code: "conflict" });
+    await expect(edit(custodian2, "  ")).rejects.toMatchObject({
+      code: "invalid",
+      fields: { comment: "請填寫駁回原因" },
+    });
+    await expect(edit(applicant, "x")).rejects.toMatchObject({ code: "not_found" });
+    await edit(custodian2, "該時段已保留給市府記者會，請改期。");
+    expect(await status(id)).toEqual({ status: "rejected", decision_comment: "該時段已保留給市府記者會，請改期。" });
   });
 
   it("refuses a reused token", async () => {

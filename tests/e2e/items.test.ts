@@ -1,0 +1,84 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Browser, chromium, type Page } from "playwright-core";
+import type { Container } from "../../bff/container.js";
+import { chromiumArgs, chromiumPath } from "../helpers/chromium.js";
+import { startTestServer, testContainer } from "../helpers/container.js";
+import { makeAccount, makeAgency, makeItem, makeSite, makeUnit, type MadeAccount } from "../helpers/factory.js";
+import { axeViolations, browserSkip, screenshotPath } from "./browser.js";
+
+const skip = browserSkip();
+
+// The 物品管理 console is designed for a desktop; it must stay usable and accessible.
+describe.skipIf(skip)("物品管理 console in Chromium (1280x800)", () => {
+  let c: Container;
+  let server: { url: string; close(): Promise<void> };
+  let browser: Browser;
+  let page: Page;
+  let admin: MadeAccount;
+  let venueId: number;
+  let carId: number;
+
+  beforeAll(async () => {
+    c = await testContainer();
+    server = await startTestServer(c);
+    const agency = await makeAgency(c, "主控台測試局");
+    const unit = (await makeUnit(c, agency.id, "總務科")).id;
+    admin = await makeAccount(c, { unitId: unit, role: "agency_admin", name: "主控台管理者" });
+    const site = await makeSite(c, "主控台測試大樓");
+    venueId = (
+      await makeItem(c, { agencyId: agency.id, siteId: site.id, name: "主控台會議室", custodians: [admin.id] })
+    ).id;
+    carId = (
+      await makeItem(c, {
+        kind: "car",
+        agencyId: agency.id,
+        siteId: site.id,
+        name: "主控台公務車",
+        custodians: [admin.id],
+      })
+    ).id;
+    browser = await chromium.launch({ executablePath: chromiumPath()!, args: chromiumArgs });
+    page = await browser.newPage({
+      viewport: { width: 1280, height: 800 },
+      locale: "zh-TW",
+      timezoneId: "Asia/Taipei",
+    });
+    await page.goto(`${server.url}/login`);
+    await page.getByLabel("帳號").fill(admin.username);
+    await page.getByLabel("密碼").fill(admin.password);
+    await page.getByRole("button", { name: "登入" }).click();
+    await page.waitForURL(`${server.url}/`);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    await c?.close();
+  });
+
+  const pages = () => [
+    ["items", "/items"],
+    ["items-venues", "/items/venues"],
+    ["items-venues-new", "/items/venues/new"],
+    ["items-venue-info", `/items/venues/${venueId}`],
+    ["items-venue-custodians", `/items/venues/${venueId}?tab=holders`],
+    ["items-venue-records", `/items/venues/${venueId}?tab=records`],
+    ["items-cars-new", "/items/cars/new"],
+    ["items-car-info", `/items/cars/${carId}`],
+    ["items-drivers", "/items/drivers"],
+  ];
+
+  it("every console page loads with no serious or critical axe violations", async () => {
+    for (const [name, path] of pages()) {
+      const res = await page.goto(`${server.url}${path}`);
+      expect(res?.status(), path).toBe(200);
+      await page.screenshot({ path: screenshotPath(`${name}-1280`), fullPage: true });
+      const serious = (await axeViolations(page)).filter((v) => v.impact === "serious" || v.impact === "critical");
+      expect(serious, path).toEqual([]);
+    }
+  });
+
+  it("the venue list finds the venue by keyword", async () => {
+    await page.goto(`${server.url}/items/venues?q=${encodeURIComponent("主控台")}`);
+    expect(await page.getByRole("link", { name: /主控台會議室/ }).count()).toBeGreaterThan(0);
+  });
+});

@@ -38,6 +38,7 @@ export const demoOrg: OrgSeed[] = [
   { code: "health.east", name: "東區衛生所", kind: "agency", parent: "health", mailQuota: 8 },
   { code: "secretariat", name: "秘書處", kind: "agency", mailQuota: 40 },
   { code: "secretariat.general", name: "總務科", kind: "unit", parent: "secretariat" },
+  { code: "rdec.vendor", name: "委外維修廠商（駐點）", kind: "unit", parent: "rdec" },
 ];
 
 export const demoSites = [
@@ -132,6 +133,15 @@ export const demoAccounts: AccountSeed[] = [
     role: "user",
     phone: "06-2221401",
     note: "一般使用者（教育局所屬：永華國中）",
+  },
+  {
+    username: "vendor.chen",
+    name: "陳志明",
+    title: "維修工程師",
+    unit: "rdec.vendor",
+    role: "user",
+    phone: "06-2991180",
+    note: "維修人員（報修類型「公文管理系統」「資訊設備」的維修廠商）",
   },
 ];
 

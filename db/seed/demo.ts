@@ -1,5 +1,6 @@
 import type { Database } from "../index.js";
 import { DEMO_PASSWORD, demoAccounts, demoItems, demoOrg, demoSites } from "./demo-data.js";
+import { seedRepairs } from "./demo-repairs.js";
 
 /**
  * Idempotent demo seed: rows are matched by code or name or username and never
@@ -67,6 +68,7 @@ export async function seedDemo(db: Database, hash: (password: string) => Promise
         .execute();
     }
     await seedItems(trx, ids, now);
+    await seedRepairs(trx, ids, now);
   });
 }
 

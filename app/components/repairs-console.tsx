@@ -313,7 +313,7 @@ export function VolumeChart({ data, unit }: { data: Volume[]; unit: "day" | "mon
   const tick = (l: string) => (unit === "day" ? l.slice(5).replace("-", "/") : l.replace("-", "/"));
   return (
     <svg className="chart" viewBox={`0 0 ${W} ${H}`} role="img" aria-labelledby="volume-title">
-      <title id="volume-title">案件量（{unit === "day" ? "每日" : "每月"}），明細見下方表格</title>
+      <title id="volume-title">{`案件量（${unit === "day" ? "每日" : "每月"}），明細見下方表格`}</title>
       {[0, 0.5, 1].map((f) => (
         <g key={f}>
           <line className="axis" x1={left} x2={W - 4} y1={H - bottom - y(max * f)} y2={H - bottom - y(max * f)} />

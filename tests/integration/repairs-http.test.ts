@@ -1,0 +1,189 @@
+import ExcelJS from "exceljs";
+import fc from "fast-check";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Container } from "../../bff/container.js";
+import { startTestServer, testContainer } from "../helpers/container.js";
+import {
+  makeAccount,
+  makeAgency,
+  makeRepairTicket,
+  makeRepairType,
+  makeSite,
+  makeUnit,
+  type MadeAccount,
+} from "../helpers/factory.js";
+
+const PNG = Buffer.from(
+  "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==",
+  "base64",
+);
+
+let c: Container;
+let server: { url: string; close(): Promise<void> };
+let reporter: MadeAccount, vendor: MadeAccount, keeper: MadeAccount, outsider: MadeAccount;
+let typeId: number, siteId: number, ticketId: number;
+const cookies = new Map<MadeAccount, string>();
+
+async function signIn(a: MadeAccount): Promise<string> {
+  const res = await fetch(`${server.url}/login`, {
+    method: "POST",
+    redirect: "manual",
+    headers: { "Content-Type": "application/x-www-form-urlencoded", Origin: server.url },
+    body: new URLSearchParams({ username: a.username, password: a.password, redirectTo: "/" }).toString(),
+  });
+  return (res.headers.get("set-cookie") ?? "").split(";")[0]!;
+}
+const get = (who: MadeAccount, path: string) =>
+  fetch(`${server.url}${path}`, { headers: { Cookie: cookies.get(who)! }, redirect: "manual" });
+const post = (who: MadeAccount, path: string, body: FormData | URLSearchParams) =>
+  fetch(`${server.url}${path}`, {
+    method: "POST",
+    headers: { Cookie: cookies.get(who)!, Origin: server.url },
+    body,
+    redirect: "manual",
+  });
+const tickets = async () =>
+  Number(
+    (
+      await c.db
+        .selectFrom("repair_tickets")
+        .select((eb) => eb.fn.countAll<number>().as("n"))
+        .executeTakeFirstOrThrow()
+    ).n,
+  );
+
+beforeAll(async () => {
+  c = await testContainer();
+  server = await startTestServer(c);
+  siteId = (await makeSite(c)).id;
+  const agency = await makeAgency(c, "報修HTTP局");
+  const unit = await makeUnit(c, agency.id);
+  reporter = await makeAccount(c, { unitId: unit.id });
+  keeper = await makeAccount(c, { unitId: unit.id });
+  vendor = await makeAccount(c, { unitId: (await makeUnit(c, (await makeAgency(c)).id)).id });
+  outsider = await makeAccount(c, { unitId: (await makeUnit(c, (await makeAgency(c)).id)).id });
+  typeId = (
+    await makeRepairType(c, { agencyId: agency.id, scope: "own", vendors: [vendor.id], custodians: [keeper.id] })
+  ).id;
+  ticketId = (
+    await makeRepairTicket(c, {
+      typeId,
+      reporterId: reporter.id,
+      unitId: unit.id,
+      siteId,
+      status: "processed",
+      createdAt: new Date(),
+    })
+  ).id;
+  for (const a of [reporter, vendor, keeper, outsider]) cookies.set(a, await signIn(a));
+});
+afterAll(async () => {
+  await server?.close();
+  await c?.close();
+});
+
+const reportForm = (files: { bytes: Buffer; name: string; type: string }[] = [], over: Record<string, string> = {}) => {
+  const body = new FormData();
+  const fields = {
+    typeId: String(typeId),
+    phone: "06-2991234",
+    siteId: String(siteId),
+    floor: "3F",
+    description: "冷氣漏水",
+    ...over,
+  };
+  for (const [k, v] of Object.entries(fields)) body.set(k, v);
+  for (const f of files) body.append("photos", new File([new Uint8Array(f.bytes)], f.name, { type: f.type }));
+  return body;
+};
+
+describe("repair screens over HTTP", () => {
+  it("reports with a photo; wrong, oversized, too many or corrupt files are refused in zh-TW and nothing is stored", async () => {
+    const ok = await post(reporter, "/repairs/new", reportForm([{ bytes: PNG, name: "a.png", type: "image/png" }]));
+    expect(ok.status).toBe(302);
+    expect(ok.headers.get("location")).toBe("/repairs?created=1");
+    const before = await tickets();
+    const cases = [
+      [{ bytes: Buffer.from("%PDF-1.7 not an image"), name: "a.jpg", type: "image/jpeg" }],
+      [{ bytes: Buffer.alloc(5_242_881, 1), name: "big.png", type: "image/png" }],
+      [{ bytes: PNG.subarray(0, 40), name: "cut.png", type: "image/png" }],
+      Array.from({ length: 4 }, () => ({ bytes: PNG, name: "p.png", type: "image/png" })),
+    ];
+    for (const files of cases) {
+      const res = await post(reporter, "/repairs/new?_data=routes/_app.repairs.new", reportForm(files));
+      expect(res.status).toBe(400);
+      const body = (await res.json()) as { message: string };
+      expect(body.message).toMatch(/JPEG、PNG、WebP|最多 3 張/);
+    }
+    const outsiderTry = await post(outsider, "/repairs/new?_data=routes/_app.repairs.new", reportForm());
+    expect(outsiderTry.status).toBe(400);
+    expect(((await outsiderTry.json()) as { fields: { typeId: string } }).fields.typeId).toContain("無法");
+    expect(await tickets()).toBe(before);
+  });
+
+  it("pages answer each role, and 404 outside their scope", async () => {
+    for (const path of ["/repairs", "/repairs/new", `/repairs/${ticketId}`])
+      expect((await get(reporter, path)).status, path).toBe(200);
+    expect((await get(vendor, "/repairs/handle")).status).toBe(200);
+    expect((await get(reporter, "/repairs/handle")).status).toBe(404);
+    for (const tab of ["info", "holders", "status"])
+      expect((await get(keeper, `/repairs/types/${typeId}?tab=${tab}`)).status, tab).toBe(200);
+    for (const path of [
+      `/repairs/${ticketId}`,
+      `/repairs/types/${typeId}`,
+      "/repairs/types",
+      `/repairs/types/${typeId}/tickets.xlsx`,
+      "/repairs/vendors?q=測試",
+      `/repairs/${ticketId}x`,
+      "/repairs/99999999",
+    ])
+      expect((await get(outsider, path)).status, path).toBe(404);
+    const chart = await (await get(keeper, `/repairs/types/${typeId}?tab=status`)).text();
+    expect(chart).toContain("<svg");
+    expect(chart).toContain("各單位報修件數");
+  });
+
+  it("the export streams the exact columns", async () => {
+    const res = await get(keeper, `/repairs/types/${typeId}/tickets.xlsx`);
+    expect(res.status).toBe(200);
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load(await res.arrayBuffer());
+    expect((wb.worksheets[0]!.getRow(1).values as unknown[]).slice(1)).toHaveLength(11);
+    expect(wb.worksheets[0]!.rowCount).toBeGreaterThanOrEqual(2);
+  });
+
+  it("generated bad input at the report and handle actions never gives a 5xx", async () => {
+    const junk = fc.oneof(
+      fc.string({ maxLength: 30 }),
+      fc.string({ unit: "binary", maxLength: 30 }),
+      fc.constantFrom("", "0", "-1", "99999999999", "<b>", "handle", "return", "resubmit"),
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        fc.dictionary(
+          fc.constantFrom(
+            "intent",
+            "typeId",
+            "phone",
+            "siteId",
+            "floor",
+            "description",
+            "handlerName",
+            "handledAt",
+            "result",
+            "category",
+            "reason",
+          ),
+          junk,
+        ),
+        fc.constantFrom("/repairs/new", `/repairs/${ticketId}`, "/repairs/abc", "/repairs/2147483648"),
+        fc.constantFrom(vendor, reporter),
+        async (fields, path, who) => {
+          const res = await post(who, path, new URLSearchParams(fields));
+          expect(res.status, `${path} ${JSON.stringify(fields)}`).toBeLessThan(500);
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+});

@@ -23,6 +23,7 @@ import firstLoadJs from "./first-load-js.bench.js";
 import { availability, bookingRace, throughput } from "./booking.bench.js";
 import lighthouse from "./lighthouse.bench.js";
 import { pushDecisionLatency, pushFanout } from "./push.bench.js";
+import { repairExport, repairStatistics } from "./repairs.bench.js";
 import { describeMachine, machineInfo } from "./machine.js";
 import { killAllSpawned, root, stopSharedServer } from "./server.js";
 import type { Benchmark, BenchRow, StoredResult } from "./types.js";
@@ -37,6 +38,8 @@ export const benchmarks: Benchmark[] = [
   throughput,
   pushFanout,
   pushDecisionLatency,
+  repairStatistics,
+  repairExport,
 ];
 
 const RESULTS = path.join(root, "tests/bench/results.json");

@@ -25,6 +25,7 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
   const id = idOf(params.id);
   try {
     if (values.intent === "unlock") await context.services.accounts.unlock(actor, id);
+    else if (values.intent === "lock") await context.services.accounts.lock(actor, id);
     else if (values.intent === "disable")
       await context.services.accounts.setStatus(actor, id, {
         status: "disabled",
@@ -72,13 +73,17 @@ export default function AccountStatus() {
           <dt>上次登入</dt>
           <dd>{formatDateTime(account.last_login_at) || "—"}</dd>
         </dl>
-        {account.login_permission === "locked" ? (
-          <Form method="post">
+        <Form method="post">
+          {account.login_permission === "locked" ? (
             <button className="btn" name="intent" value="unlock" type="submit">
               解鎖
             </button>
-          </Form>
-        ) : null}
+          ) : (
+            <button className="btn btn-danger" name="intent" value="lock" type="submit">
+              鎖定（立即登出此帳號）
+            </button>
+          )}
+        </Form>
       </section>
       {account.status === "enabled" ? (
         <Form method="post" className="card">

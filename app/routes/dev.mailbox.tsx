@@ -2,12 +2,18 @@ import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json } from "@remix-run/node";
 import { useLoaderData } from "@remix-run/react";
 import { formatDateTime } from "~/utils/format";
+import { getActor } from "~/utils/session.server";
 
 export const meta: MetaFunction = () => [{ title: "開發用信箱 | 臺南市政府公務入口網" }];
 
 /** Mail and SMS sent without SMTP_URL; absent (404) once SMTP is configured or in production. */
-export async function loader({ context }: LoaderFunctionArgs) {
+export async function loader({ request, context }: LoaderFunctionArgs) {
   if (!context.services.devMailbox.enabled) throw new Response("找不到這個頁面", { status: 404 });
+  // Every code and reset mail is here: only this machine, or a system admin, may read it.
+  const loopback = ["127.0.0.1", "::1", "::ffff:127.0.0.1"].includes(context.clientIp);
+  if (!loopback && (await getActor(request, context))?.role !== "sys_admin") {
+    throw new Response("找不到這個頁面", { status: 404 });
+  }
   return json({ messages: await context.services.devMailbox.list() });
 }
 

@@ -73,6 +73,27 @@ export function createAccountsService(deps: { db: Database; clock: Clock }) {
   }
 
   /**
+   * An admin locks an account (登入許可狀態 鎖定) until someone unlocks it: no cool-down
+   * (locked_at stays empty), and its open sessions end now — unlike a lock caused by wrong
+   * passwords, which must not let a stranger sign a colleague out.
+   */
+  async function lock(actor: Actor, accountId: number): Promise<void> {
+    requireAdmin(actor);
+    await getAccount(actor, accountId);
+    if (accountId === actor.accountId) throw new DomainError("invalid", "不可鎖定自己的帳號。");
+    const now = clock.now();
+    await db.transaction().execute(async (trx) => {
+      await trx
+        .updateTable("accounts")
+        .set({ login_permission: "locked", locked_at: null, updated_at: now })
+        .where("id", "=", accountId)
+        .execute();
+      await trx.deleteFrom("sessions").where("account_id", "=", accountId).execute();
+      await writeAudit(trx, actor, now, { action: "account.lock", targetType: "account", targetId: accountId });
+    });
+  }
+
+  /**
    * ACC-12 status change. Disabling ends the account's sessions at once; the session check
    * also refuses any account that is not enabled, so no app server keeps it signed in.
    */
@@ -134,7 +155,7 @@ export function createAccountsService(deps: { db: Database; clock: Clock }) {
       .execute();
   }
 
-  return { getAccount, unlock, setStatus, myAccount, myLoginRecords };
+  return { getAccount, unlock, lock, setStatus, myAccount, myLoginRecords };
 }
 
 export type AccountsService = ReturnType<typeof createAccountsService>;

@@ -60,7 +60,18 @@ export function createAuthService(deps: {
     const fields: Record<string, string> = {};
     if (username === "") fields.username = "請輸入帳號";
     if (password === "") fields.password = "請輸入密碼";
-    if (Object.keys(fields).length > 0) throw new DomainError("invalid", "請輸入帳號及密碼。", fields);
+    if (Object.keys(fields).length > 0) {
+      await recordLogin(db, {
+        accountId: null,
+        username,
+        method: "password",
+        action: "login",
+        result: "invalid_input",
+        ...meta,
+        at: clock.now(),
+      });
+      throw new DomainError("invalid", "請輸入帳號及密碼。", fields);
+    }
 
     if (!USERNAME_RE.test(username)) {
       await hasher.dummyVerify("x");
@@ -81,14 +92,11 @@ export function createAuthService(deps: {
     if (account.login_permission === "locked") {
       const unlocked = await releaseExpiredLock(account.id, now, params.lockout_cooldown_minutes);
       if (!unlocked) {
-        const minutes = minutesLeft(account.locked_at, now, params.lockout_cooldown_minutes);
-        return refuse(
-          "locked",
-          `帳號已鎖定，請於 ${minutes} 分鐘後再試，或聯絡機關管理者解鎖。`,
-          username,
-          account.id,
-          meta,
-        );
+        // No lock time: an admin locked it, and only an unlock lifts it.
+        const message = account.locked_at
+          ? `帳號已鎖定，請於 ${minutesLeft(account.locked_at, now, params.lockout_cooldown_minutes)} 分鐘後再試，或聯絡機關管理者解鎖。`
+          : "帳號已被管理者鎖定，請聯絡機關管理者解鎖。";
+        return refuse("locked", message, username, account.id, meta);
       }
     }
 
@@ -237,8 +245,7 @@ export function createAuthService(deps: {
   return { signIn, signOut, actorFromToken };
 }
 
-function minutesLeft(lockedAt: Date | null, now: Date, cooldownMinutes: number): number {
-  if (!lockedAt) return cooldownMinutes;
+function minutesLeft(lockedAt: Date, now: Date, cooldownMinutes: number): number {
   const ms = lockedAt.getTime() + cooldownMinutes * 60_000 - now.getTime();
   return Math.max(1, Math.ceil(ms / 60_000));
 }

@@ -79,7 +79,8 @@ export function createApp(opts: { container: Container; build: ServerBuild; publ
         services: container.services,
         cspNonce: res.locals.cspNonce as string,
         clientIp: req.ip ?? "",
-        secureCookies: config.isProduction,
+        // Secure cookies need HTTPS, which a local or demo install (embedded database) lacks.
+        secureCookies: config.isProduction && !config.embedded,
       }),
     }),
   );

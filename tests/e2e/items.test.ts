@@ -3,13 +3,22 @@ import { type Browser, chromium, type Page } from "playwright-core";
 import type { Container } from "../../bff/container.js";
 import { chromiumArgs, chromiumPath } from "../helpers/chromium.js";
 import { startTestServer, testContainer } from "../helpers/container.js";
-import { makeAccount, makeAgency, makeItem, makeSite, makeUnit, type MadeAccount } from "../helpers/factory.js";
+import {
+  makeAccount,
+  makeAgency,
+  makeItem,
+  makeRepairTicket,
+  makeRepairType,
+  makeSite,
+  makeUnit,
+  type MadeAccount,
+} from "../helpers/factory.js";
 import { axeViolations, browserSkip, screenshotPath } from "./browser.js";
 
 const skip = browserSkip();
 
 // The 物品管理 console is designed for a desktop; it must stay usable and accessible.
-describe.skipIf(skip)("物品管理 console in Chromium (1280x800)", () => {
+describe.skipIf(skip)("物品管理 and 報修類型管理 consoles in Chromium (1280x800)", () => {
   let c: Container;
   let server: { url: string; close(): Promise<void> };
   let browser: Browser;
@@ -17,6 +26,7 @@ describe.skipIf(skip)("物品管理 console in Chromium (1280x800)", () => {
   let admin: MadeAccount;
   let venueId: number;
   let carId: number;
+  let repairTypeId: number;
 
   beforeAll(async () => {
     c = await testContainer();
@@ -37,6 +47,17 @@ describe.skipIf(skip)("物品管理 console in Chromium (1280x800)", () => {
         custodians: [admin.id],
       })
     ).id;
+    repairTypeId = (await makeRepairType(c, { agencyId: agency.id, name: "主控台資訊設備", custodians: [admin.id] }))
+      .id;
+    for (let i = 0; i < 3; i++) {
+      await makeRepairTicket(c, {
+        typeId: repairTypeId,
+        reporterId: admin.id,
+        unitId: unit,
+        siteId: site.id,
+        status: i === 0 ? "pending" : "processed",
+      });
+    }
     browser = await chromium.launch({ executablePath: chromiumPath()!, args: chromiumArgs });
     page = await browser.newPage({
       viewport: { width: 1280, height: 800 },
@@ -65,6 +86,11 @@ describe.skipIf(skip)("物品管理 console in Chromium (1280x800)", () => {
     ["items-cars-new", "/items/cars/new"],
     ["items-car-info", `/items/cars/${carId}`],
     ["items-drivers", "/items/drivers"],
+    ["repairs-types", "/repairs/types"],
+    ["repairs-types-new", "/repairs/types/new"],
+    ["repairs-type-info", `/repairs/types/${repairTypeId}`],
+    ["repairs-type-holders", `/repairs/types/${repairTypeId}?tab=holders`],
+    ["repairs-type-status", `/repairs/types/${repairTypeId}?tab=status`],
   ];
 
   it("every console page loads with no serious or critical axe violations", async () => {

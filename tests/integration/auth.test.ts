@@ -77,8 +77,12 @@ describe("sign-in (IDN-1)", () => {
   });
 
   it("asks for both fields when they are empty", async () => {
+    const before = await c.db.selectFrom("login_records").select("id").where("result", "=", "invalid_input").execute();
     const err = await c.services.auth.signIn({ username: " ", password: "" }, meta).catch((e) => e);
     expect(err.fields).toEqual({ username: "請輸入帳號", password: "請輸入密碼" });
+    // Even an empty attempt is a login record.
+    const after = await c.db.selectFrom("login_records").select("id").where("result", "=", "invalid_input").execute();
+    expect(after.length).toBe(before.length + 1);
   });
 
   it("refuses disabled and not-yet-activated accounts even with the right password", async () => {
@@ -162,6 +166,19 @@ describe("sessions", () => {
     const { actor } = await signInAs(c, admin);
     await c.services.accounts.setStatus(actor, a.id, { status: "disabled", reason: "離職" });
     expect(await c.services.auth.actorFromToken(token, meta)).toBeNull();
+  });
+
+  it("an admin's lock ends the account's sessions and holds until unlocked, with no cool-down", async () => {
+    const admin = await makeAccount(c, { unitId, role: "agency_admin" });
+    const a = await makeAccount(c, { unitId });
+    const { token } = await signInAs(c, a);
+    const { actor } = await signInAs(c, admin);
+    await c.services.accounts.lock(actor, a.id);
+    expect(await c.services.auth.actorFromToken(token, meta)).toBeNull();
+    clock.advance(24 * 3600_000);
+    expect((await failSignIn(a, a.password)).message).toBe("帳號已被管理者鎖定，請聯絡機關管理者解鎖。");
+    await c.services.accounts.unlock(actor, a.id);
+    expect((await signInAs(c, a)).actor.accountId).toBe(a.id);
   });
 
   it("a session ends when another app server disables the account (no shared memory)", async () => {

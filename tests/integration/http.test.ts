@@ -143,6 +143,27 @@ describe("sign-in over HTTP", () => {
   });
 });
 
+describe("dev mailbox", () => {
+  it("is readable from this machine, but not from another address unless signed in as a system admin", async () => {
+    expect((await fetch(`${server.url}/dev/mailbox`)).status).toBe(200);
+    const remote = { "X-Forwarded-For": "198.51.100.44" };
+    expect((await fetch(`${server.url}/dev/mailbox`, { headers: remote })).status).toBe(404);
+    const cookie = await signIn(adminA, remote);
+    expect((await fetch(`${server.url}/dev/mailbox`, { headers: { ...remote, Cookie: cookie } })).status).toBe(404);
+    const sys = await makeAccount(c, { unitId: userA.unitId, role: "sys_admin" });
+    const sysCookie = await signIn(sys, remote);
+    expect((await fetch(`${server.url}/dev/mailbox`, { headers: { ...remote, Cookie: sysCookie } })).status).toBe(200);
+  });
+
+  it("never marks the session cookie Secure outside production", async () => {
+    const res = await post(
+      "/login",
+      new URLSearchParams({ username: userB.username, password: userB.password }).toString(),
+    );
+    expect(res.headers.get("set-cookie")).not.toMatch(/Secure/i);
+  });
+});
+
 describe("bad input at the sign-in action", () => {
   // Raw, already-encoded bodies reach the server byte for byte, including invalid UTF-8.
   const fixed = [

@@ -97,6 +97,8 @@ export async function createContainer(
     listen: config.DATABASE_URL ? pgJobListener(config.DATABASE_URL, logger) : undefined,
   });
 
+  const inbox = createInbox([bookings.reviewSource]);
+
   const services = {
     auth: { ...auth, changePassword: createChangePassword({ db, clock, hasher }) },
     accounts,
@@ -104,8 +106,8 @@ export async function createContainer(
     items: createItemsService({ db, clock }),
     repairs,
     push: createPushService({ db, clock, sender: pushSender }),
-    pushDecisions: createPushDecisions({ db, clock, bookings }),
-    inbox: createInbox([bookings.reviewSource]),
+    pushDecisions: createPushDecisions({ db, clock, inbox }),
+    inbox,
     home,
     devMailbox: {
       enabled: config.devMailbox && !(config.isProduction && !config.embedded),

@@ -293,7 +293,13 @@ export function createBookingsService(deps: {
    * BKG-3: one custodian's decision. The update only applies while the booking is still
    * pending, so when the other custodian got there first the second decision is refused.
    */
-  async function decide(actor: Actor, bookingId: unknown, input: { decision: unknown; comment?: unknown }) {
+  async function decide(
+    actor: Actor,
+    bookingId: unknown,
+    input: { decision: unknown; comment?: unknown },
+    /** The caller's transaction (e.g. with a claimed decision token); else its own. */
+    inTrx?: Database,
+  ) {
     const decision = input.decision === "approve" ? "approved" : input.decision === "reject" ? "rejected" : null;
     if (!decision) throw new DomainError("invalid", "請選擇核准或駁回。", { decision: "請選擇核准或駁回" });
     const comment = cleanText(input.comment, 501).trim();
@@ -301,9 +307,13 @@ export function createBookingsService(deps: {
       throw new DomainError("invalid", "審核說明請在 500 字以內。", { comment: "審核說明請在 500 字以內" });
     if (decision === "rejected" && comment === "")
       throw new DomainError("invalid", "駁回時請填寫審核說明。", { comment: "請填寫駁回原因" });
-    const booking = await heldBooking(actor, bookingId);
+    const booking = await heldBooking(actor, bookingId, inTrx);
     const now = clock.now();
-    return db.transaction().execute(async (trx) => {
+    if (decision === "approved" && booking.status === "pending" && booking.starts_at <= now) {
+      throw new DomainError("conflict", "借用時段已開始，無法核准；請駁回或請申請人重新申請。");
+    }
+    const inTransaction = <T>(fn: (trx: Database) => Promise<T>) => (inTrx ? fn(inTrx) : db.transaction().execute(fn));
+    return inTransaction(async (trx) => {
       const updated = await trx
         .updateTable("bookings")
         .set({
@@ -556,7 +566,11 @@ export function createBookingsService(deps: {
         .executeTakeFirstOrThrow();
       return Number(row.n);
     },
-    decide: (actor, id, input) => decide(actor, id, input),
+    decide: (actor, id, input, trx) => decide(actor, id, input, trx),
+    async describe(actor, id) {
+      const b = await heldBooking(actor, id);
+      return { title: b.itemName, who: b.applicantName };
+    },
   };
 
   /** PRT-1 counts. */

@@ -1,3 +1,4 @@
+import type { Database } from "../../db/index.js";
 import type { Actor } from "../actor.js";
 import { DomainError } from "../errors.js";
 
@@ -28,7 +29,10 @@ export interface ReviewSource {
   label: string;
   pending(actor: Actor, limit: number): Promise<InboxEntry[]>;
   count(actor: Actor): Promise<number>;
-  decide(actor: Actor, id: number, input: DecisionInput): Promise<{ status: string }>;
+  /** Decides, in the caller's transaction when one is given. */
+  decide(actor: Actor, id: number, input: DecisionInput, trx?: Database): Promise<{ status: string }>;
+  /** What a result message names: the thing and who asked. */
+  describe(actor: Actor, id: number): Promise<{ title: string; who: string }>;
 }
 
 const INBOX_LIMIT = 200;
@@ -84,7 +88,13 @@ export function createInbox(sources: ReviewSource[]) {
     return results;
   }
 
-  return { list, count, decideMany, kinds: sources.map((s) => ({ kind: s.kind, label: s.label })) };
+  return {
+    list,
+    count,
+    decideMany,
+    source: (kind: string) => byKind.get(kind),
+    kinds: sources.map((s) => ({ kind: s.kind, label: s.label })),
+  };
 }
 
 export type Inbox = ReturnType<typeof createInbox>;

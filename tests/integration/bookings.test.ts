@@ -273,6 +273,20 @@ describe("review (BKG-3)", () => {
     expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
   });
 
+  it("a request whose time has begun cannot be approved, only rejected", async () => {
+    const item = await venue();
+    const b = await req(as(userA), item.id, "2026-11-30T11:00", "2026-11-30T12:00");
+    clock.set(new Date("2026-11-30T03:30:00Z")); // 11:30 Taipei
+    try {
+      expect((await err(c.services.bookings.decide(as(custodian), b.id, { decision: "approve" }))).message).toBe(
+        "借用時段已開始，無法核准；請駁回或請申請人重新申請。",
+      );
+      await c.services.bookings.decide(as(custodian), b.id, { decision: "reject", comment: "已逾時" });
+    } finally {
+      clock.set(new Date("2026-11-30T01:00:00Z"));
+    }
+  });
+
   it("reject needs a comment; a batch reports each booking", async () => {
     const item = await venue();
     const b1 = await req(as(userA), item.id, "2026-12-02T09:00", "2026-12-02T10:00");

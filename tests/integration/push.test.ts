@@ -208,6 +208,8 @@ describe("deciding from the notification (BKG-5)", () => {
     expect(r).toMatchObject({ ok: false, body: "審核連結與申請不符，請開啟申請頁面審核。" });
     expect((await status(id)).status).toBe("pending");
     expect((await status(other)).status).toBe("pending");
+    // A refusal changes nothing, the token included: on its own request it still works.
+    expect((await decide(tokenOf(custodian1, id), "approve", id)).ok).toBe(true);
   });
 
   it("refuses an expired token", async () => {
@@ -263,6 +265,19 @@ describe("deciding from the notification (BKG-5)", () => {
     }
     expect((await status(id)).status).toBe("pending");
     expect((await status(id2)).status).toBe("pending");
+  });
+
+  it("a token acts only as the reviewer it was issued to", async () => {
+    const id = await newRequest();
+    await decide(tokenOf(custodian2, id), "approve", id);
+    const row = await c.db.selectFrom("bookings").select("decided_by").where("id", "=", id).executeTakeFirstOrThrow();
+    expect(row.decided_by).toBe(custodian2.id);
+    // custodian1's own token for the same request is now refused: already decided, nothing changes.
+    expect(await decide(tokenOf(custodian1, id), "reject", id)).toMatchObject({
+      ok: false,
+      body: "此申請已是「已核准」，不需再審核。",
+    });
+    expect((await status(id)).status).toBe("approved");
   });
 
   it("refuses garbage without touching anything", async () => {

@@ -105,7 +105,12 @@ export async function createContainer(
     bookings,
     items: createItemsService({ db, clock }),
     repairs,
-    push: createPushService({ db, clock, sender: pushSender }),
+    push: createPushService({
+      db,
+      clock,
+      sender: pushSender,
+      strictEndpoints: config.isProduction && !config.embedded,
+    }),
     pushDecisions: createPushDecisions({ db, clock, inbox }),
     inbox,
     home,

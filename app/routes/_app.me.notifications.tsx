@@ -17,7 +17,8 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const actor = await requireActor(request, context);
   let input: Record<string, unknown>;
   if ((request.headers.get("content-type") ?? "").includes("application/json")) {
-    input = await request.json().catch(() => ({}));
+    const body: unknown = await request.json().catch(() => null);
+    input = typeof body === "object" && body !== null ? (body as Record<string, unknown>) : {};
   } else {
     input = Object.fromEntries(await readForm(request));
   }

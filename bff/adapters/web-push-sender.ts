@@ -51,6 +51,7 @@ export function webPushSender(keys: VapidKeys): PushSender {
         headers: { ...(details.headers as Record<string, string>), ...vapidHeaders(target.endpoint) },
         body: details.body ? new Uint8Array(details.body) : undefined,
         signal: AbortSignal.timeout(10_000),
+        redirect: "manual", // a push service never redirects; following one could reach anywhere
       });
       await res.arrayBuffer().catch(() => undefined);
       return { status: res.status };

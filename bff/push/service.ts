@@ -9,7 +9,24 @@ import { queuePush } from "./notify.js";
 const MAX_DEVICES = 10;
 
 /** NTF-1: my devices. */
-export function createPushService(deps: { db: Database; clock: Clock; sender: PushSender }) {
+/**
+ * Push services are public HTTPS hosts (FCM, Mozilla, Apple). In production an endpoint
+ * must be one: otherwise any signed-in user could make the server post to internal
+ * addresses. Tests and local installs use a receiver on 127.0.0.1 over http.
+ */
+export function endpointAllowed(url: URL, strict: boolean): boolean {
+  if (!strict) return /^https?:$/.test(url.protocol);
+  if (url.protocol !== "https:") return false;
+  const host = url.hostname.replace(/^\[|\]$/g, "").toLowerCase();
+  if (host === "localhost" || host.endsWith(".localhost") || host.endsWith(".internal") || host.endsWith(".local"))
+    return false;
+  const private4 = /^(10\.|127\.|169\.254\.|192\.168\.|172\.(1[6-9]|2\d|3[01])\.|0\.)/;
+  if (/^\d+\.\d+\.\d+\.\d+$/.test(host)) return !private4.test(host);
+  if (host.includes(":")) return false; // IPv6 literals: no push service uses one
+  return host.includes(".");
+}
+
+export function createPushService(deps: { db: Database; clock: Clock; sender: PushSender; strictEndpoints: boolean }) {
   const { db, clock } = deps;
 
   /** Saves this device's subscription for me; the same endpoint moves to me if it was someone else's. */
@@ -46,6 +63,7 @@ export function createPushService(deps: { db: Database; clock: Clock; sender: Pu
       .selectFrom("push_subscriptions")
       .select((eb) => eb.fn.countAll<number>().as("n"))
       .where("account_id", "=", actor.accountId)
+      .where("endpoint", "!=", endpoint) // renewing this device's subscription is not a new device
       .executeTakeFirstOrThrow();
     if (count.n >= MAX_DEVICES)
       throw new DomainError("invalid", `最多可在 ${MAX_DEVICES} 個裝置開啟通知，請先移除不用的裝置。`);

@@ -287,3 +287,40 @@ describe("deciding from the notification (BKG-5)", () => {
     expect((await decide("A".repeat(43), "maybe")).ok).toBe(false);
   });
 });
+
+describe("push endpoints in production", () => {
+  it("must be public HTTPS push services, never internal addresses", async () => {
+    const { endpointAllowed } = await import("../../bff/push/service.js");
+    const ok = (u: string) => endpointAllowed(new URL(u), true);
+    expect(ok("https://fcm.googleapis.com/fcm/send/abc")).toBe(true);
+    expect(ok("https://updates.push.services.mozilla.com/wpush/v2/x")).toBe(true);
+    for (const bad of [
+      "http://fcm.googleapis.com/x",
+      "https://127.0.0.1/x",
+      "https://10.1.2.3/x",
+      "https://192.168.0.9/x",
+      "https://172.20.0.1/x",
+      "https://169.254.169.254/latest/meta-data",
+      "https://localhost/x",
+      "https://db.internal/x",
+      "https://[::1]/x",
+      "https://intranet/x",
+    ]) {
+      expect(ok(bad), bad).toBe(false);
+    }
+    expect(endpointAllowed(new URL("http://127.0.0.1:9/x"), false)).toBe(true);
+  });
+
+  it("renewing a device's subscription at the device limit is allowed", async () => {
+    const agency = await makeAgency(c);
+    const who = await makeAccount(c, { unitId: (await makeUnit(c, agency.id)).id });
+    const a = (await signInAs(c, who)).actor;
+    const ds = Array.from({ length: 10 }, () => receiver.device());
+    for (const d of ds) await c.services.push.subscribe(a, { endpoint: d.endpoint, keys: d.keys });
+    await expect(c.services.push.subscribe(a, { endpoint: ds[3]!.endpoint, keys: ds[3]!.keys })).resolves.toBeTruthy();
+    const extra = receiver.device();
+    await expect(c.services.push.subscribe(a, { endpoint: extra.endpoint, keys: extra.keys })).rejects.toMatchObject({
+      code: "invalid",
+    });
+  });
+});

@@ -44,13 +44,26 @@ export function createBookingsService(deps: {
     return item;
   }
 
+  /**
+   * The drivers bound to a car whom the actor may have dispatched: a driver's own 是否公開
+   * and 允許派遣機關 apply, exactly as for the car.
+   */
+  function dispatchableDrivers(actor: Actor, carId: number) {
+    return db
+      .selectFrom("items as i")
+      .innerJoin("car_drivers as cd", "cd.driver_id", "i.id")
+      .where("cd.car_id", "=", carId)
+      .where("i.kind", "=", "driver")
+      .where((eb) => bookableBy(actor)(eb as never));
+  }
+
   /** BKG-1: the venues or cars I may book, with the taken ranges of the given days. */
   async function listAvailability(
     actor: Actor,
     opts: { kind: "venue" | "car"; from: string; days: number; q?: string; limit?: number },
   ) {
     const days = Math.min(Math.max(1, opts.days), 14);
-    const fromDay = /^\d{4}-\d{2}-\d{2}$/.test(opts.from) ? opts.from : taipeiDate(clock.now());
+    const fromDay = validDay(opts.from) ?? taipeiDate(clock.now());
     const start = startOfTaipeiDay(fromDay);
     const end = new Date(start.getTime() + days * 86_400_000);
     const q = cleanText(opts.q, 50).trim();
@@ -108,7 +121,7 @@ export function createBookingsService(deps: {
   /** One item's page for booking: its facts, drivers (cars) and taken ranges (never who). */
   async function itemForBooking(actor: Actor, itemId: unknown, from: string, days: number) {
     const item = await bookableItem(actor, itemId);
-    const fromDay = /^\d{4}-\d{2}-\d{2}$/.test(from) ? from : taipeiDate(clock.now());
+    const fromDay = validDay(from) ?? taipeiDate(clock.now());
     const start = startOfTaipeiDay(fromDay);
     const end = new Date(start.getTime() + Math.min(Math.max(1, days), 14) * 86_400_000);
     const [taken, drivers, meta] = await Promise.all([
@@ -121,14 +134,7 @@ export function createBookingsService(deps: {
         .orderBy(sql`lower(b.during)`)
         .execute(),
       item.kind === "car"
-        ? db
-            .selectFrom("car_drivers as cd")
-            .innerJoin("items as d", "d.id", "cd.driver_id")
-            .select(["d.id", "d.name", "d.licence"])
-            .where("cd.car_id", "=", item.id)
-            .where("d.deleted_at", "is", null)
-            .orderBy("d.name")
-            .execute()
+        ? dispatchableDrivers(actor, item.id).select(["i.id", "i.name", "i.licence"]).orderBy("i.name").execute()
         : Promise.resolve([]),
       db
         .selectFrom("org_nodes as ag")
@@ -154,13 +160,9 @@ export function createBookingsService(deps: {
     const item = await bookableItem(actor, input.itemId);
     const valid = validateBooking(item, input, now);
     if (valid.driverId !== null) {
-      const bound = await db
-        .selectFrom("car_drivers as cd")
-        .innerJoin("items as d", "d.id", "cd.driver_id")
-        .select("d.id")
-        .where("cd.car_id", "=", item.id)
-        .where("cd.driver_id", "=", valid.driverId)
-        .where("d.deleted_at", "is", null)
+      const bound = await dispatchableDrivers(actor, item.id)
+        .select("i.id")
+        .where("i.id", "=", valid.driverId)
         .executeTakeFirst();
       if (!bound) throw new DomainError("invalid", "請修正標示的欄位。", { driverId: "此司機不屬於這輛公務車" });
     }
@@ -426,8 +428,9 @@ export function createBookingsService(deps: {
         eb.or([eb("i.name", "ilike", like), eb("ap.name", "ilike", like), eb("b.reason", "ilike", like)]),
       );
     }
-    if (opts.date && /^\d{4}-\d{2}-\d{2}$/.test(opts.date)) {
-      const dayStart = startOfTaipeiDay(opts.date);
+    const day = validDay(opts.date);
+    if (day) {
+      const dayStart = startOfTaipeiDay(day);
       query = query.where(sql<boolean>`b.during && ${tsRange(dayStart, new Date(dayStart.getTime() + 86_400_000))}`);
     }
     const [rows, total] = await Promise.all([
@@ -610,6 +613,13 @@ export function createBookingsService(deps: {
     heldBooking,
     reviewSource,
   };
+}
+
+/** A real calendar day "YYYY-MM-DD" (2026-13-45 is not), or null. */
+function validDay(value: unknown): string | null {
+  if (typeof value !== "string" || !/^\d{4}-\d{2}-\d{2}$/.test(value)) return null;
+  const d = startOfTaipeiDay(value);
+  return Number.isNaN(d.getTime()) || taipeiDate(d) !== value ? null : value;
 }
 
 function isExclusionViolation(e: unknown): boolean {

@@ -79,7 +79,10 @@ describe("who may book (是否公開 × 允許借用機關 × agency)", () => {
     [false, "all", "same agency", false],
     [false, "all", "other agency", false],
     [false, "own", "same agency", false],
+    [false, "own", "other agency", false],
+    [false, "listed", "same agency", false],
     [false, "listed", "listed agency", false],
+    [false, "listed", "other agency", false],
     [false, "all", "custodian", true],
     [false, "all", "admin of its agency", true],
     [false, "all", "admin of another agency", false],
@@ -211,6 +214,51 @@ describe("never double-booked (BKG-2)", () => {
     const clash = await err(book(carY.id, driver.id));
     expect(clash.message).toBe("所選司機在 12/02 09:00–12:00 已有派遣，請改選時間或其他司機。");
     expect((await err(book(carY.id, other.id))).fields.driverId).toBe("此司機不屬於這輛公務車");
+  });
+
+  it("a driver's own visibility applies: one not dispatchable to me is neither offered nor accepted", async () => {
+    const car = await makeItem(c, { kind: "car", agencyId: agencyA, siteId, custodians: [custodian.id] });
+    const open = await makeItem(c, { kind: "driver", agencyId: agencyA, siteId, custodians: [custodian.id] });
+    const ownOnly = await makeItem(c, {
+      kind: "driver",
+      agencyId: agencyA,
+      siteId,
+      custodians: [custodian.id],
+      scope: "own",
+    });
+    await c.db
+      .insertInto("car_drivers")
+      .values([
+        { car_id: car.id, driver_id: open.id },
+        { car_id: car.id, driver_id: ownOnly.id },
+      ])
+      .execute();
+    const offered = (await c.services.bookings.itemForBooking(as(userC), car.id, "2026-12-02", 1)).drivers.map(
+      (d) => d.id,
+    );
+    expect(offered).toEqual([open.id]);
+    const book = (driverId: number) =>
+      c.services.bookings.request(as(userC), {
+        itemId: car.id,
+        startsAt: "2026-12-08T09:00",
+        endsAt: "2026-12-08T10:00",
+        reason: "會勘",
+        passengers: "1",
+        destination: "新營",
+        driverId: String(driverId),
+      });
+    expect((await err(book(ownOnly.id))).fields.driverId).toBe("此司機不屬於這輛公務車");
+    await expect(book(open.id)).resolves.toBeTruthy();
+    const sameAgency = (await c.services.bookings.itemForBooking(as(userA), car.id, "2026-12-02", 1)).drivers
+      .map((d) => d.id)
+      .sort();
+    expect(sameAgency).toEqual([open.id, ownOnly.id].sort());
+  });
+
+  it("impossible dates in list filters fall back to today instead of failing", async () => {
+    const r = await c.services.bookings.listAvailability(as(userA), { kind: "venue", from: "2026-13-45", days: 1 });
+    expect(r.from).toBe("2026-11-30");
+    await expect(c.services.bookings.reviewList(as(custodian), { date: "2026-02-30" })).resolves.toBeTruthy();
   });
 
   it("cancel frees the slot; rejected bookings do not hold it", async () => {
@@ -380,6 +428,51 @@ describe("never double-booked under concurrency (real PostgreSQL)", () => {
           .where("status", "in", ["pending", "approved"])
           .execute();
         expect(held).toHaveLength(1);
+      } finally {
+        await Promise.all(containers.map((x) => x.close()));
+      }
+    },
+  );
+});
+
+describe("a driver is never dispatched twice under concurrency (real PostgreSQL)", () => {
+  const skip = concurrencySkip();
+  it.skipIf(skip)(
+    "20 simultaneous requests for one driver on different cars: exactly one holds the driver",
+    async () => {
+      const driver = await makeItem(c, { kind: "driver", agencyId: agencyA, siteId, custodians: [custodian.id] });
+      const cars = await Promise.all(
+        Array.from({ length: 20 }, () =>
+          makeItem(c, { kind: "car", agencyId: agencyA, siteId, custodians: [custodian.id] }),
+        ),
+      );
+      await c.db
+        .insertInto("car_drivers")
+        .values(cars.map((car) => ({ car_id: car.id, driver_id: driver.id })))
+        .execute();
+      const url = await currentUrl();
+      const containers = await Promise.all(Array.from({ length: 4 }, () => testContainerOn(url)));
+      try {
+        const results = await Promise.allSettled(
+          cars.map((car, i) =>
+            containers[i % 4]!.services.bookings.request(as(userA), {
+              itemId: car.id,
+              startsAt: "2026-12-09T09:00",
+              endsAt: "2026-12-09T12:00",
+              reason: `派遣 ${i}`,
+              passengers: "1",
+              destination: "安南",
+              driverId: String(driver.id),
+            }),
+          ),
+        );
+        expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
+        for (const r of results.filter((x) => x.status === "rejected")) {
+          expect((r as PromiseRejectedResult).reason).toMatchObject({
+            code: "conflict",
+            message: "所選司機在 12/09 09:00–12:00 已有派遣，請改選時間或其他司機。",
+          });
+        }
       } finally {
         await Promise.all(containers.map((x) => x.close()));
       }

@@ -102,8 +102,14 @@ export async function action({ request, context }: ActionFunctionArgs) {
       return json({ kind: "decide" as const, ok: true as const, message: "編輯成功", results: [] as BatchLine[] });
     }
     if (values.intent === "batch") {
+      // Through the approvals inbox, which any kind of review plugs into.
       const ids = form.getAll("ids").map((v) => (typeof v === "string" ? v : ""));
-      const results = await bookings.decideBatch(actor, ids, input);
+      const decided = await context.services.inbox.decideMany(
+        actor,
+        ids.map((id) => `booking:${id}`),
+        input,
+      );
+      const results = decided.map((r) => ({ ...r, id: Number(r.ref.split(":")[1]) }));
       const lines: BatchLine[] = [];
       for (const r of results) {
         const what = await bookings.heldBooking(actor, r.id).then(

@@ -131,6 +131,25 @@ interface Person {
   unitName: string;
 }
 
+/** The picks a refused form sent back (JSON per person), or none when unreadable. */
+export function pickedVendors(raw: string | undefined): Person[] {
+  try {
+    const list: unknown = JSON.parse(raw ?? "[]");
+    if (!Array.isArray(list)) return [];
+    return list.filter(
+      (p): p is Person =>
+        typeof p === "object" &&
+        p !== null &&
+        typeof p.id === "number" &&
+        typeof p.name === "string" &&
+        typeof p.username === "string" &&
+        typeof p.unitName === "string",
+    );
+  } catch {
+    return [];
+  }
+}
+
 /** 維修人員: type at least 2 characters of a name, add from the matches, remove with x. */
 export function VendorPicker({ initial, error }: { initial: Person[]; error?: string }) {
   const [chosen, setChosen] = useState<Person[]>(initial);
@@ -152,6 +171,8 @@ export function VendorPicker({ initial, error }: { initial: Person[]; error?: st
             <li key={p.id}>
               {p.name}（{p.unitName}）
               <input type="hidden" name="vendorIds" value={p.id} />
+              {/* Sent back with a refused form so the picks survive it. */}
+              <input type="hidden" name="vendorPicked" value={JSON.stringify(p)} />
               <button
                 type="button"
                 className="chip-x"

@@ -4,7 +4,7 @@ import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-
 import { useState } from "react";
 import { FormMessage } from "~/components/forms";
 import { PersonPicker } from "~/components/items";
-import { ReportScopeField, TypeFields, VendorPicker } from "~/components/repairs-console";
+import { pickedVendors, ReportScopeField, TypeFields, VendorPicker } from "~/components/repairs-console";
 import consoleStyles from "~/styles/console.css";
 import repairStyles from "~/styles/repairs.css";
 import { formFailure, formValues, readForm } from "~/utils/errors.server";
@@ -43,11 +43,19 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const values = formValues(form, FIELDS);
   const listed = form.getAll("listedAgencyIds").filter((v): v is string => typeof v === "string");
   const vendorIds = form.getAll("vendorIds").filter((v): v is string => typeof v === "string");
+  const vendorPicked = form.getAll("vendorPicked").filter((v): v is string => typeof v === "string");
   try {
     const { id } = await context.services.repairs.create(actor, { ...values, listedAgencyIds: listed, vendorIds });
     return redirect(`/repairs/types/${id}?saved=created`);
   } catch (e) {
-    return formFailure(e, { ...values, listedAgencyIds: listed.join(",") });
+    const picked = vendorPicked.flatMap((v) => {
+      try {
+        return [JSON.parse(v) as unknown];
+      } catch {
+        return [];
+      }
+    });
+    return formFailure(e, { ...values, listedAgencyIds: listed.join(","), vendorPicked: JSON.stringify(picked) });
   }
 }
 
@@ -73,7 +81,7 @@ export default function NewRepairType() {
           defaultListed={(values.listedAgencyIds ?? "").split(",").map(Number).filter(Boolean)}
           errors={errors}
         />
-        <VendorPicker initial={[]} error={errors.vendorIds} />
+        <VendorPicker initial={pickedVendors(values.vendorPicked)} error={errors.vendorIds} />
         <fieldset className="field">
           <legend>保管人設定</legend>
           <PersonPicker

@@ -131,9 +131,21 @@ export function createWorker(opts: {
   let loop: Promise<void> | undefined;
   let wake: (() => void) | undefined;
   let timer: NodeJS.Timeout | undefined;
+  // A notification that arrives while a job runs (or between an empty claim and the sleep)
+  // must not be lost until the next poll: remember it and skip the next sleep.
+  let missedWake = false;
+  const signal = () => {
+    if (wake) wake();
+    else missedWake = true;
+  };
 
   const sleep = () =>
     new Promise<void>((resolve) => {
+      if (missedWake) {
+        missedWake = false;
+        resolve();
+        return;
+      }
       wake = resolve;
       timer = setTimeout(resolve, opts.pollMs);
     }).finally(() => {
@@ -169,7 +181,7 @@ export function createWorker(opts: {
       running = true;
       loop = run();
       opts
-        .listen?.(() => wake?.())
+        .listen?.(signal)
         .then((u) => {
           unlisten = u;
         })
@@ -181,9 +193,7 @@ export function createWorker(opts: {
       await loop;
       await unlisten?.().catch(() => undefined);
     },
-    nudge() {
-      wake?.();
-    },
+    nudge: signal,
     drain,
   };
 }

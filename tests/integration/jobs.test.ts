@@ -179,6 +179,43 @@ async function currentUrl(): Promise<string> {
 
 describe("the worker wakes on commit (LISTEN/NOTIFY)", () => {
   const skip = concurrencySkip();
+  it.skipIf(skip)("does not miss a job committed while it is busy with another", async () => {
+    const { pgJobListener } = await import("../../bff/jobs/listen.js");
+    const { systemClock } = await import("../../bff/ports/clock.js");
+    let release: () => void = () => undefined;
+    const handlers: JobHandlers = {
+      "test.slow-first": { run: () => new Promise<void>((r) => (release = r)) },
+      ...recordRun("busy"),
+    };
+    const worker = createWorker({
+      db: c.db,
+      handlers,
+      clock: systemClock,
+      logger: silentLogger,
+      pollMs: 60_000,
+      listen: pgJobListener(await currentUrl(), silentLogger),
+    });
+    worker.start();
+    try {
+      await new Promise((r) => setTimeout(r, 300));
+      await c.db.transaction().execute((trx) => enqueue(trx, { kind: "test.slow-first", runAt: new Date() }));
+      await new Promise((r) => setTimeout(r, 300)); // the worker is inside the slow job now
+      await c.db.transaction().execute((trx) => enqueue(trx, { kind: "test.record", runAt: new Date() }));
+      release();
+      await expect
+        .poll(
+          async () =>
+            (await sql<{ n: number }>`SELECT count(*)::int AS n FROM test_runs WHERE worker = 'busy'`.execute(c.db))
+              .rows[0]?.n,
+          { timeout: 5000, interval: 20 },
+        )
+        .toBe(1);
+    } finally {
+      release();
+      await worker.stop();
+    }
+  });
+
   it.skipIf(skip)("runs a job committed while it sleeps on a one-minute poll", async () => {
     const { pgJobListener } = await import("../../bff/jobs/listen.js");
     const { systemClock } = await import("../../bff/ports/clock.js");

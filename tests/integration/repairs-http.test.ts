@@ -121,6 +121,18 @@ describe("repair screens over HTTP", () => {
     expect(await tickets()).toBe(before);
   });
 
+  it("a refused new type keeps the picked vendor staff", async () => {
+    const admin = await makeAccount(c, { unitId: (await makeUnit(c, (await makeAgency(c)).id)).id, role: "sys_admin" });
+    cookies.set(admin, await signIn(admin));
+    const person = { id: vendor.id, name: "陳廠商測試", username: vendor.username, unitName: "維修組" };
+    const body = new URLSearchParams({ name: "", vendorIds: String(vendor.id), vendorPicked: JSON.stringify(person) });
+    const res = await post(admin, "/repairs/types/new", body);
+    expect(res.status).toBe(400);
+    const html = await res.text();
+    expect(html).toContain("陳廠商測試（維修組）");
+    expect(html).toContain(`name="vendorIds" value="${vendor.id}"`);
+  });
+
   it("pages answer each role, and 404 outside their scope", async () => {
     for (const path of ["/repairs", "/repairs/new", `/repairs/${ticketId}`])
       expect((await get(reporter, path)).status, path).toBe(200);

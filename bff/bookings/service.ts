@@ -229,7 +229,8 @@ export function createBookingsService(deps: {
       .select("account_id")
       .where("item_id", "=", item.id)
       .execute();
-    const custodianIds = custodians.map((c) => c.account_id);
+    // A custodian booking their own item is not told about it.
+    const custodianIds = custodians.map((c) => c.account_id).filter((id) => id !== actor.accountId);
     await queuePush(
       trx,
       now,

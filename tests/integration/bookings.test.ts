@@ -383,6 +383,29 @@ describe("review (BKG-3)", () => {
     expect(mail.find((m) => m.to_address.startsWith(userA.username))?.body).toContain("審核說明：請準時歸還");
   });
 
+  it("a custodian booking their own item is not notified about it; the other custodian is", async () => {
+    await c.db
+      .updateTable("accounts")
+      .set({ needs_official_mail: true })
+      .where("id", "in", [custodian.id, custodian2.id])
+      .execute();
+    const item = await venue({ name: "自用會議室" });
+    await c.services.bookings.request(as(custodian), {
+      itemId: item.id,
+      startsAt: "2026-12-03T13:00",
+      endsAt: "2026-12-03T14:00",
+      reason: "科務會議",
+      attendees: "4",
+    });
+    await c.worker.drain();
+    const mail = await c.db
+      .selectFrom("dev_mailbox")
+      .select("to_address")
+      .where("subject", "like", "%自用會議室%")
+      .execute();
+    expect(mail.map((m) => m.to_address)).toEqual([`${custodian2.username}@mail.tainan.gov.tw`]);
+  });
+
   it("home counts my pending bookings and what waits for my review", async () => {
     const fresh = await makeAccount(c, { unitId: (await makeUnit(c, agencyA)).id });
     const freshActor = (await signInAs(c, fresh)).actor;

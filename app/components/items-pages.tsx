@@ -1,6 +1,7 @@
 import type { LinksFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation, useSearchParams } from "@remix-run/react";
 import { useState } from "react";
+import { CustodianChangeLog, CustodianSlots } from "~/components/custodians";
 import { FormMessage } from "~/components/forms";
 import {
   BorrowScopeField,
@@ -524,110 +525,22 @@ function HoldersTab({ kind, result }: { kind: ItemKind; result: ActionResult }) 
   const { detail, changeLog, people } = useLoaderData<ReturnType<typeof detailLoader>>();
   const k = kinds[kind];
   const failure = result && !result.ok && result.values.intent === "custodian" ? result : undefined;
-  const log = changeLog!;
-  const exportHref = `/items/${k.path}/${detail.item.id}/custodian-changes.xlsx?from=${log.filter.from}&to=${log.filter.to}`;
   return (
     <>
       <FormMessage id="holder-error" message={failure?.message} />
-      <section className="card" aria-labelledby="holders-h">
-        <h2 id="holders-h">{k.holderTab}</h2>
-        <ul className="holder-slots">
-          {[1, 2].map((slot) => {
-            const h = detail.custodians.find((c) => c.slot === slot);
-            const mine = failure && failure.values.slot === String(slot) ? failure : undefined;
-            return (
-              <li key={slot} className="holder-slot">
-                <h3>
-                  {k.holder} {slot}
-                  {slot === 1 ? <span className="muted">（必填）</span> : <span className="muted">（選填）</span>}
-                </h3>
-                <p>{h ? `${h.name}（${h.username}，${h.unitName}${h.title ? ` ${h.title}` : ""}）` : "目前沒有資料"}</p>
-                <details className="disclosure" open={Boolean(mine)}>
-                  <summary className="btn btn-small">設置{k.holder}</summary>
-                  <Form method="post" className="holder-form">
-                    <input type="hidden" name="intent" value="custodian" />
-                    <input type="hidden" name="slot" value={slot} />
-                    <PersonPicker
-                      name="accountId"
-                      label={`新${k.holder}`}
-                      required={slot === 1}
-                      initial={people ?? []}
-                      defaultValue={mine?.values.accountId}
-                      error={mine?.fields.accountId}
-                      source={{ itemId: detail.item.id }}
-                      allowEmpty={slot === 2 ? `（清空：移除${k.holder} 2）` : undefined}
-                    />
-                    <Field id={`reason-${slot}`} label="異動原因" required error={mine?.fields.reason}>
-                      <textarea
-                        name="reason"
-                        rows={2}
-                        maxLength={200}
-                        defaultValue={mine?.values.reason ?? ""}
-                        {...described(`reason-${slot}`, mine?.fields.reason)}
-                      />
-                    </Field>
-                    <div className="actions">
-                      <button type="submit" className="btn btn-primary btn-small">
-                        確定
-                      </button>
-                      <button type="reset" className="btn btn-small">
-                        取消
-                      </button>
-                    </div>
-                  </Form>
-                </details>
-              </li>
-            );
-          })}
-        </ul>
-      </section>
-      <section className="card" aria-labelledby="log-h">
-        <div className="page-head">
-          <h2 id="log-h">{k.holder}異動紀錄</h2>
-          <a href={exportHref} className="btn btn-small" download>
-            匯出
-          </a>
-        </div>
-        <DateRangeFilter label="執行時間" tab="holders" from={log.filter.from} to={log.filter.to} />
-        <div className="table-wrap">
-          <table className="data-table">
-            <caption className="visually-hidden">{k.holder}異動紀錄</caption>
-            <thead>
-              <tr>
-                <th scope="col">執行時間</th>
-                <th scope="col">{k.holder}</th>
-                <th scope="col">原{k.holder}</th>
-                <th scope="col">新{k.holder}</th>
-                <th scope="col">異動原因</th>
-                <th scope="col">執行人</th>
-              </tr>
-            </thead>
-            <tbody>
-              {log.rows.length === 0 ? (
-                <tr>
-                  <td colSpan={6} className="empty">
-                    目前沒有資料
-                  </td>
-                </tr>
-              ) : (
-                log.rows.map((r) => (
-                  <tr key={r.id}>
-                    <td data-label="執行時間">{formatDateTime(r.at)}</td>
-                    <td data-label={k.holder}>
-                      {k.holder} {r.slot}
-                    </td>
-                    <td data-label={`原${k.holder}`}>{r.fromName ?? "—"}</td>
-                    <td data-label={`新${k.holder}`}>{r.toName ?? "（移除）"}</td>
-                    <td data-label="異動原因">{r.reason}</td>
-                    <td data-label="執行人">{r.actorName ?? ""}</td>
-                  </tr>
-                ))
-              )}
-            </tbody>
-          </table>
-        </div>
-        <Pager total={log.total} page={log.page} pageSize={log.pageSize} />
-      </section>
+      <CustodianSlots
+        title={k.holderTab}
+        holder={k.holder}
+        custodians={detail.custodians}
+        failure={failure}
+        people={people ?? []}
+        source={{ itemId: detail.item.id }}
+      />
+      <CustodianChangeLog
+        holder={k.holder}
+        log={changeLog!}
+        exportPath={`/items/${k.path}/${detail.item.id}/custodian-changes.xlsx`}
+      />
     </>
   );
 }

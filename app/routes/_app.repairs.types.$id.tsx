@@ -1,8 +1,9 @@
 import type { ActionFunctionArgs, LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json, redirect } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import { CustodianChangeLog, CustodianSlots } from "~/components/custodians";
 import { FormMessage } from "~/components/forms";
-import { DateRangeFilter, described, Field, Pager, PersonPicker, Tabs } from "~/components/items";
+import { DateRangeFilter, Tabs } from "~/components/items";
 import {
   Legend,
   partLabels,
@@ -15,7 +16,6 @@ import {
 import consoleStyles from "~/styles/console.css";
 import repairStyles from "~/styles/repairs.css";
 import { formFailure, formValues, load, readForm } from "~/utils/errors.server";
-import { formatDateTime } from "~/utils/format";
 import { requireActor } from "~/utils/session.server";
 
 export const links: LinksFunction = () => [
@@ -188,109 +188,23 @@ function InfoTab({ failure }: { failure?: Failure }) {
 function HoldersTab({ failure }: { failure?: Failure }) {
   const { detail, changeLog, people } = useLoaderData<typeof loader>();
   const mineFailure = failure && failure.values.intent === "custodian" ? failure : undefined;
-  const log = changeLog!;
-  const exportHref = `/repairs/types/${detail.type.id}/custodian-changes.xlsx?from=${log.filter.from}&to=${log.filter.to}`;
   return (
     <>
       <FormMessage id="holder-error" message={mineFailure?.message ?? failure?.message} />
-      <section className="card" aria-labelledby="holders-h">
-        <h2 id="holders-h">保管人設定</h2>
-        <ul className="holder-slots">
-          {[1, 2].map((slot) => {
-            const h = detail.custodians.find((c) => c.slot === slot);
-            const mine = mineFailure && mineFailure.values.slot === String(slot) ? mineFailure : undefined;
-            return (
-              <li key={slot} className="holder-slot">
-                <h3>
-                  保管人 {slot}
-                  <span className="muted">{slot === 1 ? "（必填）" : "（選填）"}</span>
-                </h3>
-                <p>{h ? `${h.name}（${h.username}，${h.unitName}${h.title ? ` ${h.title}` : ""}）` : "目前沒有資料"}</p>
-                <details className="disclosure" open={Boolean(mine)}>
-                  <summary className="btn btn-small">設置保管人</summary>
-                  <Form method="post" className="holder-form">
-                    <input type="hidden" name="intent" value="custodian" />
-                    <input type="hidden" name="slot" value={slot} />
-                    <PersonPicker
-                      name="accountId"
-                      label="新保管人"
-                      required={slot === 1}
-                      initial={people ?? []}
-                      defaultValue={mine?.values.accountId}
-                      error={mine?.fields.accountId}
-                      source={{ typeId: detail.type.id }}
-                      endpoint="/repairs/people"
-                      allowEmpty={slot === 2 ? "（清空：移除保管人 2）" : undefined}
-                    />
-                    <Field id={`reason-${slot}`} label="異動原因" required error={mine?.fields.reason}>
-                      <textarea
-                        name="reason"
-                        rows={2}
-                        maxLength={200}
-                        defaultValue={mine?.values.reason ?? ""}
-                        {...described(`reason-${slot}`, mine?.fields.reason)}
-                      />
-                    </Field>
-                    <div className="actions">
-                      <button type="submit" className="btn btn-primary btn-small">
-                        確定
-                      </button>
-                      <button type="reset" className="btn btn-small">
-                        取消
-                      </button>
-                    </div>
-                  </Form>
-                </details>
-              </li>
-            );
-          })}
-        </ul>
-      </section>
-      <section className="card" aria-labelledby="log-h">
-        <div className="page-head">
-          <h2 id="log-h">保管人異動紀錄</h2>
-          <a href={exportHref} className="btn btn-small" download>
-            匯出
-          </a>
-        </div>
-        <DateRangeFilter label="執行時間" tab="holders" from={log.filter.from} to={log.filter.to} />
-        <div className="table-wrap">
-          <table className="data-table">
-            <caption className="visually-hidden">保管人異動紀錄</caption>
-            <thead>
-              <tr>
-                <th scope="col">執行時間</th>
-                <th scope="col">保管人</th>
-                <th scope="col">原保管人</th>
-                <th scope="col">新保管人</th>
-                <th scope="col">異動原因</th>
-                <th scope="col">執行人</th>
-              </tr>
-            </thead>
-            <tbody>
-              {log.rows.length === 0 ? (
-                <tr>
-                  <td colSpan={6} className="empty">
-                    目前沒有資料
-                  </td>
-                </tr>
-              ) : (
-                log.rows.map((r) => (
-                  <tr key={r.id}>
-                    <td data-label="執行時間">{formatDateTime(r.at)}</td>
-                    <td data-label="保管人">保管人 {r.slot}</td>
-                    <td data-label="原保管人">{r.fromName ?? "—"}</td>
-                    <td data-label="新保管人">{r.toName ?? "（移除）"}</td>
-                    <td data-label="異動原因">{r.reason}</td>
-                    <td data-label="執行人">{r.actorName ?? ""}</td>
-                  </tr>
-                ))
-              )}
-            </tbody>
-          </table>
-        </div>
-        <Pager total={log.total} page={log.page} pageSize={log.pageSize} />
-      </section>
+      <CustodianSlots
+        title="保管人設定"
+        holder="保管人"
+        custodians={detail.custodians}
+        failure={mineFailure}
+        people={people ?? []}
+        source={{ typeId: detail.type.id }}
+        endpoint="/repairs/people"
+      />
+      <CustodianChangeLog
+        holder="保管人"
+        log={changeLog!}
+        exportPath={`/repairs/types/${detail.type.id}/custodian-changes.xlsx`}
+      />
     </>
   );
 }

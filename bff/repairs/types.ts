@@ -2,17 +2,15 @@ import { sql } from "kysely";
 import type { Database } from "../../db/index.js";
 import type { Actor } from "../actor.js";
 import { writeAudit } from "../audit.js";
+import { type ChangeLogFilter, createSlots, personOfAgency } from "../custodians/slots.js";
 import { DomainError, notFound } from "../errors.js";
-import { attachmentHeaders, keysetRows, taipeiDateTime, xlsxStream } from "../exports/xlsx.js";
-import { escapeLike, parseDay } from "../items/queries.js";
+import { escapeLike } from "../items/queries.js";
 import type { Clock } from "../ports/clock.js";
 import { cleanText } from "../text.js";
-import { startOfTaipeiDay } from "../time.js";
 import { canCreateType, manageableTypes, mayOwnAgency } from "./scope.js";
-import { parseId, textField, type TypeInput, type ValidType, validateType } from "./validate.js";
+import { parseId, type TypeInput, type ValidType, validateType } from "./validate.js";
 
 export const PAGE_SIZE = 10;
-const REASON_MAX = 200;
 
 /** A live repair type the actor may manage, or 404. */
 export async function manageableType(db: Database, actor: Actor, typeId: unknown) {
@@ -28,24 +26,20 @@ export async function manageableType(db: Database, actor: Actor, typeId: unknown
   return row;
 }
 
-/** Enabled people whose agency is `agencyId`. */
-async function personOfAgency(db: Database, accountId: number, agencyId: number) {
-  return db
-    .selectFrom("accounts as a")
-    .innerJoin("org_nodes as u", "u.id", "a.unit_id")
-    .select(["a.id", "a.name"])
-    .where("a.id", "=", accountId)
-    .where("a.status", "=", "enabled")
-    .where("u.agency_id", "=", agencyId)
-    .executeTakeFirst();
-}
-
 /**
  * RPR-1 報修類型管理: types with their owning agency, who may report, vendor staff
  * (維修人員) and two custodians with a change log.
  */
 export function createRepairTypes(deps: { db: Database; clock: Clock }) {
   const { db, clock } = deps;
+  const slots = createSlots(deps, {
+    owners: "repair_types",
+    custodians: "repair_type_custodians",
+    changes: "repair_custodian_changes",
+    owner: "type_id",
+    auditAction: "repair_type.custodian",
+    auditTarget: "repair_type",
+  });
 
   /** 報修類型管理 appears for admins and for anyone holding a type. */
   async function consoleAccess(actor: Actor) {
@@ -373,133 +367,17 @@ export function createRepairTypes(deps: { db: Database; clock: Clock }) {
     input: { slot: unknown; accountId: unknown; reason: unknown },
   ): Promise<void> {
     const type = await manageableType(db, actor, typeId);
-    const slot = input.slot === "1" || input.slot === 1 ? 1 : input.slot === "2" || input.slot === 2 ? 2 : null;
-    if (slot === null) throw new DomainError("invalid", "請選擇要設置的保管人。");
-    const fields: Record<string, string> = {};
-    const reason = textField(fields, "reason", input.reason, {
-      label: "異動原因",
-      max: REASON_MAX,
-      required: true,
-      multiline: true,
-    });
-    const removing = input.accountId === "" || input.accountId === undefined || input.accountId === null;
-    const accountId = removing ? null : parseId(input.accountId);
-    if (removing && slot === 1) fields.accountId = "保管人 1 為必填，只能移轉給他人，不可移除";
-    else if (!removing && accountId === null) fields.accountId = "請選擇新保管人";
-    if (Object.keys(fields).length > 0) throw new DomainError("invalid", "請修正標示的欄位。", fields);
-    const now = clock.now();
-    await db.transaction().execute(async (trx) => {
-      await trx.selectFrom("repair_types").select("id").where("id", "=", type.id).forUpdate().executeTakeFirst();
-      const current = await trx
-        .selectFrom("repair_type_custodians")
-        .select(["slot", "account_id"])
-        .where("type_id", "=", type.id)
-        .execute();
-      const here = current.find((c) => c.slot === slot)?.account_id ?? null;
-      const other = current.find((c) => c.slot !== slot)?.account_id ?? null;
-      if (accountId === null) {
-        if (here === null)
-          throw new DomainError("invalid", "保管人 2 目前沒有人，無需移除。", { accountId: "保管人 2 目前沒有人" });
-        await trx.deleteFrom("repair_type_custodians").where("type_id", "=", type.id).where("slot", "=", 2).execute();
-      } else {
-        if (accountId === here)
-          throw new DomainError("invalid", "請修正標示的欄位。", { accountId: `此人已是保管人 ${slot}` });
-        if (accountId === other)
-          throw new DomainError("invalid", "請修正標示的欄位。", {
-            accountId: `此人已是保管人 ${slot === 1 ? 2 : 1}，不可同時擔任兩個位置`,
-          });
-        if (!(await personOfAgency(trx, accountId, type.agency_id)))
-          throw new DomainError("invalid", "請修正標示的欄位。", { accountId: "保管人須為管理機關的在職同仁" });
-        await trx
-          .insertInto("repair_type_custodians")
-          .values({ type_id: type.id, slot, account_id: accountId })
-          .onConflict((oc) => oc.columns(["type_id", "slot"]).doUpdateSet({ account_id: accountId }))
-          .execute();
-      }
-      await trx
-        .insertInto("repair_custodian_changes")
-        .values({
-          type_id: type.id,
-          slot,
-          from_account_id: here,
-          to_account_id: accountId,
-          reason: reason!,
-          actor_id: actor.accountId,
-          at: now,
-        })
-        .execute();
-      await writeAudit(trx, actor, now, {
-        action: "repair_type.custodian",
-        targetType: "repair_type",
-        targetId: type.id,
-        detail: { slot, from: here, to: accountId, reason },
-      });
-    });
+    await slots.setCustodian(actor, type, "保管人", input);
   }
 
-  function logQuery(typeId: number, filter: { from?: unknown; to?: unknown }) {
-    let q = db
-      .selectFrom("repair_custodian_changes as cc")
-      .leftJoin("accounts as fa", "fa.id", "cc.from_account_id")
-      .leftJoin("accounts as ta", "ta.id", "cc.to_account_id")
-      .leftJoin("accounts as xa", "xa.id", "cc.actor_id")
-      .where("cc.type_id", "=", typeId);
-    const from = parseDay(filter.from);
-    const to = parseDay(filter.to);
-    if (from) q = q.where("cc.at", ">=", startOfTaipeiDay(from));
-    if (to) q = q.where("cc.at", "<", new Date(startOfTaipeiDay(to).getTime() + 86_400_000));
-    return { q, applied: { from: from ?? "", to: to ?? "" } };
-  }
-
-  const logColumns = [
-    "cc.id",
-    "cc.at",
-    "cc.slot",
-    "cc.reason",
-    "fa.name as fromName",
-    "ta.name as toName",
-    "xa.name as actorName",
-  ] as const;
-
-  async function changeLog(actor: Actor, typeId: unknown, filter: { from?: unknown; to?: unknown; page?: unknown }) {
+  async function changeLog(actor: Actor, typeId: unknown, filter: ChangeLogFilter & { page?: unknown }) {
     const type = await manageableType(db, actor, typeId);
-    const page = Math.max(1, Math.min(10_000, Number(filter.page) || 1));
-    const { q, applied } = logQuery(type.id, filter);
-    const [rows, total] = await Promise.all([
-      q
-        .select(logColumns)
-        .orderBy("cc.at", "desc")
-        .orderBy("cc.id", "desc")
-        .limit(PAGE_SIZE)
-        .offset((page - 1) * PAGE_SIZE)
-        .execute(),
-      q.select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow(),
-    ]);
-    return { rows, total: Number(total.n), page, pageSize: PAGE_SIZE, filter: applied };
+    return slots.changeLog(type.id, filter);
   }
 
-  async function exportChangeLog(actor: Actor, typeId: unknown, filter: { from?: unknown; to?: unknown }) {
+  async function exportChangeLog(actor: Actor, typeId: unknown, filter: ChangeLogFilter) {
     const type = await manageableType(db, actor, typeId);
-    const { q } = logQuery(type.id, filter);
-    const pageOf = (after: { at: Date; id: number } | null, limit: number) => {
-      let page = q.select(logColumns);
-      if (after) page = page.where(sql<boolean>`(cc.at, cc.id) < (${after.at}::timestamptz, ${after.id}::bigint)`);
-      return page.orderBy("cc.at", "desc").orderBy("cc.id", "desc").limit(limit).execute();
-    };
-    type Row = Awaited<ReturnType<typeof pageOf>>[number];
-    const stream = xlsxStream<Row>({
-      sheetName: "保管人異動紀錄",
-      columns: [
-        { header: "執行時間", width: 18, value: (r) => taipeiDateTime(r.at) },
-        { header: "保管人", width: 10, value: (r) => `保管人 ${r.slot}` },
-        { header: "原保管人", width: 14, value: (r) => r.fromName ?? "" },
-        { header: "新保管人", width: 14, value: (r) => r.toName ?? "（移除）" },
-        { header: "異動原因", width: 40, value: (r) => r.reason },
-        { header: "執行人", width: 14, value: (r) => r.actorName ?? "" },
-      ],
-      rows: keysetRows(pageOf),
-    });
-    return { stream, headers: attachmentHeaders(`報修類型_${type.name}_保管人異動紀錄.xlsx`) };
+    return slots.exportChangeLog(type.id, filter, { holder: "保管人", ownerLabel: "報修類型", ownerName: type.name });
   }
 
   return {

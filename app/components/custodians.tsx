@@ -1,0 +1,171 @@
+import { Form } from "@remix-run/react";
+import { DateRangeFilter, described, Field, Pager, PersonPicker } from "~/components/items";
+import { formatDateTime } from "~/utils/format";
+
+type Failure = { ok: false; message: string; fields: Record<string, string>; values: Record<string, string> };
+type PickerProps = Parameters<typeof PersonPicker>[0];
+
+interface Holder {
+  slot: number;
+  name: string;
+  username: string;
+  unitName: string;
+  title: string | null;
+}
+
+/**
+ * 保管人設定 / 管理人員設定: the two slot cards, each with a form that sets the slot (or
+ * empties slot 2) with a reason. `failure` is the last failed "custodian" action, if any.
+ */
+export function CustodianSlots({
+  title,
+  holder,
+  custodians,
+  failure,
+  people,
+  source,
+  endpoint,
+}: {
+  title: string;
+  /** 保管人 / 管理人 */
+  holder: string;
+  custodians: Holder[];
+  failure?: Failure;
+  people: PickerProps["initial"];
+  source: PickerProps["source"];
+  endpoint?: string;
+}) {
+  return (
+    <section className="card" aria-labelledby="holders-h">
+      <h2 id="holders-h">{title}</h2>
+      <ul className="holder-slots">
+        {[1, 2].map((slot) => {
+          const h = custodians.find((c) => c.slot === slot);
+          const mine = failure && failure.values.slot === String(slot) ? failure : undefined;
+          return (
+            <li key={slot} className="holder-slot">
+              <h3>
+                {holder} {slot}
+                <span className="muted">{slot === 1 ? "（必填）" : "（選填）"}</span>
+              </h3>
+              <p>{h ? `${h.name}（${h.username}，${h.unitName}${h.title ? ` ${h.title}` : ""}）` : "目前沒有資料"}</p>
+              <details className="disclosure" open={Boolean(mine)}>
+                <summary className="btn btn-small">設置{holder}</summary>
+                <Form method="post" className="holder-form">
+                  <input type="hidden" name="intent" value="custodian" />
+                  <input type="hidden" name="slot" value={slot} />
+                  <PersonPicker
+                    name="accountId"
+                    label={`新${holder}`}
+                    required={slot === 1}
+                    initial={people}
+                    defaultValue={mine?.values.accountId}
+                    error={mine?.fields.accountId}
+                    source={source}
+                    endpoint={endpoint}
+                    allowEmpty={slot === 2 ? `（清空：移除${holder} 2）` : undefined}
+                  />
+                  <Field id={`reason-${slot}`} label="異動原因" required error={mine?.fields.reason}>
+                    <textarea
+                      name="reason"
+                      rows={2}
+                      maxLength={200}
+                      defaultValue={mine?.values.reason ?? ""}
+                      {...described(`reason-${slot}`, mine?.fields.reason)}
+                    />
+                  </Field>
+                  <div className="actions">
+                    <button type="submit" className="btn btn-primary btn-small">
+                      確定
+                    </button>
+                    <button type="reset" className="btn btn-small">
+                      取消
+                    </button>
+                  </div>
+                </Form>
+              </details>
+            </li>
+          );
+        })}
+      </ul>
+    </section>
+  );
+}
+
+interface ChangeLog {
+  rows: {
+    id: number;
+    at: string;
+    slot: number;
+    reason: string;
+    fromName: string | null;
+    toName: string | null;
+    actorName: string | null;
+  }[];
+  total: number;
+  page: number;
+  pageSize: number;
+  filter: { from: string; to: string };
+}
+
+/** 保管人異動紀錄 / 管理人異動紀錄: filtered by 執行時間, with its .xlsx export at `exportPath`. */
+export function CustodianChangeLog({
+  holder,
+  log,
+  exportPath,
+}: {
+  holder: string;
+  log: ChangeLog;
+  exportPath: string;
+}) {
+  const exportHref = `${exportPath}?from=${log.filter.from}&to=${log.filter.to}`;
+  return (
+    <section className="card" aria-labelledby="log-h">
+      <div className="page-head">
+        <h2 id="log-h">{holder}異動紀錄</h2>
+        <a href={exportHref} className="btn btn-small" download>
+          匯出
+        </a>
+      </div>
+      <DateRangeFilter label="執行時間" tab="holders" from={log.filter.from} to={log.filter.to} />
+      <div className="table-wrap">
+        <table className="data-table">
+          <caption className="visually-hidden">{holder}異動紀錄</caption>
+          <thead>
+            <tr>
+              <th scope="col">執行時間</th>
+              <th scope="col">{holder}</th>
+              <th scope="col">原{holder}</th>
+              <th scope="col">新{holder}</th>
+              <th scope="col">異動原因</th>
+              <th scope="col">執行人</th>
+            </tr>
+          </thead>
+          <tbody>
+            {log.rows.length === 0 ? (
+              <tr>
+                <td colSpan={6} className="empty">
+                  目前沒有資料
+                </td>
+              </tr>
+            ) : (
+              log.rows.map((r) => (
+                <tr key={r.id}>
+                  <td data-label="執行時間">{formatDateTime(r.at)}</td>
+                  <td data-label={holder}>
+                    {holder} {r.slot}
+                  </td>
+                  <td data-label={`原${holder}`}>{r.fromName ?? "—"}</td>
+                  <td data-label={`新${holder}`}>{r.toName ?? "（移除）"}</td>
+                  <td data-label="異動原因">{r.reason}</td>
+                  <td data-label="執行人">{r.actorName ?? ""}</td>
+                </tr>
+              ))
+            )}
+          </tbody>
+        </table>
+      </div>
+      <Pager total={log.total} page={log.page} pageSize={log.pageSize} />
+    </section>
+  );
+}

@@ -232,13 +232,54 @@ export function PersonPicker({
   );
 }
 
+/** 管理機關: a choice among the agencies I manage, or shown as text once it is fixed. */
+export function AgencyField({
+  managing,
+  agencyLocked,
+  defaultValue,
+  error,
+  onAgencyChange,
+}: {
+  managing: { id: number; name: string }[];
+  agencyLocked?: string;
+  defaultValue?: string;
+  error?: string;
+  onAgencyChange?: (id: number) => void;
+}) {
+  if (agencyLocked)
+    return (
+      <div className="field">
+        <span className="field-label" id="f-agency-label">
+          管理機關
+        </span>
+        <p className="field-static" aria-labelledby="f-agency-label">
+          {agencyLocked}
+        </p>
+      </div>
+    );
+  return (
+    <Field id="f-agencyId" label="管理機關" required error={error}>
+      <select
+        name="agencyId"
+        defaultValue={defaultValue ?? ""}
+        onChange={(e) => onAgencyChange?.(Number(e.target.value))}
+        {...described("f-agencyId", error)}
+      >
+        {managing.length > 1 ? <option value="">請選擇</option> : null}
+        {managing.map((a) => (
+          <option key={a.id} value={a.id}>
+            {a.name}
+          </option>
+        ))}
+      </select>
+    </Field>
+  );
+}
+
 /** 允許借用機關 / 允許派遣機關 with the other agencies added by + and removed by x. */
 export function BorrowScopeField({
   kind,
-  agencies,
-  defaultScope,
-  defaultListed,
-  errors,
+  ...rest
 }: {
   kind: ItemKind;
   agencies: { id: number; name: string }[];
@@ -248,6 +289,37 @@ export function BorrowScopeField({
 }) {
   const verb = kinds[kind].verb;
   const labels = scopeLabels(verb);
+  return (
+    <AgencyScopeField
+      name="borrowScope"
+      legend={`允許${verb}機關`}
+      options={(Object.keys(labels) as (keyof typeof labels)[]).map((s) => [s, labels[s]])}
+      {...rest}
+    />
+  );
+}
+
+/**
+ * A scope radio group (`name`) whose "listed" choice opens a list of other agencies, added by
+ * + and removed by x (sent as listedAgencyIds). Items and repair types both use it.
+ */
+export function AgencyScopeField({
+  name,
+  legend,
+  options,
+  agencies,
+  defaultScope,
+  defaultListed,
+  errors,
+}: {
+  name: string;
+  legend: string;
+  options: [value: string, text: string][];
+  agencies: { id: number; name: string }[];
+  defaultScope: string;
+  defaultListed: number[];
+  errors: Record<string, string | undefined>;
+}) {
   const [scope, setScope] = useState(defaultScope);
   const [listed, setListed] = useState<number[]>(defaultListed);
   const [pick, setPick] = useState("");
@@ -261,24 +333,24 @@ export function BorrowScopeField({
   return (
     <>
       <fieldset
-        className={`field choice-group${errors.borrowScope ? " field-invalid" : ""}`}
-        aria-describedby={errors.borrowScope ? "f-borrowScope-error" : undefined}
+        className={`field choice-group${errors[name] ? " field-invalid" : ""}`}
+        aria-describedby={errors[name] ? `f-${name}-error` : undefined}
       >
         <legend>
           <span className="req" aria-hidden="true">
             *
           </span>
-          允許{verb}機關
+          {legend}
         </legend>
-        {(Object.keys(labels) as (keyof typeof labels)[]).map((s) => (
-          <label key={s} className="choice">
-            <input type="radio" name="borrowScope" value={s} checked={scope === s} onChange={() => setScope(s)} />
-            {labels[s]}
+        {options.map(([value, text]) => (
+          <label key={value} className="choice">
+            <input type="radio" name={name} value={value} checked={scope === value} onChange={() => setScope(value)} />
+            {text}
           </label>
         ))}
-        {errors.borrowScope ? (
-          <p className="field-error" id="f-borrowScope-error">
-            {errors.borrowScope}
+        {errors[name] ? (
+          <p className="field-error" id={`f-${name}-error`}>
+            {errors[name]}
           </p>
         ) : null}
       </fieldset>
@@ -409,32 +481,13 @@ export function ItemFields({
           {text("passengerLimit", "乘客人數上限", { required: true, inputMode: "numeric" })}
         </>
       ) : null}
-      {agencyLocked ? (
-        <div className="field">
-          <span className="field-label" id="f-agency-label">
-            管理機關
-          </span>
-          <p className="field-static" aria-labelledby="f-agency-label">
-            {agencyLocked}
-          </p>
-        </div>
-      ) : (
-        <Field id="f-agencyId" label="管理機關" required error={errors.agencyId}>
-          <select
-            name="agencyId"
-            defaultValue={values.agencyId ?? ""}
-            onChange={(e) => onAgencyChange?.(Number(e.target.value))}
-            {...described("f-agencyId", errors.agencyId)}
-          >
-            {managing.length > 1 ? <option value="">請選擇</option> : null}
-            {managing.map((a) => (
-              <option key={a.id} value={a.id}>
-                {a.name}
-              </option>
-            ))}
-          </select>
-        </Field>
-      )}
+      <AgencyField
+        managing={managing}
+        agencyLocked={agencyLocked}
+        defaultValue={values.agencyId}
+        error={errors.agencyId}
+        onAgencyChange={onAgencyChange}
+      />
       {kind === "venue" ? text("capacity", "容納人數", { required: true, inputMode: "numeric" }) : null}
       {kind === "car" ? (
         <>

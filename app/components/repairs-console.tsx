@@ -1,6 +1,6 @@
 import { useFetcher } from "@remix-run/react";
-import { useEffect, useId, useState } from "react";
-import { described, Field } from "~/components/items";
+import { useEffect, useState } from "react";
+import { AgencyField, AgencyScopeField, described, Field } from "~/components/items";
 
 const scopeLabels = {
   all: "全府同仁（所有機關）",
@@ -9,118 +9,23 @@ const scopeLabels = {
 };
 
 /** 允許報修機關: all / own / own + the agencies added by +. */
-export function ReportScopeField({
-  agencies,
-  defaultScope,
-  defaultListed,
-  errors,
-}: {
+export function ReportScopeField(props: {
   agencies: { id: number; name: string }[];
   defaultScope: string;
   defaultListed: number[];
   errors: Record<string, string | undefined>;
 }) {
-  const [scope, setScope] = useState(defaultScope);
-  const [listed, setListed] = useState<number[]>(defaultListed);
-  const [pick, setPick] = useState("");
-  const baseId = useId();
-  const nameOf = (id: number) => agencies.find((a) => a.id === id)?.name ?? String(id);
-  const options: [string, string][] = [
-    ["all", scopeLabels.all],
-    ["own", scopeLabels.own],
-    ["listed", scopeLabels.own_listed],
-  ];
   return (
-    <>
-      <fieldset
-        className={`field choice-group${errors.reportScope ? " field-invalid" : ""}`}
-        aria-describedby={errors.reportScope ? "f-reportScope-error" : undefined}
-      >
-        <legend>
-          <span className="req" aria-hidden="true">
-            *
-          </span>
-          允許報修機關
-        </legend>
-        {options.map(([value, text]) => (
-          <label key={value} className="choice">
-            <input
-              type="radio"
-              name="reportScope"
-              value={value}
-              checked={scope === value}
-              onChange={() => setScope(value)}
-            />
-            {text}
-          </label>
-        ))}
-        {errors.reportScope ? (
-          <p className="field-error" id="f-reportScope-error">
-            {errors.reportScope}
-          </p>
-        ) : null}
-      </fieldset>
-      {scope === "listed" ? (
-        <div className={`field${errors.listedAgencyIds ? " field-invalid" : ""}`}>
-          <label htmlFor={`${baseId}-pick`}>其他機關</label>
-          <div className="inline-add">
-            <select
-              id={`${baseId}-pick`}
-              value={pick}
-              onChange={(e) => setPick(e.target.value)}
-              aria-describedby={errors.listedAgencyIds ? "f-listed-error" : undefined}
-            >
-              <option value="">請選擇機關</option>
-              {agencies
-                .filter((a) => !listed.includes(a.id))
-                .map((a) => (
-                  <option key={a.id} value={a.id}>
-                    {a.name}
-                  </option>
-                ))}
-            </select>
-            <button
-              type="button"
-              className="btn btn-small"
-              aria-label="加入所選機關"
-              disabled={!pick}
-              onClick={() => {
-                const id = Number(pick);
-                if (id && !listed.includes(id)) setListed([...listed, id]);
-                setPick("");
-              }}
-            >
-              +
-            </button>
-          </div>
-          {listed.length > 0 ? (
-            <ul className="chips" aria-label="已加入的機關">
-              {listed.map((id) => (
-                <li key={id}>
-                  {nameOf(id)}
-                  <input type="hidden" name="listedAgencyIds" value={id} />
-                  <button
-                    type="button"
-                    className="chip-x"
-                    onClick={() => setListed(listed.filter((x) => x !== id))}
-                    aria-label={`移除 ${nameOf(id)}`}
-                  >
-                    x
-                  </button>
-                </li>
-              ))}
-            </ul>
-          ) : (
-            <p className="empty">目前沒有資料</p>
-          )}
-          {errors.listedAgencyIds ? (
-            <p className="field-error" id="f-listed-error">
-              {errors.listedAgencyIds}
-            </p>
-          ) : null}
-        </div>
-      ) : null}
-    </>
+    <AgencyScopeField
+      name="reportScope"
+      legend="允許報修機關"
+      options={[
+        ["all", scopeLabels.all],
+        ["own", scopeLabels.own],
+        ["listed", scopeLabels.own_listed],
+      ]}
+      {...props}
+    />
   );
 }
 
@@ -247,32 +152,13 @@ export function TypeFields({
   return (
     <>
       {text("name", "報修類型名稱", { required: true, max: 100 })}
-      {agencyLocked ? (
-        <div className="field">
-          <span className="field-label" id="f-agency-label">
-            管理機關
-          </span>
-          <p className="field-static" aria-labelledby="f-agency-label">
-            {agencyLocked}
-          </p>
-        </div>
-      ) : (
-        <Field id="f-agencyId" label="管理機關" required error={errors.agencyId}>
-          <select
-            name="agencyId"
-            defaultValue={values.agencyId ?? ""}
-            onChange={(e) => onAgencyChange?.(Number(e.target.value))}
-            {...described("f-agencyId", errors.agencyId)}
-          >
-            {managing.length > 1 ? <option value="">請選擇</option> : null}
-            {managing.map((a) => (
-              <option key={a.id} value={a.id}>
-                {a.name}
-              </option>
-            ))}
-          </select>
-        </Field>
-      )}
+      <AgencyField
+        managing={managing}
+        agencyLocked={agencyLocked}
+        defaultValue={values.agencyId}
+        error={errors.agencyId}
+        onAgencyChange={onAgencyChange}
+      />
       <fieldset className="field">
         <legend>報修廠商資訊</legend>
         {text("vendorName", "廠商名稱", { max: 100 })}

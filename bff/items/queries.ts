@@ -33,6 +33,23 @@ export function parseDay(v: unknown): string | null {
   return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === v ? v : null;
 }
 
+/** 管理機關 and the listed 其他機關 must be agencies; marks `fields` where they are not. */
+export async function checkAgencies(
+  db: Database,
+  v: { agencyId: number; listedAgencyIds: number[] },
+  fields: Record<string, string>,
+) {
+  const found = await db
+    .selectFrom("org_nodes")
+    .select("id")
+    .where("id", "in", [v.agencyId, ...v.listedAgencyIds])
+    .where("kind", "=", "agency")
+    .execute();
+  const known = new Set(found.map((r) => r.id));
+  if (!known.has(v.agencyId)) fields.agencyId = "請選擇管理機關";
+  if (v.listedAgencyIds.some((id) => !known.has(id))) fields.listedAgencyIds = "其他機關的選擇有誤，請重新選擇";
+}
+
 /** Enabled accounts whose agency is `agencyId`, optionally matching a name or username. */
 export function agencyPeople(db: Database, agencyId: number, q: string, limit: number) {
   let query = db

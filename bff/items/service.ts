@@ -8,7 +8,7 @@ import type { Clock } from "../ports/clock.js";
 import { cleanText } from "../text.js";
 import { createCustodians } from "./custodians.js";
 import { IMAGE_MAX_BYTES, IMAGE_REFUSED, IMAGES_PER_ITEM, sniffImage } from "./images.js";
-import { agencyPeople, custodiansOf, escapeLike, manageableItem } from "./queries.js";
+import { agencyPeople, checkAgencies, custodiansOf, escapeLike, manageableItem } from "./queries.js";
 import { createRecords } from "./records.js";
 import { canCreate, manageableBy, mayManageAgency } from "./scope.js";
 import { bookableBy } from "./visibility.js";
@@ -180,16 +180,7 @@ export function createItemsService(deps: { db: Database; clock: Clock }) {
       .where("active", "=", true)
       .executeTakeFirst();
     if (!site) fields.siteId = "請選擇所在地";
-    const ids = [v.agencyId, ...v.listedAgencyIds];
-    const found = await trx
-      .selectFrom("org_nodes")
-      .select("id")
-      .where("id", "in", ids)
-      .where("kind", "=", "agency")
-      .execute();
-    const known = new Set(found.map((r) => r.id));
-    if (!known.has(v.agencyId)) fields.agencyId = "請選擇管理機關";
-    if (v.listedAgencyIds.some((id) => !known.has(id))) fields.listedAgencyIds = "其他機關的選擇有誤，請重新選擇";
+    await checkAgencies(trx, v, fields);
     if (Object.keys(fields).length > 0) throw new DomainError("invalid", "請修正標示的欄位。", fields);
   }
 

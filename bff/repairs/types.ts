@@ -4,7 +4,7 @@ import type { Actor } from "../actor.js";
 import { writeAudit } from "../audit.js";
 import { type ChangeLogFilter, createSlots, personOfAgency } from "../custodians/slots.js";
 import { DomainError, notFound } from "../errors.js";
-import { escapeLike } from "../items/queries.js";
+import { agencyPeople, checkAgencies, escapeLike } from "../items/queries.js";
 import type { Clock } from "../ports/clock.js";
 import { cleanText } from "../text.js";
 import { canCreateType, manageableTypes, mayOwnAgency } from "./scope.js";
@@ -110,21 +110,7 @@ export function createRepairTypes(deps: { db: Database; clock: Clock }) {
       if (id === null || !mayOwnAgency(actor, id)) throw notFound();
       agencyId = id;
     }
-    const q = cleanText(where.q, 50).trim();
-    let query = db
-      .selectFrom("accounts as a")
-      .innerJoin("org_nodes as u", "u.id", "a.unit_id")
-      .select(["a.id", "a.name", "a.username", "a.title", "u.name as unitName"])
-      .where("u.agency_id", "=", agencyId)
-      .where("a.status", "=", "enabled")
-      .orderBy("a.name")
-      .orderBy("a.id")
-      .limit(50);
-    if (q) {
-      const like = `%${escapeLike(q)}%`;
-      query = query.where((eb) => eb.or([eb("a.name", "ilike", like), eb("a.username", "ilike", like)]));
-    }
-    return query.execute();
+    return agencyPeople(db, agencyId, cleanText(where.q, 50).trim(), 50);
   }
 
   /**
@@ -192,16 +178,7 @@ export function createRepairTypes(deps: { db: Database; clock: Clock }) {
 
   async function checkRefs(trx: Database, v: ValidType) {
     const fields: Record<string, string> = {};
-    const ids = [v.agencyId, ...v.listedAgencyIds];
-    const found = await trx
-      .selectFrom("org_nodes")
-      .select("id")
-      .where("id", "in", ids)
-      .where("kind", "=", "agency")
-      .execute();
-    const known = new Set(found.map((r) => r.id));
-    if (!known.has(v.agencyId)) fields.agencyId = "請選擇管理機關";
-    if (v.listedAgencyIds.some((id) => !known.has(id))) fields.listedAgencyIds = "其他機關的選擇有誤，請重新選擇";
+    await checkAgencies(trx, v, fields);
     if (v.vendorIds.length > 0) {
       const ok = await trx
         .selectFrom("accounts")

@@ -87,17 +87,16 @@ export async function createContainer(
     countSources: [bookings.homeCounts, repairs.homeCounts],
   });
 
+  const inbox = createInbox([bookings.reviewSource]);
   const worker = createWorker({
     db,
-    handlers: { ...messageJobHandlers(mailer, sms), ...pushJobHandlers(pushSender) },
+    handlers: { ...messageJobHandlers(mailer, sms), ...pushJobHandlers(pushSender, inbox.countForAccount) },
     clock,
     logger,
     pollMs: config.WORKER_POLL_MS,
     // PGlite's socket shares one session among all connections, so LISTEN is left to PostgreSQL.
     listen: config.DATABASE_URL ? pgJobListener(config.DATABASE_URL, logger) : undefined,
   });
-
-  const inbox = createInbox([bookings.reviewSource]);
 
   const services = {
     auth: { ...auth, changePassword: createChangePassword({ db, clock, hasher }) },

@@ -52,6 +52,14 @@ describe("service worker: push", () => {
     expect(shown[0]!.options.data).toEqual({ url: "/reviews?focus=7", decision: request.decision });
   });
 
+  it("sets the app-icon badge to the count the push carries", async () => {
+    const { scope } = fakeScope();
+    const setAppBadge = vi.fn(async () => undefined);
+    (scope as { navigator?: unknown }).navigator = { setAppBadge };
+    await showPush(scope, parsePayload({ json: () => ({ ...request, badge: 3 }), text: () => "" }));
+    expect(setAppBadge).toHaveBeenCalledWith(3);
+  });
+
   it("never lets a payload point outside the site", () => {
     expect(
       parsePayload({ json: () => ({ title: "x", body: "y", url: "https://evil.example/" }), text: () => "" }).url,

@@ -560,8 +560,8 @@ export function createBookingsService(deps: {
         href: `/reviews?focus=${r.id}`,
       }));
     },
-    async count(actor) {
-      const row = await db
+    async count(actor, inTrx) {
+      const row = await (inTrx ?? db)
         .selectFrom("bookings as b")
         .innerJoin("items as i", "i.id", "b.item_id")
         .select((eb) => eb.fn.countAll<number>().as("n"))

@@ -16,6 +16,7 @@ export interface PushNotification {
 }
 
 export interface PushPayload extends Omit<PushNotification, "decision"> {
+  badge?: number;
   actions?: { action: "approve" | "reject"; title: string }[];
   decision?: { endpoint: string; token: string; kind: string; targetId: number };
 }
@@ -45,9 +46,19 @@ export async function queuePush(
   });
 }
 
-async function payloadFor(db: Database, now: Date, accountId: number, n: PushNotification): Promise<string> {
+/** How many reviews wait for an account: the app-icon badge a push sets (Badging API). */
+export type BadgeCount = (db: Database, accountId: number) => Promise<number>;
+
+async function payloadFor(
+  db: Database,
+  now: Date,
+  accountId: number,
+  n: PushNotification,
+  badge?: BadgeCount,
+): Promise<string> {
   const { decision, ...rest } = n;
   const payload: PushPayload = rest;
+  if (badge) payload.badge = await badge(db, accountId);
   if (decision) {
     const token = await mintDecisionToken(db, now, { ...decision, reviewerId: accountId });
     payload.actions = [
@@ -101,7 +112,7 @@ async function eachLimited<T>(items: T[], limit: number, fn: (item: T) => Promis
  * transaction: pruned subscriptions and the retry jobs for the failed ones commit with it.
  * A retry (push.deliver) is one device, with the job's own backoff.
  */
-export function pushJobHandlers(sender: PushSender): JobHandlers {
+export function pushJobHandlers(sender: PushSender, badge?: BadgeCount): JobHandlers {
   return {
     "push.fanout": {
       async run({ db, payload, now, job }) {
@@ -117,7 +128,7 @@ export function pushJobHandlers(sender: PushSender): JobHandlers {
           .execute();
         const bodies = new Map<number, string>();
         for (const accountId of new Set(subs.map((s) => s.account_id))) {
-          bodies.set(accountId, await payloadFor(db, now, accountId, notification));
+          bodies.set(accountId, await payloadFor(db, now, accountId, notification, badge));
         }
         const outcomes = new Map<number, Outcome>();
         await eachLimited(subs, FANOUT_CONCURRENCY, async (sub) => {
@@ -151,7 +162,7 @@ export function pushJobHandlers(sender: PushSender): JobHandlers {
           .executeTakeFirst();
         if (!sub) return { skipped: "subscription removed" };
         // A fresh token: the one in the failed attempt never reached the device.
-        const result = await sendOne(sender, sub, await payloadFor(db, now, accountId, notification), options);
+        const result = await sendOne(sender, sub, await payloadFor(db, now, accountId, notification, badge), options);
         // A retry throws so the job backs off; its savepoint rollback also drops the token.
         if (result === "retry") throw new Error("push service did not accept the message");
         await recordOutcomes(db, new Map([[sub.id, result]]), now);

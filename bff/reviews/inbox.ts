@@ -28,7 +28,8 @@ export interface ReviewSource {
   kind: string;
   label: string;
   pending(actor: Actor, limit: number): Promise<InboxEntry[]>;
-  count(actor: Actor): Promise<number>;
+  /** Waiting for the actor; `db` lets a caller count inside its own transaction. */
+  count(actor: Actor, db?: Database): Promise<number>;
   /** Decides, in the caller's transaction when one is given. */
   decide(actor: Actor, id: number, input: DecisionInput, trx?: Database): Promise<{ status: string }>;
   /** What a result message names: the thing and who asked. */
@@ -49,8 +50,32 @@ export function createInbox(sources: ReviewSource[]) {
       .slice(0, INBOX_LIMIT);
   }
 
-  async function count(actor: Actor): Promise<number> {
-    return (await Promise.all(sources.map((s) => s.count(actor)))).reduce((a, b) => a + b, 0);
+  async function count(actor: Actor, db?: Database): Promise<number> {
+    let total = 0;
+    for (const s of sources) total += await s.count(actor, db); // one at a time: db may be a transaction
+    return total;
+  }
+
+  /** The count for an account (the app-icon badge a push carries), in the caller's transaction. */
+  async function countForAccount(db: Database, accountId: number): Promise<number> {
+    const a = await db
+      .selectFrom("accounts as a")
+      .innerJoin("org_nodes as u", "u.id", "a.unit_id")
+      .select(["a.id", "a.username", "a.name", "a.role", "a.unit_id", "u.agency_id"])
+      .where("a.id", "=", accountId)
+      .executeTakeFirst();
+    if (!a) return 0;
+    const actor: Actor = {
+      accountId: a.id,
+      username: a.username,
+      name: a.name,
+      role: a.role,
+      agencyId: a.agency_id,
+      unitId: a.unit_id,
+      sessionId: "badge",
+      ip: "",
+    };
+    return count(actor, db);
   }
 
   /** "booking:12" → the source and id, or null for anything else. */
@@ -91,6 +116,7 @@ export function createInbox(sources: ReviewSource[]) {
   return {
     list,
     count,
+    countForAccount,
     decideMany,
     source: (kind: string) => byKind.get(kind),
     kinds: sources.map((s) => ({ kind: s.kind, label: s.label })),

@@ -97,6 +97,7 @@ describe("push delivery (NTF-1, NTF-4)", () => {
         decision: { endpoint: "/api/push/decisions", targetId: id, kind: "booking" },
       });
       expect(r.payload.body).toContain("申請人：簡報室");
+      expect(r.payload.badge).toBe(1); // the app-icon badge: one request waits for each custodian
       expect(r.urgency).toBe("high");
       expect(r.ttl).toBe("86400");
       expect(r.vapidSubject).toBe("mailto:portal-admin@mail.tainan.gov.tw");

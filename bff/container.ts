@@ -82,6 +82,7 @@ export async function createContainer(
   });
   const home = createHomeService({
     db,
+    clock,
     accounts,
     adminSystems: disconnectedAdminSystems,
     countSources: [bookings.homeCounts, repairs.homeCounts],
@@ -99,6 +100,8 @@ export async function createContainer(
   });
 
   const services = {
+    /** The injected time, for loaders that need "today" (bookable days, defaults). */
+    clock,
     auth: { ...auth, changePassword: createChangePassword({ db, clock, hasher }) },
     accounts,
     bookings,

@@ -10,22 +10,12 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   return json(await context.services.home.home(actor));
 }
 
-function greeting(hour: number): string {
-  if (hour < 11) return "早安";
-  if (hour < 14) return "午安";
-  if (hour < 18) return "午安";
-  return "晚安";
-}
-
 export default function Home() {
   const home = useLoaderData<typeof loader>();
-  const hour = Number(
-    new Intl.DateTimeFormat("en-GB", { timeZone: "Asia/Taipei", hour: "numeric", hourCycle: "h23" }).format(new Date()),
-  );
   return (
     <div className="home">
       <h1 className="page-title">
-        {greeting(hour)}，{home.name}
+        {home.greeting}，{home.name}
       </h1>
       <p className="muted">
         {home.agencyName}

@@ -43,7 +43,7 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
   const actor = await requireActor(request, context);
   const url = new URL(request.url);
   const view = url.searchParams.get("view") === "week" ? "week" : "day";
-  const now = new Date();
+  const now = context.services.clock.now();
   const today = todayTaipei(now);
   const date = validDate(url.searchParams.get("date")) ?? today;
   const from = view === "week" ? mondayOf(date) : date;

@@ -15,7 +15,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const actor = await requireActor(request, context);
   const url = new URL(request.url);
   const kind = url.searchParams.get("kind") === "car" ? "car" : "venue";
-  const now = new Date();
+  const now = context.services.clock.now();
   const today = todayTaipei(now);
   const date = validDate(url.searchParams.get("date")) ?? today;
   const q = (url.searchParams.get("q") ?? "").slice(0, 50);

@@ -2,6 +2,8 @@ import type { Database } from "../../db/index.js";
 import type { Actor } from "../actor.js";
 import type { AccountsService } from "../accounts/service.js";
 import type { AdminSystems } from "../ports/admin-systems.js";
+import type { Clock } from "../ports/clock.js";
+import { taipeiParts } from "../time.js";
 
 /** One "waiting for me" figure on the home page (PRT-1). */
 export interface HomeCount {
@@ -16,6 +18,7 @@ export type HomeCountSource = (db: Database, actor: Actor) => Promise<HomeCount[
 
 export function createHomeService(deps: {
   db: Database;
+  clock: Clock;
   accounts: AccountsService;
   adminSystems: AdminSystems;
   countSources: HomeCountSource[];
@@ -27,6 +30,7 @@ export function createHomeService(deps: {
       deps.adminSystems.widgets(actor),
     ]);
     return {
+      greeting: greetingAt(deps.clock.now()),
       name: me.name,
       unitName: me.unitName,
       agencyName: me.agencyName,
@@ -42,6 +46,14 @@ export function createHomeService(deps: {
   }
 
   return { home, passwordDaysLeft };
+}
+
+/** By the Taipei hour, on the server, so the page never renders two different greetings. */
+function greetingAt(now: Date): string {
+  const hour = taipeiParts(now).hour;
+  if (hour < 11) return "早安";
+  if (hour < 18) return "午安";
+  return "晚安";
 }
 
 export type HomeService = ReturnType<typeof createHomeService>;

@@ -62,3 +62,20 @@ describe("password expiry reminder (ACC-17) around Taipei midnight", () => {
     expect(r.rows[0]?.d).toBe("2026-11-30");
   });
 });
+
+describe("home greeting by the Taipei hour", () => {
+  const clock = fixedClock(new Date("2026-11-30T00:30:00Z")); // 08:30 Taipei, 00:30 UTC
+  let c: Container;
+  beforeAll(async () => {
+    c = await testContainer({ clock });
+  });
+  afterAll(() => c?.close());
+
+  it("greets by Taipei time, not the server's", async () => {
+    const unit = await makeUnit(c, (await makeAgency(c)).id);
+    const { actor } = await signInAs(c, await makeAccount(c, { unitId: unit.id }));
+    expect((await c.services.home.home(actor)).greeting).toBe("早安");
+    clock.set(new Date("2026-11-30T11:00:00Z")); // 19:00 Taipei
+    expect((await c.services.home.home(actor)).greeting).toBe("晚安");
+  });
+});

@@ -18,6 +18,7 @@ import type { Config } from "./config.js";
 import { createHomeService } from "./home/service.js";
 import { createItemsService } from "./items/service.js";
 import { pgJobListener } from "./jobs/listen.js";
+import { maintenanceJobHandlers, scheduleMaintenance } from "./jobs/maintenance.js";
 import { createWorker, type Logger } from "./jobs/worker.js";
 import { consoleLogger } from "./logger.js";
 import { listDevMailbox } from "./notifications/dev-mailbox.js";
@@ -91,7 +92,11 @@ export async function createContainer(
   const inbox = createInbox([bookings.reviewSource]);
   const worker = createWorker({
     db,
-    handlers: { ...messageJobHandlers(mailer, sms), ...pushJobHandlers(pushSender, inbox.countForAccount) },
+    handlers: {
+      ...messageJobHandlers(mailer, sms),
+      ...pushJobHandlers(pushSender, inbox.countForAccount),
+      ...maintenanceJobHandlers({ sessionIdleMinutes: config.SESSION_IDLE_MINUTES }),
+    },
     clock,
     logger,
     pollMs: config.WORKER_POLL_MS,
@@ -131,6 +136,8 @@ export async function createContainer(
     hasher,
     services,
     worker,
+    /** Starts the hourly housekeeping (sessions, decision tokens); returns its stop. */
+    scheduleMaintenance: () => scheduleMaintenance(db, () => clock.now()),
     async close() {
       await worker.stop();
       await handle.close();

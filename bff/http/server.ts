@@ -35,7 +35,10 @@ async function main() {
     container.logger.info("portal listening", { url: `http://localhost:${config.PORT}`, database: container.dbKind });
     if (config.seedDemo) printDemoAccounts(config.PORT);
   });
-  if (config.WORKER === "inline") container.worker.start();
+  if (config.WORKER === "inline") {
+    container.worker.start();
+    container.scheduleMaintenance();
+  }
 
   let stopping = false;
   const shutdown = async (signal: string) => {

@@ -10,6 +10,7 @@ if (config.embedded) {
 }
 const container = await createContainer(config);
 container.worker.start();
+container.scheduleMaintenance();
 container.logger.info("worker started", { id: container.worker.id, database: container.dbKind });
 
 let stopping = false;

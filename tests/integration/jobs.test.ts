@@ -249,3 +249,62 @@ describe("the worker wakes on commit (LISTEN/NOTIFY)", () => {
     }
   });
 });
+
+describe("housekeeping", () => {
+  it("deletes sessions past their lifetime or idle limit and old decision tokens, keeping live ones", async () => {
+    const { makeAccount, makeAgency, makeUnit, signInAs } = await import("../helpers/factory.js");
+    const { mintDecisionToken } = await import("../../bff/push/tokens.js");
+    const a = await makeAccount(c, { unitId: (await makeUnit(c, (await makeAgency(c)).id)).id });
+    const live = await signInAs(c, a);
+    await c.db
+      .insertInto("sessions")
+      .values([
+        {
+          id: "expired-session",
+          account_id: a.id,
+          created_at: clock.now(),
+          last_seen_at: clock.now(),
+          expires_at: new Date(clock.now().getTime() - 1),
+        },
+        {
+          id: "idle-session",
+          account_id: a.id,
+          created_at: clock.now(),
+          last_seen_at: new Date(clock.now().getTime() - 3 * 3600_000),
+          expires_at: new Date(clock.now().getTime() + 3600_000),
+        },
+      ])
+      .execute();
+    const fresh = await mintDecisionToken(c.db, clock.now(), { kind: "booking", targetId: 1, reviewerId: a.id });
+    await mintDecisionToken(c.db, new Date(clock.now().getTime() - 11 * 86_400_000), {
+      kind: "booking",
+      targetId: 2,
+      reviewerId: a.id,
+    });
+    const stop = c.scheduleMaintenance();
+    stop();
+    c.scheduleMaintenance()(); // a second server in the same hour adds nothing
+    const pending = () =>
+      c.db
+        .selectFrom("jobs")
+        .select("id")
+        .where("kind", "=", "maintenance.cleanup")
+        .where("state", "=", "pending")
+        .execute();
+    await expect.poll(async () => (await pending()).length).toBe(1);
+    await new Promise((r) => setTimeout(r, 100)); // the second enqueue has landed (and was ignored)
+    expect(await pending()).toHaveLength(1);
+    await c.worker.drain();
+    const sessions = (await c.db.selectFrom("sessions").select("id").where("account_id", "=", a.id).execute()).map(
+      (s) => s.id,
+    );
+    expect(sessions).toEqual([live.actor.sessionId]);
+    const tokens = await c.db
+      .selectFrom("decision_tokens")
+      .select("target_id")
+      .where("reviewer_id", "=", a.id)
+      .execute();
+    expect(tokens.map((t) => t.target_id)).toEqual([1]);
+    expect(fresh).toBeTruthy();
+  });
+});

@@ -1,0 +1,52 @@
+import type { Database } from "../../db/index.js";
+import { taipeiDate } from "../time.js";
+import { enqueue } from "./queue.js";
+import type { JobHandlers } from "./worker.js";
+
+/** How long used or expired decision tokens are kept (to answer "已使用過" rather than "無效"). */
+const TOKEN_KEEP_MS = 7 * 86_400_000;
+
+/**
+ * Housekeeping: sessions past their lifetime or idle limit, and decision tokens long used
+ * or expired, are deleted. Nothing else reads them, so the tables would only grow.
+ */
+export function maintenanceJobHandlers(opts: { sessionIdleMinutes: number }): JobHandlers {
+  return {
+    "maintenance.cleanup": {
+      async run({ db, now }) {
+        const idleSince = new Date(now.getTime() - opts.sessionIdleMinutes * 60_000);
+        const sessions = await db
+          .deleteFrom("sessions")
+          .where((eb) => eb.or([eb("expires_at", "<=", now), eb("last_seen_at", "<=", idleSince)]))
+          .executeTakeFirst();
+        const old = new Date(now.getTime() - TOKEN_KEEP_MS);
+        const tokens = await db
+          .deleteFrom("decision_tokens")
+          .where((eb) => eb.or([eb("expires_at", "<=", old), eb("used_at", "<=", old)]))
+          .executeTakeFirst();
+        return { sessions: Number(sessions.numDeletedRows), tokens: Number(tokens.numDeletedRows) };
+      },
+    },
+  };
+}
+
+/**
+ * Queues the clean-up once an hour. Every app server and worker may call this: the
+ * idempotency key (one per Taipei hour) lets only the first enqueue of each hour count.
+ */
+export function scheduleMaintenance(db: Database, now: () => Date): () => void {
+  const queue = () => {
+    const t = now();
+    const hour = `${taipeiDate(t)}T${String(new Date(t.getTime() + 8 * 3600_000).getUTCHours()).padStart(2, "0")}`;
+    void enqueue(db, {
+      kind: "maintenance.cleanup",
+      runAt: t,
+      idempotencyKey: `cleanup:${hour}`,
+      maxAttempts: 3,
+    }).catch(() => undefined);
+  };
+  queue();
+  const timer = setInterval(queue, 10 * 60_000);
+  timer.unref();
+  return () => clearInterval(timer);
+}

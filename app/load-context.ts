@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Services } from "../bff/container.js";
 
 /** What the Express server hands every loader and action (bff/http/server.ts). */
@@ -7,6 +8,8 @@ declare module "@remix-run/node" {
     cspNonce: string;
     clientIp: string;
     secureCookies: boolean;
+    /** The Node request and response, for oidc-provider's interaction cookies only. */
+    http: { req: IncomingMessage; res: ServerResponse };
   }
 }
 

@@ -31,6 +31,7 @@ export const configSchema = z.object({
   MAIL_FROM: z.string().default("臺南市政府公務入口網 <no-reply@portal.tainan.gov.tw>"),
   TRUST_PROXY: z.string().default("false"),
   PUBLIC_ORIGIN: optional,
+  DATA_KEY: optional,
   VAPID_PUBLIC_KEY: optional,
   VAPID_PRIVATE_KEY: optional,
   VAPID_SUBJECT: z.string().default("mailto:portal-admin@mail.tainan.gov.tw"),

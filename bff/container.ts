@@ -15,6 +15,8 @@ import { createChangePassword } from "./auth/change-password.js";
 import { argon2Hasher } from "./auth/hashing.js";
 import { createAuthService } from "./auth/service.js";
 import type { Config } from "./config.js";
+import { loadDataKey } from "./oidc/data-key.js";
+import { createOidcProvider } from "./oidc/provider.js";
 import { createHomeService } from "./home/service.js";
 import { createItemsService } from "./items/service.js";
 import { pgJobListener } from "./jobs/listen.js";
@@ -89,6 +91,24 @@ export async function createContainer(
     countSources: [bookings.homeCounts, repairs.homeCounts],
   });
 
+  const dataKey = loadDataKey({
+    dataKey: config.DATA_KEY,
+    isProduction: config.isProduction,
+    embedded: config.embedded,
+    isTest: config.NODE_ENV === "test",
+    dataDir: config.dataDir,
+  });
+  const oidc = await createOidcProvider({
+    db,
+    clock,
+    logger,
+    issuer: `${(config.PUBLIC_ORIGIN ?? `http://localhost:${config.PORT}`).replace(/\/+$/, "")}/oidc`,
+    dataKey,
+    trustProxy: config.trustProxy !== false,
+    officialMailDomain: config.OFFICIAL_MAIL_DOMAIN,
+    secureCookies: config.isProduction && !config.embedded,
+  });
+
   const inbox = createInbox([bookings.reviewSource]);
   const worker = createWorker({
     db,
@@ -121,6 +141,8 @@ export async function createContainer(
     pushDecisions: createPushDecisions({ db, clock, inbox }),
     inbox,
     home,
+    /** Single sign-on (IDN-6): the provider and the interaction steps the portal pages run. */
+    oidc,
     devMailbox: {
       enabled: config.devMailbox && !(config.isProduction && !config.embedded),
       list: () => listDevMailbox(db),
@@ -134,6 +156,7 @@ export async function createContainer(
     db,
     dbKind: handle.kind,
     hasher,
+    dataKey,
     services,
     worker,
     /** Starts the hourly housekeeping (sessions, decision tokens); returns its stop. */

@@ -319,6 +319,41 @@ export interface RepairPhotosTable {
   created_at: Date;
 }
 
+export interface OidcPayloadsTable {
+  id: string;
+  model: string;
+  payload: Json;
+  grant_id: Nullable<string>;
+  user_code: Nullable<string>;
+  uid: Nullable<string>;
+  expires_at: Nullable<Date>;
+  consumed_at: Nullable<Date>;
+}
+
+export interface OidcSigningKeysTable {
+  kid: string;
+  alg: "RS256" | "ES256";
+  public_jwk: Json;
+  private_enc: string;
+  created_at: Date;
+  retired_at: Nullable<Date>;
+}
+
+export interface OidcClientsTable {
+  client_id: string;
+  client_secret_hash: Nullable<string>;
+  name: string;
+  owner_agency_id: Nullable<number>;
+  /** JSON arrays of strings: write them with JSON.stringify. */
+  redirect_uris: Default<Json>;
+  post_logout_redirect_uris: Default<Json>;
+  grant_types: Default<Json>;
+  scopes: Default<Json>;
+  enabled: Default<boolean>;
+  created_at: Default<Date>;
+  updated_at: Default<Date>;
+}
+
 export interface DB {
   org_nodes: OrgNodesTable;
   sites: SitesTable;
@@ -346,6 +381,9 @@ export interface DB {
   repair_custodian_changes: RepairCustodianChangesTable;
   repair_tickets: RepairTicketsTable;
   repair_photos: RepairPhotosTable;
+  oidc_payloads: OidcPayloadsTable;
+  oidc_signing_keys: OidcSigningKeysTable;
+  oidc_clients: OidcClientsTable;
 }
 
 export type Item = Selectable<ItemsTable>;

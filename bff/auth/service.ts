@@ -5,7 +5,7 @@ import { DomainError } from "../errors.js";
 import { readParams } from "../params.js";
 import type { Clock } from "../ports/clock.js";
 import type { PasswordHasher } from "./hashing.js";
-import { type LoginResult, recordLogin } from "./login-records.js";
+import { type LoginMethod, type LoginResult, recordLogin } from "./login-records.js";
 import { newSessionToken, sessionIdOf } from "./sessions.js";
 
 export interface RequestMeta {
@@ -39,11 +39,12 @@ export function createAuthService(deps: {
     username: string,
     accountId: number | null,
     meta: RequestMeta,
+    method: LoginMethod,
   ): Promise<never> {
     await recordLogin(db, {
       accountId,
       username,
-      method: "password",
+      method,
       action: "login",
       result,
       ...meta,
@@ -52,8 +53,17 @@ export function createAuthService(deps: {
     throw new DomainError("invalid", message);
   }
 
-  /** IDN-1: username + password, lockout after repeated failures, every attempt recorded. */
-  async function signIn(input: { username: unknown; password: unknown }, meta: RequestMeta): Promise<SignInResult> {
+  /**
+   * IDN-1: username + password, lockout after repeated failures, every attempt recorded.
+   * `method` names where the sign-in came from in the login records ("sso" for a sign-in
+   * on behalf of another system, IDN-6).
+   */
+  async function signIn(
+    input: { username: unknown; password: unknown },
+    meta: RequestMeta,
+    opts: { method?: LoginMethod } = {},
+  ): Promise<SignInResult> {
+    const method = opts.method ?? "password";
     const rawUsername = typeof input.username === "string" ? input.username : "";
     const password = typeof input.password === "string" ? input.password : "";
     const username = rawUsername.trim().toLowerCase();
@@ -64,7 +74,7 @@ export function createAuthService(deps: {
       await recordLogin(db, {
         accountId: null,
         username,
-        method: "password",
+        method,
         action: "login",
         result: "invalid_input",
         ...meta,
@@ -75,7 +85,7 @@ export function createAuthService(deps: {
 
     if (!USERNAME_RE.test(username)) {
       await hasher.dummyVerify("x");
-      return refuse("invalid_input", WRONG, username, null, meta);
+      return refuse("invalid_input", WRONG, username, null, meta, method);
     }
     const account = await db
       .selectFrom("accounts")
@@ -84,7 +94,7 @@ export function createAuthService(deps: {
       .executeTakeFirst();
     if (!account || !account.password_hash) {
       await hasher.dummyVerify(password.slice(0, MAX_PASSWORD_INPUT));
-      return refuse(account ? "inactive" : "unknown_user", WRONG, username, account?.id ?? null, meta);
+      return refuse(account ? "inactive" : "unknown_user", WRONG, username, account?.id ?? null, meta, method);
     }
 
     const params = await readParams(db);
@@ -96,7 +106,7 @@ export function createAuthService(deps: {
         const message = account.locked_at
           ? `帳號已鎖定，請於 ${minutesLeft(account.locked_at, now, params.lockout_cooldown_minutes)} 分鐘後再試，或聯絡機關管理者解鎖。`
           : "帳號已被管理者鎖定，請聯絡機關管理者解鎖。";
-        return refuse("locked", message, username, account.id, meta);
+        return refuse("locked", message, username, account.id, meta, method);
       }
     }
 
@@ -106,13 +116,13 @@ export function createAuthService(deps: {
       const message = locked
         ? `${WRONG}連續錯誤 ${params.lockout_threshold} 次，帳號已鎖定 ${params.lockout_cooldown_minutes} 分鐘。`
         : WRONG;
-      return refuse("wrong_password", message, username, account.id, meta);
+      return refuse("wrong_password", message, username, account.id, meta, method);
     }
     if (account.status === "disabled") {
-      return refuse("disabled", "帳號已停用，請聯絡機關管理者。", username, account.id, meta);
+      return refuse("disabled", "帳號已停用，請聯絡機關管理者。", username, account.id, meta, method);
     }
     if (account.status === "inactive") {
-      return refuse("inactive", "帳號尚未開通，請先完成開通帳號。", username, account.id, meta);
+      return refuse("inactive", "帳號尚未開通，請先完成開通帳號。", username, account.id, meta, method);
     }
     return db.transaction().execute(async (trx) => {
       await trx
@@ -137,7 +147,7 @@ export function createAuthService(deps: {
       await recordLogin(trx, {
         accountId: account.id,
         username,
-        method: "password",
+        method,
         action: "login",
         result: "success",
         ...meta,
@@ -173,6 +183,24 @@ export function createAuthService(deps: {
       .returning(["failed_login_count", "login_permission"])
       .executeTakeFirstOrThrow();
     return row.login_permission === "locked" && row.failed_login_count === threshold;
+  }
+
+  /**
+   * A sign-in to another system from an existing portal session (IDN-6/8): recorded like
+   * any sign-in and counted as the account's last sign-in.
+   */
+  async function recordSessionSignIn(actor: Actor, meta: RequestMeta, method: LoginMethod): Promise<void> {
+    const now = clock.now();
+    await db.updateTable("accounts").set({ last_login_at: now }).where("id", "=", actor.accountId).execute();
+    await recordLogin(db, {
+      accountId: actor.accountId,
+      username: actor.username,
+      method,
+      action: "login",
+      result: "success",
+      ...meta,
+      at: now,
+    });
   }
 
   async function signOut(token: string, meta: RequestMeta): Promise<void> {
@@ -242,7 +270,7 @@ export function createAuthService(deps: {
     };
   }
 
-  return { signIn, signOut, actorFromToken };
+  return { signIn, signOut, actorFromToken, recordSessionSignIn };
 }
 
 function minutesLeft(lockedAt: Date, now: Date, cooldownMinutes: number): number {

@@ -68,6 +68,10 @@ export function createApp(opts: { container: Container; build: ServerBuild; publ
   });
   app.use(express.static(publicDir, { maxAge: "1h", index: false }));
 
+  // Single sign-on (IDN-6): oidc-provider answers everything under /oidc; its sign-in and
+  // consent pages are Remix routes (/sso/interaction/:uid).
+  app.use("/oidc", container.services.oidc.callback);
+
   app.use(originCheck(config.trustProxy !== false, config.PUBLIC_ORIGIN));
 
   app.all(
@@ -79,6 +83,7 @@ export function createApp(opts: { container: Container; build: ServerBuild; publ
         services: container.services,
         cspNonce: res.locals.cspNonce as string,
         clientIp: req.ip ?? "",
+        http: { req, res },
         // Secure cookies need HTTPS, which a local or demo install (embedded database) lacks.
         secureCookies: config.isProduction && !config.embedded,
       }),

@@ -35,20 +35,36 @@ export async function testContainer(opts: { clock?: Clock; env?: Record<string, 
 }
 
 /** The real Express app and Remix build, served from this process on a free port. */
-export async function startTestServer(container: Container): Promise<{ url: string; close(): Promise<void> }> {
+export async function startTestServer(
+  container: Container,
+  port = 0,
+): Promise<{ url: string; close(): Promise<void> }> {
   const buildPath = path.resolve("build/index.js");
   const build = (await import(pathToFileURL(buildPath).href)) as ServerBuild;
   const app = createApp({ container, build, publicDir: path.resolve("public") });
   const server: Server = await new Promise((resolve) => {
-    const s = app.listen(0, "127.0.0.1", () => resolve(s));
+    const s = app.listen(port, "127.0.0.1", () => resolve(s));
   });
-  const { port } = server.address() as AddressInfo;
+  const address = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://127.0.0.1:${address.port}`,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
         server.close(() => resolve());
       }),
   };
+}
+
+/** A port nothing listens on right now, for a server whose URL must be known beforehand. */
+export async function freePort(): Promise<number> {
+  const net = await import("node:net");
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.once("error", reject);
+    probe.listen(0, "127.0.0.1", () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
 }

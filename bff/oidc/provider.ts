@@ -1,0 +1,256 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import Provider from "oidc-provider";
+import type { Database } from "../../db/index.js";
+import type { Logger } from "../jobs/worker.js";
+import type { Clock } from "../ports/clock.js";
+import { findGrantId, kyselyAdapterFactory } from "./adapter.js";
+import { clientName, verifyClientSecret } from "./clients.js";
+import { loadSecretList, loadSigningKeys } from "./keys.js";
+
+/** What each scope releases (IDN-6 claims). `openid` alone gives only `sub`. */
+export const SCOPE_CLAIMS: Record<string, string[]> = {
+  profile: ["name", "preferred_username"],
+  email: ["email"],
+  agency: ["agency", "unit", "title"],
+  role: ["role"],
+};
+
+/**
+ * Scopes a system may be granted: OIDC ones, the claim scopes above, and `verify` for
+ * servers that check usernames and passwords (IDN-7).
+ */
+export const SCOPES = ["openid", "offline_access", ...Object.keys(SCOPE_CLAIMS), "verify"];
+
+export const CLAIM_LABELS: Record<string, string> = {
+  sub: "帳號識別碼",
+  name: "姓名",
+  preferred_username: "帳號",
+  email: "電子郵件",
+  agency: "機關",
+  unit: "單位",
+  title: "職稱",
+  role: "角色",
+};
+
+const TTL = {
+  AccessToken: 3600,
+  AuthorizationCode: 60,
+  ClientCredentials: 3600,
+  IdToken: 3600,
+  Interaction: 3600,
+  Grant: 14 * 24 * 3600,
+  RefreshToken: 14 * 24 * 3600,
+  Session: 12 * 3600,
+};
+/** A retired signing key stays published this long: longer than any JWT it signed lives. */
+const RETIRED_KEY_KEEP_SECONDS = 2 * TTL.IdToken;
+
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+const html = (s: string) =>
+  s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c] ?? c);
+const page = (title: string, body: string) =>
+  `<!DOCTYPE html><html lang="zh-Hant-TW"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${html(title)} | 臺南市政府公務入口網</title></head><body><main><h1>${html(title)}</h1>${body}</main></body></html>`;
+
+export interface OidcDeps {
+  db: Database;
+  clock: Clock;
+  logger: Logger;
+  issuer: string;
+  dataKey: Buffer;
+  trustProxy: boolean;
+  officialMailDomain: string;
+  secureCookies: boolean;
+}
+
+/**
+ * The OpenID Connect provider (IDN-6), mounted at /oidc. Its state lives in PostgreSQL;
+ * accounts are the portal's (sub = accounts.public_id); the sign-in and consent screens
+ * are portal pages at /sso/interaction/:uid.
+ */
+export async function createOidcProvider(deps: OidcDeps) {
+  const { db, clock } = deps;
+  const now = clock.now();
+  const keys = await loadSigningKeys(db, deps.dataKey, now, { retiredKeepSeconds: RETIRED_KEY_KEEP_SECONDS });
+  const cookieKeys = await loadSecretList(db, deps.dataKey, "oidc_cookie_keys", now);
+
+  async function findAccount(_ctx: unknown, sub: string) {
+    if (typeof sub !== "string" || !UUID_RE.test(sub)) return undefined;
+    const row = await db
+      .selectFrom("accounts as a")
+      .innerJoin("org_nodes as u", "u.id", "a.unit_id")
+      .innerJoin("org_nodes as g", "g.id", "u.agency_id")
+      .select([
+        "a.public_id",
+        "a.username",
+        "a.name",
+        "a.title",
+        "a.role",
+        "a.needs_official_mail",
+        "a.backup_email",
+        "u.name as unit",
+        "g.name as agency",
+      ])
+      .where("a.public_id", "=", sub)
+      .where("a.status", "=", "enabled")
+      .where("a.login_permission", "=", "normal")
+      .executeTakeFirst();
+    if (!row) return undefined;
+    return {
+      accountId: row.public_id,
+      claims: () => ({
+        sub: row.public_id,
+        name: row.name,
+        preferred_username: row.username,
+        email: row.needs_official_mail ? `${row.username}@${deps.officialMailDomain}` : (row.backup_email ?? undefined),
+        agency: row.agency,
+        unit: row.unit,
+        title: row.title,
+        role: row.role,
+      }),
+    };
+  }
+
+  const provider = new Provider(deps.issuer, {
+    adapter: kyselyAdapterFactory(db, clock),
+    findAccount,
+    jwks: { keys },
+    cookies: {
+      keys: cookieKeys,
+      long: { signed: true, secure: deps.secureCookies, sameSite: "lax" },
+      short: { signed: true, secure: deps.secureCookies, sameSite: "lax" },
+    },
+    scopes: SCOPES,
+    claims: { openid: ["sub"], ...SCOPE_CLAIMS },
+    conformIdTokenClaims: true,
+    pkce: { required: () => true },
+    ttl: TTL,
+    clientAuthMethods: ["client_secret_basic", "client_secret_post", "none"],
+    enabledJWA: {
+      // No HS*: those would sign with the client secret, which we keep only as a hash.
+      idTokenSigningAlgValues: ["RS256", "ES256"],
+      userinfoSigningAlgValues: ["RS256", "ES256"],
+      introspectionSigningAlgValues: ["RS256", "ES256"],
+      authorizationSigningAlgValues: ["RS256", "ES256"],
+      requestObjectSigningAlgValues: ["RS256", "ES256"],
+      clientAuthSigningAlgValues: ["RS256", "ES256"],
+    },
+    features: {
+      devInteractions: { enabled: false },
+      clientCredentials: { enabled: true },
+      introspection: { enabled: true },
+      revocation: { enabled: true },
+      userinfo: { enabled: true },
+      rpInitiatedLogout: {
+        enabled: true,
+        logoutSource: (ctx: any, form: string) => {
+          ctx.type = "html";
+          ctx.body = page(
+            "登出",
+            `<p>是否要登出公務入口網及已登入的系統？</p>${form}<button autofocus type="submit" form="op.logoutForm" value="yes" name="logout">登出</button> <button type="submit" form="op.logoutForm">取消</button>`,
+          );
+        },
+        postLogoutSuccessSource: (ctx: any) => {
+          ctx.type = "html";
+          ctx.body = page("已登出", `<p>您已登出。</p><p><a href="/">回到公務入口網</a></p>`);
+        },
+      },
+    },
+    interactions: { url: (_ctx: unknown, interaction: { uid: string }) => `/sso/interaction/${interaction.uid}` },
+    // Remembered consent: an account's grant for a system outlives the provider session.
+    loadExistingGrant: async (ctx: any) => {
+      const grantId =
+        ctx.oidc.result?.consent?.grantId ??
+        ctx.oidc.session.grantIdFor(ctx.oidc.client.clientId) ??
+        (ctx.oidc.session.accountId
+          ? await findGrantId(db, ctx.oidc.session.accountId, ctx.oidc.client.clientId, clock.now())
+          : undefined);
+      return grantId ? ctx.oidc.provider.Grant.find(grantId) : undefined;
+    },
+    // A system registered for refresh tokens gets them; its registration is the consent.
+    issueRefreshToken: (_ctx: unknown, client: any) => client.grantTypeAllowed("refresh_token"),
+    renderError: (ctx: any, out: { error?: string; error_description?: string }) => {
+      ctx.type = "html";
+      ctx.body = page(
+        "無法完成登入",
+        `<p>${html(out.error_description ?? out.error ?? "請求有誤")}</p><p>請回到原系統重新操作。</p>`,
+      );
+    },
+  });
+  provider.proxy = deps.trustProxy;
+  // Secrets are stored as hashes: compare the hash of what the client presents.
+  provider.Client.prototype.compareClientSecret = function compare(this: { clientSecret?: string }, actual: unknown) {
+    return verifyClientSecret(this.clientSecret, actual);
+  };
+  provider.on("server_error", (_ctx: unknown, err: Error) =>
+    deps.logger.error("oidc server error", { err: String(err) }),
+  );
+
+  return {
+    provider,
+    callback: provider.callback(),
+    /** The pending sign-in or consent behind the interaction cookie, with what it asks. */
+    async interaction(req: IncomingMessage, res: ServerResponse) {
+      const details = await provider.interactionDetails(req, res);
+      const clientId = String(details.params.client_id ?? "");
+      const requested = String(details.params.scope ?? "")
+        .split(" ")
+        .filter((s) => SCOPES.includes(s));
+      const claims = ["sub", ...requested.flatMap((s) => SCOPE_CLAIMS[s] ?? [])];
+      return {
+        uid: details.uid as string,
+        prompt: details.prompt.name as "login" | "consent",
+        forceLogin: String(details.params.prompt ?? "")
+          .split(" ")
+          .includes("login"),
+        accountId: (details.session?.accountId as string | undefined) ?? undefined,
+        clientId,
+        clientName: (await clientName(db, clientId)) ?? clientId,
+        claims: claims.map((c) => ({ claim: c, label: CLAIM_LABELS[c] ?? c })),
+        offline: requested.includes("offline_access"),
+      };
+    },
+    /** The stable id other systems know an account by (sub). */
+    async publicIdOf(accountId: number): Promise<string> {
+      const row = await db
+        .selectFrom("accounts")
+        .select("public_id")
+        .where("id", "=", accountId)
+        .executeTakeFirstOrThrow();
+      return row.public_id;
+    },
+    async finishLogin(req: IncomingMessage, res: ServerResponse, accountId: string) {
+      return provider.interactionResult(req, res, { login: { accountId } }, { mergeWithLastSubmission: false });
+    },
+    async finishConsent(req: IncomingMessage, res: ServerResponse) {
+      const details = await provider.interactionDetails(req, res);
+      const { prompt, params, session, grantId: existing } = details;
+      if (prompt.name !== "consent" || !session) throw new Error("not a consent interaction");
+      const grant = existing
+        ? await provider.Grant.find(existing)
+        : new provider.Grant({ accountId: session.accountId, clientId: params.client_id });
+      const d = prompt.details as {
+        missingOIDCScope?: string[];
+        missingOIDCClaims?: string[];
+        missingResourceScopes?: Record<string, string[]>;
+      };
+      if (d.missingOIDCScope) grant.addOIDCScope(d.missingOIDCScope.join(" "));
+      if (d.missingOIDCClaims) grant.addOIDCClaims(d.missingOIDCClaims);
+      for (const [indicator, scopes] of Object.entries(d.missingResourceScopes ?? {})) {
+        grant.addResourceScope(indicator, scopes.join(" "));
+      }
+      const grantId = await grant.save();
+      return provider.interactionResult(req, res, { consent: { grantId } }, { mergeWithLastSubmission: true });
+    },
+    async abort(req: IncomingMessage, res: ServerResponse) {
+      return provider.interactionResult(
+        req,
+        res,
+        { error: "access_denied", error_description: "使用者拒絕授權" },
+        { mergeWithLastSubmission: false },
+      );
+    },
+  };
+}
+
+export type OidcService = Awaited<ReturnType<typeof createOidcProvider>>;

@@ -1,0 +1,281 @@
+import * as oidc from "openid-client";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Container } from "../../bff/container.js";
+import { registerClient } from "../../bff/oidc/clients.js";
+import { freePort, startTestServer, testContainer } from "../helpers/container.js";
+import { makeAccount, makeAgency, makeUnit, type MadeAccount } from "../helpers/factory.js";
+
+let c: Container;
+let server: { url: string; close(): Promise<void> };
+let issuer: string;
+let user: MadeAccount, disabled: MadeAccount;
+let web: { clientId: string; clientSecret?: string };
+let service: { clientId: string; clientSecret?: string };
+const REDIRECT = "https://rp.example.test/cb";
+
+beforeAll(async () => {
+  const port = await freePort();
+  c = await testContainer({ env: { PUBLIC_ORIGIN: `http://127.0.0.1:${port}` } });
+  server = await startTestServer(c, port);
+  issuer = `${server.url}/oidc`;
+  const agency = await makeAgency(c, "研考會");
+  const unit = await makeUnit(c, agency.id, "智慧發展中心");
+  user = await makeAccount(c, { unitId: unit.id, name: "王小明" });
+  await c.db.updateTable("accounts").set({ needs_official_mail: true }).where("id", "=", user.id).execute();
+  disabled = await makeAccount(c, { unitId: unit.id, status: "disabled" });
+  web = await registerClient(c.db, {
+    name: "差勤系統",
+    ownerAgencyId: agency.id,
+    redirectUris: [REDIRECT],
+    postLogoutRedirectUris: ["https://rp.example.test/bye"],
+    grantTypes: ["authorization_code", "refresh_token"],
+    scopes: ["openid", "offline_access", "profile", "email", "agency", "role"],
+  });
+  service = await registerClient(c.db, {
+    name: "公文系統",
+    grantTypes: ["client_credentials"],
+    scopes: ["verify"],
+  });
+});
+afterAll(async () => {
+  await server?.close();
+  await c?.close();
+});
+
+const discover = (client: { clientId: string; clientSecret?: string }) =>
+  oidc.discovery(new URL(issuer), client.clientId, undefined, oidc.ClientSecretBasic(client.clientSecret!), {
+    execute: [oidc.allowInsecureRequests],
+  });
+
+/** A browser by hand: a cookie jar (name → value) and manual redirects. */
+class Browser {
+  jar = new Map<string, string>();
+  async fetch(url: string, init: RequestInit = {}) {
+    const res = await fetch(new URL(url, server.url), {
+      ...init,
+      redirect: "manual",
+      headers: {
+        ...(init.headers as Record<string, string>),
+        cookie: [...this.jar].map(([k, v]) => `${k}=${v}`).join("; "),
+      },
+    });
+    for (const line of res.headers.getSetCookie()) {
+      const [pair, ...attrs] = line.split(";");
+      const eq = pair!.indexOf("=");
+      const name = pair!.slice(0, eq).trim();
+      const value = pair!.slice(eq + 1).trim();
+      const expired = attrs.some((a) => /max-age=0\b/i.test(a) || /expires=Thu, 01 Jan 1970/i.test(a));
+      if (expired || value === "") this.jar.delete(name);
+      else this.jar.set(name, value);
+    }
+    return res;
+  }
+  post(url: string, form: Record<string, string>) {
+    return this.fetch(url, {
+      method: "POST",
+      headers: { "Content-Type": "application/x-www-form-urlencoded", Origin: server.url },
+      body: new URLSearchParams(form).toString(),
+    });
+  }
+}
+
+async function startAuthorization(config: oidc.Configuration, scope: string) {
+  const verifier = oidc.randomPKCECodeVerifier();
+  const state = oidc.randomState();
+  const url = oidc.buildAuthorizationUrl(config, {
+    redirect_uri: REDIRECT,
+    scope,
+    state,
+    code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+    code_challenge_method: "S256",
+  });
+  return { url: url.href, verifier, state };
+}
+
+/** Follows redirects on our own server until one leaves it (the callback) or a page answers. */
+async function follow(b: Browser, res: Response): Promise<Response | URL> {
+  while (res.status >= 300 && res.status < 400) {
+    const to = new URL(res.headers.get("location")!, server.url);
+    if (to.origin !== server.url) return to;
+    res = await b.fetch(to.href);
+  }
+  return res;
+}
+
+let consentSeen = "";
+async function signInAndConsent(b: Browser, authUrl: string, a: MadeAccount, consent = true) {
+  let step = await follow(b, await b.fetch(authUrl));
+  if (step instanceof URL) return step;
+  const interaction = step.url;
+  const page = await step.text();
+  if (page.includes('name="password"')) {
+    expect(page).toContain("差勤系統");
+    step = await follow(b, await b.post(interaction, { intent: "login", username: a.username, password: a.password }));
+    if (step instanceof URL) return step;
+  }
+  const consentPage = await step.text();
+  consentSeen = consentPage;
+  if (step.status !== 200 || !consentPage.includes('value="consent"')) return step;
+  expect(consentPage).toContain("差勤系統");
+  return follow(b, await b.post(step.url, { intent: consent ? "consent" : "deny" }));
+}
+
+describe("OpenID Connect provider", () => {
+  it("publishes discovery and a JWKS with RS256 and ES256 keys, and no HS*", async () => {
+    const config = await discover(web);
+    const meta = config.serverMetadata();
+    expect(meta.issuer).toBe(issuer);
+    expect(meta.id_token_signing_alg_values_supported).toEqual(["RS256", "ES256"]);
+    expect(meta.token_endpoint_auth_methods_supported).not.toContain("client_secret_jwt");
+    const jwks = (await (await fetch(meta.jwks_uri!)).json()) as { keys: Record<string, string>[] };
+    expect(jwks.keys.map((k) => k.alg).sort()).toEqual(["ES256", "RS256"]);
+    for (const k of jwks.keys) expect(k.d).toBeUndefined();
+    const stored = await c.db.selectFrom("oidc_signing_keys").selectAll().execute();
+    expect(stored).toHaveLength(2);
+    for (const k of stored) expect(k.private_enc).not.toContain('"d"');
+  });
+
+  it("runs the authorization code flow with PKCE through the portal's sign-in and consent", async () => {
+    const config = await discover(web);
+    const b = new Browser();
+    const { url, verifier, state } = await startAuthorization(
+      config,
+      "openid profile email agency role offline_access",
+    );
+    const callback = await signInAndConsent(b, url, user);
+    expect(callback).toBeInstanceOf(URL);
+    expect(consentSeen).toContain("電子郵件");
+    const tokens = await oidc.authorizationCodeGrant(config, callback as URL, {
+      pkceCodeVerifier: verifier,
+      expectedState: state,
+    });
+    const claims = tokens.claims()!;
+    const account = await c.db
+      .selectFrom("accounts")
+      .select(["public_id", "last_login_at"])
+      .where("id", "=", user.id)
+      .executeTakeFirstOrThrow();
+    expect(claims.sub).toBe(account.public_id);
+    expect(account.last_login_at).not.toBeNull();
+    const info = await oidc.fetchUserInfo(config, tokens.access_token, claims.sub);
+    expect(info).toMatchObject({
+      sub: account.public_id,
+      name: "王小明",
+      preferred_username: user.username,
+      email: `${user.username}@mail.tainan.gov.tw`,
+      agency: "研考會",
+      unit: "智慧發展中心",
+      role: "user",
+    });
+    const record = await c.db
+      .selectFrom("login_records")
+      .select(["method", "result"])
+      .where("account_id", "=", user.id)
+      .orderBy("id", "desc")
+      .executeTakeFirstOrThrow();
+    expect(record).toEqual({ method: "sso", result: "success" });
+
+    // Refresh, introspection and revocation.
+    expect(tokens.refresh_token).toBeTruthy();
+    const refreshed = await oidc.refreshTokenGrant(config, tokens.refresh_token!);
+    expect(refreshed.access_token).not.toBe(tokens.access_token);
+    const active = await oidc.tokenIntrospection(config, refreshed.access_token);
+    expect(active).toMatchObject({ active: true, sub: account.public_id, client_id: web.clientId });
+    await oidc.tokenRevocation(config, refreshed.access_token);
+    expect((await oidc.tokenIntrospection(config, refreshed.access_token)).active).toBe(false);
+
+    // Consent is remembered: a second sign-in from the portal session goes straight back.
+    const again = await startAuthorization(config, "openid profile");
+    const second = await follow(b, await b.fetch(again.url));
+    expect(second).toBeInstanceOf(URL);
+    expect((second as URL).searchParams.get("code")).toBeTruthy();
+  });
+
+  it("releases only the claims of the scopes asked for", async () => {
+    const config = await discover(web);
+    const b = new Browser();
+    const { url, verifier, state } = await startAuthorization(config, "openid email");
+    const callback = await signInAndConsent(b, url, user);
+    const tokens = await oidc.authorizationCodeGrant(config, callback as URL, {
+      pkceCodeVerifier: verifier,
+      expectedState: state,
+    });
+    const info = await oidc.fetchUserInfo(config, tokens.access_token, tokens.claims()!.sub);
+    expect(Object.keys(info).sort()).toEqual(["email", "sub"]);
+  });
+
+  it("refuses the code without the right PKCE verifier", async () => {
+    const config = await discover(web);
+    const b = new Browser();
+    const { url, state } = await startAuthorization(config, "openid");
+    const callback = await signInAndConsent(b, url, user);
+    await expect(
+      oidc.authorizationCodeGrant(config, callback as URL, {
+        pkceCodeVerifier: oidc.randomPKCECodeVerifier(),
+        expectedState: state,
+      }),
+    ).rejects.toMatchObject({ error: "invalid_grant" });
+  });
+
+  it("a disabled account cannot sign in, and its refresh token stops working", async () => {
+    const config = await discover(web);
+    const b = new Browser();
+    const { url } = await startAuthorization(config, "openid");
+    const step = await follow(b, await b.fetch(url));
+    const res = await b.post((step as Response).url, {
+      intent: "login",
+      username: disabled.username,
+      password: disabled.password,
+    });
+    expect(res.status).toBe(400);
+    expect(await res.text()).toContain("帳號已停用");
+    const record = await c.db
+      .selectFrom("login_records")
+      .select(["method", "result"])
+      .where("account_id", "=", disabled.id)
+      .executeTakeFirstOrThrow();
+    expect(record).toEqual({ method: "sso", result: "disabled" });
+
+    // A signed-in user with a refresh token, then disabled.
+    const unitId = user.unitId;
+    const soon = await makeAccount(c, { unitId });
+    const b2 = new Browser();
+    const flow = await startAuthorization(config, "openid offline_access");
+    const callback = await signInAndConsent(b2, flow.url, soon);
+    const tokens = await oidc.authorizationCodeGrant(config, callback as URL, {
+      pkceCodeVerifier: flow.verifier,
+      expectedState: flow.state,
+    });
+    await c.db.updateTable("accounts").set({ status: "disabled" }).where("id", "=", soon.id).execute();
+    await expect(oidc.refreshTokenGrant(config, tokens.refresh_token!)).rejects.toMatchObject({
+      error: "invalid_grant",
+    });
+  });
+
+  it("issues client-credentials tokens to servers", async () => {
+    const config = await discover(service);
+    const tokens = await oidc.clientCredentialsGrant(config, { scope: "verify" });
+    expect(tokens.access_token).toBeTruthy();
+    const info = await oidc.tokenIntrospection(config, tokens.access_token);
+    expect(info).toMatchObject({ active: true, client_id: service.clientId, scope: "verify" });
+  });
+
+  it("refuses a wrong client secret and keeps only hashes", async () => {
+    const wrong = await discover({ clientId: service.clientId, clientSecret: "not-the-secret" });
+    await expect(oidc.clientCredentialsGrant(wrong, { scope: "verify" })).rejects.toMatchObject({ status: 401 });
+    const rows = await c.db.selectFrom("oidc_clients").selectAll().execute();
+    const dump = JSON.stringify(rows);
+    expect(dump).not.toContain(web.clientSecret);
+    expect(dump).not.toContain(service.clientSecret);
+    for (const r of rows) expect(r.client_secret_hash).toMatch(/^sha256:/);
+  });
+
+  it("answers an unknown client with an error page, not a 5xx", async () => {
+    const res = await fetch(
+      `${issuer}/auth?client_id=nobody-here&response_type=code&scope=openid&redirect_uri=${encodeURIComponent(REDIRECT)}`,
+      { redirect: "manual" },
+    );
+    expect(res.status).toBe(400);
+    expect(await res.text()).not.toContain("<script");
+  });
+});

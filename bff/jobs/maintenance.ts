@@ -1,4 +1,5 @@
 import type { Database } from "../../db/index.js";
+import { purgeExpiredPayloads } from "../oidc/adapter.js";
 import { taipeiDate } from "../time.js";
 import { enqueue } from "./queue.js";
 import type { JobHandlers } from "./worker.js";
@@ -7,8 +8,8 @@ import type { JobHandlers } from "./worker.js";
 const TOKEN_KEEP_MS = 7 * 86_400_000;
 
 /**
- * Housekeeping: sessions past their lifetime or idle limit, and decision tokens long used
- * or expired, are deleted. Nothing else reads them, so the tables would only grow.
+ * Housekeeping: sessions past their lifetime or idle limit, decision tokens long used
+ * or expired, and expired single sign-on state (codes, tokens, sessions) are deleted. Nothing else reads them, so the tables would only grow.
  */
 export function maintenanceJobHandlers(opts: { sessionIdleMinutes: number }): JobHandlers {
   return {
@@ -24,7 +25,8 @@ export function maintenanceJobHandlers(opts: { sessionIdleMinutes: number }): Jo
           .deleteFrom("decision_tokens")
           .where((eb) => eb.or([eb("expires_at", "<=", old), eb("used_at", "<=", old)]))
           .executeTakeFirst();
-        return { sessions: Number(sessions.numDeletedRows), tokens: Number(tokens.numDeletedRows) };
+        const oidc = await purgeExpiredPayloads(db, now);
+        return { sessions: Number(sessions.numDeletedRows), tokens: Number(tokens.numDeletedRows), oidc };
       },
     },
   };

@@ -1,8 +1,10 @@
+import { createPublicKey, type JsonWebKey as NodeJwk, verify as verifySignature } from "node:crypto";
 import * as oidc from "openid-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Container } from "../../bff/container.js";
+import { type Container, createContainer } from "../../bff/container.js";
+import { rotateSigningKeys } from "../../bff/oidc/keys.js";
 import { registerClient } from "../../bff/oidc/clients.js";
-import { freePort, startTestServer, testContainer } from "../helpers/container.js";
+import { freePort, silentLogger, startTestServer, testContainer } from "../helpers/container.js";
 import { makeAccount, makeAgency, makeUnit, type MadeAccount } from "../helpers/factory.js";
 
 let c: Container;
@@ -103,6 +105,7 @@ async function follow(b: Browser, res: Response): Promise<Response | URL> {
 }
 
 let consentSeen = "";
+let firstIdToken = "";
 async function signInAndConsent(b: Browser, authUrl: string, a: MadeAccount, consent = true) {
   let step = await follow(b, await b.fetch(authUrl));
   if (step instanceof URL) return step;
@@ -150,6 +153,7 @@ describe("OpenID Connect provider", () => {
       expectedState: state,
     });
     const claims = tokens.claims()!;
+    firstIdToken = tokens.id_token!;
     const account = await c.db
       .selectFrom("accounts")
       .select(["public_id", "last_login_at"])
@@ -277,5 +281,101 @@ describe("OpenID Connect provider", () => {
     );
     expect(res.status).toBe(400);
     expect(await res.text()).not.toContain("<script");
+  });
+
+  it("refuses a replayed code", async () => {
+    const config = await discover(web);
+    const b = new Browser();
+    const { url, verifier, state } = await startAuthorization(config, "openid");
+    const callback = (await signInAndConsent(b, url, user)) as URL;
+    await oidc.authorizationCodeGrant(config, callback, { pkceCodeVerifier: verifier, expectedState: state });
+    await expect(
+      oidc.authorizationCodeGrant(config, callback, { pkceCodeVerifier: verifier, expectedState: state }),
+    ).rejects.toMatchObject({ error: "invalid_grant" });
+  });
+
+  it("a locked account cannot complete a sign-in", async () => {
+    const locked = await makeAccount(c, { unitId: user.unitId });
+    await c.db
+      .updateTable("accounts")
+      .set({ login_permission: "locked", locked_at: null })
+      .where("id", "=", locked.id)
+      .execute();
+    const config = await discover(web);
+    const b = new Browser();
+    const { url } = await startAuthorization(config, "openid");
+    const step = (await follow(b, await b.fetch(url))) as Response;
+    const res = await b.post(step.url, { intent: "login", username: locked.username, password: locked.password });
+    expect(res.status).toBe(400);
+    expect(await res.text()).toContain("鎖定");
+  });
+
+  it("signs out through RP-initiated logout", async () => {
+    const config = await discover(web);
+    const b = new Browser();
+    const { url, verifier, state } = await startAuthorization(config, "openid");
+    const callback = (await signInAndConsent(b, url, user)) as URL;
+    const tokens = await oidc.authorizationCodeGrant(config, callback, {
+      pkceCodeVerifier: verifier,
+      expectedState: state,
+    });
+    const end = oidc.buildEndSessionUrl(config, {
+      id_token_hint: tokens.id_token!,
+      post_logout_redirect_uri: "https://rp.example.test/bye",
+    });
+    const page = await b.fetch(end.href);
+    expect(page.status).toBe(200);
+    const body = await page.text();
+    expect(body).not.toMatch(/<script|<style/);
+    const action = /action="([^"]+)"/.exec(body)![1]!;
+    const xsrf = /name="xsrf" value="([^"]+)"/.exec(body)![1]!;
+    const done = await b.post(new URL(action, server.url).href, { xsrf, logout: "yes" });
+    expect(done.status).toBe(303);
+    expect(done.headers.get("location")).toBe("https://rp.example.test/bye");
+  });
+
+  it("keeps retired signing keys in the JWKS after a rotation, so earlier tokens still verify", async () => {
+    expect(firstIdToken).toBeTruthy();
+    const [header, payload, signature] = firstIdToken.split(".") as [string, string, string];
+    const { kid } = JSON.parse(Buffer.from(header, "base64url").toString()) as { kid: string };
+    const newKids = await rotateSigningKeys(c.db, c.dataKey, c.clock.now());
+    // Another app server starting after the rotation on the same database.
+    const c2 = await createContainer(c.config, {
+      db: { db: c.db, kind: c.dbKind, close: async () => undefined },
+      clock: c.clock,
+      logger: silentLogger,
+    });
+    const server2 = await startTestServer(c2);
+    try {
+      const jwks = (await (await fetch(`${server2.url}/oidc/jwks`)).json()) as {
+        keys: NodeJwk[];
+      };
+      const kids = jwks.keys.map((k) => k.kid as string);
+      expect(kids).toEqual(expect.arrayContaining([kid, ...newKids]));
+      const jwk = jwks.keys.find((k) => k.kid === kid)!;
+      const ok = verifySignature(
+        "sha256",
+        Buffer.from(`${header}.${payload}`),
+        { key: createPublicKey({ key: jwk, format: "jwk" }), dsaEncoding: "ieee-p1363" },
+        Buffer.from(signature, "base64url"),
+      );
+      expect(ok).toBe(true);
+      // The new server signs with the new key.
+      const active = await c.db.selectFrom("oidc_signing_keys").select("kid").where("retired_at", "is", null).execute();
+      expect(active.map((k) => k.kid).sort()).toEqual([...newKids].sort());
+    } finally {
+      await server2.close();
+      await c2.worker.stop();
+    }
+  });
+
+  it("housekeeping deletes expired provider state", async () => {
+    await c.db
+      .insertInto("oidc_payloads")
+      .values({ id: "old", model: "AccessToken", payload: "{}", expires_at: new Date(c.clock.now().getTime() - 1000) })
+      .execute();
+    const { purgeExpiredPayloads } = await import("../../bff/oidc/adapter.js");
+    expect(await purgeExpiredPayloads(c.db, c.clock.now())).toBeGreaterThanOrEqual(1);
+    expect(await c.db.selectFrom("oidc_payloads").select("id").where("id", "=", "old").execute()).toEqual([]);
   });
 });

@@ -84,7 +84,7 @@ export default function SsoInteraction() {
         {data.step === "expired" ? (
           <p role="alert">{EXPIRED}</p>
         ) : data.step === "login" ? (
-          <Form method="post" reloadDocument noValidate aria-describedby={failure ? "sso-error" : undefined}>
+          <Form method="post" noValidate aria-describedby={failure ? "sso-error" : undefined}>
             <p>
               登入後將返回<strong>{data.clientName}</strong>。
             </p>
@@ -113,7 +113,7 @@ export default function SsoInteraction() {
             </button>
           </Form>
         ) : (
-          <Form method="post" reloadDocument>
+          <Form method="post">
             <h2>授權確認</h2>
             <FormMessage id="sso-error" message={failure?.message} />
             <p>

@@ -23,6 +23,17 @@ export function createApp(opts: { container: Container; build: ServerBuild; publ
     res.locals.cspNonce = randomBytes(16).toString("base64");
     next();
   });
+  // Single sign-on pages post a form whose answer redirects to the other system; browsers
+  // hold redirects after a form post to form-action, so that system's origin is allowed
+  // there (only on those pages, and only an origin the provider already checked).
+  app.use(async (req, res, next) => {
+    try {
+      res.locals.formTarget = await container.services.oidc.formTarget(req.path, req.query);
+    } catch {
+      res.locals.formTarget = undefined;
+    }
+    next();
+  });
   app.use(
     helmet({
       contentSecurityPolicy: {
@@ -38,7 +49,12 @@ export function createApp(opts: { container: Container; build: ServerBuild; publ
           workerSrc: ["'self'"],
           objectSrc: ["'none'"],
           baseUri: ["'self'"],
-          formAction: ["'self'"],
+          formAction: [
+            (_req, res) => {
+              const target = (res as Response).locals.formTarget as string | undefined;
+              return target ? `'self' ${target}` : "'self'";
+            },
+          ],
           frameAncestors: ["'none'"],
           ...(config.isProduction && !config.embedded ? { upgradeInsecureRequests: [] } : {}),
         },

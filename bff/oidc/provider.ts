@@ -210,6 +210,28 @@ export async function createOidcProvider(deps: OidcDeps) {
         offline: requested.includes("offline_access"),
       };
     },
+    /**
+     * The other system's origin for the CSP form-action of a page whose form ends in a
+     * redirect to it: the interaction pages (its redirect_uri, already checked by the
+     * provider) and the sign-out confirmation (its post_logout_redirect_uri).
+     */
+    async formTarget(path: string, query: Record<string, unknown>): Promise<string | undefined> {
+      let target: unknown;
+      const m = /^\/sso\/interaction\/([A-Za-z0-9_-]{1,100})$/.exec(path);
+      if (m) {
+        const interaction = await provider.Interaction.find(m[1]);
+        target = interaction?.params?.redirect_uri;
+      } else if (path === "/oidc/session/end") {
+        target = query.post_logout_redirect_uri;
+      }
+      if (typeof target !== "string") return undefined;
+      try {
+        const url = new URL(target);
+        return url.protocol === "https:" || url.protocol === "http:" ? url.origin : undefined;
+      } catch {
+        return undefined;
+      }
+    },
     /** The stable id other systems know an account by (sub). */
     async publicIdOf(accountId: number): Promise<string> {
       const row = await db

@@ -106,10 +106,12 @@ async function follow(b: Browser, res: Response): Promise<Response | URL> {
 
 let consentSeen = "";
 let firstIdToken = "";
+let interactionCsp = "";
 async function signInAndConsent(b: Browser, authUrl: string, a: MadeAccount, consent = true) {
   let step = await follow(b, await b.fetch(authUrl));
   if (step instanceof URL) return step;
   const interaction = step.url;
+  interactionCsp = step.headers.get("content-security-policy") ?? "";
   const page = await step.text();
   if (page.includes('name="password"')) {
     expect(page).toContain("差勤系統");
@@ -148,6 +150,10 @@ describe("OpenID Connect provider", () => {
     const callback = await signInAndConsent(b, url, user);
     expect(callback).toBeInstanceOf(URL);
     expect(consentSeen).toContain("電子郵件");
+    // The form's answer redirects to the system: its origin (only) joins form-action.
+    expect(interactionCsp).toMatch(/form-action 'self' https:\/\/rp\.example\.test(;|$)/);
+    const login = await fetch(`${server.url}/login`);
+    expect(login.headers.get("content-security-policy")).toMatch(/form-action 'self'(;|$)/);
     const tokens = await oidc.authorizationCodeGrant(config, callback as URL, {
       pkceCodeVerifier: verifier,
       expectedState: state,
@@ -325,6 +331,7 @@ describe("OpenID Connect provider", () => {
     });
     const page = await b.fetch(end.href);
     expect(page.status).toBe(200);
+    expect(page.headers.get("content-security-policy")).toContain("form-action 'self' https://rp.example.test");
     const body = await page.text();
     expect(body).not.toMatch(/<script|<style/);
     const action = /action="([^"]+)"/.exec(body)![1]!;

@@ -39,6 +39,7 @@ export const configSchema = z.object({
   WORKER_POLL_MS: int(1000, 50),
   SESSION_IDLE_MINUTES: int(120, 1),
   SESSION_MAX_HOURS: int(12, 1),
+  SSO_VERIFY_PER_MINUTE: int(60, 1),
   ARGON2_MEMORY_KIB: int(19456, 1024),
   ARGON2_ITERATIONS: int(2, 1),
   SHUTDOWN_GRACE_MS: int(10000, 0),

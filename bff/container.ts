@@ -17,6 +17,7 @@ import { createAuthService } from "./auth/service.js";
 import type { Config } from "./config.js";
 import { loadDataKey } from "./oidc/data-key.js";
 import { createOidcProvider } from "./oidc/provider.js";
+import { createVerifyApi } from "./oidc/verify-api.js";
 import { createHomeService } from "./home/service.js";
 import { createItemsService } from "./items/service.js";
 import { pgJobListener } from "./jobs/listen.js";
@@ -143,6 +144,8 @@ export async function createContainer(
     home,
     /** Single sign-on (IDN-6): the provider and the interaction steps the portal pages run. */
     oidc,
+    /** IDN-7: username/password checks for systems holding the `verify` scope. */
+    verifyAccount: createVerifyApi({ db, clock, auth, oidc, perMinute: config.SSO_VERIFY_PER_MINUTE }),
     devMailbox: {
       enabled: config.devMailbox && !(config.isProduction && !config.embedded),
       list: () => listDevMailbox(db),

@@ -58,12 +58,11 @@ export function createAuthService(deps: {
    * `method` names where the sign-in came from in the login records ("sso" for a sign-in
    * on behalf of another system, IDN-6).
    */
-  async function signIn(
+  async function checkPassword(
     input: { username: unknown; password: unknown },
     meta: RequestMeta,
-    opts: { method?: LoginMethod } = {},
-  ): Promise<SignInResult> {
-    const method = opts.method ?? "password";
+    method: LoginMethod,
+  ): Promise<{ accountId: number; username: string }> {
     const rawUsername = typeof input.username === "string" ? input.username : "";
     const password = typeof input.password === "string" ? input.password : "";
     const username = rawUsername.trim().toLowerCase();
@@ -124,6 +123,18 @@ export function createAuthService(deps: {
     if (account.status === "inactive") {
       return refuse("inactive", "帳號尚未開通，請先完成開通帳號。", username, account.id, meta, method);
     }
+    return { accountId: account.id, username };
+  }
+
+  async function signIn(
+    input: { username: unknown; password: unknown },
+    meta: RequestMeta,
+    opts: { method?: LoginMethod } = {},
+  ): Promise<SignInResult> {
+    const method = opts.method ?? "password";
+    const { accountId, username } = await checkPassword(input, meta, method);
+    const now = clock.now();
+    const account = { id: accountId };
     return db.transaction().execute(async (trx) => {
       await trx
         .updateTable("accounts")
@@ -155,6 +166,31 @@ export function createAuthService(deps: {
       });
       return { token, expiresAt, accountId: account.id };
     });
+  }
+
+  /**
+   * IDN-7: another system asks whether a username and password are valid. The same checks,
+   * lockout and login record as a sign-in (method "api"), counted as a sign-in, but no
+   * session. Refusals throw the same DomainError as signIn.
+   */
+  async function verifyCredentials(input: { username: unknown; password: unknown }, meta: RequestMeta) {
+    const { accountId, username } = await checkPassword(input, meta, "api");
+    const now = clock.now();
+    await db
+      .updateTable("accounts")
+      .set({ failed_login_count: 0, last_login_at: now })
+      .where("id", "=", accountId)
+      .execute();
+    await recordLogin(db, {
+      accountId,
+      username,
+      method: "api",
+      action: "login",
+      result: "success",
+      ...meta,
+      at: now,
+    });
+    return accountId;
   }
 
   /** Clears a lock whose cool-down has passed. Atomic, so two requests cannot both decide. */
@@ -270,7 +306,7 @@ export function createAuthService(deps: {
     };
   }
 
-  return { signIn, signOut, actorFromToken, recordSessionSignIn };
+  return { signIn, signOut, actorFromToken, recordSessionSignIn, verifyCredentials };
 }
 
 function minutesLeft(lockedAt: Date, now: Date, cooldownMinutes: number): number {

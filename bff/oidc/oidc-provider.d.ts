@@ -11,6 +11,7 @@ declare module "oidc-provider" {
     Interaction: any;
     AccessToken: any;
     RefreshToken: any;
+    ClientCredentials: any;
     callback(): (req: IncomingMessage, res: ServerResponse) => void;
     interactionDetails(req: IncomingMessage, res: ServerResponse): Promise<any>;
     interactionResult(

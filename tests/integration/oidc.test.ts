@@ -386,3 +386,67 @@ describe("OpenID Connect provider", () => {
     expect(await c.db.selectFrom("oidc_payloads").select("id").where("id", "=", "old").execute()).toEqual([]);
   });
 });
+
+describe("account verification API (IDN-7)", () => {
+  const verify = (token: string | undefined, body: string, type = "application/json") =>
+    fetch(`${server.url}/api/sso/verify`, {
+      method: "POST",
+      headers: { "Content-Type": type, ...(token ? { Authorization: `Bearer ${token}` } : {}) },
+      body,
+    });
+  const serviceToken = async () =>
+    (await oidc.clientCredentialsGrant(await discover(service), { scope: "verify" })).access_token;
+
+  it("answers valid with a basic profile, and records the check as an API sign-in", async () => {
+    const res = await verify(
+      await serviceToken(),
+      JSON.stringify({ username: user.username, password: user.password }),
+    );
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { valid: boolean; profile: Record<string, string> };
+    expect(body.valid).toBe(true);
+    expect(body.profile).toMatchObject({ name: "王小明", preferred_username: user.username, agency: "研考會" });
+    const record = await c.db
+      .selectFrom("login_records")
+      .select(["method", "result"])
+      .where("account_id", "=", user.id)
+      .orderBy("id", "desc")
+      .executeTakeFirstOrThrow();
+    expect(record).toEqual({ method: "api", result: "success" });
+  });
+
+  it("refuses without a token, with a token lacking the scope, and malformed JSON, never a 5xx", async () => {
+    expect((await verify(undefined, "{}")).status).toBe(401);
+    expect((await verify("not-a-real-token-at-all", "{}")).status).toBe(401);
+    const token = await serviceToken();
+    const malformed = await verify(token, "{not json");
+    expect(malformed.status).toBe(400);
+    expect(await malformed.json()).toMatchObject({ error: "invalid_request" });
+    expect((await verify(token, JSON.stringify({ username: 1 }))).status).toBe(400);
+  });
+
+  it("locks an account after repeated wrong passwords through the API, like the portal", async () => {
+    const target = await makeAccount(c, { unitId: user.unitId });
+    const token = await serviceToken();
+    for (let i = 0; i < 10; i++) {
+      const res = await verify(token, JSON.stringify({ username: target.username, password: "wrong-Passw0rd!" }));
+      expect(res.status).toBe(200);
+      expect(((await res.json()) as { valid: boolean }).valid).toBe(false);
+    }
+    const row = await c.db
+      .selectFrom("accounts")
+      .select("login_permission")
+      .where("id", "=", target.id)
+      .executeTakeFirstOrThrow();
+    expect(row.login_permission).toBe("locked");
+    const right = await verify(token, JSON.stringify({ username: target.username, password: target.password }));
+    expect(((await right.json()) as { valid: boolean }).valid).toBe(false);
+    const methods = await c.db
+      .selectFrom("login_records")
+      .select("method")
+      .distinct()
+      .where("account_id", "=", target.id)
+      .execute();
+    expect(methods).toEqual([{ method: "api" }]);
+  });
+});

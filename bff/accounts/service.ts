@@ -8,6 +8,7 @@ import type { Clock } from "../ports/clock.js";
 import { cleanText } from "../text.js";
 import { taipeiDaysBetween } from "../time.js";
 import { scopeAccounts } from "./scope.js";
+import { revokeAccountSso } from "../oidc/revoke.js";
 
 /** ACC-4 註銷原因. */
 export const disableReasons = ["離職", "退休", "留職停薪", "其他"] as const;
@@ -89,12 +90,14 @@ export function createAccountsService(deps: { db: Database; clock: Clock }) {
         .where("id", "=", accountId)
         .execute();
       await trx.deleteFrom("sessions").where("account_id", "=", accountId).execute();
+      await revokeAccountSso(trx, accountId);
       await writeAudit(trx, actor, now, { action: "account.lock", targetType: "account", targetId: accountId });
     });
   }
 
   /**
-   * ACC-12 status change. Disabling ends the account's sessions at once; the session check
+   * ACC-12 status change. Disabling ends the account's sessions (and its single sign-on
+   * grants and tokens) at once; the session check
    * also refuses any account that is not enabled, so no app server keeps it signed in.
    */
   async function setStatus(
@@ -122,7 +125,10 @@ export function createAccountsService(deps: { db: Database; clock: Clock }) {
         .set({ status: input.status, status_reason: reason, status_changed_at: now, updated_at: now })
         .where("id", "=", accountId)
         .execute();
-      if (input.status !== "enabled") await trx.deleteFrom("sessions").where("account_id", "=", accountId).execute();
+      if (input.status !== "enabled") {
+        await trx.deleteFrom("sessions").where("account_id", "=", accountId).execute();
+        await revokeAccountSso(trx, accountId);
+      }
       await writeAudit(trx, actor, now, {
         action: "account.status",
         targetType: "account",

@@ -1,3 +1,4 @@
+import { sql } from "kysely";
 import { createPublicKey, type JsonWebKey as NodeJwk, verify as verifySignature } from "node:crypto";
 import * as oidc from "openid-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -5,7 +6,7 @@ import { type Container, createContainer } from "../../bff/container.js";
 import { rotateSigningKeys } from "../../bff/oidc/keys.js";
 import { registerClient } from "../../bff/oidc/clients.js";
 import { freePort, silentLogger, startTestServer, testContainer } from "../helpers/container.js";
-import { makeAccount, makeAgency, makeUnit, type MadeAccount } from "../helpers/factory.js";
+import { makeAccount, makeAgency, makeUnit, signInAs, type MadeAccount } from "../helpers/factory.js";
 
 let c: Container;
 let server: { url: string; close(): Promise<void> };
@@ -257,6 +258,37 @@ describe("OpenID Connect provider", () => {
       expectedState: flow.state,
     });
     await c.db.updateTable("accounts").set({ status: "disabled" }).where("id", "=", soon.id).execute();
+    await expect(oidc.refreshTokenGrant(config, tokens.refresh_token!)).rejects.toMatchObject({
+      error: "invalid_grant",
+    });
+  });
+
+  it("disabling an account through the admin screen revokes its grants and tokens", async () => {
+    const config = await discover(web);
+    const admin = await makeAccount(c, { unitId: user.unitId, role: "sys_admin" });
+    const leaving = await makeAccount(c, { unitId: user.unitId });
+    const flow = await startAuthorization(config, "openid profile");
+    const callback = await signInAndConsent(new Browser(), flow.url, leaving);
+    const tokens = await oidc.authorizationCodeGrant(config, callback as URL, {
+      pkceCodeVerifier: flow.verifier,
+      expectedState: flow.state,
+    });
+    const { public_id } = await c.db
+      .selectFrom("accounts")
+      .select("public_id")
+      .where("id", "=", leaving.id)
+      .executeTakeFirstOrThrow();
+    const held = () =>
+      c.db
+        .selectFrom("oidc_payloads")
+        .select("model")
+        .where(sql<string>`payload->>'accountId'`, "=", public_id)
+        .execute();
+    expect((await held()).map((r) => r.model)).toEqual(expect.arrayContaining(["Grant", "RefreshToken", "Session"]));
+    const { actor } = await signInAs(c, admin);
+    await c.services.accounts.setStatus(actor, leaving.id, { status: "disabled", reason: "離職" });
+    expect(await held()).toEqual([]);
+    expect((await oidc.tokenIntrospection(config, tokens.access_token)).active).toBe(false);
     await expect(oidc.refreshTokenGrant(config, tokens.refresh_token!)).rejects.toMatchObject({
       error: "invalid_grant",
     });

@@ -4,6 +4,7 @@ import * as oidc from "openid-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Container, createContainer } from "../../bff/container.js";
 import { rotateSigningKeys } from "../../bff/oidc/keys.js";
+import { createVerifyApi } from "../../bff/oidc/verify-api.js";
 import { registerClient } from "../../bff/oidc/clients.js";
 import { freePort, silentLogger, startTestServer, testContainer } from "../helpers/container.js";
 import { makeAccount, makeAgency, makeUnit, signInAs, type MadeAccount } from "../helpers/factory.js";
@@ -480,5 +481,24 @@ describe("account verification API (IDN-7)", () => {
       .where("account_id", "=", target.id)
       .execute();
     expect(methods).toEqual([{ method: "api" }]);
+  });
+
+  it("limits each system's checks per minute", async () => {
+    const limited = createVerifyApi({
+      db: c.db,
+      clock: c.clock,
+      auth: c.services.auth,
+      oidc: c.services.oidc,
+      perMinute: 2,
+    });
+    const bearer = `Bearer ${await serviceToken()}`;
+    const body = { username: user.username, password: "wrong-Passw0rd!" };
+    const meta = { ip: "203.0.113.9", userAgent: "vitest" };
+    expect((await limited(bearer, body, meta)).status).toBe(200);
+    expect((await limited(bearer, body, meta)).status).toBe(200);
+    const third = await limited(bearer, body, meta);
+    expect(third.status).toBe(429);
+    expect(third.headers?.["Retry-After"]).toBe("60");
+    await c.db.updateTable("accounts").set({ failed_login_count: 0 }).where("id", "=", user.id).execute();
   });
 });

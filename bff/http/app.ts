@@ -62,6 +62,10 @@ export function createApp(opts: { container: Container; build: ServerBuild; publ
       // HSTS only where TLS is terminated in front of us (production behind the LB).
       strictTransportSecurity: config.isProduction && !config.embedded,
       crossOriginEmbedderPolicy: false,
+      // "no-referrer" would also make browsers send `Origin: null` on a plain form post, so a
+      // form submitted before the JS loads (slow network) would fail the Origin check.
+      // same-origin keeps referrers away from other sites and the Origin intact here.
+      referrerPolicy: { policy: "same-origin" },
     }),
   );
   app.use(compression());

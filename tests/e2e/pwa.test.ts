@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { BrowserContext, Page } from "playwright-core";
+import { type BrowserContext, chromium, type Page } from "playwright-core";
+import { chromiumArgs, chromiumPath } from "../helpers/chromium.js";
 import type { Container } from "../../bff/container.js";
 import { startTestServer, testContainer } from "../helpers/container.js";
 import { makeAccount, makeAgency, makeUnit, type MadeAccount } from "../helpers/factory.js";
-import { axeViolations, browserSkip, phoneContext, screenshotPath } from "./browser.js";
+import { axeViolations, browserSkip, PHONE, phoneContext, screenshotPath } from "./browser.js";
 
 const skip = browserSkip();
 
@@ -99,6 +100,21 @@ describe.skipIf(skip)("the portal on a phone in Chromium (360x740)", () => {
       await page.screenshot({ path: screenshotPath("offline-360") });
     } finally {
       await browser.context.setOffline(false);
+    }
+  });
+
+  it("signing in works before (or without) the JavaScript: a plain form post passes the Origin check", async () => {
+    const plain = await chromium.launch({ executablePath: chromiumPath()!, args: chromiumArgs });
+    try {
+      const p = await plain.newPage({ javaScriptEnabled: false, viewport: PHONE });
+      await p.goto(`${server.url}/login`);
+      await p.getByLabel("帳號").fill(user.username);
+      await p.getByLabel("密碼").fill(user.password);
+      await p.getByRole("button", { name: "登入" }).click();
+      await p.waitForURL(`${server.url}/`);
+      expect(await p.getByRole("heading", { level: 1 }).textContent()).toContain("陳測試");
+    } finally {
+      await plain.close();
     }
   });
 

@@ -184,28 +184,6 @@ export function createItemsService(deps: { db: Database; clock: Clock }) {
     if (Object.keys(fields).length > 0) throw new DomainError("invalid", "請修正標示的欄位。", fields);
   }
 
-  const columnsOf = (v: ValidItem) => ({
-    site_id: v.siteId,
-    name: v.name,
-    is_public: v.is_public,
-    borrow_scope: v.borrow_scope,
-    open_from: v.open_from,
-    open_to: v.open_to,
-    floor: v.floor,
-    capacity: v.capacity,
-    phone: v.phone,
-    description: v.description,
-    rules: v.rules,
-    plate_no: v.plate_no,
-    passenger_limit: v.passenger_limit,
-    brand: v.brand,
-    year: v.year,
-    displacement_cc: v.displacement_cc,
-    car_no: v.car_no,
-    licence: v.licence,
-    note: v.note,
-  });
-
   /** The unique plate index refuses a second live car with the same 車號. */
   function plateTaken(e: unknown): boolean {
     const err = e as { code?: string; constraint?: string };
@@ -547,29 +525,32 @@ export function createItemsService(deps: { db: Database; clock: Clock }) {
   };
 }
 
+/** The columns an item form writes. */
+const columnsOf = (v: ValidItem) => ({
+  site_id: v.siteId,
+  name: v.name,
+  is_public: v.is_public,
+  borrow_scope: v.borrow_scope,
+  open_from: v.open_from,
+  open_to: v.open_to,
+  floor: v.floor,
+  capacity: v.capacity,
+  phone: v.phone,
+  description: v.description,
+  rules: v.rules,
+  plate_no: v.plate_no,
+  passenger_limit: v.passenger_limit,
+  brand: v.brand,
+  year: v.year,
+  displacement_cc: v.displacement_cc,
+  car_no: v.car_no,
+  licence: v.licence,
+  note: v.note,
+});
+
 /** Which audit-worthy columns an edit changed (names only: values may be long). */
 function changedColumns(before: Item, v: ValidItem): string[] {
-  const after: Record<string, unknown> = {
-    site_id: v.siteId,
-    name: v.name,
-    is_public: v.is_public,
-    borrow_scope: v.borrow_scope,
-    open_from: v.open_from,
-    open_to: v.open_to,
-    floor: v.floor,
-    capacity: v.capacity,
-    phone: v.phone,
-    description: v.description,
-    rules: v.rules,
-    plate_no: v.plate_no,
-    passenger_limit: v.passenger_limit,
-    brand: v.brand,
-    year: v.year,
-    displacement_cc: v.displacement_cc,
-    car_no: v.car_no,
-    licence: v.licence,
-    note: v.note,
-  };
+  const after: Record<string, unknown> = columnsOf(v);
   const b = before as unknown as Record<string, unknown>;
   return Object.keys(after).filter((k) => {
     const old =

@@ -4,7 +4,7 @@ import type { Container } from "../../bff/container.js";
 import { taipeiDate } from "../../bff/time.js";
 import { startTestServer, testContainer } from "../helpers/container.js";
 import { makeAccount, makeAgency, makeItem, makeSite, makeUnit, type MadeAccount } from "../helpers/factory.js";
-import { axeViolations, browserSkip, phoneContext, screenshotPath } from "./browser.js";
+import { axeViolations, browserSkip, phoneContext, screenshotPath, collectCspErrors } from "./browser.js";
 
 const skip = browserSkip();
 
@@ -62,10 +62,7 @@ describe.skipIf(skip)("booking and reviewing on a phone in Chromium (360x740)", 
     custodianBrowser = await phoneContext();
     page = applicantBrowser.context.pages()[0] ?? (await applicantBrowser.context.newPage());
     reviewer = custodianBrowser.context.pages()[0] ?? (await custodianBrowser.context.newPage());
-    for (const p of [page, reviewer])
-      p.on("console", (m) => {
-        if (m.type() === "error" && /Content Security Policy|Refused to/.test(m.text())) cspErrors.push(m.text());
-      });
+    for (const p of [page, reviewer]) collectCspErrors(p, cspErrors);
   });
   afterAll(async () => {
     await applicantBrowser?.close();

@@ -56,3 +56,10 @@ export function screenshotPath(name: string): string {
   fs.mkdirSync(dir, { recursive: true });
   return path.join(dir, `${name}.png`);
 }
+
+/** Collects the page's Content Security Policy refusals into `into` (a test expects none). */
+export function collectCspErrors(page: Page, into: string[]): void {
+  page.on("console", (m) => {
+    if (m.type() === "error" && /Content Security Policy|Refused to/.test(m.text())) into.push(m.text());
+  });
+}

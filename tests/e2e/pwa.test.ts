@@ -4,7 +4,7 @@ import { chromiumArgs, chromiumPath } from "../helpers/chromium.js";
 import type { Container } from "../../bff/container.js";
 import { startTestServer, testContainer } from "../helpers/container.js";
 import { makeAccount, makeAgency, makeUnit, type MadeAccount } from "../helpers/factory.js";
-import { axeViolations, browserSkip, PHONE, phoneContext, screenshotPath } from "./browser.js";
+import { axeViolations, browserSkip, collectCspErrors, PHONE, phoneContext, screenshotPath } from "./browser.js";
 
 const skip = browserSkip();
 
@@ -23,9 +23,7 @@ describe.skipIf(skip)("the portal on a phone in Chromium (360x740)", () => {
     user = await makeAccount(c, { unitId: (await makeUnit(c, agency.id, "測試科")).id, name: "陳測試" });
     browser = await phoneContext();
     page = browser.context.pages()[0] ?? (await browser.context.newPage());
-    page.on("console", (m) => {
-      if (m.type() === "error" && /Content Security Policy|Refused to/.test(m.text())) cspErrors.push(m.text());
-    });
+    collectCspErrors(page, cspErrors);
   });
   afterAll(async () => {
     await browser?.close();

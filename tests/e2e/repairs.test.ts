@@ -3,7 +3,7 @@ import type { BrowserContext, Page } from "playwright-core";
 import type { Container } from "../../bff/container.js";
 import { startTestServer, testContainer } from "../helpers/container.js";
 import { makeAccount, makeAgency, makeRepairType, makeSite, makeUnit, type MadeAccount } from "../helpers/factory.js";
-import { axeViolations, browserSkip, phoneContext, screenshotPath } from "./browser.js";
+import { axeViolations, browserSkip, phoneContext, screenshotPath, collectCspErrors } from "./browser.js";
 
 const skip = browserSkip();
 
@@ -57,10 +57,7 @@ describe.skipIf(skip)("repair reporting and handling on a phone in Chromium (360
     vendorBrowser = await phoneContext();
     page = reporterBrowser.context.pages()[0] ?? (await reporterBrowser.context.newPage());
     vendorPage = vendorBrowser.context.pages()[0] ?? (await vendorBrowser.context.newPage());
-    for (const p of [page, vendorPage])
-      p.on("console", (m) => {
-        if (m.type() === "error" && /Content Security Policy|Refused to/.test(m.text())) cspErrors.push(m.text());
-      });
+    for (const p of [page, vendorPage]) collectCspErrors(p, cspErrors);
   });
   afterAll(async () => {
     await reporterBrowser?.close();

@@ -272,46 +272,24 @@ export default function BookItem() {
         >
           {isCar ? (
             <>
-              <fieldset className="fieldset">
-                <legend>取車</legend>
-                <div className="field-row field-row-datetime">
-                  <TextField
-                    label="取車日期"
-                    name="startDate"
-                    type="date"
-                    min={today}
-                    defaultValue={v?.startDate ?? date}
-                    error={f.startsAt && !v?.startDate ? "請選擇取車日期" : undefined}
-                  />
-                  <TextField
-                    label="取車時間"
-                    name="startTime"
-                    type="time"
-                    defaultValue={v?.startTime ?? prefill.start}
-                    error={f.startsAt}
-                  />
-                </div>
-              </fieldset>
-              <fieldset className="fieldset">
-                <legend>還車</legend>
-                <div className="field-row field-row-datetime">
-                  <TextField
-                    label="還車日期"
-                    name="endDate"
-                    type="date"
-                    min={today}
-                    defaultValue={v?.endDate ?? date}
-                    error={f.endsAt && !v?.endDate ? "請選擇還車日期" : undefined}
-                  />
-                  <TextField
-                    label="還車時間"
-                    name="endTime"
-                    type="time"
-                    defaultValue={v?.endTime ?? prefill.end}
-                    error={f.endsAt}
-                  />
-                </div>
-              </fieldset>
+              <DateTimeFieldset
+                legend="取車"
+                names={["startDate", "startTime"]}
+                today={today}
+                date={v?.startDate ?? date}
+                time={v?.startTime ?? prefill.start}
+                dateError={f.startsAt && !v?.startDate ? "請選擇取車日期" : undefined}
+                timeError={f.startsAt}
+              />
+              <DateTimeFieldset
+                legend="還車"
+                names={["endDate", "endTime"]}
+                today={today}
+                date={v?.endDate ?? date}
+                time={v?.endTime ?? prefill.end}
+                dateError={f.endsAt && !v?.endDate ? "請選擇還車日期" : undefined}
+                timeError={f.endsAt}
+              />
               <TextField
                 label="乘客人數"
                 name="passengers"
@@ -400,5 +378,33 @@ export default function BookItem() {
         </Form>
       </section>
     </div>
+  );
+}
+
+/** A car's pick-up or return: a date and a time side by side (取車日期/取車時間…). */
+function DateTimeFieldset(p: {
+  legend: string;
+  names: [string, string];
+  today: string;
+  date: string;
+  time: string;
+  dateError?: string;
+  timeError?: string;
+}) {
+  return (
+    <fieldset className="fieldset">
+      <legend>{p.legend}</legend>
+      <div className="field-row field-row-datetime">
+        <TextField
+          label={`${p.legend}日期`}
+          name={p.names[0]}
+          type="date"
+          min={p.today}
+          defaultValue={p.date}
+          error={p.dateError}
+        />
+        <TextField label={`${p.legend}時間`} name={p.names[1]} type="time" defaultValue={p.time} error={p.timeError} />
+      </div>
+    </fieldset>
   );
 }

@@ -18,6 +18,7 @@ import type { Config } from "./config.js";
 import { loadDataKey } from "./oidc/data-key.js";
 import { createOidcProvider } from "./oidc/provider.js";
 import { createVerifyApi } from "./oidc/verify-api.js";
+import { createDirectoryQueue } from "./directory/queue.js";
 import { createHomeService } from "./home/service.js";
 import { createItemsService } from "./items/service.js";
 import { pgJobListener } from "./jobs/listen.js";
@@ -99,6 +100,8 @@ export async function createContainer(
     isTest: config.NODE_ENV === "test",
     dataDir: config.dataDir,
   });
+  /** IDN-5: every account change enqueues its AD change through this, in its own transaction. */
+  const directory = createDirectoryQueue({ dataKey });
   const oidc = await createOidcProvider({
     db,
     clock,
@@ -160,6 +163,7 @@ export async function createContainer(
     dbKind: handle.kind,
     hasher,
     dataKey,
+    directory,
     services,
     worker,
     /** Starts the hourly housekeeping (sessions, decision tokens); returns its stop. */

@@ -1,10 +1,18 @@
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from "kysely";
+import type { DirectoryTables } from "./schema/directory.js";
+import type { SigninMethodTables } from "./schema/signin-methods.js";
+import type { CertificateTables } from "./schema/certificates.js";
+import type { ScheduledChangeTables } from "./schema/scheduled-changes.js";
+import type { AccountApplicationTables } from "./schema/account-applications.js";
+import type { AccountConsoleTables } from "./schema/account-console.js";
+import type { SharedAccountTables } from "./schema/shared-accounts.js";
+import type { SsoAppTables } from "./schema/sso-apps.js";
 
 /** Columns with a database default: optional on insert. */
-type Default<T> = ColumnType<T, T | undefined, T>;
-type Json = unknown;
+export type Default<T> = ColumnType<T, T | undefined, T>;
+export type Json = unknown;
 /** Nullable columns may be left out of an insert (they default to NULL). */
-type Nullable<T> = ColumnType<T | null, T | null | undefined, T | null>;
+export type Nullable<T> = ColumnType<T | null, T | null | undefined, T | null>;
 
 export type Role = "user" | "agency_admin" | "sys_admin";
 export type AccountStatus = "enabled" | "disabled" | "inactive";
@@ -354,7 +362,17 @@ export interface OidcClientsTable {
   updated_at: Default<Date>;
 }
 
-export interface DB {
+/** Each feature's tables live in db/schema/<feature>.ts and join here. */
+export interface DB
+  extends
+    DirectoryTables,
+    SigninMethodTables,
+    CertificateTables,
+    ScheduledChangeTables,
+    AccountApplicationTables,
+    AccountConsoleTables,
+    SharedAccountTables,
+    SsoAppTables {
   org_nodes: OrgNodesTable;
   sites: SitesTable;
   accounts: AccountsTable;

@@ -4,6 +4,14 @@ import * as m0002 from "./0002_items_bookings.js";
 import * as m0010 from "./0010_push.js";
 import * as m0020 from "./0020_repairs.js";
 import * as m0030 from "./0030_oidc.js";
+import * as m0040 from "./0040_directory.js";
+import * as m0050 from "./0050_signin_methods.js";
+import * as m0055 from "./0055_certificates.js";
+import * as m0060 from "./0060_scheduled_changes.js";
+import * as m0061 from "./0061_account_applications.js";
+import * as m0062 from "./0062_account_console.js";
+import * as m0063 from "./0063_shared_accounts.js";
+import * as m0070 from "./0070_sso_apps.js";
 
 /** Every migration, in order. A static list keeps the build free of directory scans. */
 export const migrations: Record<string, Migration> = {
@@ -13,4 +21,12 @@ export const migrations: Record<string, Migration> = {
   "0010_push": m0010,
   "0020_repairs": m0020,
   "0030_oidc": m0030,
+  "0040_directory": m0040,
+  "0050_signin_methods": m0050,
+  "0055_certificates": m0055,
+  "0060_scheduled_changes": m0060,
+  "0061_account_applications": m0061,
+  "0062_account_console": m0062,
+  "0063_shared_accounts": m0063,
+  "0070_sso_apps": m0070,
 };

@@ -1,5 +1,6 @@
 import { openDatabase, type Database, type DbHandle } from "../db/index.js";
 import { migrateToLatest } from "../db/migrate.js";
+import { accountJobHandlers } from "./accounts/jobs.js";
 import { createAccountsService } from "./accounts/service.js";
 import { createBookingsService } from "./bookings/service.js";
 import { webPushSender } from "./adapters/web-push-sender.js";
@@ -7,6 +8,9 @@ import { createPushDecisions } from "./push/decisions.js";
 import { pushJobHandlers } from "./push/notify.js";
 import { createPushService } from "./push/service.js";
 import { createRepairsService } from "./repairs/service.js";
+import { scheduledJobHandlers } from "./scheduled/runner.js";
+import { createScheduledService } from "./scheduled/service.js";
+import type { ScheduledExecutors } from "./scheduled/types.js";
 import { createInbox } from "./reviews/inbox.js";
 import { loadVapidKeys } from "./push/vapid.js";
 import { devMailbox } from "./adapters/dev-mailbox.js";
@@ -14,11 +18,21 @@ import { smtpMailer } from "./adapters/smtp-mailer.js";
 import { createChangePassword } from "./auth/change-password.js";
 import { argon2Hasher } from "./auth/hashing.js";
 import { createAuthService } from "./auth/service.js";
+import { secretMessageJobHandlers } from "./auth/code-delivery.js";
+import { createPhoneVerification } from "./auth/phone-verification.js";
+import { createTemporaryPasswords } from "./auth/temporary-password.js";
+import { createTotp } from "./auth/totp.js";
+import { mitakeSms } from "./adapters/mitake-sms.js";
+import type { Actor } from "./actor.js";
+import { notFound } from "./errors.js";
 import type { Config } from "./config.js";
 import { loadDataKey } from "./oidc/data-key.js";
 import { createOidcProvider } from "./oidc/provider.js";
 import { createVerifyApi } from "./oidc/verify-api.js";
+import { createCertificateService } from "./certificates/service.js";
+import { loadCertificateTrust } from "./certificates/trust.js";
 import { createDirectoryQueue } from "./directory/queue.js";
+import { createDirectory } from "./directory/wiring.js";
 import { createHomeService } from "./home/service.js";
 import { createItemsService } from "./items/service.js";
 import { pgJobListener } from "./jobs/listen.js";
@@ -54,8 +68,11 @@ export async function createContainer(
 
   const embeddedOutbox = devMailbox(clock);
   const mailer = config.SMTP_URL ? smtpMailer(config.SMTP_URL, config.MAIL_FROM) : embeddedOutbox;
-  // The Mitake SMS adapter arrives with the sign-in methods; until then SMS lands in the dev mailbox.
-  const sms = embeddedOutbox;
+  // NTF-3: Mitake (三竹簡訊) when its account is configured; otherwise SMS lands in the dev mailbox.
+  const sms =
+    config.MITAKE_USERNAME && config.MITAKE_PASSWORD
+      ? mitakeSms({ url: config.MITAKE_URL, username: config.MITAKE_USERNAME, password: config.MITAKE_PASSWORD })
+      : embeddedOutbox;
 
   const vapid = await loadVapidKeys(db, clock.now(), {
     publicKey: config.VAPID_PUBLIC_KEY,
@@ -65,14 +82,26 @@ export async function createContainer(
   const pushSender = opts.pushSender ?? webPushSender(vapid);
 
   const hasher = argon2Hasher({ memoryKiB: config.ARGON2_MEMORY_KIB, iterations: config.ARGON2_ITERATIONS });
+  const dataKey = loadDataKey({
+    dataKey: config.DATA_KEY,
+    isProduction: config.isProduction,
+    embedded: config.embedded,
+    isTest: config.NODE_ENV === "test",
+    dataDir: config.dataDir,
+  });
+  /** IDN-2: TOTP enrolment, the sign-in's second step and the admin's reset. */
+  const totp = createTotp({ db, clock, dataKey });
   const auth = createAuthService({
     db,
     clock,
     hasher,
+    totp,
     sessionIdleMinutes: config.SESSION_IDLE_MINUTES,
     sessionMaxHours: config.SESSION_MAX_HOURS,
   });
-  const accounts = createAccountsService({ db, clock });
+  /** IDN-5: every account change enqueues its AD change through this, in its own transaction. */
+  const directory = createDirectoryQueue({ dataKey });
+  const accounts = createAccountsService({ db, clock, directory, hasher, dataKey });
   const bookings = createBookingsService({
     db,
     clock,
@@ -93,15 +122,7 @@ export async function createContainer(
     countSources: [bookings.homeCounts, repairs.homeCounts],
   });
 
-  const dataKey = loadDataKey({
-    dataKey: config.DATA_KEY,
-    isProduction: config.isProduction,
-    embedded: config.embedded,
-    isTest: config.NODE_ENV === "test",
-    dataDir: config.dataDir,
-  });
-  /** IDN-5: every account change enqueues its AD change through this, in its own transaction. */
-  const directory = createDirectoryQueue({ dataKey });
+  const ad = createDirectory({ config, db, clock, dataKey, queue: directory });
   const oidc = await createOidcProvider({
     db,
     clock,
@@ -114,12 +135,24 @@ export async function createContainer(
   });
 
   const inbox = createInbox([bookings.reviewSource]);
+  /**
+   * ACC-9/16: what each 預約生效 type does when its time comes. Every feature that calls
+   * scheduleChange exports its executors and is spread in here (like job handlers).
+   */
+  const scheduledExecutors: ScheduledExecutors = {
+    // ...applicationScheduledExecutors(deps),
+    ...accounts.scheduledExecutors,
+  };
   const worker = createWorker({
     db,
     handlers: {
       ...messageJobHandlers(mailer, sms),
+      ...secretMessageJobHandlers({ mailer, sms, dataKey }),
       ...pushJobHandlers(pushSender, inbox.countForAccount),
       ...maintenanceJobHandlers({ sessionIdleMinutes: config.SESSION_IDLE_MINUTES }),
+      ...accountJobHandlers({ mailer, dataKey, directory, officialMailDomain: config.OFFICIAL_MAIL_DOMAIN }),
+      ...ad.jobHandlers,
+      ...scheduledJobHandlers(scheduledExecutors),
     },
     clock,
     logger,
@@ -131,11 +164,37 @@ export async function createContainer(
   const services = {
     /** The injected time, for loaders that need "today" (bookable days, defaults). */
     clock,
-    auth: { ...auth, changePassword: createChangePassword({ db, clock, hasher }) },
+    auth: {
+      ...auth,
+      changePassword: createChangePassword({ db, clock, hasher, directory }),
+      /** IDN-3 臨時密碼: issue one by SMS or e-mail (sign-in is auth.signInWithTemporaryPassword). */
+      temporaryPasswords: createTemporaryPasswords({
+        db,
+        clock,
+        hasher,
+        dataKey,
+        validMinutes: config.TEMP_PASSWORD_MINUTES,
+      }),
+      totp: {
+        status: totp.status,
+        startEnrolment: totp.startEnrolment,
+        confirmEnrolment: totp.confirmEnrolment,
+        /** IDN-2: an admin resets an account's TOTP, within the admin's scope (else 404). */
+        async reset(actor: Actor, accountId: number) {
+          await accounts.getAccount(actor, accountId);
+          if (actor.role === "user") throw notFound();
+          await totp.reset(actor, accountId);
+        },
+      },
+      /** NTF-3: the signed-in user's mobile number, verified by an SMS code. */
+      phone: createPhoneVerification({ db, clock, dataKey, directory }),
+    },
     accounts,
     bookings,
     items: createItemsService({ db, clock }),
     repairs,
+    /** 預約管理作業 (ACC-16). */
+    scheduled: createScheduledService({ db, clock }),
     push: createPushService({
       db,
       clock,
@@ -149,6 +208,17 @@ export async function createContainer(
     oidc,
     /** IDN-7: username/password checks for systems holding the `verify` scope. */
     verifyAccount: createVerifyApi({ db, clock, auth, oidc, perMinute: config.SSO_VERIFY_PER_MINUTE }),
+    /** IDN-4: citizen digital certificate sign-in and card linking (off without CERT_CA_BUNDLE). */
+    certificates: createCertificateService({
+      db,
+      clock,
+      auth,
+      directory,
+      trust: loadCertificateTrust(config),
+      signerUrl: config.CERT_SIGNER_URL,
+    }),
+    /** IDN-5 AD 同步管理作業: backlog, failures, retry; the port for reconcile and link import. */
+    directory: ad.service,
     devMailbox: {
       enabled: config.devMailbox && !(config.isProduction && !config.embedded),
       list: () => listDevMailbox(db),
@@ -170,6 +240,7 @@ export async function createContainer(
     scheduleMaintenance: () => scheduleMaintenance(db, () => clock.now()),
     async close() {
       await worker.stop();
+      await ad.close();
       await handle.close();
     },
   };

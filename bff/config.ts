@@ -43,6 +43,16 @@ export const configSchema = z.object({
   ARGON2_MEMORY_KIB: int(19456, 1024),
   ARGON2_ITERATIONS: int(2, 1),
   SHUTDOWN_GRACE_MS: int(10000, 0),
+  // IDN-5 Active Directory (bff/directory/settings.ts checks them together; unset AD_URL = not configured).
+  AD_URL: optional,
+  AD_BIND_DN: optional,
+  AD_BIND_PASSWORD: optional,
+  AD_CA_FILE: optional,
+  AD_TLS_NAME: optional,
+  AD_BASE_DN: optional,
+  AD_OU_MAP: optional,
+  AD_UPN_SUFFIX: optional,
+  AD_TIMEOUT_MS: int(10000, 100),
 });
 
 export type RawConfig = z.infer<typeof configSchema>;

@@ -2,6 +2,7 @@ import type { Database } from "../../db/index.js";
 import type { Actor } from "../actor.js";
 import { writeAudit } from "../audit.js";
 import { DomainError } from "../errors.js";
+import type { DirectoryQueue } from "../directory/queue.js";
 import type { Clock } from "../ports/clock.js";
 import type { PasswordHasher } from "./hashing.js";
 import { passwordProblems } from "./password-policy.js";
@@ -10,7 +11,12 @@ import { passwordProblems } from "./password-policy.js";
  * ACC-19: a user changes their own password. The other sessions of the account end, so a
  * changed password also throws out whoever else was signed in with the old one.
  */
-export function createChangePassword(deps: { db: Database; clock: Clock; hasher: PasswordHasher }) {
+export function createChangePassword(deps: {
+  db: Database;
+  clock: Clock;
+  hasher: PasswordHasher;
+  directory: DirectoryQueue;
+}) {
   return async function changePassword(
     actor: Actor,
     input: { current: unknown; next: unknown; confirm: unknown },
@@ -59,7 +65,13 @@ export function createChangePassword(deps: { db: Database; clock: Clock; hasher:
         targetType: "account",
         targetId: actor.accountId,
       });
-      // The AD password job joins here when the directory sync lands (IDN-5).
+      // IDN-5: AD gets the same password through its (encrypted) job, or none if this rolls back.
+      await deps.directory.passwordSet(trx, {
+        accountId: actor.accountId,
+        password: next,
+        at: now,
+        by: actor.accountId,
+      });
     });
   };
 }

@@ -1,5 +1,11 @@
+import { sql } from "kysely";
 import type { Database } from "../../db/index.js";
 import { enqueue } from "../jobs/queue.js";
+import { encrypt } from "../oidc/data-key.js";
+
+/** Job kinds of the AD sync (bff/directory/sync.ts runs them). */
+export const SYNC_JOB = "directory.sync-account";
+export const PASSWORD_JOB = "directory.set-password";
 
 /**
  * IDN-5: the one way an account change reaches Active Directory. Every use case that
@@ -16,12 +22,24 @@ export interface DirectoryQueue {
   ): Promise<void>;
 }
 
-/** Placeholder until the AD sync lands: records the account change; passwords wait for it. */
-export function createDirectoryQueue(_deps: { dataKey: Buffer }): DirectoryQueue {
+/** The payload a password job keeps once AD has the password or the job gave up. */
+export const wipedPayload = (accountId: number) => ({ accountId, wiped: true });
+
+/**
+ * A sync job reads the account as it is when it runs, so one pending job per account is
+ * enough: a second change joins the pending one unless a worker holds it right now (then
+ * a new job follows it; the handler's per-account lock keeps the two apart).
+ */
+export function createDirectoryQueue(deps: { dataKey: Buffer }): DirectoryQueue {
   return {
     async accountChanged(db, change) {
+      const waiting = await pendingFor(db, SYNC_JOB, change.accountId);
+      if (waiting.length > 0) {
+        await db.updateTable("jobs").set({ run_at: change.at }).where("id", "=", waiting[0]!).execute();
+        return;
+      }
       await enqueue(db, {
-        kind: "directory.sync-account",
+        kind: SYNC_JOB,
         payload: { accountId: change.accountId },
         runAt: change.at,
         maxAttempts: null,
@@ -29,7 +47,43 @@ export function createDirectoryQueue(_deps: { dataKey: Buffer }): DirectoryQueue
       });
     },
     async passwordSet(db, change) {
-      await this.accountChanged(db, change);
+      // Only the newest password matters: older ones still waiting are cancelled and wiped.
+      const older = await pendingFor(db, PASSWORD_JOB, change.accountId);
+      if (older.length > 0) {
+        await db
+          .updateTable("jobs")
+          .set({
+            state: "cancelled",
+            payload: JSON.stringify(wipedPayload(change.accountId)),
+            finished_at: change.at,
+            updated_at: change.at,
+            last_error: "已由較新的密碼取代",
+          })
+          .where("id", "in", older)
+          .execute();
+      }
+      await enqueue(db, {
+        kind: PASSWORD_JOB,
+        payload: { accountId: change.accountId, sealed: encrypt(deps.dataKey, change.password) },
+        runAt: change.at,
+        maxAttempts: null,
+        createdBy: change.by ?? null,
+      });
     },
   };
+}
+
+/** Pending jobs of this kind for the account that no worker is running now (locked until commit). */
+async function pendingFor(db: Database, kind: string, accountId: number): Promise<number[]> {
+  const rows = await db
+    .selectFrom("jobs")
+    .select("id")
+    .where("kind", "=", kind)
+    .where("state", "=", "pending")
+    .where(sql<string>`payload->>'accountId'`, "=", String(accountId))
+    .orderBy("id")
+    .forUpdate()
+    .skipLocked()
+    .execute();
+  return rows.map((r) => r.id);
 }

@@ -16,6 +16,32 @@ export interface JobHandler {
   run(ctx: JobContext): Promise<unknown>;
   /** Backoff after the n-th failed attempt (1-based). Default: 10 s doubling, capped at 15 min. */
   backoffMs?(attempt: number): number;
+  /**
+   * Runs after a failed, deferred or given-up run, in the job's transaction but after the
+   * run's own writes were rolled back: lets a handler record why (or wipe a secret from a
+   * job that gave up). Its writes commit with the job's new state.
+   */
+  onFailure?(ctx: JobContext, failure: { error: unknown; outcome: "retry" | "dead" | "deferred" }): Promise<void>;
+}
+
+/**
+ * Thrown by a handler that cannot run yet for a reason that is not the job's fault (e.g.
+ * the external system is not configured): the job is re-scheduled after `delayMs` without
+ * counting an attempt, so it never goes dead for that reason.
+ */
+export class DeferJob extends Error {
+  override readonly name = "DeferJob";
+  constructor(
+    readonly delayMs: number,
+    reason: string,
+  ) {
+    super(reason);
+  }
+}
+
+/** Thrown by a handler when retrying cannot help: the job goes dead now, whatever its max_attempts. */
+export class GiveUpJob extends Error {
+  override readonly name = "GiveUpJob";
 }
 
 export type JobHandlers = Record<string, JobHandler>;
@@ -78,7 +104,16 @@ export async function runOneJob(db: Database, handlers: JobHandlers, clock: Cloc
         .execute();
     } catch (err) {
       await sql`ROLLBACK TO SAVEPOINT job_run`.execute(trx);
-      const dead = job.max_attempts !== null && attempts >= job.max_attempts;
+      if (err instanceof DeferJob) {
+        await trx
+          .updateTable("jobs")
+          .set({ updated_at: now, run_at: new Date(now.getTime() + err.delayMs), last_error: errorText(err) })
+          .where("id", "=", job.id)
+          .execute();
+        await handler?.onFailure?.({ db: trx, job, payload: job.payload, now }, { error: err, outcome: "deferred" });
+        return true;
+      }
+      const dead = err instanceof GiveUpJob || (job.max_attempts !== null && attempts >= job.max_attempts);
       const backoff = (handler?.backoffMs ?? defaultBackoffMs)(attempts);
       await trx
         .updateTable("jobs")
@@ -92,6 +127,10 @@ export async function runOneJob(db: Database, handlers: JobHandlers, clock: Cloc
         })
         .where("id", "=", job.id)
         .execute();
+      await handler?.onFailure?.(
+        { db: trx, job, payload: job.payload, now },
+        { error: err, outcome: dead ? "dead" : "retry" },
+      );
       logger.error(dead ? "job dead" : "job failed, will retry", {
         id: job.id,
         kind: job.kind,

@@ -1,0 +1,208 @@
+import { sql } from "kysely";
+import type { Database } from "../../db/index.js";
+import { type Actor, isSysAdmin } from "../actor.js";
+import { writeAudit } from "../audit.js";
+import { DomainError } from "../errors.js";
+import type { Clock } from "../ports/clock.js";
+import type { DirectoryPort } from "./port.js";
+import { PASSWORD_JOB, SYNC_JOB, type DirectoryQueue } from "./queue.js";
+import { desiredUser, type SyncDeps } from "./sync.js";
+
+export interface DirectoryStatus {
+  configured: boolean;
+  /** AD jobs waiting (due or backing off). */
+  backlog: number;
+  /** Of those, how many failed at least once. */
+  failing: number;
+  /** Jobs that gave up (a password AD refused). */
+  dead: number;
+  oldestPendingAt: Date | null;
+}
+
+export interface DirectoryFailure {
+  jobId: number;
+  kind: "sync" | "password";
+  state: "pending" | "dead";
+  accountId: number;
+  username: string;
+  name: string;
+  attempts: number;
+  /** zh-TW reason and AD's text, as the job recorded it. */
+  lastError: string;
+  nextRunAt: Date | null;
+  updatedAt: Date;
+}
+
+const AD_KINDS = [SYNC_JOB, PASSWORD_JOB];
+
+/**
+ * The AD sync as the admin page (AD 同步管理作業, system admins only) sees it: backlog,
+ * failures with the LDAP error, retry one or all; plus the port and `desiredUser` for
+ * reconcile and link import, and one account's state for the user's own pages.
+ */
+export function createDirectoryService(deps: {
+  db: Database;
+  clock: Clock;
+  port: DirectoryPort;
+  queue: DirectoryQueue;
+  syncDeps: Omit<SyncDeps, "port" | "dataKey">;
+}) {
+  const { db } = deps;
+  const requireSysAdmin = (actor: Actor) => {
+    if (!isSysAdmin(actor)) throw new DomainError("not_found", "找不到這個頁面。");
+  };
+
+  return {
+    configured: deps.port.configured,
+    port: deps.port,
+    queue: deps.queue,
+    desiredUser: (trx: Database, accountId: number) => desiredUser(trx, accountId, deps.syncDeps),
+
+    async status(actor: Actor): Promise<DirectoryStatus> {
+      requireSysAdmin(actor);
+      const row = await db
+        .selectFrom("jobs")
+        .select([
+          sql<number>`count(*) FILTER (WHERE state = 'pending')::int`.as("backlog"),
+          sql<number>`count(*) FILTER (WHERE state = 'pending' AND attempts > 0)::int`.as("failing"),
+          sql<number>`count(*) FILTER (WHERE state = 'dead')::int`.as("dead"),
+          sql<Date | null>`min(created_at) FILTER (WHERE state = 'pending')`.as("oldest"),
+        ])
+        .where("kind", "in", AD_KINDS)
+        .where("state", "in", ["pending", "dead"])
+        .executeTakeFirstOrThrow();
+      return {
+        configured: deps.port.configured,
+        backlog: row.backlog,
+        failing: row.failing,
+        dead: row.dead,
+        oldestPendingAt: row.oldest,
+      };
+    },
+
+    /** Pending jobs that failed at least once, and jobs that gave up; newest change first. */
+    async failures(actor: Actor, opts: { limit?: number; offset?: number } = {}): Promise<DirectoryFailure[]> {
+      requireSysAdmin(actor);
+      const rows = await db
+        .selectFrom("jobs as j")
+        .innerJoin("accounts as a", (join) => join.on(sql<boolean>`a.id = (j.payload->>'accountId')::int`))
+        .select([
+          "j.id",
+          "j.kind",
+          "j.state",
+          "j.attempts",
+          "j.last_error",
+          "j.run_at",
+          "j.updated_at",
+          "a.id as account_id",
+          "a.username",
+          "a.name",
+        ])
+        .where("j.kind", "in", AD_KINDS)
+        .where((eb) =>
+          eb.or([eb.and([eb("j.state", "=", "pending"), eb("j.attempts", ">", 0)]), eb("j.state", "=", "dead")]),
+        )
+        .orderBy("j.updated_at", "desc")
+        .orderBy("j.id", "desc")
+        .limit(Math.min(opts.limit ?? 100, 500))
+        .offset(opts.offset ?? 0)
+        .execute();
+      return rows.map((r) => ({
+        jobId: r.id,
+        kind: r.kind === PASSWORD_JOB ? "password" : "sync",
+        state: r.state === "dead" ? "dead" : "pending",
+        accountId: r.account_id,
+        username: r.username,
+        name: r.name,
+        attempts: r.attempts,
+        lastError: r.last_error ?? "",
+        nextRunAt: r.state === "pending" ? r.run_at : null,
+        updatedAt: r.updated_at,
+      }));
+    },
+
+    /**
+     * Runs a failed job again now. A waiting job is made due; a given-up sync job is
+     * re-queued as a fresh sync of its account. A given-up password job cannot be retried:
+     * its password was wiped, so the user has to set a new one.
+     */
+    async retry(actor: Actor, jobId: number): Promise<void> {
+      requireSysAdmin(actor);
+      const now = deps.clock.now();
+      await db.transaction().execute(async (trx) => {
+        const job = await trx
+          .selectFrom("jobs")
+          .select(["id", "kind", "state", "payload"])
+          .where("id", "=", jobId)
+          .where("kind", "in", AD_KINDS)
+          .forUpdate()
+          .executeTakeFirst();
+        if (!job || (job.state !== "pending" && job.state !== "dead")) {
+          throw new DomainError("not_found", "找不到這筆待同步作業，可能已完成。");
+        }
+        if (job.state === "dead" && job.kind === PASSWORD_JOB) {
+          throw new DomainError("conflict", "AD 未接受的密碼已清除，無法重試；請使用者重新設定密碼。");
+        }
+        const accountId = Number((job.payload as { accountId?: unknown }).accountId);
+        if (job.state === "pending") {
+          await trx.updateTable("jobs").set({ run_at: now, updated_at: now }).where("id", "=", job.id).execute();
+        } else {
+          await deps.queue.accountChanged(trx, { accountId, at: now, by: actor.accountId });
+        }
+        await writeAudit(trx, actor, now, {
+          action: "directory.retry",
+          targetType: "account",
+          targetId: accountId,
+          detail: { jobId: job.id, kind: job.kind },
+        });
+      });
+    },
+
+    /** Makes every waiting AD job due now. Returns how many. */
+    async retryAll(actor: Actor): Promise<number> {
+      requireSysAdmin(actor);
+      const now = deps.clock.now();
+      return db.transaction().execute(async (trx) => {
+        const res = await trx
+          .updateTable("jobs")
+          .set({ run_at: now, updated_at: now })
+          .where("kind", "in", AD_KINDS)
+          .where("state", "=", "pending")
+          .where("attempts", ">", 0)
+          .executeTakeFirst();
+        const count = Number(res.numUpdatedRows);
+        await writeAudit(trx, actor, now, {
+          action: "directory.retry-all",
+          targetType: "directory",
+          targetId: "all",
+          detail: { count },
+        });
+        return count;
+      });
+    },
+
+    /** The sync state of one account (admin page; the user's own password page shows password_error). */
+    async accountState(accountId: number) {
+      const state = await db
+        .selectFrom("directory_sync_state")
+        .selectAll()
+        .where("account_id", "=", accountId)
+        .executeTakeFirst();
+      const pending = await db
+        .selectFrom("jobs")
+        .select(["kind", sql<number>`count(*)::int`.as("n")])
+        .where("kind", "in", AD_KINDS)
+        .where("state", "=", "pending")
+        .where(sql<string>`payload->>'accountId'`, "=", String(accountId))
+        .groupBy("kind")
+        .execute();
+      return {
+        state: state ?? null,
+        pendingSync: pending.find((p) => p.kind === SYNC_JOB)?.n ?? 0,
+        pendingPassword: pending.find((p) => p.kind === PASSWORD_JOB)?.n ?? 0,
+      };
+    },
+  };
+}
+
+export type DirectoryService = ReturnType<typeof createDirectoryService>;

@@ -1,0 +1,228 @@
+import { sql } from "kysely";
+import type { Database } from "../../db/index.js";
+import { DeferJob, GiveUpJob, type JobContext, type JobHandlers } from "../jobs/worker.js";
+import { decrypt } from "../oidc/data-key.js";
+import { splitName } from "./names.js";
+import { DirectoryError, type DirectoryPort, type DirectoryUser } from "./port.js";
+import { PASSWORD_JOB, SYNC_JOB, wipedPayload } from "./queue.js";
+import type { DirectorySettings } from "./settings.js";
+
+/** While AD is not configured a job looks again this often, without counting an attempt. */
+export const NOT_CONFIGURED_RECHECK_MS = 60_000;
+/** AD away: 10 s doubling, capped at 5 minutes, for ever (these jobs have no max_attempts). */
+export const directoryBackoffMs = (attempt: number) => Math.min(5 * 60_000, 10_000 * 2 ** (attempt - 1));
+/** pg_advisory_xact_lock class for "one AD job per account at a time" ('AD'). */
+const LOCK_CLASS = 0x4144;
+
+export interface SyncDeps {
+  port: DirectoryPort;
+  /** Undefined when AD is not configured (then the port refuses and the jobs wait). */
+  settings?: DirectorySettings;
+  dataKey: Buffer;
+  officialMailDomain: string;
+}
+
+/**
+ * What AD should hold for the account now, read in the job's transaction. Undefined for
+ * an account that no longer exists. Used by the sync job and by reconcile.
+ */
+export async function desiredUser(
+  db: Database,
+  accountId: number,
+  deps: Pick<SyncDeps, "settings" | "officialMailDomain">,
+): Promise<{ user: DirectoryUser; linked: boolean } | undefined> {
+  const row = await db
+    .selectFrom("accounts as a")
+    .innerJoin("org_nodes as u", "u.id", "a.unit_id")
+    .innerJoin("org_nodes as ag", "ag.id", "u.agency_id")
+    .leftJoin("directory_sync_state as s", "s.account_id", "a.id")
+    .select([
+      "a.username",
+      "a.name",
+      "a.title",
+      "a.status",
+      "a.office_phone",
+      "a.office_ext",
+      "a.needs_official_mail",
+      "a.backup_email",
+      "u.name as unit_name",
+      "ag.id as agency_id",
+      "ag.code as agency_code",
+      "s.linked_at",
+    ])
+    .where("a.id", "=", accountId)
+    .executeTakeFirst();
+  if (!row) return undefined;
+  const settings = deps.settings;
+  if (!settings) throw new DirectoryError("not-configured", "AD 尚未設定（AD_URL）");
+  const ou =
+    (row.agency_code ? settings.ouMap[row.agency_code] : undefined) ??
+    settings.ouMap[String(row.agency_id)] ??
+    settings.ouMap["*"];
+  if (!ou) {
+    throw new DirectoryError("mapping", `AD_OU_MAP 沒有機關 ${row.agency_code ?? row.agency_id} 的 OU`);
+  }
+  const { surname, givenName } = splitName(row.name);
+  const phone = row.office_phone.trim();
+  return {
+    linked: row.linked_at !== null,
+    user: {
+      username: row.username,
+      userPrincipalName: `${row.username}@${settings.upnSuffix}`,
+      displayName: row.name,
+      surname,
+      givenName,
+      mail: row.needs_official_mail ? `${row.username}@${deps.officialMailDomain}` : (row.backup_email ?? null),
+      title: row.title.trim() || null,
+      department: row.unit_name,
+      telephoneNumber: phone ? (row.office_ext.trim() ? `${phone}#${row.office_ext.trim()}` : phone) : null,
+      // AD follows the portal's 帳號狀態; the portal's own lockout stays in the portal.
+      enabled: row.status === "enabled",
+      ou,
+    },
+  };
+}
+
+async function recordState(
+  db: Database,
+  accountId: number,
+  now: Date,
+  patch: Partial<Record<"dn" | "sync_error" | "sync_error_ldap" | "password_error", string | null>> &
+    Partial<Record<"synced_at" | "sync_error_at" | "password_synced_at" | "password_error_at", Date | null>>,
+): Promise<void> {
+  await db
+    .insertInto("directory_sync_state")
+    .values({ account_id: accountId, updated_at: now, ...patch })
+    .onConflict((oc) => oc.column("account_id").doUpdateSet({ updated_at: now, ...patch }))
+    .execute();
+}
+
+/** Waits for this account's other AD job (another worker) to commit: per-account order. */
+async function lockAccount(db: Database, accountId: number): Promise<void> {
+  await sql`SELECT pg_advisory_xact_lock(${LOCK_CLASS}::int, ${accountId}::int)`.execute(db);
+}
+
+const accountIdOf = (ctx: JobContext) => Number(ctx.payload?.accountId);
+
+/** Makes AD match the account as it is now. Returns what the port did. */
+async function syncAccount(ctx: JobContext, deps: SyncDeps, accountId: number) {
+  if (!deps.port.configured) throw new DeferJob(NOT_CONFIGURED_RECHECK_MS, "AD 尚未設定（AD_URL）");
+  const desired = await desiredUser(ctx.db, accountId, deps);
+  if (!desired) return { skipped: "account deleted" };
+  const outcome = await deps.port.createOrUpdate(desired.user, { adopt: desired.linked });
+  await recordState(ctx.db, accountId, ctx.now, {
+    dn: outcome.dn,
+    synced_at: ctx.now,
+    sync_error: null,
+    sync_error_ldap: null,
+    sync_error_at: null,
+  });
+  return { username: desired.user.username, ...outcome };
+}
+
+/** A failed attempt's reason, kept on the account for the admin page (never a password). */
+async function recordSyncFailure(ctx: JobContext, error: unknown): Promise<void> {
+  const cause = causeOf(error);
+  const err = cause instanceof DirectoryError ? cause : undefined;
+  await recordState(ctx.db, accountIdOf(ctx), ctx.now, {
+    sync_error: err?.message ?? "同步失敗",
+    sync_error_ldap: err?.ldap ?? (error instanceof Error ? error.message.slice(0, 500) : null),
+    sync_error_at: ctx.now,
+  });
+}
+
+/**
+ * The port's refusals as job outcomes: "not configured" waits, a policy refusal gives up
+ * (retrying cannot help), the rest retry. The job's last_error gets the zh-TW reason and
+ * AD's own text; `cause` keeps the DirectoryError for onFailure.
+ */
+function asJobError(err: unknown): unknown {
+  if (!(err instanceof DirectoryError)) return err;
+  if (err.category === "not-configured") return new DeferJob(NOT_CONFIGURED_RECHECK_MS, err.message);
+  const text = err.ldap ? `${err.message} — ${err.ldap}` : err.message;
+  const e = err.category === "password-policy" ? new GiveUpJob(text) : new Error(text);
+  if (!(e instanceof GiveUpJob)) e.name = `AD ${err.category}`;
+  e.cause = err;
+  return e;
+}
+
+const causeOf = (error: unknown) => (error instanceof Error && error.cause !== undefined ? error.cause : error);
+
+export function directoryJobHandlers(deps: SyncDeps): JobHandlers {
+  return {
+    [SYNC_JOB]: {
+      backoffMs: directoryBackoffMs,
+      async run(ctx) {
+        const accountId = accountIdOf(ctx);
+        await lockAccount(ctx.db, accountId);
+        try {
+          return await syncAccount(ctx, deps, accountId);
+        } catch (err) {
+          throw asJobError(err);
+        }
+      },
+      async onFailure(ctx, { error, outcome }) {
+        if (outcome !== "deferred") await recordSyncFailure(ctx, error);
+      },
+    },
+    [PASSWORD_JOB]: {
+      backoffMs: directoryBackoffMs,
+      async run(ctx) {
+        const accountId = accountIdOf(ctx);
+        await lockAccount(ctx.db, accountId);
+        const wipe = () =>
+          ctx.db
+            .updateTable("jobs")
+            .set({ payload: JSON.stringify(wipedPayload(accountId)) })
+            .where("id", "=", ctx.job.id)
+            .execute();
+        const newer = await ctx.db
+          .selectFrom("jobs")
+          .select("id")
+          .where("kind", "=", PASSWORD_JOB)
+          .where("state", "=", "pending")
+          .where(sql<string>`payload->>'accountId'`, "=", String(accountId))
+          .where("id", ">", ctx.job.id)
+          .executeTakeFirst();
+        if (newer) {
+          await wipe();
+          return { superseded: true };
+        }
+        if (typeof ctx.payload?.sealed !== "string") return { skipped: "no password" };
+        try {
+          // The user must exist (and be where the portal wants it) before it gets a password.
+          await syncAccount(ctx, deps, accountId);
+          const username = (
+            await ctx.db.selectFrom("accounts").select("username").where("id", "=", accountId).executeTakeFirst()
+          )?.username;
+          if (!username) return { skipped: "account deleted" };
+          await deps.port.setPassword(username, decrypt(deps.dataKey, ctx.payload.sealed));
+        } catch (err) {
+          throw asJobError(err);
+        }
+        await wipe();
+        await recordState(ctx.db, accountId, ctx.now, {
+          password_synced_at: ctx.now,
+          password_error: null,
+          password_error_at: null,
+        });
+        return { passwordSet: true };
+      },
+      async onFailure(ctx, { error, outcome }) {
+        if (outcome === "deferred") return;
+        const accountId = accountIdOf(ctx);
+        const cause = causeOf(error);
+        const message = cause instanceof DirectoryError ? cause.message : "密碼同步失敗";
+        await recordState(ctx.db, accountId, ctx.now, { password_error: message, password_error_at: ctx.now });
+        if (outcome === "dead") {
+          // Given up: the encrypted password leaves the database with the job.
+          await ctx.db
+            .updateTable("jobs")
+            .set({ payload: JSON.stringify(wipedPayload(accountId)) })
+            .where("id", "=", ctx.job.id)
+            .execute();
+        }
+      },
+    },
+  };
+}

@@ -12,6 +12,7 @@ import { scheduledJobHandlers } from "./scheduled/runner.js";
 import { createScheduledService } from "./scheduled/service.js";
 import type { ScheduledExecutors } from "./scheduled/types.js";
 import { createInbox } from "./reviews/inbox.js";
+import { applicationScheduledExecutors, createApplicationsService } from "./applications/service.js";
 import { loadVapidKeys } from "./push/vapid.js";
 import { devMailbox } from "./adapters/dev-mailbox.js";
 import { smtpMailer } from "./adapters/smtp-mailer.js";
@@ -29,6 +30,9 @@ import type { Config } from "./config.js";
 import { loadDataKey } from "./oidc/data-key.js";
 import { createOidcProvider } from "./oidc/provider.js";
 import { createVerifyApi } from "./oidc/verify-api.js";
+import { createSsoApplications } from "./oidc/applications.js";
+import { createClientAdmin } from "./oidc/client-admin.js";
+import { createAppList } from "./oidc/app-list.js";
 import { createCertificateService } from "./certificates/service.js";
 import { loadCertificateTrust } from "./certificates/trust.js";
 import { createDirectoryQueue } from "./directory/queue.js";
@@ -102,6 +106,16 @@ export async function createContainer(
   /** IDN-5: every account change enqueues its AD change through this, in its own transaction. */
   const directory = createDirectoryQueue({ dataKey });
   const accounts = createAccountsService({ db, clock, directory, hasher, dataKey });
+  /** ACC-1/2/3/6/7/8/13/17/18/19: applications, signed-out flows, self-service, review queue. */
+  const applications = createApplicationsService({
+    db,
+    clock,
+    hasher,
+    directory,
+    dataKey,
+    officialMailDomain: config.OFFICIAL_MAIL_DOMAIN,
+    baseUrl: config.PUBLIC_ORIGIN,
+  });
   const bookings = createBookingsService({
     db,
     clock,
@@ -119,7 +133,7 @@ export async function createContainer(
     clock,
     accounts,
     adminSystems: disconnectedAdminSystems,
-    countSources: [bookings.homeCounts, repairs.homeCounts],
+    countSources: [bookings.homeCounts, repairs.homeCounts, applications.homeCounts],
   });
 
   const ad = createDirectory({ config, db, clock, dataKey, queue: directory });
@@ -134,13 +148,13 @@ export async function createContainer(
     secureCookies: config.isProduction && !config.embedded,
   });
 
-  const inbox = createInbox([bookings.reviewSource]);
+  const inbox = createInbox([bookings.reviewSource, applications.reviewSource]);
   /**
    * ACC-9/16: what each 預約生效 type does when its time comes. Every feature that calls
    * scheduleChange exports its executors and is spread in here (like job handlers).
    */
   const scheduledExecutors: ScheduledExecutors = {
-    // ...applicationScheduledExecutors(deps),
+    ...applicationScheduledExecutors(applications),
     ...accounts.scheduledExecutors,
   };
   const worker = createWorker({
@@ -181,15 +195,22 @@ export async function createContainer(
         confirmEnrolment: totp.confirmEnrolment,
         /** IDN-2: an admin resets an account's TOTP, within the admin's scope (else 404). */
         async reset(actor: Actor, accountId: number) {
-          await accounts.getAccount(actor, accountId);
           if (actor.role === "user") throw notFound();
+          await accounts.getAccount(actor, accountId);
           await totp.reset(actor, accountId);
+        },
+        /** Whether an account in the admin's scope has TOTP on (else 404). */
+        async enabledAtFor(actor: Actor, accountId: number) {
+          if (actor.role === "user") throw notFound();
+          await accounts.getAccount(actor, accountId);
+          return totp.enabledAt(accountId);
         },
       },
       /** NTF-3: the signed-in user's mobile number, verified by an SMS code. */
       phone: createPhoneVerification({ db, clock, dataKey, directory }),
     },
     accounts,
+    applications,
     bookings,
     items: createItemsService({ db, clock }),
     repairs,
@@ -208,6 +229,16 @@ export async function createContainer(
     oidc,
     /** IDN-7: username/password checks for systems holding the `verify` scope. */
     verifyAccount: createVerifyApi({ db, clock, auth, oidc, perMinute: config.SSO_VERIFY_PER_MINUTE }),
+    /** IDN-6 應用系統服務介接申請, client administration, and the IDN-8 app list. */
+    ssoApplications: createSsoApplications({
+      db,
+      clock,
+      dataKey,
+      officialMailDomain: config.OFFICIAL_MAIL_DOMAIN,
+      baseUrl: config.PUBLIC_ORIGIN,
+    }),
+    ssoClients: createClientAdmin({ db, clock }),
+    appList: createAppList({ db, clock, issuer: oidc.provider.issuer }),
     /** IDN-4: citizen digital certificate sign-in and card linking (off without CERT_CA_BUNDLE). */
     certificates: createCertificateService({
       db,

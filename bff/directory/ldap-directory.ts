@@ -245,6 +245,18 @@ export function ldapDirectory(settings: DirectorySettings): DirectoryPort {
         return users;
       });
     },
+    async listUsers() {
+      return step("列出", async (c) => {
+        const filter = "(&(objectCategory=person)(objectClass=user)(!(isCriticalSystemObject=TRUE)))";
+        const { searchEntries } = await c.search(settings.baseDN, {
+          scope: "sub",
+          filter,
+          attributes: READ,
+          paged: { pageSize: 500 },
+        });
+        return searchEntries.map(toFound);
+      });
+    },
     async close() {
       const c = client;
       client = undefined;

@@ -15,6 +15,7 @@ export function notConfiguredDirectory(): DirectoryPort {
     setEnabled: refuse,
     move: refuse,
     listManaged: refuse,
+    listUsers: refuse,
     close: async () => undefined,
   };
 }

@@ -93,6 +93,12 @@ export interface DirectoryPort {
   move(username: string, ou: string): Promise<string>;
   /** Every managed user (inside the managed OUs, carrying the marker): for reconcile. */
   listManaged(): Promise<FoundUser[]>;
+  /**
+   * Every person under the base DN, managed or not (AD's own critical system objects such
+   * as Administrator and krbtgt left out): read only, for the link import and reconcile's
+   * "unmanaged object" report (bff/directory/link-import.ts, reconcile.ts).
+   */
+  listUsers(): Promise<FoundUser[]>;
   /** Closes pooled connections. */
   close(): Promise<void>;
 }

@@ -1,5 +1,6 @@
 import type { Database } from "../../db/index.js";
 import { purgeExpiredPayloads } from "../oidc/adapter.js";
+import { queueIdleDisable } from "../accounts/jobs.js";
 import { taipeiDate } from "../time.js";
 import { enqueue } from "./queue.js";
 import type { JobHandlers } from "./worker.js";
@@ -33,7 +34,7 @@ export function maintenanceJobHandlers(opts: { sessionIdleMinutes: number }): Jo
 }
 
 /**
- * Queues the clean-up once an hour. Every app server and worker may call this: the
+ * Queues the clean-up once an hour (and the daily idle-disable run). Every app server and worker may call this: the
  * idempotency key (one per Taipei hour) lets only the first enqueue of each hour count.
  */
 export function scheduleMaintenance(db: Database, now: () => Date): () => void {
@@ -46,6 +47,8 @@ export function scheduleMaintenance(db: Database, now: () => Date): () => void {
       idempotencyKey: `cleanup:${hour}`,
       maxAttempts: 3,
     }).catch(() => undefined);
+    // ACC-5: today's idle-disable run (one per Taipei day across servers, see its key).
+    void queueIdleDisable(db, t).catch(() => undefined);
   };
   queue();
   const timer = setInterval(queue, 10 * 60_000);

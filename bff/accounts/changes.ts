@@ -1,0 +1,215 @@
+import type { Database } from "../../db/index.js";
+import type { Role } from "../../db/schema.js";
+import type { DirectoryQueue } from "../directory/queue.js";
+import { DomainError } from "../errors.js";
+import type { ScheduledExecutors } from "../scheduled/types.js";
+import { logChanges } from "./change-log.js";
+import { roleText } from "./labels.js";
+import { type ChangeAuthor, applyStatus, auditAs, disableNow, lockAgenciesOf } from "./status.js";
+
+/** A unit's name with its parent units, e.g. 「智慧發展中心 › 駐府人員」 (the agency left out). */
+export async function unitPath(db: Database, unitId: number): Promise<string> {
+  const names: string[] = [];
+  let id: number | null = unitId;
+  for (let depth = 0; id !== null && depth < 10; depth++) {
+    const node: { name: string; kind: string; parent_id: number | null } | undefined = await db
+      .selectFrom("org_nodes")
+      .select(["name", "kind", "parent_id"])
+      .where("id", "=", id)
+      .executeTakeFirst();
+    if (!node || node.kind === "agency") break;
+    names.unshift(node.name);
+    id = node.parent_id;
+  }
+  return names.join(" › ");
+}
+
+/** Is `unitId` a unit of this agency (or the agency itself)? An agency change is another flow (ACC-8). */
+export async function unitOfAgency(db: Database, unitId: number, agencyId: number) {
+  return db
+    .selectFrom("org_nodes")
+    .select(["id", "kind"])
+    .where("id", "=", unitId)
+    .where("agency_id", "=", agencyId)
+    .where("active", "=", true)
+    .executeTakeFirst();
+}
+
+/**
+ * ACC-12 隸屬機關(單位): moves an account to another unit of its agency and sets its title,
+ * in the caller's transaction, with the unit change log and the AD change.
+ */
+export async function applyUnit(
+  db: Database,
+  directory: DirectoryQueue,
+  input: { accountId: number; unitId: number; title: string; note: string; at: Date; author: ChangeAuthor },
+) {
+  const current = await db
+    .selectFrom("accounts as a")
+    .innerJoin("org_nodes as u", "u.id", "a.unit_id")
+    .select(["a.unit_id", "a.title", "u.agency_id as agencyId"])
+    .where("a.id", "=", input.accountId)
+    .forUpdate("a")
+    .executeTakeFirstOrThrow();
+  if (!(await unitOfAgency(db, input.unitId, current.agencyId)))
+    throw new DomainError("conflict", "調入單位已不屬於此機關，無法異動。", { unitId: "請重新選擇調入單位" });
+  const [before, after] = await Promise.all([unitPath(db, current.unit_id), unitPath(db, input.unitId)]);
+  await db
+    .updateTable("accounts")
+    .set({ unit_id: input.unitId, title: input.title, updated_at: input.at })
+    .where("id", "=", input.accountId)
+    .execute();
+  await logChanges(db, {
+    accountId: input.accountId,
+    kind: "unit",
+    actorId: input.author.actorId,
+    at: input.at,
+    scheduledChangeId: input.author.scheduledChangeId,
+    changes: [
+      { field: "隸屬單位", before, after, note: input.note },
+      { field: "職稱", before: current.title, after: input.title, note: input.note },
+    ],
+  });
+  await directory.accountChanged(db, { accountId: input.accountId, at: input.at, by: input.author.actorId });
+  await auditAs(db, input.author, input.at, {
+    action: "account.unit",
+    targetId: input.accountId,
+    detail: { fromUnit: current.unit_id, toUnit: input.unitId, fromTitle: current.title, toTitle: input.title },
+  });
+}
+
+/** The only-admin rule for a role change: demoting the last enabled agency admin is refused. */
+export async function checkDemotion(db: Database, accountId: number, to: Role) {
+  const target = await db
+    .selectFrom("accounts as a")
+    .innerJoin("org_nodes as u", "u.id", "a.unit_id")
+    .select(["a.role", "a.status", "a.name", "a.username", "u.agency_id as agencyId"])
+    .where("a.id", "=", accountId)
+    .executeTakeFirstOrThrow();
+  if (target.role !== "agency_admin" || to === "agency_admin" || target.status !== "enabled") return target;
+  const other = await db
+    .selectFrom("accounts as a")
+    .innerJoin("org_nodes as u", "u.id", "a.unit_id")
+    .select("a.id")
+    .where("u.agency_id", "=", target.agencyId)
+    .where("a.role", "=", "agency_admin")
+    .where("a.status", "=", "enabled")
+    .where("a.id", "!=", accountId)
+    .limit(1)
+    .executeTakeFirst();
+  if (!other)
+    throw new DomainError(
+      "conflict",
+      `${target.name}（${target.username}）是機關唯一的機關管理者，請先指派同機關的其他同仁為機關管理者，再變更其權限。`,
+      { role: "須先指派其他機關管理者" },
+    );
+  return target;
+}
+
+/** ACC-12 帳號權限異動 in the caller's transaction, with the only-admin rule checked under the agency lock. */
+export async function applyRole(
+  db: Database,
+  directory: DirectoryQueue,
+  input: { accountId: number; role: Role; at: Date; author: ChangeAuthor },
+) {
+  await lockAgenciesOf(db, [input.accountId]);
+  const target = await checkDemotion(db, input.accountId, input.role);
+  if (target.role === input.role) return;
+  await db
+    .updateTable("accounts")
+    .set({ role: input.role, updated_at: input.at })
+    .where("id", "=", input.accountId)
+    .execute();
+  // A new role takes effect at the next sign-in; sessions carry the old one, so they end.
+  await db.deleteFrom("sessions").where("account_id", "=", input.accountId).execute();
+  await logChanges(db, {
+    accountId: input.accountId,
+    kind: "status",
+    actorId: input.author.actorId,
+    at: input.at,
+    scheduledChangeId: input.author.scheduledChangeId,
+    changes: [
+      { field: "權限", before: roleText[target.role] ?? target.role, after: roleText[input.role] ?? input.role },
+    ],
+  });
+  await directory.accountChanged(db, { accountId: input.accountId, at: input.at, by: input.author.actorId });
+  await auditAs(db, input.author, input.at, {
+    action: "account.role",
+    targetId: input.accountId,
+    detail: { from: target.role, to: input.role },
+  });
+}
+
+const isRole = (v: unknown): v is Role => v === "user" || v === "agency_admin" || v === "sys_admin";
+
+/**
+ * ACC-9/16: what a 預約生效 account change does when its time comes. Each one re-reads the
+ * account and re-checks its guards (ACC-4) then; a refusal throws a DomainError whose
+ * message becomes the scheduled change's failed result. The runner (bff/scheduled)
+ * calls these inside its own transaction.
+ */
+export function createAccountScheduledExecutors(deps: { directory: DirectoryQueue }): ScheduledExecutors {
+  const { directory } = deps;
+  const author = (change: { id: number; createdBy: number }): ChangeAuthor => ({
+    actorId: change.createdBy,
+    scheduledChangeId: change.id,
+  });
+  return {
+    async "account.disable"(db, change, now) {
+      const row = await db
+        .selectFrom("accounts")
+        .select("status")
+        .where("id", "=", change.targetAccountId)
+        .executeTakeFirst();
+      if (!row) throw new DomainError("not_found", "帳號已不存在。");
+      if (row.status === "disabled") return "帳號已是停用狀態，未再異動。";
+      const reason = typeof change.payload.reason === "string" ? change.payload.reason : "其他：預約停用";
+      await disableNow(db, directory, {
+        accountIds: [change.targetAccountId],
+        reason,
+        at: now,
+        author: author(change),
+      });
+      return `已停用（${reason}）`;
+    },
+    async "account.enable"(db, change, now) {
+      const row = await db
+        .selectFrom("accounts")
+        .select("status")
+        .where("id", "=", change.targetAccountId)
+        .executeTakeFirst();
+      if (!row) throw new DomainError("not_found", "帳號已不存在。");
+      if (row.status === "enabled") return "帳號已是啟用狀態，未再異動。";
+      await applyStatus(db, directory, {
+        accountId: change.targetAccountId,
+        status: "enabled",
+        reason: null,
+        at: now,
+        author: author(change),
+      });
+      await auditAs(db, author(change), now, { action: "account.enable", targetId: change.targetAccountId });
+      return "已啟用";
+    },
+    async "account.unit"(db, change, now) {
+      const unitId = Number(change.payload.unitId);
+      const title = typeof change.payload.title === "string" ? change.payload.title : "";
+      const note = typeof change.payload.note === "string" ? change.payload.note : "";
+      if (!Number.isSafeInteger(unitId)) throw new DomainError("invalid", "預約內容有誤：缺少調入單位。");
+      await applyUnit(db, directory, {
+        accountId: change.targetAccountId,
+        unitId,
+        title,
+        note,
+        at: now,
+        author: author(change),
+      });
+      return "已完成單位異動";
+    },
+    async "account.role"(db, change, now) {
+      const role = change.payload.role;
+      if (!isRole(role)) throw new DomainError("invalid", "預約內容有誤：權限不明。");
+      await applyRole(db, directory, { accountId: change.targetAccountId, role, at: now, author: author(change) });
+      return `權限已改為${roleText[role]}`;
+    },
+  };
+}

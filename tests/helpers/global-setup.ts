@@ -8,6 +8,7 @@ import type { TestProject } from "vitest/node";
 import { createPool, startEmbedded } from "../../db/index.js";
 import { migrateToLatest } from "../../db/migrate.js";
 import type { DB } from "../../db/schema.js";
+import { provisionTemplate, sambaMissing } from "./samba.js";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -15,6 +16,9 @@ declare module "vitest" {
     dbTemplate: string;
     /** Names this run's per-file databases so the teardown drops exactly those. */
     runId: string;
+    /** IDN-5: the provisioned Samba AD template folder, or "" with the reason in sambaMissing. */
+    sambaTemplate: string;
+    sambaMissing: string;
   }
 }
 
@@ -26,6 +30,7 @@ declare module "vitest" {
 export default async function setup(project: TestProject) {
   const url = process.env.DATABASE_URL;
   project.provide("runId", String(process.pid));
+  const samba = sambaTemplate(project);
   if (url) {
     const name = `portal_tpl_${process.pid}`;
     await adminQuery(url, `DROP DATABASE IF EXISTS ${name}`);
@@ -37,7 +42,9 @@ export default async function setup(project: TestProject) {
     await adminQuery(url, `ALTER DATABASE ${name} WITH ALLOW_CONNECTIONS false`);
     project.provide("dbTemplate", name);
     buildAppForBrowserTests();
+    const removeSamba = await samba;
     return async () => {
+      removeSamba();
       await adminQuery(url, `ALTER DATABASE ${name} WITH ALLOW_CONNECTIONS true`);
       await adminQuery(url, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       // The per-file copies of this run (named after this process, see tests/helpers/db.ts).
@@ -62,7 +69,42 @@ export default async function setup(project: TestProject) {
   fs.writeFileSync(file, Buffer.from(await blob.arrayBuffer()));
   project.provide("dbTemplate", file);
   buildAppForBrowserTests();
-  return () => fs.rmSync(path.dirname(file), { recursive: true, force: true });
+  const removeSamba = await samba;
+  return () => {
+    removeSamba();
+    fs.rmSync(path.dirname(file), { recursive: true, force: true });
+  };
+}
+
+/**
+ * IDN-5: one Samba AD domain provisioned per run (7-9 s, alongside the database template),
+ * copied by each AD suite. Without Samba the AD suites skip (or fail under REQUIRE_ALL).
+ */
+async function sambaTemplate(project: TestProject): Promise<() => void> {
+  const missing = sambaMissing();
+  project.provide("sambaMissing", missing ?? "");
+  if (missing) {
+    project.provide("sambaTemplate", "");
+    return () => undefined;
+  }
+  // A run of named files without the AD suites (`vitest run tests/x.test.ts`) skips the 8 s.
+  const files = process.argv.filter((a) => /\.test\.ts$/.test(a));
+  if (files.length > 0 && !files.some((f) => f.includes("directory-ad"))) {
+    project.provide("sambaTemplate", "");
+    return () => undefined;
+  }
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "portal-samba-tpl-"));
+  const remove = () => fs.rmSync(dir, { recursive: true, force: true });
+  try {
+    await provisionTemplate(path.join(dir, "dc"));
+  } catch (err) {
+    // The AD suites then skip with this reason (or fail under REQUIRE_ALL); the rest runs.
+    project.provide("sambaMissing", `Samba provisioning failed: ${(err as Error).message.slice(0, 300)}`);
+    project.provide("sambaTemplate", "");
+    return remove;
+  }
+  project.provide("sambaTemplate", path.join(dir, "dc"));
+  return remove;
 }
 
 /** HTTP and browser tests serve the production build; build it once for the run. */

@@ -42,6 +42,10 @@ export const configSchema = z.object({
   SSO_VERIFY_PER_MINUTE: int(60, 1),
   ARGON2_MEMORY_KIB: int(19456, 1024),
   ARGON2_ITERATIONS: int(2, 1),
+  TEMP_PASSWORD_MINUTES: int(10, 1),
+  MITAKE_URL: z.string().url().default("https://smsapi.mitake.com.tw/api/mtk/SmSend"),
+  MITAKE_USERNAME: optional,
+  MITAKE_PASSWORD: optional,
   SHUTDOWN_GRACE_MS: int(10000, 0),
   // IDN-5 Active Directory (bff/directory/settings.ts checks them together; unset AD_URL = not configured).
   AD_URL: optional,

@@ -85,6 +85,9 @@ export default function Me() {
           <li>
             <Link to="/me/notifications">通知設定</Link>
           </li>
+          <li>
+            <Link to="/me/security">登入安全設定（兩步驟驗證、手機驗證）</Link>
+          </li>
         </ul>
       </section>
       <section className="card" aria-labelledby="me-logins">

@@ -1,9 +1,11 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json, redirect } from "@remix-run/node";
-import { Form, useActionData, useNavigation, useSearchParams } from "@remix-run/react";
+import { Form, Link, useActionData, useNavigation, useSearchParams } from "@remix-run/react";
 import { FormMessage, TextField } from "~/components/forms";
 import { formFailure, formValues, readForm } from "~/utils/errors.server";
-import { commitSession, getActor, requestMeta, safeRedirect } from "~/utils/session.server";
+import { getActor, requestMeta, safeRedirect } from "~/utils/session.server";
+import { withRedirect } from "~/utils/signin-links";
+import { afterFirstFactor } from "~/utils/signin-step.server";
 
 export const meta: MetaFunction = () => [{ title: "登入 | 臺南市政府公務入口網" }];
 
@@ -18,13 +20,12 @@ export async function action({ request, context }: ActionFunctionArgs) {
   // The password is never sent back to the page.
   const values = formValues(form, ["username", "redirectTo"]);
   try {
-    const session = await context.services.auth.signIn(
+    const step = await context.services.auth.beginSignIn(
       { username: form.get("username"), password: form.get("password") },
       requestMeta(request, context),
     );
-    return redirect(safeRedirect(values.redirectTo), {
-      headers: { "Set-Cookie": await commitSession(context, session.token, session.expiresAt) },
-    });
+    // IDN-2: with TOTP on, the session waits for the code (/login/totp).
+    return afterFirstFactor(context, step, safeRedirect(values.redirectTo));
   } catch (e) {
     return formFailure(e, values);
   }
@@ -72,6 +73,11 @@ export default function Login() {
             {busy ? "登入中…" : "登入"}
           </button>
         </Form>
+        <p className="login-help">
+          <Link to={withRedirect("/login/temporary", values?.redirectTo ?? params.get("redirectTo"))}>
+            使用臨時密碼登入
+          </Link>
+        </p>
         <p className="login-help">忘記密碼或帳號被鎖定時，請聯絡所屬機關的機關管理者。</p>
       </div>
     </main>

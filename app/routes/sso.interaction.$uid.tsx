@@ -1,9 +1,10 @@
 import type { ActionFunctionArgs, AppLoadContext, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
-import { json, redirectDocument } from "@remix-run/node";
+import { json, redirect, redirectDocument } from "@remix-run/node";
 import { Form, useActionData, useLoaderData } from "@remix-run/react";
 import { FormMessage, TextField } from "~/components/forms";
-import { formFailure, formValues, readForm } from "~/utils/errors.server";
+import { formFailure, formValues, isDomainError, readForm } from "~/utils/errors.server";
 import { commitSession, getActor, requestMeta } from "~/utils/session.server";
+import { challengeToken, clearChallenge, commitChallenge } from "~/utils/signin-challenge.server";
 
 export const meta: MetaFunction = () => [{ title: "單一登入 | 臺南市政府公務入口網" }];
 
@@ -30,10 +31,18 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
     const actor = it.forceLogin ? null : await getActor(request, context);
     if (actor) {
       const { oidc, auth } = context.services;
-      await auth.recordSessionSignIn(actor, requestMeta(request, context), "sso");
+      await auth.recordSessionSignIn(actor, requestMeta(request, context), "sso", it.clientId);
       const to = await oidc.finishLogin(context.http.req, context.http.res, await oidc.publicIdOf(actor.accountId));
       return redirectDocument(to);
     }
+    // IDN-2: the password was right and the account's TOTP code is due.
+    if (await context.services.auth.pendingChallenge(await challengeToken(request, context))) {
+      return json({ step: "totp" as const, clientName: it.clientName, claims: it.claims });
+    }
+  }
+  // IDN-8: a system the admins approved for everyone asks no consent (transfer sign-in).
+  if (it.prompt === "consent" && it.preApproved) {
+    return redirectDocument(await context.services.oidc.finishConsent(context.http.req, context.http.res));
   }
   return json({ step: it.prompt, clientName: it.clientName, claims: it.claims });
 }
@@ -48,16 +57,46 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
   if (values.intent === "deny") return redirectDocument(await oidc.abort(req, res));
   if (it.prompt === "login" && values.intent === "login") {
     try {
-      const session = await auth.signIn(
+      const step = await auth.beginSignIn(
         { username: form.get("username"), password: form.get("password") },
         requestMeta(request, context),
-        { method: "sso" },
+        { method: "sso", clientId: it.clientId },
       );
-      const to = await oidc.finishLogin(req, res, await oidc.publicIdOf(session.accountId));
-      return redirectDocument(to, {
-        headers: { "Set-Cookie": await commitSession(context, session.token, session.expiresAt) },
-      });
+      if (step.kind === "totp") {
+        return redirect(new URL(request.url).pathname, {
+          headers: { "Set-Cookie": await commitChallenge(context, step.challenge) },
+        });
+      }
+      return finishSignIn(context, step);
     } catch (e) {
+      return formFailure(e, values);
+    }
+  }
+  if (it.prompt === "login" && values.intent === "totp") {
+    try {
+      const session = await auth.completeTotp(
+        await challengeToken(request, context),
+        form.get("code"),
+        requestMeta(request, context),
+        {
+          method: "sso",
+          clientId: it.clientId,
+        },
+      );
+      return finishSignIn(context, session);
+    } catch (e) {
+      if (isDomainError(e) && e.code === "unauthenticated") {
+        // The half sign-in is over (expired, locked): back to the password form.
+        return json(
+          {
+            ok: false as const,
+            message: e.message,
+            fields: {} as Record<string, string>,
+            values: { ...values, intent: "login" } as Record<string, string>,
+          },
+          { status: 401, headers: { "Set-Cookie": await clearChallenge(context) } },
+        );
+      }
       return formFailure(e, values);
     }
   }
@@ -65,6 +104,16 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
     return redirectDocument(await oidc.finishConsent(req, res));
   }
   return json({ ok: false as const, message: EXPIRED, fields: {}, values }, { status: 400 });
+}
+
+/** The portal session starts with the system's sign-in, so the next system asks nothing. */
+async function finishSignIn(context: AppLoadContext, session: { token: string; expiresAt: Date; accountId: number }) {
+  const { oidc } = context.services;
+  const to = await oidc.finishLogin(context.http.req, context.http.res, await oidc.publicIdOf(session.accountId));
+  const headers = new Headers();
+  headers.append("Set-Cookie", await commitSession(context, session.token, session.expiresAt));
+  headers.append("Set-Cookie", await clearChallenge(context));
+  return redirectDocument(to, { headers });
 }
 
 export default function SsoInteraction() {
@@ -83,7 +132,28 @@ export default function SsoInteraction() {
         </div>
         {data.step === "expired" ? (
           <p role="alert">{EXPIRED}</p>
-        ) : data.step === "login" ? (
+        ) : data.step === "totp" && failure?.values.intent !== "login" ? (
+          <Form method="post" noValidate aria-describedby={failure ? "sso-error" : undefined}>
+            <h2>兩步驟驗證</h2>
+            <p>
+              請輸入驗證器 App 上的 6 位數驗證碼，完成後將返回<strong>{data.clientName}</strong>。
+            </p>
+            <FormMessage id="sso-error" message={failure?.message} />
+            <TextField
+              label="驗證碼"
+              name="code"
+              inputMode="numeric"
+              autoComplete="one-time-code"
+              maxLength={7}
+              error={fields.code}
+              required
+              autoFocus
+            />
+            <button type="submit" name="intent" value="totp" className="btn btn-primary btn-block">
+              驗證並登入
+            </button>
+          </Form>
+        ) : data.step === "login" || data.step === "totp" ? (
           <Form method="post" noValidate aria-describedby={failure ? "sso-error" : undefined}>
             <p>
               登入後將返回<strong>{data.clientName}</strong>。

@@ -15,6 +15,8 @@ export const loginResultLabels: Record<string, string> = {
   disabled: "帳號停用",
   inactive: "帳號未開通",
   invalid_input: "輸入格式錯誤",
+  totp_required: "密碼正確，待輸入驗證碼",
+  wrong_code: "驗證碼錯誤",
 };
 export const label = (labels: Record<string, string>, code: string) => labels[code] ?? code;
 export const bookingStatusLabels: Record<string, string> = {

@@ -1,10 +1,26 @@
 import type { Database } from "../../db/index.js";
 import { cleanText } from "../text.js";
 
-export type LoginMethod = "password" | "totp" | "temporary" | "certificate" | "sso" | "api";
+export type LoginMethod = "password" | "totp" | "temp_password" | "certificate" | "sso" | "api";
 export type LoginAction = "login" | "logout";
 export type LoginResult =
-  "success" | "wrong_password" | "unknown_user" | "locked" | "disabled" | "inactive" | "invalid_input";
+  | "success"
+  | "wrong_password"
+  | "unknown_user"
+  | "locked"
+  | "disabled"
+  | "inactive"
+  | "invalid_input"
+  /** IDN-2: the first factor passed; the TOTP code is still due. */
+  | "totp_required"
+  /** IDN-2: a wrong or reused TOTP code. */
+  | "wrong_code"
+  /** IDN-4: the certificate is not from a trusted CA, out of its dates, or not for signing. */
+  | "bad_certificate"
+  /** IDN-4: the signature over the challenge does not verify (counts towards the lockout). */
+  | "bad_signature"
+  /** IDN-4: the challenge was unknown, already used or expired (a replay lands here). */
+  | "stale_challenge";
 
 export interface LoginRecordInput {
   accountId: number | null;
@@ -15,6 +31,8 @@ export interface LoginRecordInput {
   ip: string;
   userAgent: string;
   at: Date;
+  /** The system a single sign-on or verification sign-in was for (IDN-6/7). */
+  clientId?: string | null;
 }
 
 /** Every attempt is recorded, including hostile input, cleaned so the insert cannot fail. */
@@ -30,6 +48,7 @@ export async function recordLogin(db: Database, r: LoginRecordInput): Promise<vo
       ip: cleanText(r.ip, 64),
       user_agent: cleanText(r.userAgent, 400),
       at: r.at,
+      client_id: r.clientId ?? null,
     })
     .execute();
 }

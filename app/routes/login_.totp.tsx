@@ -1,0 +1,95 @@
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { json, redirect } from "@remix-run/node";
+import { Form, Link, useActionData, useNavigation, useSearchParams } from "@remix-run/react";
+import { FormMessage, TextField } from "~/components/forms";
+import { formFailure, formValues, isDomainError, readForm } from "~/utils/errors.server";
+import { commitSession, requestMeta, safeRedirect } from "~/utils/session.server";
+import { challengeToken, clearChallenge } from "~/utils/signin-challenge.server";
+import { withRedirect } from "~/utils/signin-links";
+
+export const meta: MetaFunction = () => [{ title: "兩步驟驗證 | 臺南市政府公務入口網" }];
+
+/** IDN-2 second step. Without an open challenge there is nothing to finish: back to /login. */
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  const pending = await context.services.auth.pendingChallenge(await challengeToken(request, context));
+  if (!pending) {
+    const to = new URL(request.url).searchParams.get("redirectTo");
+    return redirect(withRedirect("/login", safeRedirect(to)), {
+      headers: { "Set-Cookie": await clearChallenge(context) },
+    });
+  }
+  return json({});
+}
+
+export async function action({ request, context }: ActionFunctionArgs) {
+  const form = await readForm(request);
+  const values = formValues(form, ["redirectTo"]);
+  try {
+    const session = await context.services.auth.completeTotp(
+      await challengeToken(request, context),
+      form.get("code"),
+      requestMeta(request, context),
+    );
+    const headers = new Headers();
+    headers.append("Set-Cookie", await commitSession(context, session.token, session.expiresAt));
+    headers.append("Set-Cookie", await clearChallenge(context));
+    return redirect(safeRedirect(values.redirectTo), { headers });
+  } catch (e) {
+    // The challenge is gone (expired, too many wrong codes, account locked): start over.
+    if (isDomainError(e) && e.code === "unauthenticated") {
+      return json(
+        { ok: false as const, restart: true, message: e.message, fields: {} as Record<string, string>, values },
+        { status: 401, headers: { "Set-Cookie": await clearChallenge(context) } },
+      );
+    }
+    return formFailure(e, values);
+  }
+}
+
+export default function TotpStep() {
+  const failure = useActionData<typeof action>();
+  const [params] = useSearchParams();
+  const busy = useNavigation().state === "submitting";
+  const redirectTo = failure?.values.redirectTo ?? params.get("redirectTo") ?? "/";
+  const restart = failure && "restart" in failure;
+  return (
+    <main className="login" id="main">
+      <div className="login-card">
+        <div className="brand">
+          <img src="/icons/icon-192.png" alt="" width="48" height="48" />
+          <div>
+            <p className="brand-city">臺南市政府</p>
+            <h1>公務入口網</h1>
+          </div>
+        </div>
+        <h2>兩步驟驗證</h2>
+        <FormMessage id="totp-error" message={failure?.message} />
+        {restart ? (
+          <Link className="btn btn-primary btn-block" to={withRedirect("/login", redirectTo)}>
+            重新登入
+          </Link>
+        ) : (
+          <Form method="post" noValidate aria-describedby={failure ? "totp-error" : undefined}>
+            <input type="hidden" name="redirectTo" value={redirectTo} />
+            <TextField
+              label="驗證碼"
+              name="code"
+              inputMode="numeric"
+              autoComplete="one-time-code"
+              pattern="[0-9]*"
+              maxLength={7}
+              hint="請開啟手機上的驗證器 App（如 Google Authenticator、Microsoft Authenticator），輸入「臺南市政府公務入口網」目前顯示的 6 位數字。"
+              error={failure?.fields.code}
+              required
+              autoFocus
+            />
+            <button type="submit" className="btn btn-primary btn-block" disabled={busy}>
+              {busy ? "驗證中…" : "驗證並登入"}
+            </button>
+          </Form>
+        )}
+        <p className="login-help">手機遺失或更換時，請聯絡所屬機關的機關管理者重設兩步驟驗證。</p>
+      </div>
+    </main>
+  );
+}

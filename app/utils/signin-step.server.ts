@@ -1,0 +1,20 @@
+import { type AppLoadContext, redirect } from "@remix-run/node";
+import type { SignInStep } from "../../bff/auth/service.js";
+import { commitSession } from "./session.server";
+import { clearChallenge, commitChallenge } from "./signin-challenge.server";
+
+/**
+ * After the first factor (password, temporary password): signed in, or on to the TOTP
+ * step with the challenge cookie (IDN-2). `to` is already a safe same-site path.
+ */
+export async function afterFirstFactor(context: AppLoadContext, step: SignInStep, to: string) {
+  if (step.kind === "session") {
+    const headers = new Headers();
+    headers.append("Set-Cookie", await commitSession(context, step.token, step.expiresAt));
+    headers.append("Set-Cookie", await clearChallenge(context));
+    return redirect(to, { headers });
+  }
+  return redirect(`/login/totp?redirectTo=${encodeURIComponent(to)}`, {
+    headers: { "Set-Cookie": await commitChallenge(context, step.challenge) },
+  });
+}

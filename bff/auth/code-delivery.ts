@@ -1,0 +1,75 @@
+import { sql } from "kysely";
+import type { Database } from "../../db/index.js";
+import { enqueue } from "../jobs/queue.js";
+import type { JobHandlers } from "../jobs/worker.js";
+import { decrypt, encrypt } from "../oidc/data-key.js";
+import type { Mailer, SmsGateway } from "../ports/mailer.js";
+
+/**
+ * Messages that carry a secret (a temporary password, a phone code) go out through the jobs
+ * table like every message, but the text is sealed with the data key while it waits and
+ * removed once sent, so the jobs table never holds the secret in clear. An expired code is
+ * not worth sending late: the job drops it.
+ */
+export const SECRET_MESSAGE_JOB = "signin.secret-message";
+
+export interface SecretMessage {
+  channel: "sms" | "mail";
+  to: string;
+  subject: string;
+  text: string;
+  expiresAt: Date;
+}
+
+export function queueSecretMessage(db: Database, dataKey: Buffer, now: Date, msg: SecretMessage, key: string) {
+  return enqueue(db, {
+    kind: SECRET_MESSAGE_JOB,
+    payload: {
+      channel: msg.channel,
+      to: msg.to,
+      subject: msg.subject,
+      sealed: encrypt(dataKey, msg.text),
+      expiresAt: msg.expiresAt.toISOString(),
+    },
+    runAt: now,
+    idempotencyKey: `secret:${key}`,
+    // The code lives minutes: a few quick retries, then give up.
+    maxAttempts: 4,
+  });
+}
+
+interface Payload {
+  channel: "sms" | "mail";
+  to: string;
+  subject: string;
+  sealed?: string;
+  expiresAt: string;
+}
+
+export function secretMessageJobHandlers(deps: { mailer: Mailer; sms: SmsGateway; dataKey: Buffer }): JobHandlers {
+  const wipe = (db: Database, jobId: number) =>
+    db
+      .updateTable("jobs")
+      .set({ payload: sql`payload - 'sealed'::text` })
+      .where("id", "=", jobId)
+      .execute();
+  return {
+    [SECRET_MESSAGE_JOB]: {
+      backoffMs: (attempt) => 5_000 * 2 ** (attempt - 1),
+      async run({ db, job, payload, now }) {
+        const p = payload as Payload;
+        if (!p.sealed) return { skipped: "no secret" };
+        if (new Date(p.expiresAt) <= now) {
+          await wipe(db, job.id);
+          return { skipped: "expired" };
+        }
+        const text = decrypt(deps.dataKey, p.sealed);
+        const ctx = { db, idempotencyKey: job.idempotency_key ?? `job:${job.id}` };
+        if (p.channel === "sms") await deps.sms.send({ to: p.to, text }, ctx);
+        else await deps.mailer.send({ to: p.to, subject: p.subject, text }, ctx);
+        await wipe(db, job.id);
+        return { sent: p.channel };
+      },
+    },
+  };
+}

@@ -47,6 +47,19 @@ export const configSchema = z.object({
   MITAKE_USERNAME: optional,
   MITAKE_PASSWORD: optional,
   SHUTDOWN_GRACE_MS: int(10000, 0),
+  // IDN-4 citizen certificate sign-in (bff/certificates; unset CERT_CA_BUNDLE = off).
+  CERT_CA_BUNDLE: optional,
+  CERT_CARD_FIELD: z
+    .string()
+    .regex(/^(subject:[A-Za-z0-9.]+|extension:[0-2](\.\d+)+|san:[0-2](\.\d+)+)$/, {
+      message: "expected subject:<attribute>, extension:<OID> or san:<OID>",
+    })
+    .default("subject:serialNumber"),
+  CERT_SIGNER_URL: z
+    .string()
+    .url()
+    .refine((u) => /^https?:$/.test(new URL(u).protocol), { message: "expected an http(s) URL" })
+    .default("http://localhost:61161"),
   // IDN-5 Active Directory (bff/directory/settings.ts checks them together; unset AD_URL = not configured).
   AD_URL: optional,
   AD_BIND_DN: optional,

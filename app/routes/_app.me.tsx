@@ -86,6 +86,12 @@ export default function Me() {
             <Link to="/me/notifications">通知設定</Link>
           </li>
           <li>
+            {/* reloadDocument: that page's CSP is the one that reaches the card's signing component. */}
+            <Link to="/me/certificate" reloadDocument>
+              自然人憑證
+            </Link>
+          </li>
+          <li>
             <Link to="/me/security">登入安全設定（兩步驟驗證、手機驗證）</Link>
           </li>
         </ul>

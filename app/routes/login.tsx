@@ -78,6 +78,12 @@ export default function Login() {
             使用臨時密碼登入
           </Link>
         </p>
+        <p className="login-help">
+          {/* A full page load: only that page's CSP lets the browser reach the card's signing component. */}
+          <a href={withRedirect("/login/certificate", values?.redirectTo ?? params.get("redirectTo"))}>
+            使用自然人憑證登入
+          </a>
+        </p>
         <p className="login-help">忘記密碼或帳號被鎖定時，請聯絡所屬機關的機關管理者。</p>
       </div>
     </main>

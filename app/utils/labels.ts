@@ -17,6 +17,9 @@ export const loginResultLabels: Record<string, string> = {
   invalid_input: "輸入格式錯誤",
   totp_required: "密碼正確，待輸入驗證碼",
   wrong_code: "驗證碼錯誤",
+  bad_certificate: "憑證無效",
+  bad_signature: "憑證簽章錯誤",
+  stale_challenge: "登入請求逾時或重複",
 };
 export const label = (labels: Record<string, string>, code: string) => labels[code] ?? code;
 export const bookingStatusLabels: Record<string, string> = {

@@ -34,6 +34,9 @@ export function createApp(opts: { container: Container; build: ServerBuild; publ
     }
     next();
   });
+  // IDN-4: the pages where the card signs call the local signing component from the browser;
+  // only they may connect to it, and only to its configured origin.
+  const signerOrigin = container.services.certificates.enabled ? new URL(config.CERT_SIGNER_URL).origin : undefined;
   app.use(
     helmet({
       contentSecurityPolicy: {
@@ -43,7 +46,10 @@ export function createApp(opts: { container: Container; build: ServerBuild; publ
           scriptSrc: ["'self'", (_req, res) => `'nonce-${(res as Response).locals.cspNonce}'`],
           styleSrc: ["'self'"],
           imgSrc: ["'self'", "data:", "blob:"],
-          connectSrc: ["'self'"],
+          connectSrc: [
+            (req) =>
+              signerOrigin && CARD_SIGNING_PAGES.test((req as Request).path) ? `'self' ${signerOrigin}` : "'self'",
+          ],
           fontSrc: ["'self'"],
           manifestSrc: ["'self'"],
           workerSrc: ["'self'"],
@@ -111,6 +117,9 @@ export function createApp(opts: { container: Container; build: ServerBuild; publ
   );
   return app;
 }
+
+/** Pages that load with a connect-src for the card's signing component (full document loads). */
+const CARD_SIGNING_PAGES = /^\/(login\/certificate|me\/certificate)\/?$/;
 
 /**
  * Browser form posts must come from our own pages (CSRF). Endpoints that authenticate by

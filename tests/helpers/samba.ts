@@ -106,7 +106,10 @@ export interface SambaDC {
  * A fresh DC from the template. `defaultPolicy` switches AD's default password policy
  * back on (complexity, 7 characters, 24 remembered), as a real domain has it.
  */
-export async function startDC(template: string, opts: { defaultPolicy?: boolean } = {}): Promise<SambaDC> {
+export async function startDC(
+  template: string,
+  opts: { defaultPolicy?: boolean; nosync?: boolean } = {},
+): Promise<SambaDC> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "portal-dc-"));
   await execFile("cp", ["-a", `${template}/.`, dir]);
   const ip = await freeLoopback();
@@ -115,7 +118,9 @@ export async function startDC(template: string, opts: { defaultPolicy?: boolean 
     .readFileSync(confFile, "utf8")
     .split(template)
     .join(dir)
-    .replace(/interfaces = lo\b/, `interfaces = ${ip}/8`);
+    .replace(/interfaces = lo\b/, `interfaces = ${ip}/8`)
+    // Samba's own test suite runs without fsync; the benchmark keeps it (nosync: false).
+    .replace(/\[global\]\n/, opts.nosync === false ? "[global]\n" : "[global]\n\tldb:nosync = true\n");
   fs.writeFileSync(confFile, conf);
   if (opts.defaultPolicy) {
     await passwordSettings(dir, ["--complexity=on", "--min-pwd-length=7", "--history-length=24"]);

@@ -10,6 +10,8 @@ import { createPushService } from "./push/service.js";
 import { createRepairsService } from "./repairs/service.js";
 import { scheduledJobHandlers } from "./scheduled/runner.js";
 import { createScheduledService } from "./scheduled/service.js";
+import { sharedAccountJobHandlers } from "./shared-accounts/password.js";
+import { createSharedAccountsService } from "./shared-accounts/service.js";
 import type { ScheduledExecutors } from "./scheduled/types.js";
 import { createInbox } from "./reviews/inbox.js";
 import { applicationScheduledExecutors, createApplicationsService } from "./applications/service.js";
@@ -167,6 +169,7 @@ export async function createContainer(
       ...accountJobHandlers({ mailer, dataKey, directory, officialMailDomain: config.OFFICIAL_MAIL_DOMAIN }),
       ...ad.jobHandlers,
       ...scheduledJobHandlers(scheduledExecutors),
+      ...sharedAccountJobHandlers({ mailer, dataKey }),
     },
     clock,
     logger,
@@ -216,6 +219,14 @@ export async function createContainer(
     repairs,
     /** 預約管理作業 (ACC-16). */
     scheduled: createScheduledService({ db, clock }),
+    /** 機關及郵件系統帳號 (ACC-14/15): apply, hold, admin console, review, sign-in zone. */
+    sharedAccounts: createSharedAccountsService({
+      db,
+      clock,
+      hasher,
+      dataKey,
+      officialMailDomain: config.OFFICIAL_MAIL_DOMAIN,
+    }),
     push: createPushService({
       db,
       clock,

@@ -17,7 +17,7 @@ CREATE TABLE shared_accounts (
   purpose               text NOT NULL DEFAULT '' CHECK (length(purpose) <= 500),
   agency_id             int NOT NULL REFERENCES org_nodes(id),
   custodian_account_id  int NOT NULL REFERENCES accounts(id),
-  -- 未啟用 until approved (ACC-15), then 啟用; 停用 by 我要停用 or after a rejection.
+  -- 未啟用 until approved (ACC-15), then 啟用; 停用 by 我要停用. A rejected one stays 未啟用.
   status                text NOT NULL DEFAULT 'inactive' CHECK (status IN ('enabled', 'disabled', 'inactive')),
   login_permission      text NOT NULL DEFAULT 'normal' CHECK (login_permission IN ('normal', 'locked')),
   failed_login_count    int NOT NULL DEFAULT 0,

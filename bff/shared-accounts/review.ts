@@ -1,0 +1,127 @@
+import type { Database } from "../../db/index.js";
+import type { Actor } from "../actor.js";
+import type { PasswordHasher } from "../auth/hashing.js";
+import { DomainError, notFound } from "../errors.js";
+import { idList } from "../items/validate.js";
+import type { Clock } from "../ports/clock.js";
+import { cleanText } from "../text.js";
+import { logChange } from "./changes.js";
+import { reviewText, sharedStatusText } from "./labels.js";
+import { generatePassword, queuePasswordMail } from "./password.js";
+import { administered, isAdmin } from "./scope.js";
+import { custodianAddress, type SharedDeps } from "./deps.js";
+
+export const BATCH_MAX = 500;
+
+export interface ReviewInput {
+  ids?: unknown;
+  decision?: unknown;
+  note?: unknown;
+}
+
+/**
+ * ACC-15 batch review rules, each refusal naming the rule it breaks (the manual: 帳號狀態相同、
+ * 隸屬機關相同及審核狀態為未審核). Returns every broken rule, so one message says them all.
+ */
+export function brokenRules(rows: { username: string; status: string; agency_id: number; review_status: string }[]) {
+  const broken: string[] = [];
+  const reviewed = rows.filter((r) => r.review_status !== "pending");
+  if (reviewed.length > 0)
+    broken.push(
+      `只有審核狀態為「未審核」的申請可以審核（${reviewed.map((r) => `${r.username} 已${reviewText[r.review_status as "approved"]}`).join("、")}）`,
+    );
+  if (new Set(rows.map((r) => r.status)).size > 1) broken.push("所選帳號的帳號狀態必須相同");
+  if (new Set(rows.map((r) => r.agency_id)).size > 1) broken.push("所選帳號的隸屬機關必須相同");
+  return broken;
+}
+
+/** 機關及郵件系統帳號審核: one or many, 通過 or 駁回, effective at once (no 預約生效 here, ACC-9). */
+export function createSharedReview(deps: SharedDeps) {
+  const { db, clock } = deps;
+  const hasher: PasswordHasher = deps.hasher;
+
+  async function review(actor: Actor, input: ReviewInput): Promise<{ count: number }> {
+    if (!isAdmin(actor)) throw notFound();
+    const { ids, bad } = idList(input.ids, BATCH_MAX);
+    if (bad && ids.length >= BATCH_MAX) throw new DomainError("invalid", `一次最多審核 ${BATCH_MAX} 筆。`);
+    if (ids.length === 0 || bad) throw new DomainError("invalid", "請至少勾選一筆要審核的申請。");
+    const decision = input.decision === "approve" ? "approved" : input.decision === "reject" ? "rejected" : null;
+    if (!decision) throw new DomainError("invalid", "請選擇「通過」或「駁回」。");
+    const note = cleanText(input.note, 1000).trim();
+    if (note.length > 500) throw new DomainError("invalid", "審核意見最多 500 字。", { note: "審核意見最多 500 字" });
+
+    // Passwords are hashed before the transaction: argon2 is slow on purpose, locks should not wait on it.
+    const passwords = new Map<number, { password: string; hash: string }>();
+    if (decision === "approved")
+      for (const id of ids) {
+        const password = generatePassword();
+        passwords.set(id, { password, hash: await hasher.hash(password) });
+      }
+    const now = clock.now();
+    return db.transaction().execute(async (trx) => {
+      const rows = await trx
+        .selectFrom("shared_accounts as sa")
+        .selectAll("sa")
+        .where("sa.id", "in", ids)
+        .where(administered(actor))
+        .orderBy("sa.id")
+        .forUpdate()
+        .execute();
+      // Any id outside the actor's agency makes the whole batch "not found": nothing leaks, nothing changes.
+      if (rows.length !== ids.length) throw notFound();
+      const broken = brokenRules(rows);
+      if (broken.length > 0) throw new DomainError("conflict", `無法批次審核：${broken.join("；")}。`);
+      for (const row of rows) {
+        const approved = decision === "approved";
+        const pw = passwords.get(row.id);
+        const to = approved ? await custodianAddress(trx, deps, row.custodian_account_id) : null;
+        await trx
+          .updateTable("shared_accounts")
+          .set({
+            review_status: decision,
+            reviewed_by: actor.accountId,
+            reviewed_at: now,
+            review_note: note || null,
+            status: approved ? "enabled" : row.status,
+            password_hash: approved ? pw!.hash : row.password_hash,
+            password_changed_at: approved ? now : row.password_changed_at,
+            updated_at: now,
+          })
+          .where("id", "=", row.id)
+          .execute();
+        await logChange(trx, actor, now, row.id, `shared_account.review_${approved ? "approve" : "reject"}`, {
+          kind: "status",
+          field: "審核狀態",
+          before: reviewText.pending,
+          after: approved ? `${reviewText.approved}（帳號狀態：${sharedStatusText.enabled}）` : reviewText.rejected,
+          reason: note,
+        });
+        if (approved)
+          await queuePasswordMail(trx, deps.dataKey, {
+            to: to!,
+            username: row.username,
+            name: row.name,
+            password: pw!.password,
+            why: "approved",
+            key: `${row.id}:approved`,
+            now,
+          });
+      }
+      return { count: rows.length };
+    });
+  }
+
+  /** How many shared-account applications wait for this admin (home counts, approvals). */
+  async function pendingCount(actor: Actor): Promise<number> {
+    if (!isAdmin(actor)) return 0;
+    const r = await db
+      .selectFrom("shared_accounts as sa")
+      .select((eb) => eb.fn.countAll<number>().as("n"))
+      .where(administered(actor))
+      .where("sa.review_status", "=", "pending")
+      .executeTakeFirstOrThrow();
+    return Number(r.n);
+  }
+
+  return { review, pendingCount };
+}

@@ -1,0 +1,296 @@
+import type { Database } from "../../db/index.js";
+import type { Actor } from "../actor.js";
+import { personOfAgency } from "../custodians/slots.js";
+import { DomainError, notFound } from "../errors.js";
+import { escapeLike } from "../items/queries.js";
+import { parseId } from "../items/validate.js";
+import type { Clock } from "../ports/clock.js";
+import { cleanText } from "../text.js";
+import { lockShared, logChange } from "./changes.js";
+import { custodianAddress, type SharedDeps } from "./deps.js";
+import { sharedPermissionText, sharedStatusText, sharedTypeText } from "./labels.js";
+import { createSharedLists } from "./lists.js";
+import { generatePassword, queuePasswordMail } from "./password.js";
+import { createSharedReview } from "./review.js";
+import { administered, heldByMe, heldOrAdministered, isAdmin } from "./scope.js";
+import { createSharedSignIn } from "./signin.js";
+import { type ApplyInput, reasonField, validateApply } from "./validate.js";
+
+const USERNAME_TAKEN = "此帳號已有人使用，請換一個";
+
+/**
+ * ACC-14 機關及郵件系統帳號: shared accounts (機關帳號, 郵件系統帳號, 資訊系統帳號) held by a
+ * custodian of the same agency. Anyone applies and manages the ones they hold; admins
+ * manage their agency's (system admins every agency). Out of scope is not found (404).
+ */
+export function createSharedAccountsService(deps: SharedDeps) {
+  const { db, clock, hasher } = deps;
+
+  /** 機關及資訊系統帳號申請: for the applicant's own agency, held by the applicant, waiting for review. */
+  async function apply(actor: Actor, input: ApplyInput): Promise<{ id: number }> {
+    const v = validateApply(input);
+    const now = clock.now();
+    try {
+      return await db.transaction().execute(async (trx) => {
+        const person = await trx
+          .selectFrom("accounts")
+          .select("id")
+          .where("username", "=", v.username)
+          .executeTakeFirst();
+        if (person) throw new DomainError("invalid", "請修正標示的欄位。", { username: USERNAME_TAKEN });
+        const row = await trx
+          .insertInto("shared_accounts")
+          .values({
+            type: v.type,
+            username: v.username,
+            name: v.name,
+            purpose: v.purpose,
+            agency_id: actor.agencyId,
+            custodian_account_id: actor.accountId,
+            applied_by: actor.accountId,
+            created_at: now,
+            updated_at: now,
+          })
+          .returning("id")
+          .executeTakeFirstOrThrow();
+        await logChange(trx, actor, now, row.id, "shared_account.apply", {
+          kind: "status",
+          field: "申請",
+          after: `${sharedTypeText[v.type]} ${v.username}（未審核）`,
+        });
+        return { id: row.id };
+      });
+    } catch (e) {
+      // Two applications racing for one name: the unique key decides, the loser hears why.
+      if ((e as { code?: string }).code === "23505")
+        throw new DomainError("invalid", "請修正標示的欄位。", { username: USERNAME_TAKEN });
+      throw e;
+    }
+  }
+
+  /** 我的機關及資訊系統帳號管理: what I hold, newest first. */
+  async function mine(actor: Actor) {
+    return db
+      .selectFrom("shared_accounts as sa")
+      .innerJoin("org_nodes as ag", "ag.id", "sa.agency_id")
+      .select([
+        "sa.id",
+        "sa.type",
+        "sa.username",
+        "sa.name",
+        "sa.purpose",
+        "sa.status",
+        "sa.login_permission",
+        "sa.review_status",
+        "sa.created_at",
+        "ag.name as agencyName",
+      ])
+      .where(heldByMe(actor))
+      .orderBy("sa.id", "desc")
+      .limit(200)
+      .execute();
+  }
+
+  /**
+   * Who may take over a shared account: enabled people of its agency (never another
+   * agency's), showing only name, unit, title and official phone (issue 6, part 10).
+   */
+  async function custodianCandidates(actor: Actor, id: unknown, rawQ: unknown) {
+    const sharedId = parseId(id);
+    if (sharedId === null) throw notFound();
+    const row = await db
+      .selectFrom("shared_accounts as sa")
+      .select(["sa.agency_id", "sa.custodian_account_id"])
+      .where("sa.id", "=", sharedId)
+      .where(heldOrAdministered(actor))
+      .executeTakeFirst();
+    if (!row) throw notFound();
+    const q = cleanText(rawQ, 50).trim();
+    let query = db
+      .selectFrom("accounts as a")
+      .innerJoin("org_nodes as u", "u.id", "a.unit_id")
+      .select(["a.id", "a.name", "u.name as unitName", "a.title", "a.office_phone as officePhone"])
+      .where("u.agency_id", "=", row.agency_id)
+      .where("a.status", "=", "enabled")
+      .where("a.id", "!=", row.custodian_account_id)
+      .orderBy("a.name")
+      .orderBy("a.id")
+      .limit(20);
+    if (q) {
+      const like = `%${escapeLike(q)}%`;
+      query = query.where((eb) =>
+        eb.or([eb("a.name", "ilike", like), eb("u.name", "ilike", like), eb("a.title", "ilike", like)]),
+      );
+    }
+    return query.execute();
+  }
+
+  /** 保管人異動: to an enabled colleague of the account's own agency only, with a reason. */
+  async function transfer(actor: Actor, id: unknown, input: { accountId?: unknown; reason?: unknown }) {
+    const fields: Record<string, string> = {};
+    const to = parseId(input.accountId);
+    if (to === null) fields.accountId = "請選擇新保管人";
+    let reason = "";
+    try {
+      reason = reasonField(input.reason, "異動原因");
+    } catch (e) {
+      Object.assign(fields, (e as DomainError).fields);
+    }
+    const now = clock.now();
+    await db.transaction().execute(async (trx) => {
+      const row = await lockShared(trx, heldOrAdministered(actor), id);
+      if (Object.keys(fields).length > 0) throw new DomainError("invalid", "請修正標示的欄位。", fields);
+      if (row.status === "disabled" || row.review_status === "rejected")
+        throw new DomainError("conflict", "已停用或已駁回的帳號無法移轉保管人。");
+      if (to === row.custodian_account_id)
+        throw new DomainError("invalid", "請修正標示的欄位。", { accountId: "此人已是保管人" });
+      const next = await personOfAgency(trx, to!, row.agency_id);
+      if (!next)
+        throw new DomainError("invalid", "請修正標示的欄位。", { accountId: "保管人僅限同機關的在職同仁，請重新選擇" });
+      const before = await trx
+        .selectFrom("accounts")
+        .select("name")
+        .where("id", "=", row.custodian_account_id)
+        .executeTakeFirstOrThrow();
+      await trx
+        .updateTable("shared_accounts")
+        .set({ custodian_account_id: next.id, updated_at: now })
+        .where("id", "=", row.id)
+        .execute();
+      await logChange(trx, actor, now, row.id, "shared_account.custodian", {
+        kind: "data",
+        field: "保管人",
+        before: before.name,
+        after: next.name,
+        reason,
+      });
+    });
+  }
+
+  /** 重設密碼: a new random password, stored as argon2id, mailed to the custodian (never shown). */
+  async function resetPassword(actor: Actor, id: unknown) {
+    const password = generatePassword();
+    const hash = await hasher.hash(password);
+    const now = clock.now();
+    await db.transaction().execute(async (trx) => {
+      const row = await lockShared(trx, heldOrAdministered(actor), id);
+      if (row.status !== "enabled" || row.review_status !== "approved")
+        throw new DomainError("conflict", "帳號未啟用或已停用，無法重設密碼。");
+      const to = await custodianAddress(trx, deps, row.custodian_account_id);
+      await trx
+        .updateTable("shared_accounts")
+        .set({ password_hash: hash, password_changed_at: now, updated_at: now })
+        .where("id", "=", row.id)
+        .execute();
+      await queuePasswordMail(trx, deps.dataKey, {
+        to,
+        username: row.username,
+        name: row.name,
+        password,
+        why: "reset",
+        key: `${row.id}:${now.getTime()}`,
+        now,
+      });
+      await logChange(trx, actor, now, row.id, "shared_account.reset_password", {
+        kind: "data",
+        field: "密碼",
+        after: "已重設，新密碼寄至保管人信箱",
+      });
+    });
+  }
+
+  /** Admin detail: the account, its agency and its custodian (name, unit, title, phone). */
+  async function get(actor: Actor, id: unknown) {
+    const sharedId = parseId(id);
+    if (sharedId === null || !isAdmin(actor)) throw notFound();
+    const row = await db
+      .selectFrom("shared_accounts as sa")
+      .innerJoin("org_nodes as ag", "ag.id", "sa.agency_id")
+      .innerJoin("accounts as c", "c.id", "sa.custodian_account_id")
+      .innerJoin("org_nodes as cu", "cu.id", "c.unit_id")
+      .select([
+        "sa.id",
+        "sa.type",
+        "sa.username",
+        "sa.name",
+        "sa.purpose",
+        "sa.status",
+        "sa.login_permission",
+        "sa.review_status",
+        "sa.review_note",
+        "sa.reviewed_at",
+        "sa.password_changed_at",
+        "sa.last_login_at",
+        "sa.locked_at",
+        "sa.created_at",
+        "ag.name as agencyName",
+        "c.name as custodianName",
+        "c.title as custodianTitle",
+        "c.office_phone as custodianPhone",
+        "cu.name as custodianUnit",
+      ])
+      .where("sa.id", "=", sharedId)
+      .where(administered(actor))
+      .executeTakeFirst();
+    if (!row) throw notFound();
+    return row;
+  }
+
+  /** 解鎖: the login permission back to 正常使用中. */
+  async function unlock(actor: Actor, id: unknown) {
+    const now = clock.now();
+    await db.transaction().execute(async (trx) => {
+      const row = await lockShared(trx, administered(actor), id);
+      if (row.login_permission !== "locked") throw new DomainError("conflict", "此帳號未被鎖定，無需解鎖。");
+      await trx
+        .updateTable("shared_accounts")
+        .set({ login_permission: "normal", failed_login_count: 0, locked_at: null, updated_at: now })
+        .where("id", "=", row.id)
+        .execute();
+      await logChange(trx, actor, now, row.id, "shared_account.unlock", {
+        kind: "status",
+        field: "帳號登入許可狀態",
+        before: sharedPermissionText.locked,
+        after: sharedPermissionText.normal,
+      });
+    });
+  }
+
+  /** 我要停用: with a reason; a disabled account no longer counts as held (ACC-4). */
+  async function disable(actor: Actor, id: unknown, input: { reason?: unknown }) {
+    const now = clock.now();
+    await db.transaction().execute(async (trx) => {
+      const row = await lockShared(trx, administered(actor), id);
+      const reason = reasonField(input.reason, "停用原因");
+      if (row.status === "disabled") throw new DomainError("conflict", "此帳號已停用。");
+      await trx
+        .updateTable("shared_accounts")
+        .set({ status: "disabled", updated_at: now })
+        .where("id", "=", row.id)
+        .execute();
+      await logChange(trx, actor, now, row.id, "shared_account.disable", {
+        kind: "status",
+        field: "帳號狀態",
+        before: sharedStatusText[row.status],
+        after: sharedStatusText.disabled,
+        reason,
+      });
+    });
+  }
+
+  return {
+    apply,
+    mine,
+    custodianCandidates,
+    transfer,
+    resetPassword,
+    get,
+    unlock,
+    disable,
+    ...createSharedLists(deps),
+    ...createSharedReview(deps),
+    ...createSharedSignIn(deps),
+  };
+}
+
+export type SharedAccountsService = ReturnType<typeof createSharedAccountsService>;

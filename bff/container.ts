@@ -39,6 +39,9 @@ import { createCertificateService } from "./certificates/service.js";
 import { loadCertificateTrust } from "./certificates/trust.js";
 import { createDirectoryQueue } from "./directory/queue.js";
 import { createDirectory } from "./directory/wiring.js";
+import { createDirectoryBacklog } from "./directory/backlog.js";
+import { createLinkImport } from "./directory/link-import.js";
+import { createReconcile } from "./directory/reconcile.js";
 import { createHomeService } from "./home/service.js";
 import { createItemsService } from "./items/service.js";
 import { pgJobListener } from "./jobs/listen.js";
@@ -261,6 +264,12 @@ export async function createContainer(
     }),
     /** IDN-5 AD 同步管理作業: backlog, failures, retry; the port for reconcile and link import. */
     directory: ad.service,
+    /** IDN-5: the same page's pending list, reconcile (drift and its fix) and the link import. */
+    directoryAdmin: {
+      backlog: createDirectoryBacklog({ db }),
+      reconcile: createReconcile({ db, clock, port: ad.port, queue: directory, desiredUser: ad.service.desiredUser }),
+      links: createLinkImport({ db, clock, port: ad.port, desiredUser: ad.service.desiredUser }),
+    },
     devMailbox: {
       enabled: config.devMailbox && !(config.isProduction && !config.embedded),
       list: () => listDevMailbox(db),

@@ -96,9 +96,10 @@ export interface DirectoryPort {
   /**
    * Every person under the base DN, managed or not (AD's own critical system objects such
    * as Administrator and krbtgt left out): read only, for the link import and reconcile's
-   * "unmanaged object" report (bff/directory/link-import.ts, reconcile.ts).
+   * "unmanaged object" report (bff/directory/link-import.ts, reconcile.ts). Optional: a port
+   * without it (a test double, a write-only AD API host) cannot link or reconcile.
    */
-  listUsers(): Promise<FoundUser[]>;
+  listUsers?(): Promise<FoundUser[]>;
   /** Closes pooled connections. */
   close(): Promise<void>;
 }

@@ -1,6 +1,6 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json } from "@remix-run/node";
-import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
+import { Form, Link, useActionData, useLoaderData, useOutlet } from "@remix-run/react";
 import { FormMessage, TextField } from "~/components/forms";
 import { formFailure, readForm } from "~/utils/errors.server";
 import { formatDateTime } from "~/utils/format";
@@ -16,7 +16,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     context.services.accounts.myLoginRecords(actor, 10),
     context.services.items.consoleAccess(actor),
   ]);
-  return json({ me, records, manageItems: items.manage });
+  return json({ me, records, manageItems: items.manage, reviewsAccounts: actor.role !== "user" });
 }
 
 export async function action({ request, context }: ActionFunctionArgs) {
@@ -36,8 +36,11 @@ export async function action({ request, context }: ActionFunctionArgs) {
 }
 
 export default function Me() {
-  const { me, records, manageItems } = useLoaderData<typeof loader>();
+  const { me, records, manageItems, reviewsAccounts } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
+  // /me/password, /me/profile … render alone, not under this page.
+  const outlet = useOutlet();
+  if (outlet) return outlet;
   const failure = result && !result.ok ? result : undefined;
   return (
     <div>
@@ -79,9 +82,31 @@ export default function Me() {
           </ul>
         </section>
       ) : null}
+      {reviewsAccounts ? (
+        <section className="card" aria-labelledby="me-accounts">
+          <h2 id="me-accounts">帳號管理</h2>
+          <ul className="quick-links">
+            <li>
+              <Link to="/admin/account-reviews">個人公務帳號審核</Link>
+            </li>
+          </ul>
+        </section>
+      ) : null}
       <section className="card" aria-labelledby="me-settings">
         <h2 id="me-settings">設定</h2>
         <ul className="quick-links">
+          <li>
+            <Link to="/me/profile">修改個人資料</Link>
+          </li>
+          <li>
+            <Link to="/me/password">變更密碼</Link>
+          </li>
+          <li>
+            <Link to="/me/records">帳號登入紀錄及使用紀錄</Link>
+          </li>
+          <li>
+            <Link to="/me/applications">我的帳號申請（機關管理者、機關異動）</Link>
+          </li>
           <li>
             <Link to="/me/notifications">通知設定</Link>
           </li>

@@ -1,5 +1,5 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
-import { json } from "@remix-run/node";
+import { json, redirect } from "@remix-run/node";
 import { Form, Link, Outlet, useLoaderData } from "@remix-run/react";
 import { useEffect } from "react";
 import { AppNav } from "~/components/AppNav";
@@ -8,12 +8,21 @@ import { requireActor } from "~/utils/session.server";
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const actor = await requireActor(request, context);
-  const [passwordDaysLeft, reviewCount] = await Promise.all([
+  const [passwordDaysLeft, reviewCount, mustChange] = await Promise.all([
     context.services.home.passwordDaysLeft(actor),
     // Everything waiting for my decision, whatever its kind (the approvals inbox).
     context.services.inbox.count(actor),
+    context.services.applications.self.mustChangePassword(actor),
   ]);
-  return json({ name: actor.name, role: label(roleLabels, actor.role), passwordDaysLeft, reviewCount });
+  // ACC-17: an expired password sends every page to the change-password page until changed.
+  if (mustChange && new URL(request.url).pathname !== "/me/password") throw redirect("/me/password?expired=1");
+  return json({
+    name: actor.name,
+    role: label(roleLabels, actor.role),
+    passwordDaysLeft,
+    reviewCount,
+    isAdmin: actor.role !== "user",
+  });
 }
 
 /** ACC-17: on every signed-in page. */
@@ -26,7 +35,7 @@ function PasswordReminder({ days }: { days: number | null }) {
       {urgent ? (
         <>
           {" "}
-          <Link to="/me">變更密碼</Link>
+          <Link to="/me/password">變更密碼</Link>
         </>
       ) : null}
     </p>
@@ -34,7 +43,7 @@ function PasswordReminder({ days }: { days: number | null }) {
 }
 
 export default function AppLayout() {
-  const { name, role, passwordDaysLeft, reviewCount } = useLoaderData<typeof loader>();
+  const { name, role, passwordDaysLeft, reviewCount, isAdmin } = useLoaderData<typeof loader>();
   // The app icon's badge (Badging API, where the browser has it) shows what waits for me.
   useEffect(() => {
     const nav = navigator as Navigator & {
@@ -55,6 +64,12 @@ export default function AppLayout() {
           <span>臺南市政府公務入口網</span>
         </Link>
         <div className="app-user">
+          {/* ACC-10: the account console, for agency and system admins (desktop). */}
+          {isAdmin ? (
+            <Link to="/admin/accounts" className="btn btn-small btn-ghost">
+              帳號管理
+            </Link>
+          ) : null}
           <span>
             {name}
             <span className="role">（{role}）</span>

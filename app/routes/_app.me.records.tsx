@@ -1,0 +1,110 @@
+import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { json } from "@remix-run/node";
+import { Link, useLoaderData } from "@remix-run/react";
+import { Pager } from "~/components/items";
+import consoleStyles from "~/styles/console.css";
+import { formatDateTime } from "~/utils/format";
+import { label, loginActionLabels, loginResultLabels } from "~/utils/labels";
+import { requireActor } from "~/utils/session.server";
+import { loginMethodLabels, usageLabel } from "~/utils/usage-labels";
+
+export const links: LinksFunction = () => [{ rel: "stylesheet", href: consoleStyles }];
+export const meta: MetaFunction = () => [{ title: "帳號紀錄 | 臺南市政府公務入口網" }];
+
+/** ACC-19 帳號登入紀錄 and 帳號使用紀錄: mine only, paged in the database. */
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  const actor = await requireActor(request, context);
+  const sp = new URL(request.url).searchParams;
+  const tab = sp.get("tab") === "usage" ? "usage" : "logins";
+  const self = context.services.applications.self;
+  if (tab === "usage") {
+    const r = await self.usageRecords(actor, sp.get("page"));
+    return json({
+      tab,
+      total: r.total,
+      page: r.page,
+      pageSize: r.pageSize,
+      rows: r.rows.map((x) => ({
+        id: x.id,
+        at: x.at,
+        what: usageLabel(x.action),
+        detail: `${x.target_type} #${x.target_id}`,
+        ip: x.ip,
+      })),
+    });
+  }
+  const r = await self.loginRecords(actor, sp.get("page"));
+  return json({
+    tab,
+    total: r.total,
+    page: r.page,
+    pageSize: r.pageSize,
+    rows: r.rows.map((x) => ({
+      id: x.id,
+      at: x.at,
+      what: `${label(loginActionLabels, x.action)}・${label(loginResultLabels, x.result)}`,
+      detail: label(loginMethodLabels, x.method),
+      ip: x.ip,
+    })),
+  });
+}
+
+export default function MyRecords() {
+  const { tab, rows, total, page, pageSize } = useLoaderData<typeof loader>();
+  return (
+    <div>
+      <h1 className="page-title">帳號紀錄</h1>
+      <nav className="tabs" aria-label="紀錄種類">
+        <Link
+          to="?tab=logins"
+          className={`tab${tab === "logins" ? " tab-current" : ""}`}
+          aria-current={tab === "logins" ? "page" : undefined}
+        >
+          帳號登入紀錄
+        </Link>
+        <Link
+          to="?tab=usage"
+          className={`tab${tab === "usage" ? " tab-current" : ""}`}
+          aria-current={tab === "usage" ? "page" : undefined}
+        >
+          帳號使用紀錄
+        </Link>
+      </nav>
+      <div className="table-wrap">
+        <table className="data-table">
+          <caption className="visually-hidden">{tab === "logins" ? "帳號登入紀錄" : "帳號使用紀錄"}</caption>
+          <thead>
+            <tr>
+              <th scope="col">時間</th>
+              <th scope="col">{tab === "logins" ? "動作・結果" : "動作"}</th>
+              <th scope="col">{tab === "logins" ? "登入方式" : "對象"}</th>
+              <th scope="col">來源位址</th>
+            </tr>
+          </thead>
+          <tbody>
+            {rows.length === 0 ? (
+              <tr>
+                <td colSpan={4} className="empty">
+                  目前沒有資料
+                </td>
+              </tr>
+            ) : (
+              rows.map((r) => (
+                <tr key={r.id}>
+                  <td data-label="時間">{formatDateTime(r.at)}</td>
+                  <td data-label="動作">{r.what}</td>
+                  <td data-label={tab === "logins" ? "登入方式" : "對象"}>{r.detail}</td>
+                  <td data-label="來源位址">{r.ip || "—"}</td>
+                </tr>
+              ))
+            )}
+          </tbody>
+        </table>
+      </div>
+      <Pager total={total} page={page} pageSize={pageSize} />
+      <p>
+        <Link to="/me">回我的帳號</Link>
+      </p>
+    </div>
+  );
+}

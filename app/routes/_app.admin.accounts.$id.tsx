@@ -1,81 +1,464 @@
-import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import type { ActionFunctionArgs, LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json } from "@remix-run/node";
-import { Form, useActionData, useLoaderData } from "@remix-run/react";
-import { FormMessage } from "~/components/forms";
+import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
+import {
+  ChangeLogTable,
+  custodyKindLabels,
+  DisableReasonFields,
+  EffectiveTime,
+  type Errors,
+  FixLinks,
+  loginMethodLabels,
+  ParamPager,
+  RangeFilter,
+  scheduledTypeLabels,
+  useHref,
+  type Values,
+} from "~/components/accounts-console";
+import { TextField } from "~/components/forms";
+import consoleStyles from "~/styles/console.css";
 import { formFailure, formValues, load, readForm } from "~/utils/errors.server";
 import { formatDateTime } from "~/utils/format";
-import { label, loginPermissionLabels, roleLabels, statusLabels } from "~/utils/labels";
+import {
+  label,
+  loginActionLabels,
+  loginPermissionLabels,
+  loginResultLabels,
+  roleLabels,
+  statusLabels,
+} from "~/utils/labels";
 import { requireActor } from "~/utils/session.server";
 
-export const meta: MetaFunction = () => [{ title: "帳號狀態 | 臺南市政府公務入口網" }];
+export const links: LinksFunction = () => [{ rel: "stylesheet", href: consoleStyles }];
+export const meta: MetaFunction<typeof loader> = ({ data }) => [
+  { title: `${data?.detail.account.name ?? "帳號"} | 個人公務帳號管理 | 臺南市政府公務入口網` },
+];
 
-const idOf = (param: string | undefined) => (param && /^\d{1,9}$/.test(param) ? Number(param) : -1);
+const tabs = [
+  ["data", "帳號資料"],
+  ["unit", "隸屬機關(單位)"],
+  ["status", "帳號狀態"],
+] as const;
+type Tab = (typeof tabs)[number][0];
+const tabOf = (v: string | null): Tab => (v === "unit" || v === "status" ? v : "data");
 
+/** ACC-12: one page, three tabs chosen by ?tab= (plain links: they work before scripts load). */
 export async function loader({ request, context, params }: LoaderFunctionArgs) {
   const actor = await requireActor(request, context);
-  const account = await load(() => context.services.accounts.getAccount(actor, idOf(params.id)));
   if (actor.role === "user") throw new Response("找不到資料", { status: 404 });
-  return json({ account });
+  const accounts = context.services.accounts;
+  const sp = new URL(request.url).searchParams;
+  const id = params.id;
+  const tab = tabOf(sp.get("tab"));
+  const detail = await load(() => accounts.detail(actor, id));
+  const logFor = (kind: "data" | "unit" | "status") => {
+    const p = kind[0];
+    return accounts.changeLog(actor, id, kind, {
+      from: sp.get(`${p}from`),
+      to: sp.get(`${p}to`),
+      page: sp.get(`${p}page`),
+    });
+  };
+  const entryFor = (kind: string) =>
+    sp.get("log") === kind && sp.get("detail") ? accounts.changeEntry(actor, id, kind, sp.get("detail")) : null;
+  const log = await logFor(tab);
+  const entry = await entryFor(tab);
+  let status = null;
+  if (tab === "status") {
+    const recordFilter = {
+      from: sp.get("lfrom"),
+      to: sp.get("lto"),
+      method: sp.get("lmethod"),
+      action: sp.get("laction"),
+      result: sp.get("lresult"),
+    };
+    const who = sp.get("who");
+    const [records, record, people] = await Promise.all([
+      accounts.loginRecords(actor, id, { ...recordFilter, page: sp.get("lpage") }),
+      sp.get("record") ? accounts.loginRecord(actor, id, sp.get("record")) : null,
+      who !== null ? accounts.colleagues(actor, id, who) : null,
+    ]);
+    status = { records, record, people, who: who ?? "" };
+  }
+  return json({ tab, detail, log, entry, status, actorIsSysAdmin: actor.role === "sys_admin" });
 }
+
+const fieldNames = [
+  "intent",
+  "name",
+  "officePhone",
+  "officeExt",
+  "workAddress",
+  "needsOfficialMail",
+  "backupEmail",
+  "mobile",
+  "citizenCardNo",
+  "unitId",
+  "title",
+  "note",
+  "effective",
+  "executeAt",
+  "role",
+  "status",
+  "reason",
+  "reasonText",
+  "custody",
+  "toAccountId",
+];
 
 export async function action({ request, context, params }: ActionFunctionArgs) {
   const actor = await requireActor(request, context);
   const form = await readForm(request);
-  const values = formValues(form, ["intent", "reason", "reasonText"]);
-  const id = idOf(params.id);
+  const v = formValues(form, fieldNames);
+  const accounts = context.services.accounts;
+  const id = params.id;
   try {
-    if (values.intent === "unlock") await context.services.accounts.unlock(actor, id);
-    else if (values.intent === "lock") await context.services.accounts.lock(actor, id);
-    else if (values.intent === "disable")
-      await context.services.accounts.setStatus(actor, id, {
-        status: "disabled",
-        reason: values.reason,
-        reasonText: values.reasonText,
-      });
-    else if (values.intent === "enable") await context.services.accounts.setStatus(actor, id, { status: "enabled" });
-    else throw new Response("不支援的操作", { status: 400 });
-    return json({ ok: true as const, message: "更新成功" });
+    let message = "更新成功";
+    switch (v.intent) {
+      case "data": {
+        const r = await accounts.updateData(actor, id, v);
+        message = r.changed === 0 ? "資料沒有變更" : "編輯成功";
+        break;
+      }
+      case "reset-password": {
+        const r = await accounts.resetPassword(actor, id);
+        message = `已重設密碼，臨時密碼已寄至備用信箱 ${r.sentTo}；使用者登入後須立即變更密碼。`;
+        break;
+      }
+      case "unit": {
+        const r = await accounts.changeUnit(actor, id, v);
+        message = r.scheduledAt ? `已預約於 ${formatDateTime(r.scheduledAt)} 異動單位` : "單位異動成功";
+        break;
+      }
+      case "role": {
+        const r = await accounts.changeRole(actor, id, v);
+        message = r.scheduledAt ? `已預約於 ${formatDateTime(r.scheduledAt)} 異動權限` : "權限異動成功";
+        break;
+      }
+      case "status": {
+        const r = await accounts.setStatus(actor, id ?? "", { ...v, status: v.status ?? "" });
+        message = r.scheduledAt ? `已預約於 ${formatDateTime(r.scheduledAt)} 異動帳號狀態` : "帳號狀態異動成功";
+        break;
+      }
+      case "unlock":
+        await accounts.unlock(actor, id);
+        message = "已解鎖";
+        break;
+      case "lock":
+        await accounts.lock(actor, id);
+        message = "已鎖定，此帳號已登出";
+        break;
+      case "transfer":
+        await accounts.transferCustody(actor, id, v);
+        message = "保管人已移轉";
+        break;
+      case "totp-reset":
+        // IDN-2: lost or replaced phone. Scoped and audited in the BFF.
+        await context.services.auth.totp.reset(actor, /^\d{1,9}$/.test(id ?? "") ? Number(id) : -1);
+        message = "已重設 OTP 驗證；使用者可用密碼登入後重新設定。";
+        break;
+      default:
+        return json({ ok: false as const, message: "不支援的操作。", fields: {}, values: v }, { status: 400 });
+    }
+    return json({ ok: true as const, message, intent: v.intent });
   } catch (e) {
-    return formFailure(e, values);
+    return formFailure(e, v);
   }
 }
 
-export default function AccountStatus() {
-  const { account } = useLoaderData<typeof loader>();
+type Loaded = ReturnType<typeof useLoaderData<typeof loader>>;
+
+export default function AccountDetail() {
+  const data = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
+  const { account } = data.detail;
+  const failed = result && !result.ok ? result : null;
+  const mine = (intent: string) => (failed && failed.values.intent === intent ? failed : null);
   return (
-    <div>
-      <h1 className="page-title">帳號狀態：{account.name}</h1>
+    <div className="console">
+      <nav aria-label="頁面位置" className="breadcrumb">
+        <Link to="/admin/accounts">個人公務帳號管理</Link> › <span aria-current="page">{account.name}</span>
+      </nav>
+      <div className="page-head">
+        <h1 className="page-title">
+          {account.name}（{account.username}）
+        </h1>
+      </div>
       {result?.ok ? (
         <div className="alert alert-success" role="status">
           {result.message}
         </div>
-      ) : (
-        <FormMessage id="status-error" message={result?.message} />
-      )}
-      <section className="card">
+      ) : null}
+      {failed ? (
+        <div className="alert alert-error" role="alert">
+          {failed.message}
+          <FixLinks fields={failed.fields} />
+        </div>
+      ) : null}
+      <nav className="tabs" aria-label="帳號管理分頁">
+        {tabs.map(([key, text]) => (
+          <Link
+            key={key}
+            to={`?tab=${key}`}
+            className={`tab${data.tab === key ? " tab-current" : ""}`}
+            aria-current={data.tab === key ? "page" : undefined}
+          >
+            {text}
+          </Link>
+        ))}
+      </nav>
+      {data.tab === "data" ? <DataTab data={data} failed={mine("data")} /> : null}
+      {data.tab === "unit" ? <UnitTab data={data} failed={mine("unit")} /> : null}
+      {data.tab === "status" ? <StatusTab data={data} failedFor={mine} /> : null}
+    </div>
+  );
+}
+
+type Failure = { values: Values; fields: Errors } | null;
+
+function DataTab({ data, failed }: { data: Loaded; failed: Failure }) {
+  const a = data.detail.account;
+  const q = data.detail.quota;
+  const values = failed?.values;
+  const errors = failed?.fields ?? {};
+  const val = (k: string, current: string | null) => values?.[k] ?? current ?? "";
+  return (
+    <>
+      <section className="card" aria-labelledby="data-h">
+        <h2 id="data-h">帳號資料</h2>
         <dl className="facts">
           <dt>帳號</dt>
-          <dd>{account.username}</dd>
-          <dt>權限</dt>
-          <dd>{label(roleLabels, account.role)}</dd>
+          <dd>{a.username}</dd>
           <dt>隸屬機關/單位</dt>
           <dd>
-            {account.agencyName} / {account.unitName}
+            {a.agencyName} / {a.unitName}
           </dd>
-          <dt>帳號狀態</dt>
-          <dd>
-            {label(statusLabels, account.status)}
-            {account.status_reason ? `（${account.status_reason}）` : ""}
-          </dd>
-          <dt>帳號登入許可狀態</dt>
-          <dd>{label(loginPermissionLabels, account.login_permission)}</dd>
-          <dt>上次登入</dt>
-          <dd>{formatDateTime(account.last_login_at) || "—"}</dd>
+          <dt>職稱</dt>
+          <dd>{a.title || "—"}</dd>
+          <dt>OTP驗證</dt>
+          <dd>{a.totp_enabled_at ? `已啟用（${formatDateTime(a.totp_enabled_at)}）` : "未啟用"}</dd>
+          <dt>個人手機號碼驗證</dt>
+          <dd>{a.mobile_verified_at ? "已驗證" : "未驗證"}</dd>
         </dl>
+        <Form method="post" className="item-form" aria-labelledby="data-h">
+          <input type="hidden" name="intent" value="data" />
+          <TextField
+            label="姓名"
+            name="name"
+            defaultValue={val("name", a.name)}
+            error={errors.name}
+            maxLength={50}
+            required
+          />
+          <TextField
+            label="公務電話"
+            name="officePhone"
+            defaultValue={val("officePhone", a.office_phone)}
+            error={errors.officePhone}
+            inputMode="tel"
+          />
+          <TextField
+            label="分機"
+            name="officeExt"
+            defaultValue={val("officeExt", a.office_ext)}
+            error={errors.officeExt}
+            inputMode="numeric"
+          />
+          <TextField
+            label="住址(工作地)"
+            name="workAddress"
+            defaultValue={val("workAddress", a.work_address)}
+            error={errors.workAddress}
+          />
+          <fieldset className="field choice-group">
+            <legend>是否需要公務郵件</legend>
+            <label className="choice">
+              <input
+                type="checkbox"
+                name="needsOfficialMail"
+                defaultChecked={values ? values.needsOfficialMail === "on" : a.needs_official_mail}
+              />
+              需要使用公務郵件
+            </label>
+            <p className="field-hint" id="quota">
+              {q.agencyName}郵件使用上限：{q.limit === null ? "未設定" : `${q.limit} 個`}；已使用數量：{q.used}{" "}
+              個；剩餘數量：
+              {q.remaining === null ? "—" : `${q.remaining} 個`}
+            </p>
+          </fieldset>
+          <TextField
+            label="備用信箱"
+            name="backupEmail"
+            type="email"
+            defaultValue={val("backupEmail", a.backup_email)}
+            error={errors.backupEmail}
+          />
+          <TextField
+            label="個人手機號碼"
+            name="mobile"
+            defaultValue={val("mobile", a.mobile)}
+            error={errors.mobile}
+            inputMode="tel"
+          />
+          <TextField
+            label="自然人憑證卡號"
+            name="citizenCardNo"
+            defaultValue={val("citizenCardNo", a.citizen_card_no)}
+            error={errors.citizenCardNo}
+          />
+          <div className="actions">
+            <button type="submit" className="btn btn-primary">
+              儲存
+            </button>
+          </div>
+        </Form>
+        <Form method="post" className="actions">
+          <input type="hidden" name="intent" value="reset-password" />
+          <button type="submit" className="btn">
+            重設密碼
+          </button>
+          <span className="field-hint">產生臨時密碼並寄至備用信箱，使用者登入後須立即變更。</span>
+        </Form>
+        {a.totp_enabled_at ? (
+          <Form method="post" className="actions">
+            <input type="hidden" name="intent" value="totp-reset" />
+            <button type="submit" className="btn btn-danger">
+              重設 OTP 驗證
+            </button>
+            <span className="field-hint">使用者手機遺失或更換時使用；重設後以密碼登入，可再自行設定。</span>
+          </Form>
+        ) : null}
+      </section>
+      <ChangeLogTable
+        title="個人資料異動紀錄"
+        kind="data"
+        tab="data"
+        accountId={a.id}
+        log={data.log}
+        entry={data.entry}
+        rangeLabel="異動時間"
+      />
+    </>
+  );
+}
+
+function UnitTab({ data, failed }: { data: Loaded; failed: Failure }) {
+  const a = data.detail.account;
+  const values = failed?.values ?? {};
+  const errors = failed?.fields ?? {};
+  const current = data.detail.units.find((u) => u.id === a.unit_id)?.path ?? a.unitName;
+  return (
+    <>
+      <section className="card" aria-labelledby="unit-h">
+        <h2 id="unit-h">隸屬機關(單位)</h2>
+        <Form method="post" className="item-form" aria-labelledby="unit-h">
+          <input type="hidden" name="intent" value="unit" />
+          <p className="field-static">
+            <span className="field-label">目前單位</span>
+            {a.agencyName} › {current}
+          </p>
+          <div className={`field${errors.unitId ? " field-invalid" : ""}`}>
+            <label htmlFor="unitId">調入單位（選擇單位）</label>
+            <select
+              id="unitId"
+              name="unitId"
+              defaultValue={values.unitId ?? String(a.unit_id)}
+              aria-invalid={errors.unitId ? true : undefined}
+              aria-describedby={errors.unitId ? "unitId-error" : "unitId-hint"}
+            >
+              {data.detail.units.map((u) => (
+                <option key={u.id} value={u.id}>
+                  {u.path}
+                </option>
+              ))}
+            </select>
+            <p className="field-hint" id="unitId-hint">
+              限本機關的單位；調至其他機關請由使用者提出機關異動申請。
+            </p>
+            {errors.unitId ? (
+              <p className="field-error" id="unitId-error">
+                {errors.unitId}
+              </p>
+            ) : null}
+          </div>
+          <TextField
+            label="職稱"
+            name="title"
+            defaultValue={values.title ?? a.title}
+            error={errors.title}
+            maxLength={50}
+            required
+          />
+          <TextField label="備註" name="note" defaultValue={values.note ?? ""} error={errors.note} maxLength={200} />
+          <EffectiveTime values={values} errors={errors} idPrefix="unit" />
+          <div className="actions">
+            <button type="submit" className="btn btn-primary">
+              確定異動
+            </button>
+            <Link to="?tab=unit" className="btn">
+              取消
+            </Link>
+          </div>
+        </Form>
+      </section>
+      <PendingChanges data={data} />
+      <ChangeLogTable
+        title="隸屬機關(單位)異動紀錄"
+        kind="unit"
+        tab="unit"
+        accountId={a.id}
+        log={data.log}
+        entry={data.entry}
+        rangeLabel="執行時間"
+      />
+    </>
+  );
+}
+
+function PendingChanges({ data }: { data: Loaded }) {
+  if (data.detail.pending.length === 0) return null;
+  return (
+    <section className="card" aria-labelledby="pending-h">
+      <h2 id="pending-h">預約中的異動</h2>
+      <ul className="record-list">
+        {data.detail.pending.map((p) => (
+          <li key={p.id}>
+            <span className="record-time">{formatDateTime(p.execute_at)}</span>
+            <span>{scheduledTypeLabels[p.type] ?? p.type}</span>
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
+
+function StatusTab({ data, failedFor }: { data: Loaded; failedFor: (intent: string) => Failure }) {
+  const a = data.detail.account;
+  const s = data.status!;
+  const href = useHref();
+  const [params] = useSearchParams();
+  const roleFail = failedFor("role");
+  const statusFail = failedFor("status");
+  const transferFail = failedFor("transfer");
+  const roles = Object.entries(roleLabels).filter(([r]) => r !== "sys_admin" || data.actorIsSysAdmin);
+  const recordQuery = new URLSearchParams({
+    from: s.records.filter.from,
+    to: s.records.filter.to,
+    method: s.records.filter.method,
+    action: s.records.filter.action,
+    result: s.records.filter.result,
+  });
+  return (
+    <>
+      <section className="card" aria-labelledby="perm-h">
+        <h2 id="perm-h">帳號登入許可狀態</h2>
+        <p>
+          {label(loginPermissionLabels, a.login_permission)}
+          {a.login_permission === "locked" && a.locked_at ? `（${formatDateTime(a.locked_at)} 起）` : ""}
+        </p>
         <Form method="post">
-          {account.login_permission === "locked" ? (
-            <button className="btn" name="intent" value="unlock" type="submit">
+          {a.login_permission === "locked" ? (
+            <button className="btn btn-primary" name="intent" value="unlock" type="submit">
               解鎖
             </button>
           ) : (
@@ -85,38 +468,261 @@ export default function AccountStatus() {
           )}
         </Form>
       </section>
-      {account.status === "enabled" ? (
-        <Form method="post" className="card">
-          <h2>停用帳號</h2>
-          <div className="field">
-            <label htmlFor="reason">註銷原因</label>
-            <select id="reason" name="reason" defaultValue={result && !result.ok ? result.values.reason : ""}>
-              <option value="">請選擇</option>
-              <option>離職</option>
-              <option>退休</option>
-              <option>留職停薪</option>
-              <option>其他</option>
+
+      <section className="card" aria-labelledby="role-h">
+        <h2 id="role-h">帳號權限異動</h2>
+        <Form method="post" className="item-form" aria-labelledby="role-h">
+          <input type="hidden" name="intent" value="role" />
+          <div className={`field${roleFail?.fields.role ? " field-invalid" : ""}`}>
+            <label htmlFor="role">權限（目前：{label(roleLabels, a.role)}）</label>
+            <select id="role" name="role" defaultValue={roleFail?.values.role ?? a.role}>
+              {roles.map(([r, text]) => (
+                <option key={r} value={r}>
+                  {text}
+                </option>
+              ))}
             </select>
+            {roleFail?.fields.role ? <p className="field-error">{roleFail.fields.role}</p> : null}
           </div>
-          <div className="field">
-            <label htmlFor="reasonText">說明（原因為「其他」時必填）</label>
-            <input
-              id="reasonText"
-              name="reasonText"
-              defaultValue={result && !result.ok ? result.values.reasonText : ""}
-            />
-          </div>
-          <button className="btn btn-danger" name="intent" value="disable" type="submit">
-            停用
+          <EffectiveTime values={roleFail?.values ?? {}} errors={roleFail?.fields ?? {}} idPrefix="role" />
+          <button type="submit" className="btn btn-primary">
+            確定異動
           </button>
         </Form>
-      ) : (
-        <Form method="post" className="card">
-          <button className="btn" name="intent" value="enable" type="submit">
-            啟用帳號
+      </section>
+
+      <section className="card" aria-labelledby="custody-h">
+        <h2 id="custody-h">保管項目</h2>
+        <p className="field-hint">
+          保管的機關及郵件系統帳號、場地、公務車、派遣司機與報修類型；停用帳號前須先移轉給同機關的同仁。
+        </p>
+        {data.detail.custody.length === 0 ? (
+          <p className="empty">目前沒有資料</p>
+        ) : (
+          <>
+            <form method="get" className="filters" role="search" aria-label="搜尋同機關同仁">
+              <input type="hidden" name="tab" value="status" />
+              <label htmlFor="who">搜尋新保管人（同機關同仁）</label>
+              <input
+                id="who"
+                name="who"
+                type="search"
+                defaultValue={s.who}
+                maxLength={30}
+                placeholder="姓名、單位或職稱"
+              />
+              <button type="submit" className="btn btn-small">
+                搜尋
+              </button>
+            </form>
+            <Form method="post" className="item-form" aria-labelledby="custody-h">
+              <input type="hidden" name="intent" value="transfer" />
+              <fieldset className={`field choice-group${transferFail?.fields.custody ? " field-invalid" : ""}`}>
+                <legend>要移轉的保管項目</legend>
+                {data.detail.custody.map((c) => (
+                  <label key={`${c.kind}-${c.id}`} className="choice">
+                    {c.kind === "shared_account" ? (
+                      <span>
+                        {custodyKindLabels[c.kind]}：{c.name}（請於機關及郵件系統帳號管理移轉）
+                      </span>
+                    ) : (
+                      <>
+                        <input type="radio" name="custody" value={`${c.kind}:${c.id}`} />
+                        {custodyKindLabels[c.kind]}：{c.name}
+                        {c.slot ? `（第 ${c.slot} 位）` : ""}
+                      </>
+                    )}
+                  </label>
+                ))}
+                {transferFail?.fields.custody ? <p className="field-error">{transferFail.fields.ownerId}</p> : null}
+              </fieldset>
+              {s.people ? (
+                <fieldset className={`field choice-group${transferFail?.fields.toAccountId ? " field-invalid" : ""}`}>
+                  <legend>新保管人</legend>
+                  {s.people.length === 0 ? <p className="empty">找不到符合的同仁</p> : null}
+                  {s.people.map((p) => (
+                    <label key={p.id} className="choice">
+                      <input type="radio" name="toAccountId" value={p.id} />
+                      {p.name}・{p.unitName}・{p.title || "—"}・{p.officePhone || "—"}
+                    </label>
+                  ))}
+                  {transferFail?.fields.toAccountId ? (
+                    <p className="field-error">{transferFail.fields.toAccountId}</p>
+                  ) : null}
+                </fieldset>
+              ) : (
+                <p className="field-hint">請先以上方搜尋找出新保管人。</p>
+              )}
+              <TextField
+                label="移轉原因"
+                name="reason"
+                defaultValue={transferFail?.values.reason ?? ""}
+                maxLength={200}
+              />
+              <button type="submit" className="btn btn-primary" disabled={!s.people || s.people.length === 0}>
+                移轉保管人
+              </button>
+            </Form>
+          </>
+        )}
+      </section>
+
+      <section className="card" aria-labelledby="status-h">
+        <h2 id="status-h">帳號狀態異動</h2>
+        <p>
+          目前：{label(statusLabels, a.status)}
+          {a.status_reason ? `（${a.status_reason}）` : ""}
+        </p>
+        <Form method="post" className="item-form" aria-labelledby="status-h">
+          <input type="hidden" name="intent" value="status" />
+          <fieldset className={`field choice-group${statusFail?.fields.status ? " field-invalid" : ""}`}>
+            <legend>變更為</legend>
+            <label className="choice">
+              <input
+                type="radio"
+                name="status"
+                value="enabled"
+                defaultChecked={statusFail?.values.status === "enabled"}
+              />
+              啟用
+            </label>
+            <label className="choice">
+              <input
+                type="radio"
+                name="status"
+                value="disabled"
+                defaultChecked={statusFail ? statusFail.values.status === "disabled" : a.status === "enabled"}
+              />
+              停用
+            </label>
+            {statusFail?.fields.status ? <p className="field-error">{statusFail.fields.status}</p> : null}
+          </fieldset>
+          <DisableReasonFields values={statusFail?.values ?? {}} errors={statusFail?.fields ?? {}} idPrefix="status" />
+          <EffectiveTime values={statusFail?.values ?? {}} errors={statusFail?.fields ?? {}} idPrefix="status" />
+          <button type="submit" className="btn btn-danger">
+            確定異動
           </button>
         </Form>
-      )}
-    </div>
+      </section>
+      <PendingChanges data={data} />
+
+      <ChangeLogTable
+        title="帳號狀態異動紀錄"
+        kind="status"
+        tab="status"
+        accountId={a.id}
+        log={data.log}
+        entry={data.entry}
+        rangeLabel="異動時間"
+      />
+
+      <section className="card" aria-labelledby="records-h">
+        <div className="page-head">
+          <h2 id="records-h">帳號登入紀錄</h2>
+          <a className="btn btn-small" href={`/admin/accounts/${a.id}/logins.xlsx?${recordQuery.toString()}`} download>
+            匯出
+          </a>
+        </div>
+        <RangeFilter label="登入時間" tab="status" prefix="l" from={s.records.filter.from} to={s.records.filter.to}>
+          <details
+            className="disclosure"
+            open={Boolean(s.records.filter.method || s.records.filter.action || s.records.filter.result)}
+          >
+            <summary className="btn btn-small">進階查詢</summary>
+            <FilterSelect label="登入方式" name="lmethod" value={s.records.filter.method} labels={loginMethodLabels} />
+            <FilterSelect label="動作" name="laction" value={s.records.filter.action} labels={loginActionLabels} />
+            <FilterSelect label="操作結果" name="lresult" value={s.records.filter.result} labels={loginResultLabels} />
+          </details>
+        </RangeFilter>
+        <div className="table-wrap">
+          <table className="data-table">
+            <caption className="visually-hidden">帳號登入紀錄</caption>
+            <thead>
+              <tr>
+                <th scope="col">登入時間</th>
+                <th scope="col">登入方式</th>
+                <th scope="col">動作</th>
+                <th scope="col">操作結果</th>
+                <th scope="col">
+                  <span className="visually-hidden">動作</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {s.records.rows.length === 0 ? (
+                <tr>
+                  <td colSpan={5} className="empty">
+                    目前沒有資料
+                  </td>
+                </tr>
+              ) : (
+                s.records.rows.map((r) => (
+                  <tr key={r.id}>
+                    <td data-label="登入時間">{formatDateTime(r.at)}</td>
+                    <td data-label="登入方式">{label(loginMethodLabels, r.method)}</td>
+                    <td data-label="動作">{label(loginActionLabels, r.action)}</td>
+                    <td data-label="操作結果">{label(loginResultLabels, r.result)}</td>
+                    <td>
+                      <Link
+                        to={`${href({})}&record=${r.id}`}
+                        preventScrollReset
+                        className="btn btn-small"
+                        aria-label={`詳細：${formatDateTime(r.at)} 登入紀錄`}
+                      >
+                        詳細
+                      </Link>
+                    </td>
+                  </tr>
+                ))
+              )}
+            </tbody>
+          </table>
+        </div>
+        <ParamPager total={s.records.total} page={s.records.page} pageSize={s.records.pageSize} param="lpage" />
+        {s.record && params.get("record") ? (
+          <dialog open className="detail-dialog" aria-labelledby="record-h" aria-modal="false">
+            <div className="dialog-head">
+              <h3 id="record-h">登入紀錄詳細資料</h3>
+              <Link to={href({})} className="dialog-close" aria-label="關閉" preventScrollReset autoFocus>
+                ✕
+              </Link>
+            </div>
+            <dl className="facts">
+              <dt>登入時間</dt>
+              <dd>{formatDateTime(s.record.at)}</dd>
+              <dt>帳號</dt>
+              <dd>{s.record.username}</dd>
+              <dt>登入方式</dt>
+              <dd>{label(loginMethodLabels, s.record.method)}</dd>
+              <dt>動作</dt>
+              <dd>{label(loginActionLabels, s.record.action)}</dd>
+              <dt>操作結果</dt>
+              <dd>{label(loginResultLabels, s.record.result)}</dd>
+              <dt>來源 IP</dt>
+              <dd>{s.record.ip || "—"}</dd>
+              <dt>瀏覽器</dt>
+              <dd>{s.record.user_agent || "—"}</dd>
+            </dl>
+          </dialog>
+        ) : null}
+      </section>
+    </>
+  );
+}
+
+function FilterSelect(props: { label: string; name: string; value: string; labels: Record<string, string> }) {
+  const id = `f-${props.name}`;
+  return (
+    <span className="field">
+      <label htmlFor={id}>{props.label}</label>
+      <select id={id} name={props.name} defaultValue={props.value}>
+        <option value="">全部</option>
+        {Object.entries(props.labels).map(([v, text]) => (
+          <option key={v} value={v}>
+            {text}
+          </option>
+        ))}
+      </select>
+    </span>
   );
 }

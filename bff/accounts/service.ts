@@ -536,14 +536,16 @@ export function createAccountsService(deps: {
   async function transferCustody(
     actor: Actor,
     accountId: unknown,
-    input: { kind?: unknown; ownerId?: unknown; toAccountId?: unknown; reason?: unknown },
+    input: { custody?: unknown; toAccountId?: unknown; reason?: unknown },
   ) {
     requireAdmin(actor);
     const account = await getAccount(actor, idOf(accountId));
     const held = await custodyOf(db, account.id);
-    const ownerId = idOf(input.ownerId);
-    const item = held.find((h) => h.kind === input.kind && h.id === ownerId && h.kind !== "shared_account");
-    if (!item) throw new DomainError("invalid", "請選擇要移轉的保管項目。", { ownerId: "請選擇要移轉的保管項目" });
+    // The form names the held thing as "kind:id", e.g. "venue:12".
+    const [kind, ownerRaw] = typeof input.custody === "string" ? input.custody.split(":") : [];
+    const ownerId = idOf(ownerRaw);
+    const item = held.find((h) => h.kind === kind && h.id === ownerId && h.kind !== "shared_account");
+    if (!item) throw new DomainError("invalid", "請選擇要移轉的保管項目。", { custody: "請選擇要移轉的保管項目" });
     const to = idOf(input.toAccountId);
     const colleague = await db
       .selectFrom("accounts as a")

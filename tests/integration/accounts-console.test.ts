@@ -396,15 +396,13 @@ describe("ACC-4 guards", () => {
     expect(
       await errorOf(
         svc().transferCustody(actorA, keeper.id, {
-          kind: "venue",
-          ownerId: String(item.id),
+          custody: `venue:${item.id}`,
           toAccountId: String(outsider.id),
         }),
       ),
     ).toMatchObject({ code: "invalid", message: "保管人僅能移轉給同機關的在職同仁，請重新選擇。" });
     await svc().transferCustody(actorA, keeper.id, {
-      kind: "venue",
-      ownerId: String(item.id),
+      custody: `venue:${item.id}`,
       toAccountId: String(colleague.id),
       reason: "離職移交",
     });

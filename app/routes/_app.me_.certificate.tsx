@@ -63,7 +63,7 @@ export default function MyCertificate() {
         <h2 id="card-linked">綁定狀態</h2>
         {data.linked ? (
           <>
-            <p>已綁定卡號 {data.linked}。</p>
+            <p>{`已綁定卡號 ${data.linked}。`}</p>
             <Form method="post">
               <input type="hidden" name="intent" value="unlink" />
               <button type="submit" className="btn">

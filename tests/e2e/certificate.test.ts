@@ -1,0 +1,104 @@
+import type { Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Container } from "../../bff/container.js";
+import { startTestServer, testContainer } from "../helpers/container.js";
+import { type FakeSigner, startFakeSigner } from "../helpers/fake-signer.js";
+import { makeAccount, makeAgency, makeUnit } from "../helpers/factory.js";
+import { makeCard, makeIssuingCa, makeRootCa, writeBundle } from "../helpers/test-pki.js";
+import { axeViolations, browserSkip, collectCspErrors, phoneContext, screenshotPath } from "./browser.js";
+
+const skip = browserSkip();
+const PIN = "A1b2c3d4";
+
+describe.skipIf(skip)("citizen certificate sign-in in Chromium at phone size (IDN-4)", () => {
+  let c: Container;
+  let server: { url: string; close(): Promise<void> };
+  let signer: FakeSigner;
+  let browser: Awaited<ReturnType<typeof phoneContext>>;
+  let page: Page;
+  const cspErrors: string[] = [];
+  /** Everything the page sent to the portal, to prove the PIN never goes there. */
+  const toPortal: string[] = [];
+
+  beforeAll(async () => {
+    const now = new Date();
+    const root = await makeRootCa("CN=E2E Root, C=TW", now);
+    const issuing = await makeIssuingCa(root, "CN=E2E Issuing CA, C=TW", now);
+    // The fake component trusts the portal's origin, which is known only once it listens:
+    // start it trusting a placeholder and fill the origin in below.
+    const trusted: string[] = [];
+    signer = await startFakeSigner({ trustedOrigins: trusted });
+    c = await testContainer({ env: { CERT_CA_BUNDLE: writeBundle(root, issuing), CERT_SIGNER_URL: signer.url } });
+    server = await startTestServer(c);
+    trusted.push(server.url);
+    const unit = await makeUnit(c, (await makeAgency(c, "研考會")).id);
+    const account = await makeAccount(c, { unitId: unit.id, name: "林憑證" });
+    const card = await makeCard(issuing, { cardNo: "TP03000000007788", around: now });
+    await c.db.updateTable("accounts").set({ citizen_card_no: card.cardNo }).where("id", "=", account.id).execute();
+    signer.insert(card, PIN);
+
+    browser = await phoneContext();
+    page = await browser.context.newPage();
+    page.setDefaultTimeout(10_000);
+    collectCspErrors(page, cspErrors);
+    page.on("request", (r) => {
+      if (r.url().startsWith(server.url)) toPortal.push(`${r.url()} ${r.postData() ?? ""}`);
+    });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    await signer?.close();
+    await c?.close();
+  });
+
+  it("goes from the sign-in page to the card, signs with the PIN and lands on home", async () => {
+    await page.goto(`${server.url}/login`);
+    await page.getByRole("link", { name: "使用自然人憑證登入" }).click();
+    await page.waitForURL(/\/login\/certificate/);
+    await page.getByRole("heading", { name: "自然人憑證登入" }).waitFor();
+    expect((await axeViolations(page)).filter((v) => v.impact === "serious" || v.impact === "critical")).toEqual([]);
+
+    // A wrong PIN: the component refuses, the page says so, nothing reaches the portal.
+    await page.getByLabel("自然人憑證 PIN 碼").fill("000000");
+    await page.getByRole("button", { name: "以憑證登入" }).click();
+    await page.getByRole("alert").filter({ hasText: "憑證卡簽章失敗" }).waitFor();
+    await page.screenshot({ path: screenshotPath("certificate-login-wrong-pin"), fullPage: true });
+
+    await page.getByLabel("自然人憑證 PIN 碼").fill(PIN);
+    await page.getByRole("button", { name: "以憑證登入" }).click();
+    await page.waitForURL(`${server.url}/`);
+    await page.getByRole("navigation").first().waitFor();
+    await page.screenshot({ path: screenshotPath("certificate-login-home"), fullPage: true });
+
+    expect(signer.requests.map((r) => r.pin)).toEqual(["000000", PIN]);
+    expect(toPortal.filter((r) => r.includes(PIN) || r.includes("000000"))).toEqual([]);
+    const record = await c.db
+      .selectFrom("login_records")
+      .select(["method", "result"])
+      .orderBy("id", "desc")
+      .executeTakeFirstOrThrow();
+    expect(record).toEqual({ method: "certificate", result: "success" });
+    expect(cspErrors).toEqual([]);
+  });
+
+  it("shows the linked card on 我的 › 自然人憑證, with the linking form", async () => {
+    await page.goto(`${server.url}/me`);
+    await page.getByRole("link", { name: "自然人憑證" }).click();
+    await page.waitForURL(/\/me\/certificate/);
+    await page.getByText("已綁定卡號 ************7788。").waitFor();
+    await page.getByRole("button", { name: "綁定自然人憑證" }).waitFor();
+    expect((await axeViolations(page)).filter((v) => v.impact === "serious" || v.impact === "critical")).toEqual([]);
+    await page.screenshot({ path: screenshotPath("certificate-me"), fullPage: true });
+    expect(cspErrors).toEqual([]);
+  });
+
+  it("tells the user to install and start the component when nothing answers", async () => {
+    await browser.context.clearCookies();
+    await signer.close();
+    await page.goto(`${server.url}/login/certificate`);
+    await page.getByRole("alert").filter({ hasText: "請先安裝並啟動跨平台網頁元件" }).waitFor();
+    expect((await axeViolations(page)).filter((v) => v.impact === "serious" || v.impact === "critical")).toEqual([]);
+    await page.screenshot({ path: screenshotPath("certificate-login-no-component"), fullPage: true });
+  });
+});

@@ -24,6 +24,7 @@ import { availability, bookingRace, throughput } from "./booking.bench.js";
 import lighthouse from "./lighthouse.bench.js";
 import { pushDecisionLatency, pushFanout } from "./push.bench.js";
 import { repairExport, repairStatistics } from "./repairs.bench.js";
+import directorySync from "./directory.bench.js";
 import { describeMachine, machineInfo } from "./machine.js";
 import { killAllSpawned, root, stopSharedServer } from "./server.js";
 import type { Benchmark, BenchRow, StoredResult } from "./types.js";
@@ -40,6 +41,7 @@ export const benchmarks: Benchmark[] = [
   pushDecisionLatency,
   repairStatistics,
   repairExport,
+  directorySync,
 ];
 
 const RESULTS = path.join(root, "tests/bench/results.json");

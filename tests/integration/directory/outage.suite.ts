@@ -41,13 +41,19 @@ describe.skipIf(adSkip(inject))("AD outage", () => {
       sessionId: "s",
       ip: "127.0.0.1",
     };
-    const ids: number[] = [];
-    for (let i = 0; i < 100; i++) {
-      ids.push(
-        (await makeAccount(c, { unitId: unit.id, username: `out${String(i).padStart(3, "0")}`, name: `測試員${i}` }))
-          .id,
-      );
-    }
+    const rows = await c.db
+      .insertInto("accounts")
+      .values(
+        Array.from({ length: 100 }, (_, i) => ({
+          username: `out${String(i).padStart(3, "0")}`,
+          name: `測試員${i}`,
+          unit_id: unit.id,
+          password_changed_at: clock.now(),
+        })),
+      )
+      .returning("id")
+      .execute();
+    const ids = rows.map((r) => r.id);
     await dc.stop();
 
     for (const [i, id] of ids.entries()) {

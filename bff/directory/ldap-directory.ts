@@ -202,7 +202,8 @@ export function ldapDirectory(settings: DirectorySettings): DirectoryPort {
         const entry = await findEntry(c, user.username);
         if (!entry) return create(c, user);
         const found = toFound(entry);
-        if (!found.managed && !(opts.adopt && entry[MANAGED_ATTRIBUTE] === undefined)) {
+        // ldapts gives [] for a requested attribute the object lacks: adopt only an unmarked object.
+        if (!found.managed && !(opts.adopt && first(entry[MANAGED_ATTRIBUTE]) === undefined)) {
           throw unmanaged(user.username);
         }
         return update(c, found, user, Boolean(opts.adopt));

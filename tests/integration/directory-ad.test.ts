@@ -4,4 +4,6 @@
  */
 import "./directory/sync.suite.js";
 import "./directory/policy.suite.js";
+import "./directory/reconcile.suite.js";
+import "./directory/link.suite.js";
 import "./directory/outage.suite.js";

@@ -1,21 +1,19 @@
 import { Attribute, Change, type Client } from "ldapts";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import type { Actor } from "../../bff/actor.js";
-import type { Container } from "../../bff/container.js";
-import { SYNC_JOB } from "../../bff/directory/queue.js";
-import { fixedClock } from "../../bff/ports/clock.js";
-import { startTestServer, testContainer } from "../helpers/container.js";
-import { skipReason } from "../helpers/env.js";
-import { makeAccount, makeAgency, makeUnit, signInAs, type MadeAccount } from "../helpers/factory.js";
-import { BASE_DN, startDC, type SambaDC } from "../helpers/samba.js";
+import type { Actor } from "../../../bff/actor.js";
+import type { Container } from "../../../bff/container.js";
+import { SYNC_JOB } from "../../../bff/directory/queue.js";
+import { fixedClock } from "../../../bff/ports/clock.js";
+import { startTestServer, testContainer } from "../../helpers/container.js";
+import { makeAccount, makeAgency, makeUnit, signInAs, type MadeAccount } from "../../helpers/factory.js";
+import { BASE_DN, startDC, type SambaDC } from "../../helpers/samba.js";
+import { adSkip } from "./ad-fixture.js";
 
 /**
  * IDN-5 reconcile against a real Samba AD DC: drift injected straight into AD is found and
  * fixed through the normal sync jobs; objects the portal does not manage are reported and
  * never touched.
  */
-const template = inject("sambaTemplate");
-const skip = skipReason(template ? undefined : inject("sambaMissing") || "no Samba template for this run");
 
 const clock = fixedClock(new Date("2026-11-30T02:00:00Z"));
 let dc: SambaDC;
@@ -62,9 +60,9 @@ async function enqueueAll() {
   });
 }
 
-describe.skipIf(skip)("reconcile against a real AD (Samba DC)", () => {
+describe.skipIf(adSkip(inject))("reconcile against a real AD (Samba DC)", () => {
   beforeAll(async () => {
-    dc = await startDC(template);
+    dc = await startDC(inject("sambaTemplate"));
     admin = await dc.admin();
     ouA = await dc.createOU("PortalA");
     ouB = await dc.createOU("PortalB");

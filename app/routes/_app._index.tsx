@@ -1,13 +1,18 @@
-import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
+import { AppTiles } from "~/components/app-list";
+import ssoStyles from "~/styles/sso.css";
 import { requireActor } from "~/utils/session.server";
+
+export const links: LinksFunction = () => [{ rel: "stylesheet", href: ssoStyles }];
 
 export const meta: MetaFunction = () => [{ title: "首頁 | 臺南市政府公務入口網" }];
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const actor = await requireActor(request, context);
-  return json(await context.services.home.home(actor));
+  const [home, apps] = await Promise.all([context.services.home.home(actor), context.services.appList.forUser(actor)]);
+  return json({ ...home, apps });
 }
 
 export default function Home() {
@@ -56,6 +61,13 @@ export default function Home() {
             <Link to="/me">我的帳號</Link>
           </li>
         </ul>
+      </section>
+
+      <section aria-labelledby="apps-title" className="card">
+        <h2 id="apps-title">
+          <Link to="/apps">應用程式列表</Link>
+        </h2>
+        <AppTiles apps={home.apps} />
       </section>
 
       <section aria-labelledby="systems-title" className="card">

@@ -98,3 +98,15 @@ export async function clientName(db: Database, clientId: string): Promise<string
   const row = await db.selectFrom("oidc_clients").select("name").where("client_id", "=", clientId).executeTakeFirst();
   return row?.name;
 }
+
+/** IDN-8: an admin approved this system for everyone, so transfer sign-in asks no consent. */
+export async function clientPreApproved(db: Database, clientId: string): Promise<boolean> {
+  if (!CLIENT_ID_RE.test(clientId)) return false;
+  const row = await db
+    .selectFrom("oidc_clients")
+    .select("pre_approved")
+    .where("client_id", "=", clientId)
+    .where("enabled", "=", true)
+    .executeTakeFirst();
+  return row?.pre_approved === true;
+}

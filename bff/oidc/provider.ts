@@ -4,7 +4,7 @@ import type { Database } from "../../db/index.js";
 import type { Logger } from "../jobs/worker.js";
 import type { Clock } from "../ports/clock.js";
 import { findGrantId, kyselyAdapterFactory } from "./adapter.js";
-import { clientName, verifyClientSecret } from "./clients.js";
+import { clientName, clientPreApproved, verifyClientSecret } from "./clients.js";
 import { loadSecretList, loadSigningKeys } from "./keys.js";
 
 /** What each scope releases (IDN-6 claims). `openid` alone gives only `sub`. */
@@ -206,6 +206,7 @@ export async function createOidcProvider(deps: OidcDeps) {
         accountId: (details.session?.accountId as string | undefined) ?? undefined,
         clientId,
         clientName: (await clientName(db, clientId)) ?? clientId,
+        preApproved: await clientPreApproved(db, clientId),
         claims: claims.map((c) => ({ claim: c, label: CLAIM_LABELS[c] ?? c })),
         offline: requested.includes("offline_access"),
       };

@@ -73,7 +73,11 @@ export function createVerifyApi(deps: {
       return oauthError(400, "invalid_request", "請以 JSON 傳送 username 與 password");
     }
     try {
-      const accountId = await auth.verifyCredentials({ username: input.username, password: input.password }, meta);
+      const accountId = await auth.verifyCredentials(
+        { username: input.username, password: input.password },
+        meta,
+        found.clientId,
+      );
       const profile = await db
         .selectFrom("accounts as a")
         .innerJoin("org_nodes as u", "u.id", "a.unit_id")

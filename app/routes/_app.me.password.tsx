@@ -10,7 +10,12 @@ export const meta: MetaFunction = () => [{ title: "變更密碼 | 臺南市政�
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const actor = await requireActor(request, context);
   const changed = new URL(request.url).searchParams.has("changed");
-  return json({ expired: await context.services.applications.self.mustChangePassword(actor), changed });
+  return json({
+    expired: await context.services.applications.self.mustChangePassword(actor),
+    changed,
+    // IDN-5: whether AD (網域帳號) took the last password, and why not.
+    ad: await context.services.directory.passwordStatus(actor),
+  });
 }
 
 /** ACC-19 change my password; ACC-17 the page every page leads to once it has expired. */
@@ -31,7 +36,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
 }
 
 export default function ChangePassword() {
-  const { expired, changed } = useLoaderData<typeof loader>();
+  const { expired, changed, ad } = useLoaderData<typeof loader>();
   const failure = useActionData<typeof action>();
   return (
     <div className="narrow">
@@ -45,6 +50,16 @@ export default function ChangePassword() {
         <div className="alert alert-success" role="status">
           密碼已更新。其他裝置上的登入已登出。
         </div>
+      ) : null}
+      {ad?.state === "refused" ? (
+        <div className="alert alert-error" role="alert">
+          網域帳號（AD）未接受您最近設定的密碼：{ad.reason}
+          。入口網已使用新密碼，但登入其他系統仍需舊密碼；請再設定一組符合 AD 密碼原則的密碼。
+        </div>
+      ) : ad?.state === "pending" ? (
+        <p className="muted" role="status">
+          新密碼正在同步到網域帳號（AD），完成前登入其他系統仍使用舊密碼。
+        </p>
       ) : null}
       <section className="card" aria-label="變更密碼">
         <FormMessage id="password-error" message={failure?.message} />

@@ -181,6 +181,34 @@ export function createDirectoryService(deps: {
       });
     },
 
+    /**
+     * The signed-in user's last password as AD sees it, for their password page: waiting,
+     * taken, or refused with the reason (e.g. 密碼不符合 AD 密碼原則). Null when AD is not
+     * configured or no password was ever sent.
+     */
+    async passwordStatus(
+      actor: Actor,
+    ): Promise<{ state: "pending" | "synced" | "refused"; reason: string | null } | null> {
+      if (!deps.port.configured) return null;
+      const job = await db
+        .selectFrom("jobs")
+        .select(["state"])
+        .where("kind", "=", PASSWORD_JOB)
+        .where("state", "in", ["pending", "done", "dead"])
+        .where(sql<string>`payload->>'accountId'`, "=", String(actor.accountId))
+        .orderBy("id", "desc")
+        .executeTakeFirst();
+      if (!job) return null;
+      if (job.state === "pending") return { state: "pending", reason: null };
+      if (job.state === "done") return { state: "synced", reason: null };
+      const state = await db
+        .selectFrom("directory_sync_state")
+        .select("password_error")
+        .where("account_id", "=", actor.accountId)
+        .executeTakeFirst();
+      return { state: "refused", reason: state?.password_error ?? "AD 未接受這組密碼" };
+    },
+
     /** The sync state of one account (admin page; the user's own password page shows password_error). */
     async accountState(accountId: number) {
       const state = await db

@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { Container } from "../../../bff/container.js";
 import { PASSWORD_JOB } from "../../../bff/directory/queue.js";
 import { fixedClock } from "../../../bff/ports/clock.js";
-import { silentLogger, testContainer } from "../../helpers/container.js";
+import { silentLogger, startTestServer, testContainer } from "../../helpers/container.js";
+import { TEST_PASSWORD } from "../../helpers/factory.js";
 import { startDC, type SambaDC } from "../../helpers/samba.js";
 import { adSkip, agencyWithUnit, lastJob, newAccount, setPassword } from "./ad-fixture.js";
 
@@ -60,6 +61,29 @@ describe.skipIf(adSkip(inject))("AD sync with AD's default password policy", () 
       expect.objectContaining({ jobId: job.id, kind: "password", state: "dead", username: "policy.u" }),
     );
     await expect(c.services.directory.retry(admin, job.id)).rejects.toThrow(/重新設定密碼/);
+    const me = { ...admin, accountId: a.id, role: "user" as const };
+    expect(await c.services.directory.passwordStatus(me)).toEqual({
+      state: "refused",
+      reason: "密碼不符合 AD 密碼原則",
+    });
+
+    // The user's password page says so (server-rendered, before any JavaScript).
+    const server = await startTestServer(c);
+    try {
+      const login = await fetch(`${server.url}/login`, {
+        method: "POST",
+        redirect: "manual",
+        headers: { "Content-Type": "application/x-www-form-urlencoded", Origin: server.url },
+        body: new URLSearchParams({ username: "policy.u", password: TEST_PASSWORD, redirectTo: "/" }).toString(),
+      });
+      const cookie = (login.headers.get("set-cookie") ?? "").split(";")[0]!;
+      const page = await (await fetch(`${server.url}/me/password`, { headers: { Cookie: cookie } })).text();
+      expect(page).toContain("網域帳號（AD）未接受您最近設定的密碼");
+      expect(page).toContain("密碼不符合 AD 密碼原則");
+      expect(page).not.toContain(weak);
+    } finally {
+      await server.close();
+    }
 
     const strong = "Strong#Policy-2026";
     await setPassword(c, a.id, strong);
@@ -67,6 +91,7 @@ describe.skipIf(adSkip(inject))("AD sync with AD's default password policy", () 
     expect((await lastJob(c, PASSWORD_JOB, a.id)).state).toBe("done");
     await dc.bindAs("policy.u@tainan.test", strong);
     expect((await c.services.directory.accountState(a.id)).state?.password_error).toBeNull();
+    expect(await c.services.directory.passwordStatus(me)).toEqual({ state: "synced", reason: null });
 
     const jobs = JSON.stringify(await c.db.selectFrom("jobs").selectAll().execute());
     for (const pw of [weak, strong]) {

@@ -120,7 +120,12 @@ export function createCertificateService(deps: {
     let account: { id: number; username: string } | null;
     try {
       ({ checked, account } = await check(input, "login", null));
-      if (!account) throw new Refusal("unknown_user", M.unknownCard);
+      if (!account) {
+        // Certificates are public: only the card's holder (a good signature) learns that the
+        // card is not linked, or anyone could ask which people have a portal account.
+        const holder = signatureMatches(checked.cert, checked.text, checked.signature);
+        throw holder ? new Refusal("unknown_user", M.unknownCard) : new Refusal("bad_signature", M.badSignature);
+      }
     } catch (e) {
       if (!(e instanceof Refusal)) throw e;
       await recordLogin(db, {

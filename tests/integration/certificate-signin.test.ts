@@ -257,6 +257,16 @@ describe("citizen certificate sign-in (IDN-4)", () => {
     expect(rec).toMatchObject({ account_id: null, username: "", result: "unknown_user" });
   });
 
+  it("does not tell someone holding only a (public) certificate whether its card has an account", async () => {
+    const { card: linked } = await linkedCard();
+    const unlinked = await makeCard(moica, { cardNo: cardNo(), around: NOW });
+    const stranger = await makeCard(moica, { cardNo: cardNo(), around: NOW });
+    const a = await refusal(c.services.certificates.signIn(await signedLogin(linked, { signer: stranger }), meta));
+    const b = await refusal(c.services.certificates.signIn(await signedLogin(unlinked, { signer: stranger }), meta));
+    expect(b.message).toBe(a.message);
+    expect(b.message).toBe("憑證簽章驗證失敗，請重新操作。");
+  });
+
   it("refuses a disabled account and an account not yet activated", async () => {
     const disabled = await linkedCard({ status: "disabled" });
     const err = await refusal(c.services.certificates.signIn(await signedLogin(disabled.card), meta));

@@ -24,6 +24,9 @@ export const resultText: Record<string, string> = {
   disabled: "帳號停用",
   inactive: "帳號未開通",
   invalid_input: "輸入格式錯誤",
+  bad_certificate: "憑證無效",
+  bad_signature: "憑證簽章錯誤",
+  stale_challenge: "登入請求逾時或重複",
 };
 export const yesNo = (b: boolean) => (b ? "是" : "否");
 export const text = (labels: Record<string, string>, code: string | null | undefined) =>

@@ -22,6 +22,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     passwordDaysLeft,
     reviewCount,
     isAdmin: actor.role !== "user",
+    isSysAdmin: actor.role === "sys_admin",
   });
 }
 
@@ -43,7 +44,7 @@ function PasswordReminder({ days }: { days: number | null }) {
 }
 
 export default function AppLayout() {
-  const { name, role, passwordDaysLeft, reviewCount, isAdmin } = useLoaderData<typeof loader>();
+  const { name, role, passwordDaysLeft, reviewCount, isAdmin, isSysAdmin } = useLoaderData<typeof loader>();
   // The app icon's badge (Badging API, where the browser has it) shows what waits for me.
   useEffect(() => {
     const nav = navigator as Navigator & {
@@ -68,6 +69,12 @@ export default function AppLayout() {
           {isAdmin ? (
             <Link to="/admin/accounts" className="btn btn-small btn-ghost">
               帳號管理
+            </Link>
+          ) : null}
+          {/* IDN-5: AD 同步管理作業, for system admins (desktop). */}
+          {isSysAdmin ? (
+            <Link to="/admin/directory" className="btn btn-small btn-ghost">
+              AD 同步
             </Link>
           ) : null}
           <span>

@@ -25,6 +25,7 @@ import lighthouse from "./lighthouse.bench.js";
 import { pushDecisionLatency, pushFanout } from "./push.bench.js";
 import { repairExport, repairStatistics } from "./repairs.bench.js";
 import directorySync from "./directory.bench.js";
+import passwordSignin from "./password-signin.bench.js";
 import { describeMachine, machineInfo } from "./machine.js";
 import { killAllSpawned, root, stopSharedServer } from "./server.js";
 import type { Benchmark, BenchRow, StoredResult } from "./types.js";
@@ -42,6 +43,7 @@ export const benchmarks: Benchmark[] = [
   repairStatistics,
   repairExport,
   directorySync,
+  passwordSignin,
 ];
 
 const RESULTS = path.join(root, "tests/bench/results.json");

@@ -19,6 +19,8 @@ describe.skipIf(skip)("citizen certificate sign-in in Chromium at phone size (ID
   const cspErrors: string[] = [];
   /** Everything the page sent to the portal, to prove the PIN never goes there. */
   const toPortal: string[] = [];
+  let accountId: number;
+  let cardNo: string;
 
   beforeAll(async () => {
     const now = new Date();
@@ -35,6 +37,8 @@ describe.skipIf(skip)("citizen certificate sign-in in Chromium at phone size (ID
     const account = await makeAccount(c, { unitId: unit.id, name: "林憑證" });
     const card = await makeCard(issuing, { cardNo: "TP03000000007788", around: now });
     await c.db.updateTable("accounts").set({ citizen_card_no: card.cardNo }).where("id", "=", account.id).execute();
+    accountId = account.id;
+    cardNo = card.cardNo;
     signer.insert(card, PIN);
 
     browser = await phoneContext();
@@ -65,13 +69,20 @@ describe.skipIf(skip)("citizen certificate sign-in in Chromium at phone size (ID
     await page.getByRole("alert").filter({ hasText: "憑證卡簽章失敗" }).waitFor();
     await page.screenshot({ path: screenshotPath("certificate-login-wrong-pin"), fullPage: true });
 
+    // The server refuses (card not linked yet): the page says why and holds a fresh challenge.
+    await c.db.updateTable("accounts").set({ citizen_card_no: null }).where("id", "=", accountId).execute();
+    await page.getByLabel("自然人憑證 PIN 碼").fill(PIN);
+    await page.getByRole("button", { name: "以憑證登入" }).click();
+    await page.getByRole("alert").filter({ hasText: "尚未綁定入口網帳號" }).waitFor();
+    await c.db.updateTable("accounts").set({ citizen_card_no: cardNo }).where("id", "=", accountId).execute();
+
     await page.getByLabel("自然人憑證 PIN 碼").fill(PIN);
     await page.getByRole("button", { name: "以憑證登入" }).click();
     await page.waitForURL(`${server.url}/`);
     await page.getByRole("navigation").first().waitFor();
     await page.screenshot({ path: screenshotPath("certificate-login-home"), fullPage: true });
 
-    expect(signer.requests.map((r) => r.pin)).toEqual(["000000", PIN]);
+    expect(signer.requests.map((r) => r.pin)).toEqual(["000000", PIN, PIN]);
     expect(toPortal.filter((r) => r.includes(PIN) || r.includes("000000"))).toEqual([]);
     const record = await c.db
       .selectFrom("login_records")
@@ -90,6 +101,20 @@ describe.skipIf(skip)("citizen certificate sign-in in Chromium at phone size (ID
     await page.getByRole("button", { name: "綁定自然人憑證" }).waitFor();
     expect((await axeViolations(page)).filter((v) => v.impact === "serious" || v.impact === "critical")).toEqual([]);
     await page.screenshot({ path: screenshotPath("certificate-me"), fullPage: true });
+
+    // Unlink, then link again by signing a link challenge with the card.
+    await page.getByRole("button", { name: "解除綁定" }).click();
+    await page.getByText("已解除自然人憑證綁定。").waitFor();
+    await page.getByText("尚未綁定自然人憑證。").waitFor();
+    await page.getByLabel("自然人憑證 PIN 碼").fill(PIN);
+    await page.getByRole("button", { name: "綁定自然人憑證" }).click();
+    await page.getByText("已綁定自然人憑證（卡號 ************7788），下次可用憑證登入。").waitFor();
+    const row = await c.db
+      .selectFrom("accounts")
+      .select("citizen_card_no")
+      .where("id", "=", accountId)
+      .executeTakeFirstOrThrow();
+    expect(row.citizen_card_no).toBe(cardNo);
     expect(cspErrors).toEqual([]);
   });
 

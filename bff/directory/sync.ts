@@ -148,6 +148,15 @@ function asJobError(err: unknown): unknown {
 
 const causeOf = (error: unknown) => (error instanceof Error && error.cause !== undefined ? error.cause : error);
 
+/** A password sealed under another DATA_KEY can never be read: give up (and wipe) at once. */
+function unseal(key: Buffer, sealed: string): string {
+  try {
+    return decrypt(key, sealed);
+  } catch {
+    throw new GiveUpJob("無法解密待同步的密碼（DATA_KEY 已變更？）；請使用者重新設定密碼");
+  }
+}
+
 export function directoryJobHandlers(deps: SyncDeps): JobHandlers {
   return {
     [SYNC_JOB]: {
@@ -196,7 +205,7 @@ export function directoryJobHandlers(deps: SyncDeps): JobHandlers {
             await ctx.db.selectFrom("accounts").select("username").where("id", "=", accountId).executeTakeFirst()
           )?.username;
           if (!username) return { skipped: "account deleted" };
-          await deps.port.setPassword(username, decrypt(deps.dataKey, ctx.payload.sealed));
+          await deps.port.setPassword(username, unseal(deps.dataKey, ctx.payload.sealed));
         } catch (err) {
           throw asJobError(err);
         }
@@ -212,7 +221,8 @@ export function directoryJobHandlers(deps: SyncDeps): JobHandlers {
         if (outcome === "deferred") return;
         const accountId = accountIdOf(ctx);
         const cause = causeOf(error);
-        const message = cause instanceof DirectoryError ? cause.message : "密碼同步失敗";
+        const message =
+          cause instanceof DirectoryError ? cause.message : error instanceof GiveUpJob ? error.message : "密碼同步失敗";
         await recordState(ctx.db, accountId, ctx.now, { password_error: message, password_error_at: ctx.now });
         if (outcome === "dead") {
           // Given up: the encrypted password leaves the database with the job.

@@ -265,6 +265,28 @@ describe("sync jobs against a failing AD", () => {
   });
 });
 
+describe("a password sealed under another DATA_KEY", () => {
+  it("gives up at once and is wiped (it can never be read)", async () => {
+    const port = fakePort(() => undefined);
+    const settings = directorySettings({
+      AD_URL: "ldaps://dc.invalid",
+      AD_BIND_DN: "CN=x",
+      AD_BIND_PASSWORD: "x",
+      AD_BASE_DN: "DC=tainan,DC=test",
+      AD_OU_MAP: JSON.stringify({ "*": "OU=Portal" }),
+      AD_TIMEOUT_MS: 1000,
+    })!;
+    const handlers = directoryJobHandlers({ port, settings, dataKey: Buffer.alloc(32, 9), officialMailDomain: "m" });
+    await c.db.updateTable("jobs").set({ state: "cancelled" }).where("state", "=", "pending").execute();
+    const a = await makeAccount(c, { unitId, username: "dk.user" });
+    await setPassword(c, a.id, "Sealed#Pw-2026"); // sealed with the container's key, not 9s
+    const id = (await lastJob(c, PASSWORD_JOB, a.id)).id;
+    await runOneJob(c.db, { [PASSWORD_JOB]: handlers[PASSWORD_JOB]! }, clock, silentLogger);
+    expect(await job(id)).toMatchObject({ state: "dead", payload: { accountId: a.id, wiped: true } });
+    expect((await c.services.directory.accountState(a.id)).state?.password_error).toContain("無法解密");
+  });
+});
+
 describe("AD configuration", () => {
   it("a half configuration is refused with the missing key; plain ldap:// is refused", () => {
     expect(() => directorySettings({ AD_URL: "ldaps://dc", AD_TIMEOUT_MS: 1 })).toThrow(/AD_BIND_DN: required/);

@@ -212,7 +212,7 @@ export function RangeFilter(props: {
 }
 
 export interface LogRow {
-  id: string;
+  id: number;
   at: string;
   field: string;
   before_value: string;

@@ -26,11 +26,19 @@ export const batchRules = {
 } as const;
 
 /**
- * HOOK (ACC-11, helper A's account_applications): the selected accounts with an
- * application waiting for review (未審核). Until that table lands, none has one.
+ * ACC-11: the selected accounts with an application waiting for review (審核狀態 未審核:
+ * reactivation, agency change or role change still pending).
  */
-async function withPendingApplication(_db: Database, _accountIds: number[]): Promise<{ username: string }[]> {
-  return [];
+async function withPendingApplication(db: Database, accountIds: number[]): Promise<{ username: string }[]> {
+  return db
+    .selectFrom("account_applications as ap")
+    .innerJoin("accounts as a", "a.id", "ap.account_id")
+    .select("a.username")
+    .distinct()
+    .where("ap.account_id", "in", accountIds)
+    .where("ap.status", "=", "pending")
+    .orderBy("a.username")
+    .execute();
 }
 
 /** Parses the checkbox ids: anything that is not an id of an account in scope is not found. */

@@ -56,7 +56,7 @@ export interface LogFilter {
 }
 
 export interface ChangeLogRow {
-  id: string;
+  id: number;
   at: Date;
   field: string;
   before_value: string;
@@ -116,8 +116,12 @@ export async function changeLogPage(
 
 /** One row for the 詳細 view, only when it belongs to this account and log. */
 export async function changeLogEntry(db: Database, accountId: number, kind: AccountChangeKind, id: unknown) {
-  if (typeof id !== "string" || !/^\d{1,15}$/.test(id)) return null;
-  const row = await logQuery(db, accountId, kind, {}).q.select(columns).where("c.id", "=", id).executeTakeFirst();
+  const key = typeof id === "number" ? String(id) : id;
+  if (typeof key !== "string" || !/^\d{1,15}$/.test(key)) return null;
+  const row = await logQuery(db, accountId, kind, {})
+    .q.select(columns)
+    .where("c.id", "=", Number(key))
+    .executeTakeFirst();
   return (row as ChangeLogRow | undefined) ?? null;
 }
 

@@ -5,7 +5,7 @@ export type AccountChangeKind = "data" | "unit" | "status";
 
 /** ACC-12 change logs: 個人資料 / 隸屬機關(單位) / 帳號狀態 異動紀錄, before → after as display text. */
 export interface AccountChangesTable {
-  id: Generated<string>;
+  id: Generated<number>;
   account_id: number;
   kind: AccountChangeKind;
   field: string;

@@ -172,6 +172,30 @@ describe("ACC-11 batch disable", () => {
     for (const a of [u1, u2, admin, mail, other]) expect(await statusOf(a.id)).toBe("enabled");
   });
 
+  it("refuses a selection where one has an application waiting for review, naming the account", async () => {
+    const u1 = await person({});
+    const u2 = await person({});
+    const now = clock.now();
+    await c.db
+      .insertInto("account_applications")
+      .values({
+        type: "role_change",
+        requested_role: "agency_admin",
+        account_id: u2.id,
+        agency_id: agencyA,
+        unit_id: unitA1,
+        username: u2.username,
+        name: "申請中",
+        submitted_at: now,
+        updated_at: now,
+      })
+      .execute();
+    const e = await errorOf(svc().batchDisable(actorA, { ids: [String(u1.id), String(u2.id)], ...reason }));
+    expect(e).toMatchObject({ code: "invalid", message: `${batchRules.pending}（${u2.username}）。` });
+    expect(await statusOf(u1.id)).toBe("enabled");
+    expect(await statusOf(u2.id)).toBe("enabled");
+  });
+
   it("another agency's ids are not found (404), whatever else is selected", async () => {
     const u1 = await person({});
     const other = await makeAccount(c, { unitId: unitB });

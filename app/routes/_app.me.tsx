@@ -89,6 +89,15 @@ export default function Me() {
             <li>
               <Link to="/admin/account-reviews">個人公務帳號審核</Link>
             </li>
+            <li>
+              <Link to="/admin/shared-accounts">機關及郵件系統帳號管理</Link>
+            </li>
+            <li>
+              <Link to="/admin/shared-account-reviews">機關及郵件系統帳號審核</Link>
+            </li>
+            <li>
+              <Link to="/admin/scheduled">預約管理作業</Link>
+            </li>
           </ul>
         </section>
       ) : null}
@@ -106,6 +115,9 @@ export default function Me() {
           </li>
           <li>
             <Link to="/me/applications">我的帳號申請（機關管理者、機關異動）</Link>
+          </li>
+          <li>
+            <Link to="/shared-accounts">我的機關及資訊系統帳號管理</Link>
           </li>
           <li>
             <Link to="/me/notifications">通知設定</Link>

@@ -1,10 +1,8 @@
-import type { Database } from "../../db/index.js";
 import type { Actor } from "../actor.js";
 import { personOfAgency } from "../custodians/slots.js";
 import { DomainError, notFound } from "../errors.js";
 import { escapeLike } from "../items/queries.js";
 import { parseId } from "../items/validate.js";
-import type { Clock } from "../ports/clock.js";
 import { cleanText } from "../text.js";
 import { lockShared, logChange } from "./changes.js";
 import { custodianAddress, type SharedDeps } from "./deps.js";

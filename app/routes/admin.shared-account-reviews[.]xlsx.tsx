@@ -1,0 +1,17 @@
+import type { LoaderFunctionArgs } from "@remix-run/node";
+import { load } from "~/utils/errors.server";
+import { requireActor } from "~/utils/session.server";
+
+/** 機關及郵件系統帳號審核 export (audited by the BFF). */
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  const actor = await requireActor(request, context);
+  const sp = new URL(request.url).searchParams;
+  const { stream, headers } = await load(() =>
+    context.services.sharedAccounts.exportReviews(actor, {
+      q: sp.get("q"),
+      type: sp.get("type"),
+      review: sp.get("review"),
+    }),
+  );
+  return new Response(stream, { headers });
+}

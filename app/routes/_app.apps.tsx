@@ -20,9 +20,7 @@ export default function Apps() {
     <div className="narrow">
       <h1 className="page-title">應用程式列表</h1>
       <section className="card" aria-labelledby="apps-title">
-        <h2 id="apps-title" className="visually-hidden">
-          應用程式
-        </h2>
+        <h2 id="apps-title">應用程式</h2>
         <AppTiles apps={apps} />
       </section>
       <section className="card" aria-labelledby="apps-more">

@@ -84,7 +84,8 @@ export function CodeStep({ data, withUsername }: { data: StepData; withUsername?
         <div className="alert alert-info" role="status">
           {data.message}
         </div>
-      ) : (
+      ) : data.fields?.code ? null : (
+        // A wrong code is said once, under the code field.
         <FormMessage id="code-error" message={data.message} />
       )}
       <Form method="post" noValidate>

@@ -1,12 +1,14 @@
-import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import type { ActionFunctionArgs, LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json, redirect } from "@remix-run/node";
 import { Form, Link, useActionData, useNavigation, useSearchParams } from "@remix-run/react";
 import { FormMessage, TextField } from "~/components/forms";
+import applicationsStyles from "~/styles/applications.css";
 import { formFailure, formValues, readForm } from "~/utils/errors.server";
 import { getActor, requestMeta, safeRedirect } from "~/utils/session.server";
 import { withRedirect } from "~/utils/signin-links";
 import { afterFirstFactor } from "~/utils/signin-step.server";
 
+export const links: LinksFunction = () => [{ rel: "stylesheet", href: applicationsStyles }];
 export const meta: MetaFunction = () => [{ title: "登入 | 臺南市政府公務入口網" }];
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
@@ -84,7 +86,29 @@ export default function Login() {
             使用自然人憑證登入
           </a>
         </p>
-        <p className="login-help">忘記密碼或帳號被鎖定時，請聯絡所屬機關的機關管理者。</p>
+        <nav aria-label="申請與協助">
+          <ul className="flow-links">
+            <li>
+              <Link to="/forgot-password">忘記密碼</Link>
+            </li>
+            <li>
+              <Link to="/apply">個人帳號申請</Link>
+            </li>
+            <li>
+              <Link to="/apply/edit">修改個人帳號申請內容</Link>
+            </li>
+            <li>
+              <Link to="/activate">開通帳號</Link>
+            </li>
+            <li>
+              <Link to="/reactivate">個人帳號復用</Link>
+            </li>
+            <li>
+              <Link to="/agency-admins">機關管理員查詢</Link>
+            </li>
+          </ul>
+        </nav>
+        <p className="login-help">帳號被鎖定時，請聯絡所屬機關的機關管理者。</p>
       </div>
     </main>
   );

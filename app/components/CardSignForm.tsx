@@ -1,6 +1,6 @@
 import { Form, useNavigation, useSubmit } from "@remix-run/react";
 import { type FormEvent, useEffect, useRef, useState } from "react";
-import { componentRunning, NOT_RUNNING, signWithCard } from "~/utils/card-signer";
+import { detectSigner, NOT_RUNNING, openSignerPopup, type SignerMode, signWithCard } from "~/utils/card-signer";
 import { FormMessage } from "./forms";
 
 interface Props {
@@ -29,10 +29,13 @@ export function CardSignForm({ challenge, signerUrl, failure, submitLabel, busyL
   const [problem, setProblem] = useState<string | undefined>();
   const [pinError, setPinError] = useState<string | undefined>();
 
+  const mode = useRef<SignerMode>("direct");
+
   useEffect(() => {
     let live = true;
-    void componentRunning(signerUrl).then((up) => {
-      if (live && !up) setProblem(NOT_RUNNING);
+    void detectSigner(signerUrl).then((found) => {
+      mode.current = found;
+      if (live && found === "absent") setProblem(NOT_RUNNING);
     });
     return () => {
       live = false;
@@ -48,13 +51,17 @@ export function CardSignForm({ challenge, signerUrl, failure, submitLabel, busyL
       setPinError("請輸入 PIN 碼");
       return;
     }
+    // The component's window must open in the click itself, before anything is awaited.
+    const popup = mode.current === "popup" ? openSignerPopup(signerUrl) : null;
     setPinError(undefined);
     setProblem(undefined);
     setSigning(true);
-    const result = await signWithCard(signerUrl, challenge.tbs, pin);
+    const result = await signWithCard(signerUrl, challenge.tbs, pin, mode.current, popup);
     setSigning(false);
     if (!result.ok) {
       setProblem(result.message);
+      // Started or trusted us since the page loaded? The next click takes the right path.
+      void detectSigner(signerUrl).then((found) => (mode.current = found));
       return;
     }
     const form = formRef.current!;

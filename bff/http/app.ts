@@ -74,6 +74,14 @@ export function createApp(opts: { container: Container; build: ServerBuild; publ
       referrerPolicy: { policy: "same-origin" },
     }),
   );
+  // A component that does not answer our origin is reached through its own /popupForm window,
+  // which must keep its opener to post the signature back (helmet's COOP would cut it).
+  app.use((req, res, next) => {
+    if (signerOrigin && CARD_SIGNING_PAGES.test(req.path)) {
+      res.setHeader("Cross-Origin-Opener-Policy", "same-origin-allow-popups");
+    }
+    next();
+  });
   app.use(compression());
 
   app.get("/healthz", async (_req, res) => {

@@ -20,6 +20,8 @@ describe.skipIf(skip)("citizen certificate sign-in in Chromium at phone size (ID
   /** Everything the page sent to the portal, to prove the PIN never goes there. */
   const toPortal: string[] = [];
   let accountId: number;
+  /** Origins the fake component answers directly; emptied to send the page through its popup. */
+  const trusted: string[] = [];
   let cardNo: string;
 
   beforeAll(async () => {
@@ -28,7 +30,6 @@ describe.skipIf(skip)("citizen certificate sign-in in Chromium at phone size (ID
     const issuing = await makeIssuingCa(root, "CN=E2E Issuing CA, C=TW", now);
     // The fake component trusts the portal's origin, which is known only once it listens:
     // start it trusting a placeholder and fill the origin in below.
-    const trusted: string[] = [];
     signer = await startFakeSigner({ trustedOrigins: trusted });
     c = await testContainer({ env: { CERT_CA_BUNDLE: writeBundle(root, issuing), CERT_SIGNER_URL: signer.url } });
     server = await startTestServer(c);
@@ -115,6 +116,21 @@ describe.skipIf(skip)("citizen certificate sign-in in Chromium at phone size (ID
       .where("id", "=", accountId)
       .executeTakeFirstOrThrow();
     expect(row.citizen_card_no).toBe(cardNo);
+    expect(cspErrors).toEqual([]);
+  });
+
+  it("goes through the component's popup window when it does not answer this site directly", async () => {
+    await browser.context.clearCookies();
+    trusted.length = 0;
+    await page.goto(`${server.url}/login/certificate`);
+    await page.waitForLoadState("networkidle"); // the page has found out how to reach the component
+    await page.getByLabel("自然人憑證 PIN 碼").fill(PIN);
+    const popup = page.waitForEvent("popup");
+    await page.getByRole("button", { name: "以憑證登入" }).click();
+    expect((await popup).url()).toBe(`${signer.url}/popupForm`);
+    await page.waitForURL(`${server.url}/`);
+    expect(signer.requests.at(-1)?.pin).toBe(PIN);
+    expect(toPortal.filter((r) => r.includes(PIN))).toEqual([]);
     expect(cspErrors).toEqual([]);
   });
 

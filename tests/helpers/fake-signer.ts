@@ -1,8 +1,9 @@
 /**
  * Stands in for the HiPKI local signing component (跨平台網頁元件) the sign-in page calls on
  * the user's computer: POST /sign with a form field `tbsPackage` (JSON) signs with the
- * inserted card when the PIN is right; GET /pkcs11info answers that it is there. It answers
- * CORS only for the origins it trusts, as the real component does for its trusted sites.
+ * inserted card when the PIN is right; GET /pkcs11info answers that it is there; GET
+ * /popupForm is its page for the popup protocol. It answers CORS only for the origins in
+ * `trustedOrigins` (a live list), so a test can send the page down either path.
  */
 import http from "node:http";
 import type { AddressInfo } from "node:net";
@@ -10,6 +11,27 @@ import { signWithCard, type TestCard } from "./test-pki.js";
 
 /** Answer codes this fake uses besides 0 (the real component has its own table). */
 export const FAKE_CODES = { wrongPin: 0x76000006, badRequest: 0x76000001, noCard: 0x76000002 } as const;
+
+/**
+ * The component's own page for sites it does not answer directly: it says it is ready
+ * (`{"func":"getTbs"}`) to its opener, takes one package by postMessage, signs through
+ * /sign from its own origin, posts the answer back and closes.
+ */
+const POPUP_FORM = `<!DOCTYPE html><html><head><meta charset="utf-8"><title>fake popupForm</title></head><body>
+<p>簽章中…</p>
+<script>
+window.addEventListener("message", async (event) => {
+  if (event.source !== window.opener) return;
+  const res = await fetch("/sign", {
+    method: "POST",
+    headers: { "Content-Type": "application/x-www-form-urlencoded" },
+    body: "tbsPackage=" + encodeURIComponent(event.data),
+  });
+  event.source.postMessage(await res.text(), event.origin);
+  window.close();
+});
+window.opener.postMessage(JSON.stringify({ func: "getTbs" }), "*");
+</script></body></html>`;
 
 export interface FakeSigner {
   url: string;
@@ -34,6 +56,10 @@ export async function startFakeSigner(opts: { trustedOrigins: string[] }): Promi
     const url = new URL(req.url ?? "/", "http://fake");
     if (req.method === "GET" && url.pathname === "/pkcs11info") {
       return send({ func: "pkcs11info", ret_code: 0, last_error: 0, slots: card ? [{ token: {} }] : [] });
+    }
+    if (req.method === "GET" && url.pathname === "/popupForm") {
+      res.setHeader("Content-Type", "text/html; charset=utf-8");
+      return res.end(POPUP_FORM);
     }
     if (req.method !== "POST" || url.pathname !== "/sign") {
       res.statusCode = 404;

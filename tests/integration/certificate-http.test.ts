@@ -53,7 +53,11 @@ describe("certificate sign-in over HTTP (IDN-4)", () => {
     expect(page.status).toBe(200);
     expect(connectSrc(page)).toBe(`'self' ${SIGNER}`);
     expect(await page.text()).toContain("自然人憑證登入");
-    expect(connectSrc(await fetch(`${server.url}/login`))).toBe("'self'");
+    // Its popup protocol needs the component's window to keep its opener; other pages cut it.
+    expect(page.headers.get("cross-origin-opener-policy")).toBe("same-origin-allow-popups");
+    const login = await fetch(`${server.url}/login`);
+    expect(connectSrc(login)).toBe("'self'");
+    expect(login.headers.get("cross-origin-opener-policy")).toBe("same-origin");
     expect(connectSrc(await fetch(`${server.url}/`, { redirect: "manual" }))).toBe("'self'");
   });
 

@@ -1,5 +1,6 @@
 import type { Database } from "../../db/index.js";
 import { purgeExpiredPayloads } from "../oidc/adapter.js";
+import { purgeSigninState } from "../auth/housekeeping.js";
 import { queueIdleDisable } from "../accounts/jobs.js";
 import { taipeiDate } from "../time.js";
 import { enqueue } from "./queue.js";
@@ -27,7 +28,8 @@ export function maintenanceJobHandlers(opts: { sessionIdleMinutes: number }): Jo
           .where((eb) => eb.or([eb("expires_at", "<=", old), eb("used_at", "<=", old)]))
           .executeTakeFirst();
         const oidc = await purgeExpiredPayloads(db, now);
-        return { sessions: Number(sessions.numDeletedRows), tokens: Number(tokens.numDeletedRows), oidc };
+        const signin = await purgeSigninState(db, now);
+        return { sessions: Number(sessions.numDeletedRows), tokens: Number(tokens.numDeletedRows), oidc, signin };
       },
     },
   };

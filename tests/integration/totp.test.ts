@@ -1,6 +1,7 @@
 import { generateSync } from "otplib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Actor } from "../../bff/actor.js";
+import { purgeSigninState } from "../../bff/auth/housekeeping.js";
 import type { Container } from "../../bff/container.js";
 import { fixedClock } from "../../bff/ports/clock.js";
 import { testContainer } from "../helpers/container.js";
@@ -187,12 +188,15 @@ describe("TOTP at sign-in (IDN-2)", () => {
     expect(row.failed_login_count).toBe(3);
   });
 
-  it("a challenge expires after 5 minutes", async () => {
+  it("a challenge expires after 5 minutes, and housekeeping deletes it", async () => {
     const { account, secret } = await enrolled();
     const challenge = await passwordStep(account);
     clock.advance(5 * 60_000 + 1000);
     const err = await c.services.auth.completeTotp(challenge, codeAt(secret, clock.now()), meta).catch((e) => e);
     expect(err).toMatchObject({ code: "unauthenticated" });
+    expect(await purgeSigninState(c.db, clock.now())).toBeGreaterThan(0);
+    const left = await c.db.selectFrom("signin_challenges").select("id").where("account_id", "=", account.id).execute();
+    expect(left).toHaveLength(0);
   });
 });
 

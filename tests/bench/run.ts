@@ -24,8 +24,10 @@ import { availability, bookingRace, throughput } from "./booking.bench.js";
 import lighthouse from "./lighthouse.bench.js";
 import { pushDecisionLatency, pushFanout } from "./push.bench.js";
 import { repairExport, repairStatistics } from "./repairs.bench.js";
+import { accountExport, accountSearch } from "./accounts.bench.js";
 import directorySync from "./directory.bench.js";
 import passwordSignin from "./password-signin.bench.js";
+import sso from "./sso.bench.js";
 import { describeMachine, machineInfo } from "./machine.js";
 import { killAllSpawned, root, stopSharedServer } from "./server.js";
 import type { Benchmark, BenchRow, StoredResult } from "./types.js";
@@ -44,6 +46,9 @@ export const benchmarks: Benchmark[] = [
   repairExport,
   directorySync,
   passwordSignin,
+  sso,
+  accountSearch,
+  accountExport,
 ];
 
 const RESULTS = path.join(root, "tests/bench/results.json");

@@ -1,0 +1,150 @@
+import ExcelJS from "exceljs";
+import fc from "fast-check";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Container } from "../../bff/container.js";
+import { startTestServer, testContainer } from "../helpers/container.js";
+import { makeAccount, makeAgency, makeUnit, type MadeAccount } from "../helpers/factory.js";
+
+// ACC-10/11/12 through HTTP: the pages, their forms and exports, from both sides of the scope line.
+let c: Container;
+let server: { url: string; close(): Promise<void> };
+let adminA: MadeAccount, adminB: MadeAccount, userA: MadeAccount, userA2: MadeAccount, userB: MadeAccount;
+const cookies = new Map<MadeAccount, string>();
+
+async function signIn(a: MadeAccount): Promise<string> {
+  const res = await fetch(`${server.url}/login`, {
+    method: "POST",
+    redirect: "manual",
+    headers: { "Content-Type": "application/x-www-form-urlencoded", Origin: server.url },
+    body: new URLSearchParams({ username: a.username, password: a.password, redirectTo: "/" }).toString(),
+  });
+  return (res.headers.get("set-cookie") ?? "").split(";")[0]!;
+}
+const get = (who: MadeAccount, path: string) =>
+  fetch(`${server.url}${path}`, { headers: { Cookie: cookies.get(who)! }, redirect: "manual" });
+const post = (who: MadeAccount, path: string, body: URLSearchParams) =>
+  fetch(`${server.url}${path}`, {
+    method: "POST",
+    headers: { Cookie: cookies.get(who)!, Origin: server.url, "Content-Type": "application/x-www-form-urlencoded" },
+    body: body.toString(),
+    redirect: "manual",
+  });
+const statusOf = async (id: number) =>
+  (await c.db.selectFrom("accounts").select("status").where("id", "=", id).executeTakeFirstOrThrow()).status;
+
+beforeAll(async () => {
+  c = await testContainer();
+  server = await startTestServer(c);
+  const a = await makeAgency(c, "帳號HTTP甲局");
+  const b = await makeAgency(c, "帳號HTTP乙局");
+  const ua = (await makeUnit(c, a.id, "甲科")).id;
+  const ub = (await makeUnit(c, b.id, "乙科")).id;
+  adminA = await makeAccount(c, { unitId: ua, role: "agency_admin", name: "甲管理者" });
+  await makeAccount(c, { unitId: ua, role: "agency_admin", name: "甲管理者二" });
+  adminB = await makeAccount(c, { unitId: ub, role: "agency_admin", name: "乙管理者" });
+  userA = await makeAccount(c, { unitId: ua, name: "甲同仁" });
+  userA2 = await makeAccount(c, { unitId: ua, name: "甲同仁二" });
+  userB = await makeAccount(c, { unitId: ub, name: "乙同仁" });
+  for (const who of [adminA, adminB, userA]) cookies.set(who, await signIn(who));
+});
+afterAll(async () => {
+  await server?.close();
+  await c?.close();
+});
+
+describe("account console over HTTP", () => {
+  it("the list shows my agency only; a general user gets 404", async () => {
+    const res = await get(adminA, "/admin/accounts");
+    expect(res.status).toBe(200);
+    const html = await res.text();
+    expect(html).toContain("甲同仁");
+    expect(html).not.toContain("乙同仁");
+    expect((await get(userA, "/admin/accounts")).status).toBe(404);
+  });
+
+  it("another agency's account: detail, its tabs and exports are 404", async () => {
+    for (const path of [
+      `/admin/accounts/${userB.id}`,
+      `/admin/accounts/${userB.id}?tab=status`,
+      `/admin/accounts/${userB.id}/changes.xlsx?kind=data`,
+      `/admin/accounts/${userB.id}/logins.xlsx`,
+      `/admin/accounts/abc`,
+    ])
+      expect((await get(adminA, path)).status, path).toBe(404);
+    expect((await get(adminB, `/admin/accounts/${userB.id}?tab=unit`)).status).toBe(200);
+  });
+
+  it("the list export holds exactly my agency's filtered rows", async () => {
+    const res = await get(adminA, `/admin/accounts.xlsx?q=${encodeURIComponent("甲同仁")}`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-disposition")).toContain("filename*=UTF-8''");
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load(Buffer.from(await res.arrayBuffer()) as never);
+    const names: unknown[] = [];
+    wb.worksheets[0]!.eachRow((row, n) => {
+      if (n > 1) names.push(row.getCell(3).value);
+    });
+    expect(names.sort()).toEqual(["甲同仁", "甲同仁二"]);
+  });
+
+  it("a batch with another agency's id is 404 and changes nothing", async () => {
+    const body = new URLSearchParams([
+      ["ids", String(userA.id)],
+      ["ids", String(userB.id)],
+      ["reason", "離職"],
+    ]);
+    expect((await post(adminA, "/admin/accounts?index", body)).status).toBe(404);
+    expect(await statusOf(userA.id)).toBe("enabled");
+    expect(await statusOf(userB.id)).toBe("enabled");
+  });
+
+  it("a refused batch answers 400 with the rule's message and keeps the input", async () => {
+    const body = new URLSearchParams([
+      ["ids", String(userA2.id)],
+      ["ids", String(adminA.id)],
+      ["reason", "其他"],
+      ["reasonText", "借調"],
+    ]);
+    const res = await post(adminA, "/admin/accounts?index", body);
+    expect(res.status).toBe(400);
+    const html = await res.text();
+    expect(html).toContain("無法批次停用：勾選的帳號須權限相同。");
+    expect(html).toContain('value="借調"');
+  });
+
+  it("bad input on the detail forms is a zh-TW message, never a 5xx, nothing changed", async () => {
+    const before = await c.db.selectFrom("accounts").selectAll().where("id", "=", userA2.id).executeTakeFirstOrThrow();
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom("data", "unit", "role", "status", "transfer", "nonsense", ""),
+        fc.dictionary(
+          fc.constantFrom(
+            "name",
+            "officePhone",
+            "backupEmail",
+            "unitId",
+            "title",
+            "role",
+            "status",
+            "reason",
+            "effective",
+            "executeAt",
+            "custody",
+            "toAccountId",
+          ),
+          fc.oneof(fc.string({ maxLength: 30 }), fc.constant("x".repeat(10_000)), fc.constant("2020-01-01T09:00")),
+        ),
+        async (intent, fields) => {
+          const body = new URLSearchParams({ ...fields, intent, name: "" });
+          const res = await post(adminA, `/admin/accounts/${userA2.id}`, body);
+          expect(res.status, JSON.stringify({ intent, fields })).toBeLessThan(500);
+        },
+      ),
+      { numRuns: 40 },
+    );
+    const after = await c.db.selectFrom("accounts").selectAll().where("id", "=", userA2.id).executeTakeFirstOrThrow();
+    expect(after.status).toBe(before.status);
+    expect(after.name).toBe(before.name);
+    expect(after.unit_id).toBe(before.unit_id);
+  });
+});

@@ -348,10 +348,12 @@ function DriftTable({ report }: { report: Report }) {
             ) : (
               report.drift.map((d) => (
                 <tr key={`${d.kind}-${d.username}`}>
-                  <td data-label="差異類型">{kindText[d.kind] ?? d.kind}</td>
+                  <td data-label="差異類型" className="wrap">
+                    {kindText[d.kind] ?? d.kind}
+                  </td>
                   <td data-label="帳號">{d.username}</td>
                   <td data-label="姓名">{d.name}</td>
-                  <td data-label="入口網 → AD">
+                  <td data-label="入口網 → AD" className="wrap">
                     {d.differences.length === 0 ? (
                       "—"
                     ) : (

@@ -87,6 +87,8 @@ async function passwordSettings(dir: string, args: string[]): Promise<void> {
 
 export interface SambaDC {
   ip: string;
+  /** The running samba process (for CPU accounting in the benchmark). */
+  readonly pid: number | undefined;
   url: string;
   caFile: string;
   /** AD_* settings for testContainer's env, with this OU map. */
@@ -136,6 +138,9 @@ export async function startDC(
 
   const dc: SambaDC = {
     ip,
+    get pid() {
+      return pid;
+    },
     url,
     caFile,
     env: (ouMap) => ({

@@ -109,6 +109,9 @@ export function CardSignForm({ challenge, signerUrl, failure, submitLabel, busyL
           </p>
         ) : null}
       </div>
+      <noscript>
+        <p className="field-hint">以憑證卡簽章需要啟用瀏覽器的 JavaScript。</p>
+      </noscript>
       <button type="submit" className="btn btn-primary btn-block" disabled={busy}>
         {busy ? busyLabel : submitLabel}
       </button>

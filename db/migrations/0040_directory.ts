@@ -21,8 +21,10 @@ CREATE TABLE directory_sync_state (
 );
 
 -- The queue finds an account's pending AD jobs (coalescing, superseded passwords) by this.
+-- The kinds are listed (not LIKE 'directory.%'): only then can the planner prove that
+-- kind = 'directory.sync-account' falls inside the partial index.
 CREATE INDEX jobs_directory_pending ON jobs (kind, ((payload->>'accountId')))
-  WHERE state = 'pending' AND kind LIKE 'directory.%';
+  WHERE state = 'pending' AND kind IN ('directory.sync-account', 'directory.set-password');
 `,
     )
     .execute(db);

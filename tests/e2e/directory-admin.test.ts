@@ -95,7 +95,7 @@ describe.skipIf(skip)("AD 同步管理作業 in Chromium (1280x800)", () => {
     expect(await failures.textContent()).toContain("不是入口網管理的物件");
     expect(await page.getByRole("button", { name: "重試 e2e.taken" }).count()).toBe(1);
     expect(await serious()).toEqual([]);
-  });
+  }, 60_000);
 
   it("lists the drift, fixes it through the sync jobs, and then AD equals the portal", async () => {
     await page.goto(`${server.url}/admin/directory`);
@@ -118,7 +118,7 @@ describe.skipIf(skip)("AD 同步管理作業 in Chromium (1280x800)", () => {
     const after = (await page.getByRole("table", { name: "入口網與 AD 的差異" }).textContent()) ?? "";
     expect(after).not.toContain("職稱");
     expect(after).toContain("e2e.taken"); // still only reported
-  });
+  }, 60_000);
 
   it("runs the link import and shows its report", async () => {
     await page.goto(`${server.url}/admin/directory`);
@@ -128,5 +128,5 @@ describe.skipIf(skip)("AD 同步管理作業 in Chromium (1280x800)", () => {
     expect(await serious()).toEqual([]);
     await page.screenshot({ path: screenshotPath("directory-admin-link"), fullPage: true });
     expect(csp).toEqual([]);
-  });
+  }, 60_000);
 });

@@ -51,6 +51,11 @@ export default function Login() {
         </div>
         <Form method="post" noValidate aria-describedby={failure ? "login-error" : undefined}>
           <FormMessage id="login-error" message={failure?.message} />
+          {!failure && params.get("ended") ? (
+            <div className="alert alert-info" role="status">
+              兩步驟驗證已結束（逾時或驗證碼錯誤次數過多），請重新登入。
+            </div>
+          ) : null}
           <input type="hidden" name="redirectTo" value={values?.redirectTo ?? params.get("redirectTo") ?? "/"} />
           <TextField
             label="帳號"

@@ -11,12 +11,13 @@ export const meta: MetaFunction = () => [{ title: "兩步驟驗證 | 臺南市�
 
 /** IDN-2 second step. Without an open challenge there is nothing to finish: back to /login. */
 export async function loader({ request, context }: LoaderFunctionArgs) {
-  const pending = await context.services.auth.pendingChallenge(await challengeToken(request, context));
+  const token = await challengeToken(request, context);
+  const pending = await context.services.auth.pendingChallenge(token);
   if (!pending) {
-    const to = new URL(request.url).searchParams.get("redirectTo");
-    return redirect(withRedirect("/login", safeRedirect(to)), {
-      headers: { "Set-Cookie": await clearChallenge(context) },
-    });
+    const to = withRedirect("/login", safeRedirect(new URL(request.url).searchParams.get("redirectTo")));
+    // A challenge that was there and is gone (expired, too many wrong codes): say so on /login.
+    const ended = token ? `${to}${to.includes("?") ? "&" : "?"}ended=1` : to;
+    return redirect(ended, { headers: { "Set-Cookie": await clearChallenge(context) } });
   }
   return json({});
 }

@@ -88,6 +88,22 @@ describe("two-step sign-in over HTTP (IDN-2)", () => {
   });
 });
 
+describe("an ended two-step sign-in (IDN-2)", () => {
+  it("sends the code back to /login saying so, with no session", async () => {
+    const { account } = await withTotp();
+    const first = await post("/login", { username: account.username, password: account.password });
+    const challenge = cookieOf(first, "portal_signin")!;
+    // Expired or dropped: the row is gone.
+    await c.db.deleteFrom("signin_challenges").where("account_id", "=", account.id).execute();
+    const res = await post("/login/totp", { code: "123456", redirectTo: "/" }, challenge);
+    expect(res.status).toBe(302);
+    expect(res.headers.get("location")).toBe("/login?ended=1");
+    expect(cookieOf(res, "portal_session")).toBeUndefined();
+    const page = await fetch(`${server.url}/login?ended=1`);
+    expect(await page.text()).toContain("兩步驟驗證已結束");
+  });
+});
+
 describe("bad input on the sign-in method forms never gives a 5xx", () => {
   const junk = [
     "",

@@ -4,6 +4,7 @@ import type { Database } from "../../db/index.js";
 import type { EmailCodePurpose } from "../../db/schema/account-applications.js";
 import { DomainError } from "../errors.js";
 import { queueMail } from "../notifications/mail.js";
+import { hasUnsafeChars } from "../text.js";
 
 /** How long a mailed code works, how often it may be guessed, and how long a proof lasts. */
 export const CODE_TTL_MS = 10 * 60_000;
@@ -27,7 +28,8 @@ const EMAIL_RE =
 export function normaliseEmail(value: unknown): string | null {
   if (typeof value !== "string") return null;
   const email = value.trim().toLowerCase();
-  return email.length <= 254 && EMAIL_RE.test(email) ? email : null;
+  // Control characters and lone surrogates would not survive PostgreSQL or a mail header.
+  return email.length <= 254 && !hasUnsafeChars(email) && EMAIL_RE.test(email) ? email : null;
 }
 
 const purposeText: Record<EmailCodePurpose, string> = {

@@ -4,6 +4,7 @@ import type { DB } from "../../db/schema.js";
 import type { ApplicationType } from "../../db/schema/account-applications.js";
 import type { Actor } from "../actor.js";
 import { DomainError, notFound } from "../errors.js";
+import { cleanText } from "../text.js";
 import { startOfTaipeiDay, taipeiDate } from "../time.js";
 import { typeLabels } from "./deps.js";
 
@@ -79,7 +80,7 @@ export function parseFilters(input: Record<string, unknown>): {
   const to = date("to");
   if (from && to && from > to) errors.to = "結束日期不可早於開始日期";
   const page = Math.min(Math.max(1, Math.floor(Number(s("page")) || 1)), 100_000);
-  return { filters: { type, q: s("q").slice(0, 50), from, to: errors.to ? "" : to, result, page }, errors };
+  return { filters: { type, q: cleanText(s("q"), 50), from, to: errors.to ? "" : to, result, page }, errors };
 }
 
 /** Applies the search to a queue query. Keyword hits the trigram index's expression. */

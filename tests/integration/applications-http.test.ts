@@ -1,0 +1,308 @@
+import fc from "fast-check";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Container } from "../../bff/container.js";
+import { fixedClock } from "../../bff/ports/clock.js";
+import { startTestServer, testContainer } from "../helpers/container.js";
+import { makeAccount, makeAgency, makeUnit, type MadeAccount } from "../helpers/factory.js";
+import { applyForm, codeIn, lastMailTo, prove } from "./applications-helpers.js";
+
+// Pages and actions over HTTP (the real Express app and Remix build), plus generated input.
+const clock = fixedClock(new Date("2026-11-30T01:00:00Z"));
+let c: Container;
+let server: { url: string; close(): Promise<void> };
+let unitA: number, unitB: number;
+let adminA: MadeAccount, adminB: MadeAccount, user: MadeAccount, stale: MadeAccount;
+const cookies = new Map<MadeAccount, string>();
+
+async function signIn(a: MadeAccount): Promise<string> {
+  const res = await fetch(`${server.url}/login`, {
+    method: "POST",
+    redirect: "manual",
+    headers: { "Content-Type": "application/x-www-form-urlencoded", Origin: server.url },
+    body: new URLSearchParams({ username: a.username, password: a.password, redirectTo: "/" }).toString(),
+  });
+  return (res.headers.get("set-cookie") ?? "").split(";")[0]!;
+}
+const get = (who: MadeAccount | null, path: string) =>
+  fetch(`${server.url}${path}`, { headers: who ? { Cookie: cookies.get(who)! } : {}, redirect: "manual" });
+const post = (who: MadeAccount | null, path: string, body: URLSearchParams) =>
+  fetch(`${server.url}${path}`, {
+    method: "POST",
+    headers: { ...(who ? { Cookie: cookies.get(who)! } : {}), Origin: server.url },
+    body,
+    redirect: "manual",
+  });
+const count = async (table: "account_applications" | "accounts") =>
+  Number(
+    (
+      await c.db
+        .selectFrom(table)
+        .select((eb) => eb.fn.countAll<number>().as("n"))
+        .executeTakeFirstOrThrow()
+    ).n,
+  );
+const statuses = async () =>
+  (await c.db.selectFrom("account_applications").select(["id", "status"]).orderBy("id").execute())
+    .map((r) => `${r.id}:${r.status}`)
+    .join(",");
+
+beforeAll(async () => {
+  c = await testContainer({ clock });
+  server = await startTestServer(c);
+  const agencyA = (await makeAgency(c, "網頁甲局")).id;
+  unitA = (await makeUnit(c, agencyA)).id;
+  unitB = (await makeUnit(c, (await makeAgency(c, "網頁乙局")).id)).id;
+  adminA = await makeAccount(c, { unitId: unitA, role: "agency_admin" });
+  adminB = await makeAccount(c, { unitId: unitB, role: "agency_admin" });
+  user = await makeAccount(c, { unitId: unitA });
+  // Password changed 91 days ago: past the 90-day default.
+  stale = await makeAccount(c, { unitId: unitA, passwordChangedAt: new Date(clock.now().getTime() - 91 * 86_400_000) });
+  for (const a of [adminA, adminB, user, stale]) cookies.set(a, await signIn(a));
+});
+afterAll(async () => {
+  await server?.close();
+  await c?.close();
+});
+
+describe("pages", () => {
+  it("signed-out pages answer without a session", async () => {
+    for (const path of [
+      "/apply",
+      "/apply/edit",
+      "/activate",
+      "/activate?token=nonsense-token-that-is-long",
+      "/reactivate",
+      "/forgot-password",
+      "/agency-admins",
+    ]) {
+      const res = await get(null, path);
+      expect(res.status, path).toBe(200);
+    }
+  });
+
+  it("ACC-17: an expired password sends every page to the change-password page until changed", async () => {
+    for (const path of ["/", "/book", "/me", "/me/records"]) {
+      const res = await get(stale, path);
+      expect(res.status, path).toBe(302);
+      expect(res.headers.get("location")).toBe("/me/password?expired=1");
+    }
+    const page = await get(stale, "/me/password?expired=1");
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain("您的密碼已過期");
+    const changed = await post(
+      stale,
+      "/me/password",
+      new URLSearchParams({ current: stale.password, next: "Fresh#Passw0rd-2026", confirm: "Fresh#Passw0rd-2026" }),
+    );
+    expect(changed.status).toBe(302);
+    expect((await get(stale, "/")).status).toBe(200);
+    // A user whose password is fresh is never sent there.
+    expect((await get(user, "/")).status).toBe(200);
+  });
+
+  it("the review queue is 404 for a plain user, and an out-of-scope review link is 404", async () => {
+    expect((await get(user, "/admin/account-reviews")).status).toBe(404);
+    expect((await get(user, "/admin/account-reviews.xlsx")).status).toBe(404);
+    const proof = await prove(c, "apply", "http.a@example.com");
+    const { id } = await c.services.applications.signedOut.apply({ ...applyForm(unitA), proof });
+    expect((await get(adminB, `/admin/account-reviews?review=${id}`)).status).toBe(404);
+    const a = await get(adminA, `/admin/account-reviews?review=${id}`);
+    expect(a.status).toBe(200);
+    expect(await a.text()).toContain("審核申請");
+    const decided = await post(
+      adminB,
+      "/admin/account-reviews",
+      new URLSearchParams([
+        ["intent", "decide"],
+        ["ids", String(id)],
+        ["decision", "approve"],
+      ]),
+    );
+    expect(decided.status).toBe(404);
+    const xlsx = await get(adminA, "/admin/account-reviews.xlsx?type=activation");
+    expect(xlsx.status).toBe(200);
+    expect(xlsx.headers.get("content-type")).toContain("spreadsheetml");
+  });
+
+  it("the full apply flow over plain form posts (no scripts)", async () => {
+    const email = "http.flow@example.com";
+    const sent = await post(null, "/apply", new URLSearchParams({ intent: "send", email }));
+    expect(sent.status).toBe(200);
+    const code = codeIn((await lastMailTo(c, email))?.text)!;
+    const verified = await post(null, "/apply", new URLSearchParams({ intent: "verify", email, code }));
+    const body = await verified.text();
+    const proof = /name="proof" value="([^"]+)"/.exec(body)?.[1];
+    expect(proof).toBeTruthy();
+    const before = await count("account_applications");
+    const bad = await post(
+      null,
+      "/apply",
+      new URLSearchParams({ intent: "submit", proof: proof!, email, ...applyForm(unitA, { officePhone: "電話" }) }),
+    );
+    expect(bad.status).toBe(400);
+    expect(await bad.text()).toContain("公務電話格式錯誤");
+    expect(await count("account_applications")).toBe(before);
+    const ok = await post(
+      null,
+      "/apply",
+      new URLSearchParams({ intent: "submit", proof: proof!, email, ...applyForm(unitA) }),
+    );
+    expect(ok.status).toBe(200);
+    expect(await ok.text()).toContain("申請已送出");
+    expect(await count("account_applications")).toBe(before + 1);
+  });
+});
+
+/** Any string a form could carry, including long, odd and control characters. */
+const anyText = fc.oneof(
+  fc.string({ maxLength: 30 }),
+  fc.string({ unit: "grapheme", maxLength: 30 }),
+  fc.constantFrom("", " ", "0", "-1", "1e9", "99999999999", "<script>", "a\u0000b", "\ud800", "x".repeat(10_000)),
+);
+
+describe("generated input (fast-check): never a 5xx, nothing changed on refusal", () => {
+  it("apply: any field values", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.record({
+          username: anyText,
+          name: anyText,
+          title: anyText,
+          agencyId: anyText,
+          unitId: fc.oneof(anyText, fc.constant(String(unitA))),
+          officePhone: anyText,
+          officeExt: anyText,
+          workAddress: anyText,
+          needsOfficialMail: fc.oneof(anyText, fc.constantFrom("0", "1")),
+          proof: fc.oneof(anyText, fc.constant("valid")),
+          intent: fc.constantFrom("submit", "send", "verify", "", "other"),
+          email: anyText,
+          code: anyText,
+        }),
+        async (form) => {
+          const before = await count("account_applications");
+          const res = await post(null, "/apply", new URLSearchParams(form));
+          expect(res.status).toBeLessThan(500);
+          if (res.status >= 400) expect(await count("account_applications")).toBe(before);
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
+  it("review and batch: any ids, decisions and times", async () => {
+    const ids: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const proof = await prove(c, "apply", `gen${i}@example.com`, undefined, `10.1.0.${i}`);
+      ids.push(
+        (
+          await c.services.applications.signedOut.apply({
+            ...applyForm(unitA, { needsOfficialMail: i === 2 ? "0" : "1" }),
+            proof,
+          })
+        ).id,
+      );
+    }
+    await fc.assert(
+      fc.asyncProperty(
+        fc.record({
+          intent: fc.constantFrom("decide", "confirm", "grant", "", "x"),
+          ids: fc.array(fc.oneof(anyText, fc.constantFrom(...ids.map(String))), { maxLength: 4 }),
+          decision: fc.oneof(anyText, fc.constantFrom("approve", "reject")),
+          needsOfficialMail: anyText,
+          effective: fc.oneof(anyText, fc.constantFrom("now", "scheduled")),
+          executeAt: fc.oneof(anyText, fc.constantFrom("2026-11-29T10:00", "2027-02-30T10:00")),
+          comment: anyText,
+          username: anyText,
+        }),
+        async ({ ids: chosen, ...rest }) => {
+          const before = await statuses();
+          const body = new URLSearchParams(rest);
+          for (const id of chosen) body.append("ids", id);
+          const res = await post(adminA, "/admin/account-reviews", body);
+          expect(res.status).toBeLessThan(500);
+          if (res.status >= 400) expect(await statuses()).toBe(before);
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
+  it("apply with a real proof: any fields are either an application or a refusal that keeps nothing", async () => {
+    let run = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.record({
+          username: fc.oneof(anyText, fc.stringMatching(/^[a-z0-9._-]{1,20}$/)),
+          name: anyText,
+          title: anyText,
+          unitId: fc.oneof(anyText, fc.constantFrom(String(unitA), String(unitB))),
+          officePhone: fc.oneof(anyText, fc.constant("06-2991111")),
+          officeExt: anyText,
+          workAddress: anyText,
+          needsOfficialMail: fc.oneof(anyText, fc.constantFrom("0", "1")),
+        }),
+        async (form) => {
+          run++;
+          const proof = await prove(
+            c,
+            "apply",
+            `prop${run}@example.com`,
+            undefined,
+            `10.2.${Math.floor(run / 200)}.${run % 200}`,
+          );
+          const before = await count("account_applications");
+          try {
+            await c.services.applications.signedOut.apply({ ...form, proof });
+            expect(await count("account_applications")).toBe(before + 1);
+          } catch (e) {
+            expect((e as { name?: string }).name).toBe("DomainError");
+            expect(await count("account_applications")).toBe(before);
+          }
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+
+  it("my data (ACC-19): any values are saved or refused, never a 5xx", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.record({
+          title: anyText,
+          officePhone: anyText,
+          officeExt: anyText,
+          workAddress: anyText,
+          backupEmail: anyText,
+          currentPassword: anyText,
+        }),
+        async (form) => {
+          const res = await post(user, "/me/profile", new URLSearchParams(form));
+          expect(res.status).toBeLessThan(500);
+        },
+      ),
+      { numRuns: 30 },
+    );
+  });
+
+  it("the queue's filters: any query string", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.record({
+          type: anyText,
+          q: anyText,
+          from: anyText,
+          to: anyText,
+          result: anyText,
+          page: anyText,
+          review: anyText,
+        }),
+        async (q) => {
+          const res = await get(adminA, `/admin/account-reviews?${new URLSearchParams(q).toString()}`);
+          expect(res.status).toBeLessThan(500);
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+});

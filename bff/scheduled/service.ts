@@ -153,7 +153,7 @@ export function createScheduledService(deps: { db: Database; clock: Clock }) {
     await db.transaction().execute(async (trx) => {
       const changed = await trx
         .updateTable("scheduled_changes as sc")
-        .set({ state: "cancelled", cancelled_by: actor.accountId, finished_at: now, result: "已取消" })
+        .set({ state: "cancelled", cancelled_by: actor.accountId, finished_at: now, result: `由 ${actor.name} 取消` })
         .where("sc.id", "=", id)
         .where("sc.state", "=", "pending")
         .where(inScope(actor))

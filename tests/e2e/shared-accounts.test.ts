@@ -1,0 +1,110 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Browser, chromium, type Page } from "playwright-core";
+import type { Container } from "../../bff/container.js";
+import { scheduleChange } from "../../bff/scheduled/changes.js";
+import { startTestServer, testContainer } from "../helpers/container.js";
+import { chromiumArgs, chromiumPath } from "../helpers/chromium.js";
+import { makeAccount, makeAgency, makeUnit, type MadeAccount, signInAs } from "../helpers/factory.js";
+import { axeViolations, browserSkip, collectCspErrors, screenshotPath } from "./browser.js";
+
+const skip = browserSkip();
+
+const serious = async (page: Page) =>
+  (await axeViolations(page)).filter((v) => v.impact === "serious" || v.impact === "critical");
+
+// ACC-16 預約管理作業 and ACC-14/15 機關及郵件系統帳號 on a desktop-sized screen.
+describe.skipIf(skip)("預約管理作業 and the shared-account console (Chromium, desktop)", () => {
+  let c: Container;
+  let server: { url: string; close(): Promise<void> };
+  let browser: Browser;
+  let page: Page;
+  let admin: MadeAccount;
+  let holder: MadeAccount;
+  const cspErrors: string[] = [];
+
+  beforeAll(async () => {
+    c = await testContainer();
+    server = await startTestServer(c);
+    const agency = await makeAgency(c, "瀏覽器預約局");
+    const unit = await makeUnit(c, agency.id, "資訊科");
+    admin = await makeAccount(c, { unitId: unit.id, role: "agency_admin", name: "預約管理者" });
+    holder = await makeAccount(c, { unitId: unit.id, name: "保管人甲" });
+    await c.db
+      .updateTable("accounts")
+      .set({ backup_email: "holder@example.org" })
+      .where("id", "=", holder.id)
+      .execute();
+    await scheduleChange(c.db, {
+      type: "account.disable",
+      targetAccountId: holder.id,
+      agencyId: agency.id,
+      executeAt: new Date(Date.now() + 3 * 86_400_000),
+      payload: {},
+      createdBy: admin.id,
+      now: new Date(),
+    });
+    const me = (await signInAs(c, holder)).actor;
+    await c.services.sharedAccounts.apply(me, {
+      type: "mail",
+      username: "browser.inbox",
+      name: "收文信箱",
+      purpose: "機關收發文",
+    });
+    browser = await chromium.launch({ executablePath: chromiumPath()!, args: chromiumArgs });
+    page = await browser.newPage({
+      viewport: { width: 1280, height: 800 },
+      locale: "zh-TW",
+      timezoneId: "Asia/Taipei",
+    });
+    collectCspErrors(page, cspErrors);
+    await page.goto(`${server.url}/login`);
+    await page.getByLabel("帳號").fill(admin.username);
+    await page.getByLabel("密碼").fill(admin.password);
+    await page.getByRole("button", { name: "登入" }).click();
+    await page.waitForURL(`${server.url}/`);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    await c?.close();
+  });
+
+  it("lists the agency's scheduled changes and cancels a pending one", async () => {
+    await page.goto(`${server.url}/admin/scheduled`);
+    await page.getByRole("heading", { name: "預約管理作業" }).waitFor();
+    const row = page.getByRole("row").filter({ hasText: holder.username });
+    expect(await row.getByText("帳號停用").count()).toBe(1);
+    expect(await row.getByText("待執行").count()).toBe(1);
+    expect(await serious(page)).toEqual([]);
+    await page.screenshot({ path: screenshotPath("scheduled-desktop"), fullPage: true });
+    await row.getByRole("button", { name: /取消預約/ }).click();
+    await page.getByRole("status").filter({ hasText: "已取消預約" }).waitFor();
+    const after = page.getByRole("row").filter({ hasText: holder.username });
+    await after.getByRole("cell", { name: "已取消", exact: true }).waitFor();
+    expect(await after.getByRole("button", { name: /取消預約/ }).count()).toBe(0);
+  });
+
+  it("approves a shared-account application in batch, then finds it in the admin list and its detail", async () => {
+    await page.goto(`${server.url}/admin/shared-account-reviews`);
+    await page.getByRole("checkbox", { name: "勾選 browser.inbox" }).check();
+    await page.getByText("批次審核", { exact: true }).click(); // opens the dialog (a <details>)
+    await page.getByRole("button", { name: "通過" }).click();
+    await page.getByRole("status").filter({ hasText: "已通過 1 筆申請" }).waitFor();
+    expect(await serious(page)).toEqual([]);
+
+    await page.goto(`${server.url}/admin/shared-accounts`);
+    const row = page.getByRole("row").filter({ hasText: "browser.inbox" });
+    expect(await row.getByText("郵件系統帳號").count()).toBe(1);
+    expect(await row.getByText("保管人甲").count()).toBe(1);
+    expect(await serious(page)).toEqual([]);
+    await page.screenshot({ path: screenshotPath("shared-accounts-desktop"), fullPage: true });
+    await row.getByRole("link", { name: "詳細：browser.inbox" }).click();
+    await page.getByRole("heading", { name: "收文信箱（browser.inbox）" }).waitFor();
+    expect(await serious(page)).toEqual([]);
+    await page.getByRole("tab", { name: "帳號狀態" }).click();
+    await page.getByRole("heading", { name: "帳號狀態異動紀錄" }).waitFor();
+    expect(await page.getByRole("cell", { name: "審核狀態" }).count()).toBe(1);
+    expect(await serious(page)).toEqual([]);
+    expect(cspErrors).toEqual([]);
+  });
+});

@@ -5,7 +5,6 @@
 export const scheduledTypeLabels: Record<string, string> = {
   "account.disable": "帳號停用",
   "account.enable": "帳號啟用",
-  "account.status": "帳號狀態異動",
   "account.unit": "單位異動",
   "account.role": "權限異動",
   "application.decide": "申請審核",

@@ -1,3 +1,4 @@
+import { sql } from "kysely";
 import type { Database } from "../../db/index.js";
 import type { AuthService, RequestMeta } from "../auth/service.js";
 import { isDomainError } from "../errors.js";
@@ -21,7 +22,7 @@ const oauthError = (status: number, error: string, description: string): ApiAnsw
  * IDN-7 帳號驗證機制: a server holding a client-credentials token with the `verify` scope
  * posts a username and password and learns valid/invalid plus a basic profile. The checks,
  * lockout and login records are the portal sign-in's (method "api"); each client gets
- * `perMinute` checks a minute on each app server.
+ * `perMinute` checks a minute across all app servers.
  */
 export function createVerifyApi(deps: {
   db: Database;
@@ -31,17 +32,31 @@ export function createVerifyApi(deps: {
   perMinute: number;
 }) {
   const { db, clock, auth, oidc } = deps;
-  const windows = new Map<string, { start: number; count: number }>();
-
-  function allow(clientId: string): boolean {
+  /**
+   * One fixed one-minute window per client, counted in PostgreSQL so every app server
+   * shares it (NFR-1). The first request of a window clears that client's old windows.
+   * Returns the seconds until the window ends when the client is over its limit.
+   */
+  async function overLimit(clientId: string): Promise<number | null> {
     const now = clock.now().getTime();
-    const w = windows.get(clientId);
-    if (!w || now - w.start >= 60_000) {
-      windows.set(clientId, { start: now, count: 1 });
-      return true;
+    const start = new Date(Math.floor(now / 60_000) * 60_000);
+    const row = await db
+      .insertInto("sso_rate_windows")
+      .values({ client_id: clientId, window_start: start, count: 1 })
+      .onConflict((oc) =>
+        oc.columns(["client_id", "window_start"]).doUpdateSet({ count: sql<number>`sso_rate_windows.count + 1` }),
+      )
+      .returning("count")
+      .executeTakeFirstOrThrow();
+    if (row.count === 1) {
+      await db
+        .deleteFrom("sso_rate_windows")
+        .where("client_id", "=", clientId)
+        .where("window_start", "<", start)
+        .execute();
     }
-    w.count += 1;
-    return w.count <= deps.perMinute;
+    if (row.count <= deps.perMinute) return null;
+    return Math.max(1, Math.ceil((start.getTime() + 60_000 - now) / 1000));
   }
 
   return async function verify(authorization: string | null, body: unknown, meta: RequestMeta): Promise<ApiAnswer> {
@@ -58,11 +73,12 @@ export function createVerifyApi(deps: {
     ) {
       return oauthError(403, "insufficient_scope", "此系統未獲准使用帳號驗證");
     }
-    if (!allow(found.clientId)) {
+    const retryAfter = await overLimit(found.clientId);
+    if (retryAfter !== null) {
       return {
         status: 429,
         body: { error: "rate_limited", error_description: "請求過於頻繁，請稍後再試" },
-        headers: { "Retry-After": "60" },
+        headers: { "Retry-After": String(retryAfter) },
       };
     }
     if (typeof body !== "object" || body === null || Array.isArray(body)) {

@@ -10,7 +10,7 @@ import { axeViolations, browserSkip, collectCspErrors, phoneContext, screenshotP
 const skip = browserSkip();
 const PIN = "A1b2c3d4";
 
-describe.skipIf(skip)("citizen certificate sign-in in Chromium at phone size (IDN-4)", () => {
+describe.skipIf(skip)("citizen certificate sign-in in Chromium at phone size (IDN-4)", { timeout: 90_000 }, () => {
   let c: Container;
   let server: { url: string; close(): Promise<void> };
   let signer: FakeSigner;
@@ -44,7 +44,8 @@ describe.skipIf(skip)("citizen certificate sign-in in Chromium at phone size (ID
 
     browser = await phoneContext();
     page = await browser.context.newPage();
-    page.setDefaultTimeout(10_000);
+    // Generous: CI runs two test files side by side on two cores.
+    page.setDefaultTimeout(20_000);
     collectCspErrors(page, cspErrors);
     page.on("request", (r) => {
       if (r.url().startsWith(server.url)) toPortal.push(`${r.url()} ${r.postData() ?? ""}`);

@@ -5,7 +5,7 @@ import { scheduleChange } from "../../bff/scheduled/changes.js";
 import { startTestServer, testContainer } from "../helpers/container.js";
 import { chromiumArgs, chromiumPath } from "../helpers/chromium.js";
 import { makeAccount, makeAgency, makeUnit, type MadeAccount, signInAs } from "../helpers/factory.js";
-import { axeViolations, browserSkip, collectCspErrors, screenshotPath } from "./browser.js";
+import { axeViolations, browserSkip, collectCspErrors, phoneContext, screenshotPath } from "./browser.js";
 
 const skip = browserSkip();
 
@@ -106,5 +106,38 @@ describe.skipIf(skip)("預約管理作業 and the shared-account console (Chromi
     expect(await page.getByRole("cell", { name: "審核狀態" }).count()).toBe(1);
     expect(await serious(page)).toEqual([]);
     expect(cspErrors).toEqual([]);
+  });
+
+  it("on a phone, a colleague applies for a system account: a wrong field is named and kept, then it is listed", async () => {
+    const phone = await phoneContext();
+    try {
+      const p = phone.context.pages()[0] ?? (await phone.context.newPage());
+      collectCspErrors(p, cspErrors);
+      await p.goto(`${server.url}/login`);
+      await p.getByLabel("帳號").fill(holder.username);
+      await p.getByLabel("密碼").fill(holder.password);
+      await p.getByRole("button", { name: "登入" }).click();
+      await p.waitForURL(`${server.url}/`);
+      await p.goto(`${server.url}/shared-accounts/apply`);
+      await p.getByLabel("帳號類型").selectOption("system");
+      await p.getByLabel("希望使用的帳號").fill("Bad Name");
+      await p.getByLabel("帳號名稱").fill("公文系統介接");
+      await p.getByLabel("用途說明").fill("公文系統排程介接使用");
+      await p.getByRole("button", { name: "送出申請" }).click();
+      await p.getByText("帳號須為 3 到 20 個小寫英文字母").waitFor();
+      expect(await p.getByLabel("帳號名稱").inputValue()).toBe("公文系統介接");
+      expect(await serious(p)).toEqual([]);
+      await p.getByLabel("希望使用的帳號").fill("doc.sync");
+      await p.getByRole("button", { name: "送出申請" }).click();
+      await p.getByText("申請已送出，待機關管理者審核。").waitFor();
+      await p.getByRole("heading", { name: "公文系統介接（doc.sync）" }).waitFor();
+      expect(await serious(p)).toEqual([]);
+      await p.screenshot({ path: screenshotPath("shared-accounts-mine-phone"), fullPage: true });
+      const width = await p.evaluate(() => document.documentElement.scrollWidth);
+      expect(width).toBeLessThanOrEqual(360);
+      expect(cspErrors).toEqual([]);
+    } finally {
+      await phone.close();
+    }
   });
 });

@@ -1,4 +1,4 @@
-import { type Expression, type SqlBool, sql } from "kysely";
+import { type SqlBool, sql } from "kysely";
 import type { Database } from "../../db/index.js";
 import type { AccountStatus, LoginPermission, Role } from "../../db/schema.js";
 import type { Actor } from "../actor.js";
@@ -47,13 +47,42 @@ export interface AccountListRow {
 }
 
 /**
+ * The keyword's unit matches: units whose name (or whose agency's name) contains it,
+ * through org_nodes_name_trgm. Read first, as a short list of ids, so the accounts query
+ * below gets constants it can OR with the trigram index as two bitmaps — a subquery
+ * inside the OR would make PostgreSQL read every account.
+ */
+export async function matchingUnits(db: Database, q: string): Promise<number[]> {
+  if (!q) return [];
+  const like = `%${escapeLike(q)}%`;
+  const rows = await db
+    .selectFrom("org_nodes as m")
+    .select("m.id")
+    .where((w) =>
+      w.or([
+        w("m.name", "ilike", like),
+        w(
+          "m.agency_id",
+          "in",
+          w
+            .selectFrom("org_nodes as ma")
+            .select("ma.id")
+            .where("ma.kind", "=", "agency")
+            .where("ma.name", "ilike", like),
+        ),
+      ]),
+    )
+    .limit(5000)
+    .execute();
+  return rows.map((r) => r.id);
+}
+
+/**
  * The scoped, filtered accounts query (accounts `a`, unit `u`, agency `ag`). The keyword
  * matches username, name and title through the accounts_search trigram index (the
- * expression must stay identical to the index's) or the unit's or agency's name through
- * org_nodes_name_trgm; the unit match becomes a unit-id list, so PostgreSQL can OR two
- * index scans instead of reading every account.
+ * expression must stay identical to the index's), or the unit ids from `matchingUnits`.
  */
-export function filteredAccounts(db: Database, actor: Actor, f: AccountFilter) {
+export function filteredAccounts(db: Database, actor: Actor, f: AccountFilter, unitIds: number[] = []) {
   let q = scopeAccounts(
     db
       .selectFrom("accounts as a")
@@ -62,27 +91,8 @@ export function filteredAccounts(db: Database, actor: Actor, f: AccountFilter) {
     actor,
   );
   if (f.q) {
-    const like = `%${escapeLike(f.q)}%`;
-    q = q.where(
-      (eb) =>
-        sql<SqlBool>`((a.username || ' ' || a.name || ' ' || a.title) ILIKE ${like} OR a.unit_id IN (${eb
-          .selectFrom("org_nodes as m")
-          .select("m.id")
-          .where((w) =>
-            w.or([
-              w("m.name", "ilike", like),
-              w(
-                "m.agency_id",
-                "in",
-                w
-                  .selectFrom("org_nodes as ma")
-                  .select("ma.id")
-                  .where("ma.kind", "=", "agency")
-                  .where("ma.name", "ilike", like),
-              ),
-            ]),
-          )}))` as Expression<SqlBool>,
-    );
+    const text = sql<SqlBool>`(a.username || ' ' || a.name || ' ' || a.title) ILIKE ${`%${escapeLike(f.q)}%`}`;
+    q = q.where((eb) => (unitIds.length > 0 ? eb.or([text, eb("a.unit_id", "in", unitIds)]) : text));
   }
   if (f.role) q = q.where("a.role", "=", f.role);
   if (f.status) q = q.where("a.status", "=", f.status);
@@ -109,7 +119,7 @@ const rowColumns = [
 /** One page (by username, which is unique) and the total, both counted in the database. */
 export async function listAccounts(db: Database, actor: Actor, f: AccountFilter, pageRaw: unknown) {
   const page = Math.max(1, Math.min(100_000, Math.trunc(Number(pageRaw)) || 1));
-  const base = filteredAccounts(db, actor, f);
+  const base = filteredAccounts(db, actor, f, await matchingUnits(db, f.q));
   const [rows, total] = await Promise.all([
     base
       .select(rowColumns)
@@ -144,9 +154,10 @@ export const accountExportColumns: XlsxColumn<AccountListRow>[] = [
  * The whole filtered list as a streamed .xlsx: pages of 500 read by username keyset, so
  * neither the reads nor the workbook hold all rows.
  */
-export function exportAccounts(db: Database, actor: Actor, f: AccountFilter, onError?: (e: unknown) => void) {
+export async function exportAccounts(db: Database, actor: Actor, f: AccountFilter, onError?: (e: unknown) => void) {
+  const unitIds = await matchingUnits(db, f.q);
   const rows = keysetRows<AccountListRow>((after, limit) => {
-    let q = filteredAccounts(db, actor, f).select(rowColumns).orderBy("a.username").limit(limit);
+    let q = filteredAccounts(db, actor, f, unitIds).select(rowColumns).orderBy("a.username").limit(limit);
     if (after) q = q.where("a.username", ">", after.username);
     return q.execute() as Promise<AccountListRow[]>;
   });

@@ -162,6 +162,21 @@ describe.skipIf(skip)("transfer sign-in from the app list in Chromium (IDN-8)", 
     expect(cspErrors).toEqual([]);
   });
 
+  it("lets a user apply on a phone: bad input keeps what was typed, in zh-TW; axe clean", async () => {
+    await page.goto(`${server.url}/sso/apply`);
+    await page.getByLabel("系統名稱").fill("公文線上簽核");
+    await page.getByLabel("回呼網址（redirect URI）").fill("http://example.com/cb");
+    await page.getByRole("button", { name: "送出申請" }).click();
+    await page.getByText("申請資料有誤，請修正標示的欄位。").waitFor();
+    expect(await page.getByText("須為 https 網址").count()).toBeGreaterThan(0);
+    expect(await page.getByLabel("系統名稱").inputValue()).toBe("公文線上簽核");
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
+    await page.screenshot({ path: screenshotPath("sso-apply-phone"), fullPage: true });
+    const serious = (await axeViolations(page)).filter((v) => v.impact === "serious" || v.impact === "critical");
+    expect(serious).toEqual([]);
+    expect(cspErrors).toEqual([]);
+  });
+
   it("shows the app list on the home page too", async () => {
     await page.goto(`${server.url}/`);
     await page.getByRole("link", { name: "差勤管理系統" }).waitFor();

@@ -230,7 +230,8 @@ describe("integration applications (應用系統服務介接申請)", () => {
     });
     expect(junk.status).toBe(400);
     expect(await applicationCount()).toBe(before);
-  });
+    // Two dozen page renders: more than the default 30 s on a busy shared machine.
+  }, 180_000);
 
   it("lets only a system admin review: anyone else gets 404 and nothing changes", async () => {
     const b = await signedIn(applicant);

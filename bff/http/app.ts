@@ -79,6 +79,10 @@ export function createApp(opts: { container: Container; build: ServerBuild; publ
   app.use((req, res, next) => {
     if (signerOrigin && CARD_SIGNING_PAGES.test(req.path)) {
       res.setHeader("Cross-Origin-Opener-Policy", "same-origin-allow-popups");
+      // upgrade-insecure-requests would try https:// on the component, which serves plain
+      // http on the user's own machine; these pages load nothing else over http.
+      const csp = res.getHeader("Content-Security-Policy");
+      if (typeof csp === "string") res.setHeader("Content-Security-Policy", withoutUpgrade(csp));
     }
     next();
   });
@@ -125,6 +129,12 @@ export function createApp(opts: { container: Container; build: ServerBuild; publ
   );
   return app;
 }
+
+export const withoutUpgrade = (csp: string) =>
+  csp
+    .split(";")
+    .filter((d) => d.trim() !== "upgrade-insecure-requests")
+    .join(";");
 
 /** Pages that load with a connect-src for the card's signing component (full document loads). */
 const CARD_SIGNING_PAGES = /^\/(login\/certificate|me\/certificate)\/?$/;

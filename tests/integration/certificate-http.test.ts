@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Container } from "../../bff/container.js";
+import { withoutUpgrade } from "../../bff/http/app.js";
 import { fixedClock } from "../../bff/ports/clock.js";
 import { startTestServer, testContainer } from "../helpers/container.js";
 import { makeAccount, makeAgency, makeUnit } from "../helpers/factory.js";
@@ -59,6 +60,15 @@ describe("certificate sign-in over HTTP (IDN-4)", () => {
     expect(connectSrc(login)).toBe("'self'");
     expect(login.headers.get("cross-origin-opener-policy")).toBe("same-origin");
     expect(connectSrc(await fetch(`${server.url}/`, { redirect: "manual" }))).toBe("'self'");
+  });
+
+  it("drops upgrade-insecure-requests (production's) on the card pages: the component is plain http", () => {
+    expect(
+      withoutUpgrade("default-src 'self';connect-src 'self' http://localhost:61161;upgrade-insecure-requests"),
+    ).toBe("default-src 'self';connect-src 'self' http://localhost:61161");
+    expect(withoutUpgrade("default-src 'self';upgrade-insecure-requests;frame-ancestors 'none'")).toBe(
+      "default-src 'self';frame-ancestors 'none'",
+    );
   });
 
   it("signs in from the form post and sets the session cookie", async () => {

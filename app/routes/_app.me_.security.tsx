@@ -160,7 +160,8 @@ export default function Security() {
             "尚未驗證手機號碼。驗證後，可用簡訊接收臨時密碼。"
           )}
         </p>
-        <Form method="post" noValidate>
+        {/* Remounted when the verified number changes, so the field empties after a success. */}
+        <Form method="post" noValidate key={phone.mobile ?? "none"}>
           <TextField
             label={phone.mobile ? "更換手機號碼" : "手機號碼"}
             name="mobile"

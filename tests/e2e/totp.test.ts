@@ -86,6 +86,30 @@ describe.skipIf(skip)("TOTP in Chromium (IDN-2)", () => {
     expect(cspErrors).toEqual([]);
   }, 90_000);
 
+  it("verifies a mobile number with the SMS code (NTF-3)", async () => {
+    await page.goto(`${server.url}/me/security`);
+    await page.getByLabel("手機號碼", { exact: true }).fill("0912 345 678");
+    await page.getByRole("button", { name: "傳送驗證碼" }).click();
+    await page.getByText("驗證碼已傳送至 0912345678").first().waitFor();
+    await c.worker.drain();
+    const sms = await c.db
+      .selectFrom("dev_mailbox")
+      .select("body")
+      .where("channel", "=", "sms")
+      .where("to_address", "=", "0912345678")
+      .executeTakeFirstOrThrow();
+    const smsCode = sms.body.match(/驗證碼：(\d{6})/)![1]!;
+    await page.getByLabel("簡訊驗證碼").fill(smsCode);
+    await page.getByRole("button", { name: "確認驗證碼" }).click();
+    await page.getByText("手機號碼 0912345678 驗證完成").waitFor();
+    await page.getByText("已驗證：").waitFor();
+    expect(await page.getByLabel("更換手機號碼").inputValue()).toBe("");
+    const serious = (await axeViolations(page)).filter((v) => v.impact === "serious" || v.impact === "critical");
+    expect(serious).toEqual([]);
+    await page.screenshot({ path: screenshotPath("phone-verified-phone"), fullPage: true });
+    expect(cspErrors).toEqual([]);
+  });
+
   it("the temporary password page is accessible at phone size", async () => {
     const ctx = await phoneContext();
     const p = await ctx.context.newPage();

@@ -23,6 +23,8 @@ describe.skipIf(skip)("transfer sign-in from the app list in Chromium (IDN-8)", 
   let browser: Awaited<ReturnType<typeof phoneContext>>;
   let page: Page;
   let user: MadeAccount;
+  let admin: MadeAccount;
+  let clientId = "";
   const cspErrors: string[] = [];
   const rpLog: string[] = [];
 
@@ -84,7 +86,7 @@ describe.skipIf(skip)("transfer sign-in from the app list in Chromium (IDN-8)", 
     rpUrl = `http://127.0.0.1:${await freePort()}`;
     const unit = await makeUnit(c, (await makeAgency(c, "人事處")).id);
     user = await makeAccount(c, { unitId: unit.id, name: "黃小芳" });
-    const admin = await makeAccount(c, { unitId: unit.id, role: "sys_admin" });
+    admin = await makeAccount(c, { unitId: unit.id, role: "sys_admin" });
     const client = await registerClient(c.db, {
       name: "差勤管理系統",
       redirectUris: [`${rpUrl}/cb`],
@@ -92,6 +94,7 @@ describe.skipIf(skip)("transfer sign-in from the app list in Chromium (IDN-8)", 
       scopes: ["openid", "profile"],
     });
     await startRp(client);
+    clientId = client.clientId;
     const { actor } = await signInAs(c, admin);
     await c.services.ssoClients.setTransfer(actor, client.clientId, {
       initiateLoginUri: `${rpUrl}/login`,
@@ -183,5 +186,33 @@ describe.skipIf(skip)("transfer sign-in from the app list in Chromium (IDN-8)", 
     await page.screenshot({ path: screenshotPath("sso-home-apps-phone"), fullPage: true });
     const serious = (await axeViolations(page)).filter((v) => v.impact === "serious" || v.impact === "critical");
     expect(serious).toEqual([]);
+  });
+
+  it("admin consoles are labelled and contrast-clean at desktop width (axe)", async () => {
+    await browser.context.clearCookies();
+    const desk = await browser.context.newPage();
+    desk.setDefaultTimeout(8000);
+    collectCspErrors(desk, cspErrors);
+    await desk.setViewportSize({ width: 1280, height: 900 });
+    await desk.goto(`${server.url}/login`);
+    await desk.getByLabel("帳號").fill(admin.username);
+    await desk.getByLabel("密碼").fill(admin.password);
+    await desk.getByRole("button", { name: "登入" }).click();
+    await desk.waitForURL(`${server.url}/`);
+    for (const path of [
+      "/admin/apps",
+      "/admin/sso-clients",
+      `/admin/sso-clients/${clientId}`,
+      "/admin/sso-applications",
+    ]) {
+      await desk.goto(`${server.url}${path}`);
+      await desk.locator("h1").waitFor();
+      const serious = (await axeViolations(desk)).filter((v) => v.impact === "serious" || v.impact === "critical");
+      expect(serious, path).toEqual([]);
+    }
+    await desk.goto(`${server.url}/admin/apps`);
+    await desk.screenshot({ path: screenshotPath("sso-admin-apps-desktop"), fullPage: true });
+    expect(cspErrors).toEqual([]);
+    await desk.close();
   });
 });

@@ -28,6 +28,7 @@ import { accountExport, accountSearch } from "./accounts.bench.js";
 import directorySync from "./directory.bench.js";
 import passwordSignin from "./password-signin.bench.js";
 import sso from "./sso.bench.js";
+import accountReviews from "./account-reviews.bench.js";
 import { describeMachine, machineInfo } from "./machine.js";
 import { killAllSpawned, root, stopSharedServer } from "./server.js";
 import type { Benchmark, BenchRow, StoredResult } from "./types.js";
@@ -49,6 +50,7 @@ export const benchmarks: Benchmark[] = [
   sso,
   accountSearch,
   accountExport,
+  accountReviews,
 ];
 
 const RESULTS = path.join(root, "tests/bench/results.json");

@@ -169,7 +169,7 @@ export async function createContainer(
       ...secretMessageJobHandlers({ mailer, sms, dataKey }),
       ...pushJobHandlers(pushSender, inbox.countForAccount),
       ...maintenanceJobHandlers({ sessionIdleMinutes: config.SESSION_IDLE_MINUTES }),
-      ...accountJobHandlers({ mailer, dataKey, directory, officialMailDomain: config.OFFICIAL_MAIL_DOMAIN }),
+      ...accountJobHandlers({ directory, officialMailDomain: config.OFFICIAL_MAIL_DOMAIN }),
       ...ad.jobHandlers,
       ...scheduledJobHandlers(scheduledExecutors),
       ...sharedAccountJobHandlers({ mailer, dataKey }),

@@ -4,33 +4,13 @@ import type { DirectoryQueue } from "../directory/queue.js";
 import { enqueue } from "../jobs/queue.js";
 import type { JobHandlers } from "../jobs/worker.js";
 import { queueMail } from "../notifications/mail.js";
-import { decrypt, encrypt } from "../oidc/data-key.js";
 import { readParams } from "../params.js";
-import type { Mailer } from "../ports/mailer.js";
 import { startOfTaipeiDay, taipeiDate } from "../time.js";
 import { mailAddresses } from "./mail-address.js";
 import { disableBlocks } from "./guards.js";
 import { applyStatus, auditAs, lockAgenciesOf } from "./status.js";
 
 export const IDLE_DISABLE_JOB = "accounts.idle-disable";
-export const TEMP_PASSWORD_JOB = "accounts.temp-password-mail";
-
-/**
- * Queues the temporary-password mail with the password sealed by the data key: the jobs
- * table never holds it in clear, and the handler wipes it once the mail is sent.
- */
-export async function queueTemporaryPasswordMail(
-  db: Database,
-  dataKey: Buffer,
-  msg: { to: string; username: string; password: string; at: Date; key: string },
-) {
-  await enqueue(db, {
-    kind: TEMP_PASSWORD_JOB,
-    payload: { to: msg.to, username: msg.username, sealed: encrypt(dataKey, msg.password) },
-    runAt: msg.at,
-    idempotencyKey: `temp-password:${msg.key}`,
-  });
-}
 
 /**
  * ACC-5 閒置停用: enabled accounts whose latest sign-in (any method: portal, SSO and the
@@ -136,37 +116,10 @@ export async function queueIdleDisable(db: Database, now: Date) {
   });
 }
 
-export function accountJobHandlers(deps: {
-  mailer: Mailer;
-  dataKey: Buffer;
-  directory: DirectoryQueue;
-  officialMailDomain: string;
-}): JobHandlers {
+export function accountJobHandlers(deps: { directory: DirectoryQueue; officialMailDomain: string }): JobHandlers {
   return {
     [IDLE_DISABLE_JOB]: {
       run: ({ db, now }) => runIdleDisable(db, deps.directory, deps.officialMailDomain, now),
-    },
-    [TEMP_PASSWORD_JOB]: {
-      async run({ db, job, payload }) {
-        const p = payload as { to?: string; username?: string; sealed?: string };
-        if (!p.sealed || !p.to) return { skipped: "already sent" };
-        const password = decrypt(deps.dataKey, p.sealed);
-        await deps.mailer.send(
-          {
-            to: p.to,
-            subject: "【公務入口網】您的密碼已重設",
-            text: `您的帳號 ${p.username} 的密碼已由管理者重設。\n臨時密碼：${password}\n請以臨時密碼登入，登入後系統會要求您立即變更密碼。`,
-          },
-          { db, idempotencyKey: job.idempotency_key ?? `job:${job.id}` },
-        );
-        // Sent: the sealed password has no further use, so it leaves the jobs table.
-        await db
-          .updateTable("jobs")
-          .set({ payload: JSON.stringify({ to: p.to, sent: true }) })
-          .where("id", "=", job.id)
-          .execute();
-        return { sent: true };
-      },
     },
   };
 }

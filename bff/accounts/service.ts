@@ -3,6 +3,7 @@ import type { AccountStatus, Role } from "../../db/schema.js";
 import type { AccountChangeKind } from "../../db/schema/account-console.js";
 import type { Actor } from "../actor.js";
 import { writeAudit } from "../audit.js";
+import { queueSecretMessage } from "../auth/code-delivery.js";
 import type { PasswordHasher } from "../auth/hashing.js";
 import { createSlots } from "../custodians/slots.js";
 import type { DirectoryQueue } from "../directory/queue.js";
@@ -20,7 +21,6 @@ import { applyRole, applyUnit, checkDemotion, createAccountScheduledExecutors, u
 import { dataDiff, type DataInput, mailQuota, temporaryPassword, validateData } from "./data.js";
 import { parseDisableReason, parseEffective } from "./effective.js";
 import { custodyOf, disableBlocks } from "./guards.js";
-import { queueTemporaryPasswordMail } from "./jobs.js";
 import { permissionText } from "./labels.js";
 import { type AccountFilter, exportAccounts, listAccounts, parseFilter } from "./list.js";
 import { exportLoginRecords, loginRecordEntry, loginRecordPage, type RecordFilter } from "./login-records.js";
@@ -268,13 +268,19 @@ export function createAccountsService(deps: {
         .execute();
       await trx.deleteFrom("sessions").where("account_id", "=", account.id).execute();
       await directory.passwordSet(trx, { accountId: account.id, password, at: now, by: actor.accountId });
-      await queueTemporaryPasswordMail(trx, deps.dataKey!, {
-        to: account.backup_email!,
-        username: account.username,
-        password,
-        at: now,
-        key: `${account.id}:${now.getTime()}`,
-      });
+      await queueSecretMessage(
+        trx,
+        deps.dataKey!,
+        now,
+        {
+          channel: "mail",
+          to: account.backup_email!,
+          subject: "【公務入口網】您的密碼已重設",
+          text: `您的帳號 ${account.username} 的密碼已由管理者重設。\n臨時密碼：${password}\n請以臨時密碼登入，登入後系統會要求您立即變更密碼。`,
+          expiresAt: new Date(now.getTime() + 7 * 86_400_000),
+        },
+        `account-reset:${account.id}:${now.getTime()}`,
+      );
       await logChanges(trx, {
         accountId: account.id,
         kind: "data",

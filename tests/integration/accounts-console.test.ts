@@ -638,7 +638,7 @@ describe("ACC-12 account detail", () => {
     const job = await c.db
       .selectFrom("jobs")
       .select("payload")
-      .where("kind", "=", "accounts.temp-password-mail")
+      .where("kind", "=", "signin.secret-message")
       .where("payload", "@>", JSON.stringify({ to: "reset@example.com" }) as never)
       .executeTakeFirstOrThrow();
     expect((job.payload as { sealed: string }).sealed).toMatch(/^v1\./);

@@ -77,6 +77,12 @@ export default function AppLayout() {
               AD 同步
             </Link>
           ) : null}
+          {/* IDN-6/8: 介接申請審核, clients and the app list, for system admins (desktop). */}
+          {isSysAdmin ? (
+            <Link to="/admin/sso-applications" className="btn btn-small btn-ghost">
+              單一登入
+            </Link>
+          ) : null}
           <span>
             {name}
             <span className="role">（{role}）</span>

@@ -150,7 +150,8 @@ describe.skipIf(skip)("apply on a phone, approve on a desktop, activate and sign
     await page.getByLabel("密碼").fill(password);
     await page.getByRole("button", { name: "登入" }).click();
     await page.waitForURL(`${server.url}/`);
-    expect(await page.getByText("陳瀏覽").count()).toBeGreaterThan(0);
+    await page.screenshot({ path: screenshotPath("account-first-sign-in-360"), fullPage: true });
+    await expect.poll(() => page.getByText("陳瀏覽").count()).toBeGreaterThan(0);
     expect(cspErrors).toEqual([]);
   });
 });

@@ -153,7 +153,15 @@ export async function createContainer(
     secureCookies: config.isProduction && !config.embedded,
   });
 
-  const inbox = createInbox([bookings.reviewSource, applications.reviewSource]);
+  /** 機關及郵件系統帳號 (ACC-14/15): apply, hold, admin console, review, sign-in zone. */
+  const sharedAccounts = createSharedAccountsService({
+    db,
+    clock,
+    hasher,
+    dataKey,
+    officialMailDomain: config.OFFICIAL_MAIL_DOMAIN,
+  });
+  const inbox = createInbox([bookings.reviewSource, applications.reviewSource, sharedAccounts.reviewSource]);
   /**
    * ACC-9/16: what each 預約生效 type does when its time comes. Every feature that calls
    * scheduleChange exports its executors and is spread in here (like job handlers).
@@ -222,14 +230,7 @@ export async function createContainer(
     repairs,
     /** 預約管理作業 (ACC-16). */
     scheduled: createScheduledService({ db, clock }),
-    /** 機關及郵件系統帳號 (ACC-14/15): apply, hold, admin console, review, sign-in zone. */
-    sharedAccounts: createSharedAccountsService({
-      db,
-      clock,
-      hasher,
-      dataKey,
-      officialMailDomain: config.OFFICIAL_MAIL_DOMAIN,
-    }),
+    sharedAccounts,
     push: createPushService({
       db,
       clock,

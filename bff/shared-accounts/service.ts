@@ -9,6 +9,7 @@ import { custodianAddress, type SharedDeps } from "./deps.js";
 import { sharedPermissionText, sharedStatusText, sharedTypeText } from "./labels.js";
 import { createSharedLists } from "./lists.js";
 import { generatePassword, queuePasswordMail } from "./password.js";
+import { sharedReviewSource } from "./inbox.js";
 import { createSharedReview } from "./review.js";
 import { administered, heldByMe, heldOrAdministered, isAdmin } from "./scope.js";
 import { createSharedSignIn } from "./signin.js";
@@ -276,6 +277,8 @@ export function createSharedAccountsService(deps: SharedDeps) {
     });
   }
 
+  const reviewing = createSharedReview(deps);
+
   return {
     apply,
     mine,
@@ -286,7 +289,9 @@ export function createSharedAccountsService(deps: SharedDeps) {
     unlock,
     disable,
     ...createSharedLists(deps),
-    ...createSharedReview(deps),
+    ...reviewing,
+    /** The approvals inbox's view of unreviewed applications. */
+    reviewSource: sharedReviewSource({ db, review: reviewing.review }),
     ...createSharedSignIn(deps),
   };
 }

@@ -359,4 +359,26 @@ describe("ACC-14 custodian, password, status", () => {
       .execute();
     expect(audits.map((a) => a.action)).toEqual(["shared_account.export_status_log", "shared_account.export_list"]);
   });
+
+  it("unreviewed applications wait in the agency admin's approvals inbox (not another agency's) and can be decided there", async () => {
+    const { id } = await applyOne();
+    const entries = await c.services.inbox.list(admin);
+    expect(entries.find((e) => e.kind === "shared_account" && e.id === id)).toMatchObject({
+      kindLabel: "郵件系統帳號申請",
+      href: "/admin/shared-account-reviews",
+    });
+    expect((await c.services.inbox.list(otherAdmin)).some((e) => e.kind === "shared_account" && e.id === id)).toBe(
+      false,
+    );
+    expect((await c.services.inbox.list(me)).some((e) => e.kind === "shared_account")).toBe(false);
+    const [result] = await c.services.inbox.decideMany(otherAdmin, [`shared_account:${id}`], { decision: "approve" });
+    expect(result).toMatchObject({ ok: false });
+    expect((await row(id)).review_status).toBe("pending");
+    const [ok] = await c.services.inbox.decideMany(admin, [`shared_account:${id}`], {
+      decision: "reject",
+      comment: "重複",
+    });
+    expect(ok).toMatchObject({ ok: true, message: "已駁回" });
+    expect(await row(id)).toMatchObject({ review_status: "rejected", review_note: "重複" });
+  });
 });

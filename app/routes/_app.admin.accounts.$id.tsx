@@ -523,7 +523,8 @@ function StatusTab({ data, failedFor }: { data: Loaded; failedFor: (intent: stri
                   <label key={`${c.kind}-${c.id}`} className="choice">
                     {c.kind === "shared_account" ? (
                       <span>
-                        {custodyKindLabels[c.kind]}：{c.name}（請於機關及郵件系統帳號管理移轉）
+                        {custodyKindLabels[c.kind]}：{c.name}（
+                        <Link to={`/admin/shared-accounts/${c.id}`}>於機關及郵件系統帳號頁移轉</Link>）
                       </span>
                     ) : (
                       <>

@@ -100,7 +100,11 @@ describe.skipIf(skip)("預約管理作業 and the shared-account console (Chromi
     await page.screenshot({ path: screenshotPath("shared-accounts-desktop"), fullPage: true });
     await row.getByRole("link", { name: "詳細：browser.inbox" }).click();
     await page.getByRole("heading", { name: "收文信箱（browser.inbox）" }).waitFor();
+    await page.getByText("保管人異動", { exact: true }).click();
+    // The picker offers colleagues by name, unit, title and phone only (never the username).
+    expect(await page.getByRole("radio", { name: /預約管理者｜資訊科/ }).count()).toBe(1);
     expect(await serious(page)).toEqual([]);
+    await page.screenshot({ path: screenshotPath("shared-account-detail-desktop"), fullPage: true });
     await page.getByRole("tab", { name: "帳號狀態" }).click();
     await page.getByRole("heading", { name: "帳號狀態異動紀錄" }).waitFor();
     expect(await page.getByRole("cell", { name: "審核狀態" }).count()).toBe(1);

@@ -354,7 +354,7 @@ function UnitTab({ data, failed }: { data: Loaded; failed: Failure }) {
         <Form method="post" className="item-form" aria-labelledby="unit-h">
           <input type="hidden" name="intent" value="unit" />
           <p className="field-static">
-            <span className="field-label">目前單位</span>
+            <span className="field-label">目前單位：</span>
             {a.agencyName} › {current}
           </p>
           <div className={`field${errors.unitId ? " field-invalid" : ""}`}>

@@ -309,6 +309,34 @@ describe("ACC-11 batch disable", () => {
     expect(log.scheduled_change_id).toBe(change.id);
   });
 
+  it("a scheduled batch disable is carried out by the worker at its time, once", async () => {
+    const u1 = await person({});
+    await svc().batchDisable(actorA, {
+      ids: [String(u1.id)],
+      reason: "退休",
+      effective: "scheduled",
+      executeAt: "2026-12-03T09:00",
+    });
+    await c.worker.drain();
+    expect(await statusOf(u1.id)).toBe("enabled");
+    clock.set(new Date("2026-12-03T01:00:00Z")); // 09:00 Taipei
+    try {
+      await c.worker.drain();
+      await c.worker.drain();
+      expect(await statusOf(u1.id)).toBe("disabled");
+      const change = await c.db
+        .selectFrom("scheduled_changes")
+        .select(["state", "result"])
+        .where("target_account_id", "=", u1.id)
+        .executeTakeFirstOrThrow();
+      expect(change.state).toBe("done");
+      const logs = await c.db.selectFrom("account_changes").select("id").where("account_id", "=", u1.id).execute();
+      expect(logs).toHaveLength(1);
+    } finally {
+      clock.set(new Date("2026-11-30T02:00:00Z"));
+    }
+  });
+
   it("generated input: never a 5xx-kind error, and nothing changes when refused", async () => {
     const pool = [await person({}), await person({}), await person({ role: "agency_admin" })];
     const other = await makeAccount(c, { unitId: unitB });

@@ -90,7 +90,8 @@ describe.skipIf(skip)("AD 同步管理作業 in Chromium (1280x800)", () => {
   it("shows the backlog and the failure with AD's reason, reached from the header", async () => {
     await page.getByRole("link", { name: "AD 同步" }).click();
     await page.waitForURL(`${server.url}/admin/directory`);
-    expect(await page.getByRole("heading", { level: 1 }).textContent()).toBe("AD 同步管理作業");
+    // A client-side navigation changes the URL before the new page renders: wait for its heading.
+    await page.getByRole("heading", { level: 1, name: "AD 同步管理作業" }).waitFor();
     const failures = page.getByRole("table", { name: "同步失敗的作業" });
     expect(await failures.textContent()).toContain("不是入口網管理的物件");
     expect(await page.getByRole("button", { name: "重試 e2e.taken" }).count()).toBe(1);

@@ -61,10 +61,11 @@ describe.skipIf(skip)("TOTP in Chromium (IDN-2)", () => {
     // Sign out (from 我的), then sign in again: password, then the code.
     await page.goto(`${server.url}/me`);
     await page.getByRole("button", { name: "登出" }).first().click();
-    await page.waitForURL(/\/login/);
-    await page.getByLabel("帳號").fill(user.username);
-    await page.getByLabel("密碼").fill(user.password);
-    await page.getByRole("button", { name: "登入" }).click();
+    await page.waitForURL((u) => u.pathname === "/login");
+    // Exact labels: until the sign-in page has rendered, 我的's 「帳號資料」 sections also match 「帳號」.
+    await page.getByLabel("帳號", { exact: true }).fill(user.username);
+    await page.getByLabel("密碼", { exact: true }).fill(user.password);
+    await page.getByRole("button", { name: "登入", exact: true }).click();
     await page.waitForURL(/\/login\/totp/);
     expect(await c.db.selectFrom("sessions").select("id").where("account_id", "=", user.id).execute()).toHaveLength(0);
 

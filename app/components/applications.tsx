@@ -201,6 +201,50 @@ export function UnitPicker({
   );
 }
 
+/** 公務電話、分機、辦公地址: the same block in an account application and in my own data (ACC-19). */
+export function OfficeContactFields({
+  values,
+  fields,
+}: {
+  values: Record<string, string | undefined>;
+  fields: Record<string, string | undefined>;
+}) {
+  return (
+    <>
+      <div className="phone-row">
+        <TextField
+          label="公務電話"
+          name="officePhone"
+          type="tel"
+          autoComplete="work tel"
+          placeholder="06-2991111"
+          maxLength={30}
+          defaultValue={values.officePhone}
+          error={fields.officePhone}
+          required
+        />
+        <TextField
+          label="分機"
+          name="officeExt"
+          inputMode="numeric"
+          maxLength={10}
+          defaultValue={values.officeExt}
+          error={fields.officeExt}
+        />
+      </div>
+      <TextField
+        label="辦公地址"
+        name="workAddress"
+        autoComplete="street-address"
+        maxLength={200}
+        defaultValue={values.workAddress}
+        error={fields.workAddress}
+        required
+      />
+    </>
+  );
+}
+
 /** Every field of an account application (ACC-1 / ACC-2 / ACC-6). */
 export function AccountFields({
   org,
@@ -246,36 +290,7 @@ export function AccountFields({
       />
       <TextField label="職稱" name="title" maxLength={50} defaultValue={values.title} error={fields.title} required />
       <UnitPicker org={org} agencyId={values.agencyId} unitId={values.unitId} error={fields.unitId} />
-      <div className="phone-row">
-        <TextField
-          label="公務電話"
-          name="officePhone"
-          type="tel"
-          autoComplete="work tel"
-          placeholder="06-2991111"
-          maxLength={30}
-          defaultValue={values.officePhone}
-          error={fields.officePhone}
-          required
-        />
-        <TextField
-          label="分機"
-          name="officeExt"
-          inputMode="numeric"
-          maxLength={10}
-          defaultValue={values.officeExt}
-          error={fields.officeExt}
-        />
-      </div>
-      <TextField
-        label="辦公地址"
-        name="workAddress"
-        autoComplete="street-address"
-        maxLength={200}
-        defaultValue={values.workAddress}
-        error={fields.workAddress}
-        required
-      />
+      <OfficeContactFields values={values} fields={fields} />
       <fieldset className="radio-row" aria-describedby={fields.needsOfficialMail ? "f-mail-error" : undefined}>
         <legend>是否需要公務郵件</legend>
         <label>

@@ -1,6 +1,7 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
+import { OfficeContactFields } from "~/components/applications";
 import { FormMessage, TextField } from "~/components/forms";
 import { formFailure, formValues, readForm } from "~/utils/errors.server";
 import { requireActor } from "~/utils/session.server";
@@ -63,31 +64,7 @@ export default function MyProfile() {
         </p>
         <Form method="post" noValidate>
           <TextField label="職稱" name="title" maxLength={50} defaultValue={v.title} error={f.title} required />
-          <TextField
-            label="公務電話"
-            name="officePhone"
-            type="tel"
-            maxLength={30}
-            defaultValue={v.officePhone}
-            error={f.officePhone}
-            required
-          />
-          <TextField
-            label="分機"
-            name="officeExt"
-            inputMode="numeric"
-            maxLength={10}
-            defaultValue={v.officeExt}
-            error={f.officeExt}
-          />
-          <TextField
-            label="辦公地址"
-            name="workAddress"
-            maxLength={200}
-            defaultValue={v.workAddress}
-            error={f.workAddress}
-            required
-          />
+          <OfficeContactFields values={v} fields={f} />
           <TextField
             label="備用信箱"
             name="backupEmail"

@@ -14,6 +14,20 @@ export const ACTIVATION_TTL_MS = 7 * 86_400_000;
 const sha256 = (s: string) => createHash("sha256").update(s).digest("base64url");
 const isUniqueViolation = (e: unknown) => (e as { code?: string }).code === "23505";
 
+/** The personal data an application carries onto its account, as a new account or a reactivated one. */
+function appliedPersonalData(app: ApplicationRow, needsOfficialMail: boolean) {
+  return {
+    name: app.name,
+    title: app.title,
+    unit_id: app.unit_id,
+    office_phone: app.office_phone,
+    office_ext: app.office_ext,
+    work_address: app.work_address,
+    needs_official_mail: needsOfficialMail,
+    backup_email: app.backup_email,
+  };
+}
+
 /**
  * ACC-3: the account of an approved new-account application, created 未啟用 without a
  * password, so it cannot sign in until the applicant activates it. Reuses the account a
@@ -32,14 +46,7 @@ export async function ensureNewAccount(
     .insertInto("accounts")
     .values({
       username: app.username,
-      name: app.name,
-      title: app.title,
-      unit_id: app.unit_id,
-      office_phone: app.office_phone,
-      office_ext: app.office_ext,
-      work_address: app.work_address,
-      needs_official_mail: needsOfficialMail,
-      backup_email: app.backup_email,
+      ...appliedPersonalData(app, needsOfficialMail),
       role: "user",
       status: "inactive",
       status_changed_at: now,
@@ -132,14 +139,7 @@ export async function applyApproval(
       await trx
         .updateTable("accounts")
         .set({
-          name: app.name,
-          title: app.title,
-          unit_id: app.unit_id,
-          office_phone: app.office_phone,
-          office_ext: app.office_ext,
-          work_address: app.work_address,
-          needs_official_mail: needsOfficialMail,
-          backup_email: app.backup_email,
+          ...appliedPersonalData(app, needsOfficialMail),
           status: "enabled",
           status_reason: null,
           status_changed_at: now,

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Container } from "../../bff/container.js";
 import { fixedClock } from "../../bff/ports/clock.js";
 import { startTestServer, testContainer } from "../helpers/container.js";
+import { signInOverHttp, getAs, postAs } from "../helpers/http-session.js";
 import { makeAccount, makeAgency, makeUnit, type MadeAccount } from "../helpers/factory.js";
 import { applyForm, codeIn, lastMailTo, prove } from "./applications-helpers.js";
 
@@ -14,24 +15,10 @@ let unitA: number, unitB: number;
 let adminA: MadeAccount, adminB: MadeAccount, user: MadeAccount, stale: MadeAccount;
 const cookies = new Map<MadeAccount, string>();
 
-async function signIn(a: MadeAccount): Promise<string> {
-  const res = await fetch(`${server.url}/login`, {
-    method: "POST",
-    redirect: "manual",
-    headers: { "Content-Type": "application/x-www-form-urlencoded", Origin: server.url },
-    body: new URLSearchParams({ username: a.username, password: a.password, redirectTo: "/" }).toString(),
-  });
-  return (res.headers.get("set-cookie") ?? "").split(";")[0]!;
-}
-const get = (who: MadeAccount | null, path: string) =>
-  fetch(`${server.url}${path}`, { headers: who ? { Cookie: cookies.get(who)! } : {}, redirect: "manual" });
+const signIn = (a: MadeAccount) => signInOverHttp(server.url, a);
+const get = (who: MadeAccount | null, path: string) => getAs(server.url, who ? cookies.get(who)! : undefined, path);
 const post = (who: MadeAccount | null, path: string, body: URLSearchParams) =>
-  fetch(`${server.url}${path}`, {
-    method: "POST",
-    headers: { ...(who ? { Cookie: cookies.get(who)! } : {}), Origin: server.url },
-    body,
-    redirect: "manual",
-  });
+  postAs(server.url, who ? cookies.get(who)! : undefined, path, body);
 const count = async (table: "account_applications" | "accounts") =>
   Number(
     (

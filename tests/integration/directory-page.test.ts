@@ -3,6 +3,7 @@ import type { Container } from "../../bff/container.js";
 import { SYNC_JOB } from "../../bff/directory/queue.js";
 import { fixedClock } from "../../bff/ports/clock.js";
 import { startTestServer, testContainer } from "../helpers/container.js";
+import { signInOverHttp, getAs, postAs } from "../helpers/http-session.js";
 import { makeAccount, makeAgency, makeUnit, signInAs, type MadeAccount } from "../helpers/factory.js";
 
 /**
@@ -16,24 +17,10 @@ let server: { url: string; close(): Promise<void> };
 let sys: MadeAccount, agencyAdmin: MadeAccount, user: MadeAccount;
 const cookies = new Map<MadeAccount, string>();
 
-async function signIn(a: MadeAccount): Promise<string> {
-  const res = await fetch(`${server.url}/login`, {
-    method: "POST",
-    redirect: "manual",
-    headers: { "Content-Type": "application/x-www-form-urlencoded", Origin: server.url },
-    body: new URLSearchParams({ username: a.username, password: a.password, redirectTo: "/" }).toString(),
-  });
-  return (res.headers.get("set-cookie") ?? "").split(";")[0]!;
-}
-const get = (who: MadeAccount, path: string) =>
-  fetch(`${server.url}${path}`, { headers: { Cookie: cookies.get(who)! }, redirect: "manual" });
+const signIn = (a: MadeAccount) => signInOverHttp(server.url, a);
+const get = (who: MadeAccount, path: string) => getAs(server.url, cookies.get(who)!, path);
 const post = (who: MadeAccount, path: string, form: Record<string, string>) =>
-  fetch(`${server.url}${path}`, {
-    method: "POST",
-    headers: { Cookie: cookies.get(who)!, Origin: server.url },
-    body: new URLSearchParams(form),
-    redirect: "manual",
-  });
+  postAs(server.url, cookies.get(who)!, path, new URLSearchParams(form));
 
 beforeAll(async () => {
   c = await testContainer({ clock });

@@ -2,6 +2,7 @@ import ExcelJS from "exceljs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Container } from "../../bff/container.js";
 import { startTestServer, testContainer } from "../helpers/container.js";
+import { signInOverHttp } from "../helpers/http-session.js";
 import {
   makeAccount,
   makeAgency,
@@ -40,15 +41,7 @@ afterAll(async () => {
   await c?.close();
 });
 
-async function signIn(a: MadeAccount): Promise<string> {
-  const res = await fetch(`${server.url}/login`, {
-    method: "POST",
-    redirect: "manual",
-    headers: { "Content-Type": "application/x-www-form-urlencoded", Origin: server.url },
-    body: new URLSearchParams({ username: a.username, password: a.password, redirectTo: "/" }).toString(),
-  });
-  return (res.headers.get("set-cookie") ?? "").split(";")[0]!;
-}
+const signIn = (a: MadeAccount) => signInOverHttp(server.url, a);
 
 const upload = (cookie: string, bytes: Buffer, fileName: string, type: string) => {
   const body = new FormData();

@@ -3,6 +3,7 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Container } from "../../bff/container.js";
 import { startTestServer, testContainer } from "../helpers/container.js";
+import { signInOverHttp, getAs, postAs } from "../helpers/http-session.js";
 import {
   makeAccount,
   makeAgency,
@@ -24,24 +25,10 @@ let reporter: MadeAccount, vendor: MadeAccount, keeper: MadeAccount, outsider: M
 let typeId: number, siteId: number, ticketId: number;
 const cookies = new Map<MadeAccount, string>();
 
-async function signIn(a: MadeAccount): Promise<string> {
-  const res = await fetch(`${server.url}/login`, {
-    method: "POST",
-    redirect: "manual",
-    headers: { "Content-Type": "application/x-www-form-urlencoded", Origin: server.url },
-    body: new URLSearchParams({ username: a.username, password: a.password, redirectTo: "/" }).toString(),
-  });
-  return (res.headers.get("set-cookie") ?? "").split(";")[0]!;
-}
-const get = (who: MadeAccount, path: string) =>
-  fetch(`${server.url}${path}`, { headers: { Cookie: cookies.get(who)! }, redirect: "manual" });
+const signIn = (a: MadeAccount) => signInOverHttp(server.url, a);
+const get = (who: MadeAccount, path: string) => getAs(server.url, cookies.get(who)!, path);
 const post = (who: MadeAccount, path: string, body: FormData | URLSearchParams) =>
-  fetch(`${server.url}${path}`, {
-    method: "POST",
-    headers: { Cookie: cookies.get(who)!, Origin: server.url },
-    body,
-    redirect: "manual",
-  });
+  postAs(server.url, cookies.get(who)!, path, body);
 const tickets = async () =>
   Number(
     (

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Container } from "../../bff/container.js";
 import { scheduleChange } from "../../bff/scheduled/changes.js";
 import { startTestServer, testContainer } from "../helpers/container.js";
+import { signInOverHttp, getAs, postAs } from "../helpers/http-session.js";
 import { makeAccount, makeAgency, makeUnit, type MadeAccount, signInAs } from "../helpers/factory.js";
 
 let c: Container;
@@ -11,24 +12,10 @@ let holder: MadeAccount, admin: MadeAccount, otherAdmin: MadeAccount;
 let sharedId: number, scheduledId: number;
 const cookies = new Map<MadeAccount, string>();
 
-async function signIn(a: MadeAccount): Promise<string> {
-  const res = await fetch(`${server.url}/login`, {
-    method: "POST",
-    redirect: "manual",
-    headers: { "Content-Type": "application/x-www-form-urlencoded", Origin: server.url },
-    body: new URLSearchParams({ username: a.username, password: a.password, redirectTo: "/" }).toString(),
-  });
-  return (res.headers.get("set-cookie") ?? "").split(";")[0]!;
-}
-const get = (who: MadeAccount, path: string) =>
-  fetch(`${server.url}${path}`, { headers: { Cookie: cookies.get(who)! }, redirect: "manual" });
+const signIn = (a: MadeAccount) => signInOverHttp(server.url, a);
+const get = (who: MadeAccount, path: string) => getAs(server.url, cookies.get(who)!, path);
 const post = (who: MadeAccount, path: string, body: URLSearchParams) =>
-  fetch(`${server.url}${path}`, {
-    method: "POST",
-    headers: { Cookie: cookies.get(who)!, Origin: server.url, "Content-Type": "application/x-www-form-urlencoded" },
-    body: body.toString(),
-    redirect: "manual",
-  });
+  postAs(server.url, cookies.get(who)!, path, body);
 
 beforeAll(async () => {
   c = await testContainer();

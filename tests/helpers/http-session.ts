@@ -1,0 +1,47 @@
+/**
+ * A signed-in user over plain HTTP, for integration tests that drive the real server the way a
+ * browser without JavaScript would: the /login form, then requests carrying the session cookie.
+ * Redirects are never followed, so tests can assert on the 302 and its Location.
+ */
+
+export interface Credentials {
+  username: string;
+  password: string;
+}
+
+/** Posts the /login form and returns the session cookie as "name=value", ready for a Cookie header. */
+export async function signInOverHttp(baseUrl: string, a: Credentials): Promise<string> {
+  const res = await postAs(
+    baseUrl,
+    undefined,
+    "/login",
+    new URLSearchParams({ username: a.username, password: a.password, redirectTo: "/" }),
+  );
+  return (res.headers.get("set-cookie") ?? "").split(";")[0]!;
+}
+
+/** GET as the holder of `cookie` (signed out when undefined). */
+export function getAs(baseUrl: string, cookie: string | undefined, path: string): Promise<Response> {
+  return fetch(`${baseUrl}${path}`, { headers: cookie ? { Cookie: cookie } : {}, redirect: "manual" });
+}
+
+/** POST a form as the holder of `cookie`, with the same-origin Origin header the CSRF check wants. */
+export function postAs(
+  baseUrl: string,
+  cookie: string | undefined,
+  path: string,
+  body: URLSearchParams | FormData,
+): Promise<Response> {
+  // FormData sets its own multipart boundary; a URL-encoded form is sent as its string.
+  const form = body instanceof URLSearchParams;
+  return fetch(`${baseUrl}${path}`, {
+    method: "POST",
+    headers: {
+      ...(cookie ? { Cookie: cookie } : {}),
+      Origin: baseUrl,
+      ...(form ? { "Content-Type": "application/x-www-form-urlencoded" } : {}),
+    },
+    body: form ? body.toString() : body,
+    redirect: "manual",
+  });
+}

@@ -1,5 +1,6 @@
 import { Link, useSearchParams } from "@remix-run/react";
 import { type ReactNode, useId } from "react";
+import { EmptyRow } from "~/components/empty-row";
 import { formatDateTime } from "~/utils/format";
 
 /** Form values and per-field errors as the actions return them. */
@@ -272,11 +273,7 @@ export function ChangeLogTable(props: {
           </thead>
           <tbody>
             {props.log.rows.length === 0 ? (
-              <tr>
-                <td colSpan={5} className="empty">
-                  目前沒有資料
-                </td>
-              </tr>
+              <EmptyRow colSpan={5} />
             ) : (
               props.log.rows.map((r) => (
                 <tr key={r.id}>

@@ -1,4 +1,5 @@
 import { Form } from "@remix-run/react";
+import { EmptyRow } from "~/components/empty-row";
 import { DateRangeFilter, described, Field, Pager, PersonPicker } from "~/components/items";
 import { formatDateTime } from "~/utils/format";
 
@@ -143,11 +144,7 @@ export function CustodianChangeLog({
           </thead>
           <tbody>
             {log.rows.length === 0 ? (
-              <tr>
-                <td colSpan={6} className="empty">
-                  目前沒有資料
-                </td>
-              </tr>
+              <EmptyRow colSpan={6} />
             ) : (
               log.rows.map((r) => (
                 <tr key={r.id}>

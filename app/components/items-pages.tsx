@@ -2,6 +2,7 @@ import type { LinksFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation, useSearchParams } from "@remix-run/react";
 import { useState } from "react";
 import { CustodianChangeLog, CustodianSlots } from "~/components/custodians";
+import { EmptyRow } from "~/components/empty-row";
 import { FormMessage } from "~/components/forms";
 import {
   BorrowScopeField,
@@ -129,11 +130,7 @@ export function ItemListPage({ kind }: { kind: ItemKind }) {
             </thead>
             <tbody>
               {list.rows.length === 0 ? (
-                <tr>
-                  <td colSpan={9} className="empty">
-                    目前沒有資料
-                  </td>
-                </tr>
+                <EmptyRow colSpan={9} />
               ) : (
                 list.rows.map((r) => (
                   <tr key={r.id}>
@@ -591,11 +588,7 @@ function RecordsTab({ kind }: { kind: ItemKind }) {
           </thead>
           <tbody>
             {list.rows.length === 0 ? (
-              <tr>
-                <td colSpan={6} className="empty">
-                  目前沒有資料
-                </td>
-              </tr>
+              <EmptyRow colSpan={6} />
             ) : (
               list.rows.map((r) => (
                 <tr key={r.id}>

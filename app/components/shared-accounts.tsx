@@ -1,4 +1,5 @@
 import { Form, Link } from "@remix-run/react";
+import { EmptyRow } from "~/components/empty-row";
 import { formatDateTime } from "~/utils/format";
 
 /** zh-TW labels the shared-account pages show (the BFF has its own copy for exports). */
@@ -166,11 +167,7 @@ export function ChangeLogTable(props: {
           </thead>
           <tbody>
             {props.rows.length === 0 ? (
-              <tr>
-                <td colSpan={6} className="empty">
-                  目前沒有資料
-                </td>
-              </tr>
+              <EmptyRow colSpan={6} />
             ) : (
               props.rows.map((r) => (
                 <tr key={r.id}>

@@ -2,6 +2,7 @@ import type { ActionFunctionArgs, LinksFunction, LoaderFunctionArgs, MetaFunctio
 import { json } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useLocation, useNavigate } from "@remix-run/react";
 import { useEffect, useRef } from "react";
+import { EmptyRow } from "~/components/empty-row";
 import { FormMessage, TextField } from "~/components/forms";
 import { Pager } from "~/components/items";
 import styles from "~/styles/applications.css";
@@ -436,11 +437,7 @@ export default function AccountReviews() {
             </thead>
             <tbody>
               {list.rows.length === 0 ? (
-                <tr>
-                  <td colSpan={12} className="empty">
-                    目前沒有資料
-                  </td>
-                </tr>
+                <EmptyRow colSpan={12} />
               ) : (
                 list.rows.map((r) => (
                   <tr key={r.id}>

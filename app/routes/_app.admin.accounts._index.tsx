@@ -2,6 +2,7 @@ import type { ActionFunctionArgs, LinksFunction, LoaderFunctionArgs, MetaFunctio
 import { json } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { DisableReasonFields, EffectiveTime, FixLinks } from "~/components/accounts-console";
+import { EmptyRow } from "~/components/empty-row";
 import { Pager } from "~/components/items";
 import consoleStyles from "~/styles/console.css";
 import { formFailure, formValues, readForm } from "~/utils/errors.server";
@@ -139,11 +140,7 @@ export default function AccountList() {
               </thead>
               <tbody>
                 {list.rows.length === 0 ? (
-                  <tr>
-                    <td colSpan={9} className="empty">
-                      目前沒有資料
-                    </td>
-                  </tr>
+                  <EmptyRow colSpan={9} />
                 ) : (
                   list.rows.map((r) => (
                     <tr key={r.id}>

@@ -1,6 +1,7 @@
 import type { ActionFunctionArgs, LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json, redirect } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation, useSearchParams } from "@remix-run/react";
+import { EmptyRow } from "~/components/empty-row";
 import { FormMessage, SelectField, TextField } from "~/components/forms";
 import consoleStyles from "~/styles/console.css";
 import ssoStyles from "~/styles/sso.css";
@@ -82,11 +83,7 @@ export default function AdminApps() {
             </thead>
             <tbody>
               {entries.length === 0 ? (
-                <tr>
-                  <td colSpan={6} className="empty">
-                    目前沒有資料
-                  </td>
-                </tr>
+                <EmptyRow colSpan={6} />
               ) : (
                 entries.map((e) => {
                   const f = `entry-${e.id}`;

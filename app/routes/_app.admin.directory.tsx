@@ -1,6 +1,7 @@
 import type { ActionFunctionArgs, LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
+import { EmptyRow } from "~/components/empty-row";
 import { FormMessage } from "~/components/forms";
 import consoleStyles from "~/styles/console.css";
 import directoryStyles from "~/styles/directory.css";
@@ -181,11 +182,7 @@ export default function DirectoryAdmin() {
             </thead>
             <tbody>
               {failures.length === 0 ? (
-                <tr>
-                  <td colSpan={8} className="empty">
-                    目前沒有失敗的同步作業
-                  </td>
-                </tr>
+                <EmptyRow colSpan={8}>目前沒有失敗的同步作業</EmptyRow>
               ) : (
                 failures.map((f) => (
                   <tr key={f.jobId}>
@@ -240,11 +237,7 @@ export default function DirectoryAdmin() {
             </thead>
             <tbody>
               {pending.length === 0 ? (
-                <tr>
-                  <td colSpan={6} className="empty">
-                    沒有待同步的作業
-                  </td>
-                </tr>
+                <EmptyRow colSpan={6}>沒有待同步的作業</EmptyRow>
               ) : (
                 pending.map((p) => (
                   <tr key={p.jobId}>
@@ -340,11 +333,7 @@ function DriftTable({ report }: { report: Report }) {
           </thead>
           <tbody>
             {report.drift.length === 0 ? (
-              <tr>
-                <td colSpan={6} className="empty">
-                  入口網與 AD 一致
-                </td>
-              </tr>
+              <EmptyRow colSpan={6}>入口網與 AD 一致</EmptyRow>
             ) : (
               report.drift.map((d) => (
                 <tr key={`${d.kind}-${d.username}`}>
@@ -417,11 +406,7 @@ function LinkReportView({ report }: { report: LinkReportData }) {
           </thead>
           <tbody>
             {report.conflicts.length === 0 ? (
-              <tr>
-                <td colSpan={5} className="empty">
-                  沒有衝突
-                </td>
-              </tr>
+              <EmptyRow colSpan={5}>沒有衝突</EmptyRow>
             ) : (
               report.conflicts.map((c) => (
                 <tr key={c.accountId}>

@@ -1,6 +1,7 @@
 import type { ActionFunctionArgs, LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import { EmptyRow } from "~/components/empty-row";
 import { Pager } from "~/components/items";
 import { RadioFilter, reviewLabels, sharedTypeLabels } from "~/components/shared-accounts";
 import consoleStyles from "~/styles/console.css";
@@ -116,11 +117,7 @@ export default function SharedAccountReviews() {
               </thead>
               <tbody>
                 {list.rows.length === 0 ? (
-                  <tr>
-                    <td colSpan={isSysAdmin ? 10 : 9} className="empty">
-                      目前沒有資料
-                    </td>
-                  </tr>
+                  <EmptyRow colSpan={isSysAdmin ? 10 : 9} />
                 ) : (
                   list.rows.map((r) => (
                     <tr key={r.id}>

@@ -1,6 +1,7 @@
 import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
+import { EmptyRow } from "~/components/empty-row";
 import { Pager } from "~/components/items";
 import { RadioFilter, reviewLabels, sharedTypeLabels } from "~/components/shared-accounts";
 import consoleStyles from "~/styles/console.css";
@@ -96,11 +97,7 @@ export default function SharedAccountList() {
             </thead>
             <tbody>
               {list.rows.length === 0 ? (
-                <tr>
-                  <td colSpan={isSysAdmin ? 9 : 8} className="empty">
-                    目前沒有資料
-                  </td>
-                </tr>
+                <EmptyRow colSpan={isSysAdmin ? 9 : 8} />
               ) : (
                 list.rows.map((r) => (
                   <tr key={r.id}>

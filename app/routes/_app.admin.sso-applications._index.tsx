@@ -1,6 +1,7 @@
 import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json } from "@remix-run/node";
 import { Link, useLoaderData, useSearchParams } from "@remix-run/react";
+import { EmptyRow } from "~/components/empty-row";
 import { StatusTag } from "~/components/sso";
 import consoleStyles from "~/styles/console.css";
 import ssoStyles from "~/styles/sso.css";
@@ -81,11 +82,7 @@ export default function SsoApplications() {
             </thead>
             <tbody>
               {list.length === 0 ? (
-                <tr>
-                  <td colSpan={6} className="empty">
-                    目前沒有資料
-                  </td>
-                </tr>
+                <EmptyRow colSpan={6} />
               ) : (
                 list.map((a) => (
                   <tr key={a.id}>

@@ -1,6 +1,7 @@
 import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
+import { EmptyRow } from "~/components/empty-row";
 import consoleStyles from "~/styles/console.css";
 import ssoStyles from "~/styles/sso.css";
 import { load } from "~/utils/errors.server";
@@ -50,11 +51,7 @@ export default function SsoClients() {
             </thead>
             <tbody>
               {clients.length === 0 ? (
-                <tr>
-                  <td colSpan={6} className="empty">
-                    目前沒有資料
-                  </td>
-                </tr>
+                <EmptyRow colSpan={6} />
               ) : (
                 clients.map((c) => (
                   <tr key={c.client_id}>

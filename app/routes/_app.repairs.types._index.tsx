@@ -1,6 +1,7 @@
 import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json } from "@remix-run/node";
 import { Link, useLoaderData, useSearchParams } from "@remix-run/react";
+import { EmptyRow } from "~/components/empty-row";
 import { Pager } from "~/components/items";
 import consoleStyles from "~/styles/console.css";
 import repairStyles from "~/styles/repairs.css";
@@ -77,11 +78,7 @@ export default function RepairTypes() {
             </thead>
             <tbody>
               {list.rows.length === 0 ? (
-                <tr>
-                  <td colSpan={7} className="empty">
-                    目前沒有資料
-                  </td>
-                </tr>
+                <EmptyRow colSpan={7} />
               ) : (
                 list.rows.map((r) => (
                   <tr key={r.id}>

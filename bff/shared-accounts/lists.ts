@@ -19,6 +19,18 @@ import {
 } from "./labels.js";
 import { administered, isAdmin } from "./scope.js";
 
+/** The columns every shared-account row shows (lists, 我的機關及資訊系統帳號, detail). */
+export const SUMMARY_COLUMNS = [
+  "sa.id",
+  "sa.type",
+  "sa.username",
+  "sa.name",
+  "sa.purpose",
+  "sa.status",
+  "sa.login_permission",
+  "sa.review_status",
+] as const;
+
 export const PAGE_SIZE = 20;
 
 export interface SharedFilter {
@@ -80,14 +92,7 @@ export function createSharedLists(deps: { db: Database; clock: Clock }) {
       );
     }
     return q.select([
-      "sa.id",
-      "sa.type",
-      "sa.username",
-      "sa.name",
-      "sa.purpose",
-      "sa.status",
-      "sa.login_permission",
-      "sa.review_status",
+      ...SUMMARY_COLUMNS,
       "sa.agency_id",
       "sa.created_at",
       "sa.reviewed_at",

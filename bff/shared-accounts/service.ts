@@ -7,7 +7,7 @@ import { cleanText } from "../text.js";
 import { lockShared, logChange } from "./changes.js";
 import { custodianAddress, type SharedDeps } from "./deps.js";
 import { sharedPermissionText, sharedStatusText, sharedTypeText } from "./labels.js";
-import { createSharedLists } from "./lists.js";
+import { createSharedLists, SUMMARY_COLUMNS } from "./lists.js";
 import { generatePassword, queuePasswordMail } from "./password.js";
 import { sharedReviewSource } from "./inbox.js";
 import { createSharedReview } from "./review.js";
@@ -72,18 +72,7 @@ export function createSharedAccountsService(deps: SharedDeps) {
     return db
       .selectFrom("shared_accounts as sa")
       .innerJoin("org_nodes as ag", "ag.id", "sa.agency_id")
-      .select([
-        "sa.id",
-        "sa.type",
-        "sa.username",
-        "sa.name",
-        "sa.purpose",
-        "sa.status",
-        "sa.login_permission",
-        "sa.review_status",
-        "sa.created_at",
-        "ag.name as agencyName",
-      ])
+      .select([...SUMMARY_COLUMNS, "sa.created_at", "ag.name as agencyName"])
       .where(heldByMe(actor))
       .orderBy("sa.id", "desc")
       .limit(200)
@@ -208,14 +197,7 @@ export function createSharedAccountsService(deps: SharedDeps) {
       .innerJoin("accounts as c", "c.id", "sa.custodian_account_id")
       .innerJoin("org_nodes as cu", "cu.id", "c.unit_id")
       .select([
-        "sa.id",
-        "sa.type",
-        "sa.username",
-        "sa.name",
-        "sa.purpose",
-        "sa.status",
-        "sa.login_permission",
-        "sa.review_status",
+        ...SUMMARY_COLUMNS,
         "sa.review_note",
         "sa.reviewed_at",
         "sa.password_changed_at",

@@ -13,6 +13,9 @@ import {
   signInAs,
 } from "../helpers/factory.js";
 
+/** Generated-input tests send 100-150 requests; on a loaded CI machine that outlasts the default 30 s. */
+const MANY_REQUESTS_TIMEOUT = 120_000;
+
 /**
  * The booking and review screens over HTTP: whatever a form posts, the answer is a 4xx
  * with a zh-TW message (or a 404 page), never a 5xx, and no booking is created or changed.
@@ -224,19 +227,23 @@ const badVenueRequest = fc.oneof(
 );
 
 describe("bad input at the booking action (/book/:itemId)", () => {
-  it("refuses 150 generated bad venue requests with 400 and a zh-TW message; nothing is created", async () => {
-    const before = await snapshot();
-    const samples = fc.sample(badVenueRequest, { numRuns: 150, seed: 20261130 });
-    expect(samples.length).toBeGreaterThanOrEqual(100);
-    for (const s of samples) {
-      const { why, ...fields } = s;
-      const res = await post(`/book/${venueId}`, body(fields), cookies.applicant);
-      const { status } = await expectRefused(res, `${why}: ${JSON.stringify(fields).slice(0, 120)}`);
-      expect(status, why).toBe(400);
-    }
-    expect(await snapshot()).toBe(before);
-    expect(silentLogger.errors).toEqual([]);
-  });
+  it(
+    "refuses 150 generated bad venue requests with 400 and a zh-TW message; nothing is created",
+    { timeout: MANY_REQUESTS_TIMEOUT },
+    async () => {
+      const before = await snapshot();
+      const samples = fc.sample(badVenueRequest, { numRuns: 150, seed: 20261130 });
+      expect(samples.length).toBeGreaterThanOrEqual(100);
+      for (const s of samples) {
+        const { why, ...fields } = s;
+        const res = await post(`/book/${venueId}`, body(fields), cookies.applicant);
+        const { status } = await expectRefused(res, `${why}: ${JSON.stringify(fields).slice(0, 120)}`);
+        expect(status, why).toBe(400);
+      }
+      expect(await snapshot()).toBe(before);
+      expect(silentLogger.errors).toEqual([]);
+    },
+  );
 
   it("a clash is a 409 naming the time, keeps the typed reason and creates nothing", async () => {
     const before = await snapshot();
@@ -253,24 +260,28 @@ describe("bad input at the booking action (/book/:itemId)", () => {
     expect(await snapshot()).toBe(before);
   });
 
-  it("refuses 120 forged item ids (absent, out of scope, a driver, junk) with 404; nothing is created", async () => {
-    const before = await snapshot();
-    const ids = fc.sample(
-      fc.oneof(
-        fc.integer({ min: 100_000, max: 999_999_999 }).map(String),
-        fc.constantFrom(String(hiddenVenueId), String(driverItemId), "0", "-1", "1e3", "0x10", "9999999999"),
-        fc.string({ minLength: 1, maxLength: 20 }).filter((s) => !/^\s*\d+\s*$/.test(s) && s !== "mine" && s !== "."),
-      ),
-      { numRuns: 120, seed: 7 },
-    );
-    const valid = body({ date: tomorrow, start: "14:00", end: "15:00", reason: "偽造編號", attendees: "2" });
-    for (const id of ids) {
-      const res = await post(`/book/${encodeRaw(id)}`, valid, cookies.applicant);
-      expect((await expectRefused(res, JSON.stringify(id))).status).toBe(404);
-    }
-    expect(await snapshot()).toBe(before);
-    expect(silentLogger.errors).toEqual([]);
-  });
+  it(
+    "refuses 120 forged item ids (absent, out of scope, a driver, junk) with 404; nothing is created",
+    { timeout: MANY_REQUESTS_TIMEOUT },
+    async () => {
+      const before = await snapshot();
+      const ids = fc.sample(
+        fc.oneof(
+          fc.integer({ min: 100_000, max: 999_999_999 }).map(String),
+          fc.constantFrom(String(hiddenVenueId), String(driverItemId), "0", "-1", "1e3", "0x10", "9999999999"),
+          fc.string({ minLength: 1, maxLength: 20 }).filter((s) => !/^\s*\d+\s*$/.test(s) && s !== "mine" && s !== "."),
+        ),
+        { numRuns: 120, seed: 7 },
+      );
+      const valid = body({ date: tomorrow, start: "14:00", end: "15:00", reason: "偽造編號", attendees: "2" });
+      for (const id of ids) {
+        const res = await post(`/book/${encodeRaw(id)}`, valid, cookies.applicant);
+        expect((await expectRefused(res, JSON.stringify(id))).status).toBe(404);
+      }
+      expect(await snapshot()).toBe(before);
+      expect(silentLogger.errors).toEqual([]);
+    },
+  );
 
   it("a car request with a forged driver, bad passengers or no destination is a 400", async () => {
     const before = await snapshot();
@@ -365,16 +376,20 @@ describe("bad input at the review action (/reviews)", () => {
     }),
   );
 
-  it("refuses 150 generated bad decisions with a 4xx and a zh-TW message; nothing changes", async () => {
-    const before = await snapshot();
-    const samples = fc.sample(badReview, { numRuns: 150, seed: 1129 });
-    for (const s of samples) {
-      const res = await post("/reviews", body(s as Record<string, string | string[]>), cookies.custodian);
-      await expectRefused(res, JSON.stringify(s).slice(0, 120));
-    }
-    expect(await snapshot()).toBe(before);
-    expect(silentLogger.errors).toEqual([]);
-  });
+  it(
+    "refuses 150 generated bad decisions with a 4xx and a zh-TW message; nothing changes",
+    { timeout: MANY_REQUESTS_TIMEOUT },
+    async () => {
+      const before = await snapshot();
+      const samples = fc.sample(badReview, { numRuns: 150, seed: 1129 });
+      for (const s of samples) {
+        const res = await post("/reviews", body(s as Record<string, string | string[]>), cookies.custodian);
+        await expectRefused(res, JSON.stringify(s).slice(0, 120));
+      }
+      expect(await snapshot()).toBe(before);
+      expect(silentLogger.errors).toEqual([]);
+    },
+  );
 
   it("someone who does not hold the item gets a 404 for its booking, even with a valid decision", async () => {
     const before = await snapshot();
@@ -399,55 +414,63 @@ describe("bad input at the review action (/reviews)", () => {
 });
 
 describe("bad input at the cancel action (/book/mine)", () => {
-  it("refuses 100 forged or foreign booking ids and bad intents; nothing changes", async () => {
-    const before = await snapshot();
-    const cases = fc.sample(
-      fc.oneof(
-        fc.record({
-          intent: fc.constant("cancel"),
-          id: fc.oneof(fc.integer({ min: 100_000, max: 999_999_999 }).map(String), forgedJunk),
-        }),
-        // somebody else's booking, seen from the applicant and from the custodian
-        fc.record({ intent: fc.constant("cancel"), id: fc.constant(String(othersPendingId)) }),
-        fc.record({ intent: junk.filter((i) => i !== "cancel"), id: fc.constant(String(pendingId)) }),
-      ),
-      { numRuns: 100, seed: 3 },
-    );
-    for (const s of cases) {
-      for (const cookie of [cookies.applicant, cookies.custodian]) {
-        const res = await post("/book/mine", body(s), cookie);
-        await expectRefused(res, JSON.stringify(s).slice(0, 100));
+  it(
+    "refuses 100 forged or foreign booking ids and bad intents; nothing changes",
+    { timeout: MANY_REQUESTS_TIMEOUT },
+    async () => {
+      const before = await snapshot();
+      const cases = fc.sample(
+        fc.oneof(
+          fc.record({
+            intent: fc.constant("cancel"),
+            id: fc.oneof(fc.integer({ min: 100_000, max: 999_999_999 }).map(String), forgedJunk),
+          }),
+          // somebody else's booking, seen from the applicant and from the custodian
+          fc.record({ intent: fc.constant("cancel"), id: fc.constant(String(othersPendingId)) }),
+          fc.record({ intent: junk.filter((i) => i !== "cancel"), id: fc.constant(String(pendingId)) }),
+        ),
+        { numRuns: 100, seed: 3 },
+      );
+      for (const s of cases) {
+        for (const cookie of [cookies.applicant, cookies.custodian]) {
+          const res = await post("/book/mine", body(s), cookie);
+          await expectRefused(res, JSON.stringify(s).slice(0, 100));
+        }
       }
-    }
-    expect(await snapshot()).toBe(before);
-  });
+      expect(await snapshot()).toBe(before);
+    },
+  );
 });
 
 describe("odd query strings at the loaders", () => {
-  it("never answers 5xx for 100 generated query strings on /book, /book/:id and /reviews", async () => {
-    // (20,000 characters in a URL is Node's 431, not ours: query strings stay short here.)
-    const junk = shortJunk;
-    const q = fc.record({
-      kind: junk,
-      date: fc.oneof(junk, fc.constantFrom("2026-02-30", "9999-12-31", "0000-01-01", "2026-13-01", yesterday)),
-      q: junk,
-      view: junk,
-      status: junk,
-      page: fc.oneof(junk, fc.constantFrom("-1", "0", "1e9", "99999999999999999999")),
-      start: junk,
-      end: junk,
-      focus: junk,
-    });
-    for (const s of fc.sample(q, { numRuns: 100, seed: 5 })) {
-      const qs = body(s);
-      for (const path of ["/book", `/book/${venueId}`, "/reviews", "/book/mine"]) {
-        const res = await fetch(`${server.url}${path}?${qs}`, { headers: { Cookie: cookies.custodian } });
-        expect(res.status, `${path}?${qs.slice(0, 100)}`).toBe(200);
-        await res.text();
+  it(
+    "never answers 5xx for 100 generated query strings on /book, /book/:id and /reviews",
+    { timeout: MANY_REQUESTS_TIMEOUT },
+    async () => {
+      // (20,000 characters in a URL is Node's 431, not ours: query strings stay short here.)
+      const junk = shortJunk;
+      const q = fc.record({
+        kind: junk,
+        date: fc.oneof(junk, fc.constantFrom("2026-02-30", "9999-12-31", "0000-01-01", "2026-13-01", yesterday)),
+        q: junk,
+        view: junk,
+        status: junk,
+        page: fc.oneof(junk, fc.constantFrom("-1", "0", "1e9", "99999999999999999999")),
+        start: junk,
+        end: junk,
+        focus: junk,
+      });
+      for (const s of fc.sample(q, { numRuns: 100, seed: 5 })) {
+        const qs = body(s);
+        for (const path of ["/book", `/book/${venueId}`, "/reviews", "/book/mine"]) {
+          const res = await fetch(`${server.url}${path}?${qs}`, { headers: { Cookie: cookies.custodian } });
+          expect(res.status, `${path}?${qs.slice(0, 100)}`).toBe(200);
+          await res.text();
+        }
       }
-    }
-    expect(silentLogger.errors).toEqual([]);
-  });
+      expect(silentLogger.errors).toEqual([]);
+    },
+  );
 });
 
 describe("opening one booking from a notification or an e-mail", () => {

@@ -18,35 +18,34 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const tab = sp.get("tab") === "usage" ? "usage" : "logins";
   const self = context.services.applications.self;
   if (tab === "usage") {
-    const r = await self.usageRecords(actor, sp.get("page"));
-    return json({
-      tab,
-      total: r.total,
-      page: r.page,
-      pageSize: r.pageSize,
-      rows: r.rows.map((x) => ({
+    return json(
+      recordPage(tab, await self.usageRecords(actor, sp.get("page")), (x) => ({
         id: x.id,
         at: x.at,
         what: usageLabel(x.action),
         detail: `${x.target_type} #${x.target_id}`,
         ip: x.ip,
       })),
-    });
+    );
   }
-  const r = await self.loginRecords(actor, sp.get("page"));
-  return json({
-    tab,
-    total: r.total,
-    page: r.page,
-    pageSize: r.pageSize,
-    rows: r.rows.map((x) => ({
+  return json(
+    recordPage(tab, await self.loginRecords(actor, sp.get("page")), (x) => ({
       id: x.id,
       at: x.at,
       what: `${label(loginActionLabels, x.action)}・${label(loginResultLabels, x.result)}`,
       detail: label(loginMethodLabels, x.method),
       ip: x.ip,
     })),
-  });
+  );
+}
+
+/** Both tabs page the same way; only how a row reads differs. */
+function recordPage<T, R>(
+  tab: "usage" | "logins",
+  r: { total: number; page: number; pageSize: number; rows: T[] },
+  row: (x: T) => R,
+) {
+  return { tab, total: r.total, page: r.page, pageSize: r.pageSize, rows: r.rows.map(row) };
 }
 
 export default function MyRecords() {

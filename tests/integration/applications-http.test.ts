@@ -83,6 +83,15 @@ describe("pages", () => {
     );
     expect(changed.status).toBe(302);
     expect((await get(stale, "/")).status).toBe(200);
+    // Both tabs of my records render once the password is changed (the sign-in above is a login record).
+    for (const [path, caption] of [
+      ["/me/records", "帳號登入紀錄"],
+      ["/me/records?tab=usage", "帳號使用紀錄"],
+    ]) {
+      const res = await get(stale, path);
+      expect(res.status, path).toBe(200);
+      expect(await res.text(), path).toContain(`<caption class="visually-hidden">${caption}</caption>`);
+    }
     // A user whose password is fresh is never sent there.
     expect((await get(user, "/")).status).toBe(200);
   });

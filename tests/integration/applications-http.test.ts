@@ -87,7 +87,7 @@ describe("pages", () => {
     for (const [path, caption] of [
       ["/me/records", "帳號登入紀錄"],
       ["/me/records?tab=usage", "帳號使用紀錄"],
-    ]) {
+    ] as const) {
       const res = await get(stale, path);
       expect(res.status, path).toBe(200);
       expect(await res.text(), path).toContain(`<caption class="visually-hidden">${caption}</caption>`);

@@ -4,7 +4,16 @@ import type { Container } from "../../bff/container.js";
 import { startTestServer, testContainer } from "../helpers/container.js";
 import { chromiumArgs, chromiumPath } from "../helpers/chromium.js";
 import { makeAccount, makeAgency, makeUnit, type MadeAccount } from "../helpers/factory.js";
-import { axeViolations, browserSkip, collectCspErrors, phoneContext, screenshotPath } from "./browser.js";
+import {
+  axeViolations,
+  browserSkip,
+  collectCspErrors,
+  desktopPage,
+  phoneContext,
+  screenshotPath,
+  signInThroughPage,
+  submitSignIn,
+} from "./browser.js";
 
 const skip = browserSkip();
 
@@ -47,11 +56,7 @@ describe.skipIf(skip)("apply on a phone, approve on a desktop, activate and sign
     phone = await phoneContext();
     page = phone.context.pages()[0] ?? (await phone.context.newPage());
     desktop = await chromium.launch({ executablePath: chromiumPath()!, args: chromiumArgs });
-    adminPage = await desktop.newPage({
-      viewport: { width: 1280, height: 800 },
-      locale: "zh-TW",
-      timezoneId: "Asia/Taipei",
-    });
+    adminPage = await desktopPage(desktop);
     for (const p of [page, adminPage]) collectCspErrors(p, cspErrors);
   });
   afterAll(async () => {
@@ -100,11 +105,7 @@ describe.skipIf(skip)("apply on a phone, approve on a desktop, activate and sign
   });
 
   it("the agency admin finds it in 個人公務帳號審核 on a desktop and approves it", async () => {
-    await adminPage.goto(`${server.url}/login`);
-    await adminPage.getByLabel("帳號").fill(admin.username);
-    await adminPage.getByLabel("密碼").fill(admin.password);
-    await adminPage.getByRole("button", { name: "登入" }).click();
-    await adminPage.waitForURL(`${server.url}/`);
+    await signInThroughPage(adminPage, server.url, admin);
     await adminPage.goto(`${server.url}/admin/account-reviews`);
     const row = adminPage.getByRole("row", { name: new RegExp(username) });
     await row.waitFor();
@@ -146,9 +147,7 @@ describe.skipIf(skip)("apply on a phone, approve on a desktop, activate and sign
     await page.getByText("已開通").waitFor();
     await page.screenshot({ path: screenshotPath("account-activated-360"), fullPage: true });
     await page.getByRole("link", { name: "前往登入" }).click();
-    await page.getByLabel("帳號").fill(username);
-    await page.getByLabel("密碼").fill(password);
-    await page.getByRole("button", { name: "登入" }).click();
+    await submitSignIn(page, { username, password });
     await page.waitForURL(`${server.url}/`);
     await page.screenshot({ path: screenshotPath("account-first-sign-in-360"), fullPage: true });
     await expect.poll(() => page.getByText("陳瀏覽").count()).toBeGreaterThan(0);

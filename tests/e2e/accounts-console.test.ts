@@ -4,7 +4,14 @@ import type { Container } from "../../bff/container.js";
 import { chromiumArgs, chromiumPath } from "../helpers/chromium.js";
 import { startTestServer, testContainer } from "../helpers/container.js";
 import { makeAccount, makeAgency, makeUnit, type MadeAccount } from "../helpers/factory.js";
-import { axeViolations, browserSkip, collectCspErrors, screenshotPath } from "./browser.js";
+import {
+  axeViolations,
+  browserSkip,
+  collectCspErrors,
+  desktopPage,
+  screenshotPath,
+  signInThroughPage,
+} from "./browser.js";
 
 const skip = browserSkip();
 
@@ -41,17 +48,9 @@ describe.skipIf(skip)("個人公務帳號管理 in Chromium (1280x800)", () => {
       )
       .execute();
     browser = await chromium.launch({ executablePath: chromiumPath()!, args: chromiumArgs });
-    page = await browser.newPage({
-      viewport: { width: 1280, height: 800 },
-      locale: "zh-TW",
-      timezoneId: "Asia/Taipei",
-    });
+    page = await desktopPage(browser);
     collectCspErrors(page, cspErrors);
-    await page.goto(`${server.url}/login`);
-    await page.getByLabel("帳號").fill(admin.username);
-    await page.getByLabel("密碼").fill(admin.password);
-    await page.getByRole("button", { name: "登入" }).click();
-    await page.waitForURL(`${server.url}/`);
+    await signInThroughPage(page, server.url, admin);
   });
   afterAll(async () => {
     await browser?.close();

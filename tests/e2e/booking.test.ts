@@ -4,7 +4,7 @@ import type { Container } from "../../bff/container.js";
 import { taipeiDate } from "../../bff/time.js";
 import { startTestServer, testContainer } from "../helpers/container.js";
 import { makeAccount, makeAgency, makeItem, makeSite, makeUnit, type MadeAccount } from "../helpers/factory.js";
-import { axeViolations, browserSkip, phoneContext, screenshotPath, collectCspErrors } from "./browser.js";
+import { axeViolations, browserSkip, collectCspErrors, phoneContext, screenshotPath, submitSignIn } from "./browser.js";
 
 const skip = browserSkip();
 
@@ -30,9 +30,7 @@ describe.skipIf(skip)("booking and reviewing on a phone in Chromium (360x740)", 
   async function signIn(p: Page, who: MadeAccount, path: string) {
     await p.goto(`${server.url}${path}`);
     await p.waitForURL(/\/login/);
-    await p.getByLabel("帳號").fill(who.username);
-    await p.getByLabel("密碼").fill(who.password);
-    await p.getByRole("button", { name: "登入" }).click();
+    await submitSignIn(p, who);
     await p.waitForURL(`${server.url}${path}`);
   }
 

@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { type BrowserContext, chromium, type Page } from "playwright-core";
+import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import { chromiumArgs, chromiumPath } from "../helpers/chromium.js";
 import { skipReason } from "../helpers/env.js";
 
@@ -10,6 +10,7 @@ export const browserSkip = () =>
   skipReason(chromiumPath() ? undefined : "Chromium not found (apt-get install chromium)");
 
 export const PHONE = { width: 360, height: 740 };
+export const DESKTOP = { width: 1280, height: 800 };
 
 /**
  * A persistent context: Chromium reports every page of a plain context as `in-incognito`
@@ -62,4 +63,27 @@ export function collectCspErrors(page: Page, into: string[]): void {
   page.on("console", (m) => {
     if (m.type() === "error" && /Content Security Policy|Refused to/.test(m.text())) into.push(m.text());
   });
+}
+
+/** A desktop-sized zh-TW page (admin consoles are desktop tables). */
+export function desktopPage(browser: Browser): Promise<Page> {
+  return browser.newPage({ viewport: DESKTOP, locale: "zh-TW", timezoneId: "Asia/Taipei" });
+}
+
+/** Fills the sign-in form on the current page (/login or an SSO interaction) and submits it. */
+export async function submitSignIn(page: Page, a: { username: string; password: string }): Promise<void> {
+  await page.getByLabel("帳號").fill(a.username);
+  await page.getByLabel("密碼").fill(a.password);
+  await page.getByRole("button", { name: "登入" }).click();
+}
+
+/** Signs in through the real login page and waits for the home page. */
+export async function signInThroughPage(
+  page: Page,
+  baseUrl: string,
+  a: { username: string; password: string },
+): Promise<void> {
+  await page.goto(`${baseUrl}/login`);
+  await submitSignIn(page, a);
+  await page.waitForURL(`${baseUrl}/`);
 }

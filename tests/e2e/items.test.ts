@@ -13,7 +13,7 @@ import {
   makeUnit,
   type MadeAccount,
 } from "../helpers/factory.js";
-import { axeViolations, browserSkip, screenshotPath } from "./browser.js";
+import { axeViolations, browserSkip, desktopPage, screenshotPath, signInThroughPage } from "./browser.js";
 
 const skip = browserSkip();
 
@@ -59,16 +59,8 @@ describe.skipIf(skip)("物品管理 and 報修類型管理 consoles in Chromium 
       });
     }
     browser = await chromium.launch({ executablePath: chromiumPath()!, args: chromiumArgs });
-    page = await browser.newPage({
-      viewport: { width: 1280, height: 800 },
-      locale: "zh-TW",
-      timezoneId: "Asia/Taipei",
-    });
-    await page.goto(`${server.url}/login`);
-    await page.getByLabel("帳號").fill(admin.username);
-    await page.getByLabel("密碼").fill(admin.password);
-    await page.getByRole("button", { name: "登入" }).click();
-    await page.waitForURL(`${server.url}/`);
+    page = await desktopPage(browser);
+    await signInThroughPage(page, server.url, admin);
   });
   afterAll(async () => {
     await browser?.close();

@@ -4,7 +4,15 @@ import { chromiumArgs, chromiumPath } from "../helpers/chromium.js";
 import type { Container } from "../../bff/container.js";
 import { startTestServer, testContainer } from "../helpers/container.js";
 import { makeAccount, makeAgency, makeUnit, type MadeAccount } from "../helpers/factory.js";
-import { axeViolations, browserSkip, collectCspErrors, PHONE, phoneContext, screenshotPath } from "./browser.js";
+import {
+  axeViolations,
+  browserSkip,
+  collectCspErrors,
+  PHONE,
+  phoneContext,
+  screenshotPath,
+  signInThroughPage,
+} from "./browser.js";
 
 const skip = browserSkip();
 
@@ -105,11 +113,7 @@ describe.skipIf(skip)("the portal on a phone in Chromium (360x740)", () => {
     const plain = await chromium.launch({ executablePath: chromiumPath()!, args: chromiumArgs });
     try {
       const p = await plain.newPage({ javaScriptEnabled: false, viewport: PHONE });
-      await p.goto(`${server.url}/login`);
-      await p.getByLabel("帳號").fill(user.username);
-      await p.getByLabel("密碼").fill(user.password);
-      await p.getByRole("button", { name: "登入" }).click();
-      await p.waitForURL(`${server.url}/`);
+      await signInThroughPage(p, server.url, user);
       expect(await p.getByRole("heading", { level: 1 }).textContent()).toContain("陳測試");
     } finally {
       await plain.close();

@@ -3,7 +3,7 @@ import type { BrowserContext, Page } from "playwright-core";
 import type { Container } from "../../bff/container.js";
 import { startTestServer, testContainer } from "../helpers/container.js";
 import { makeAccount, makeAgency, makeRepairType, makeSite, makeUnit, type MadeAccount } from "../helpers/factory.js";
-import { axeViolations, browserSkip, phoneContext, screenshotPath, collectCspErrors } from "./browser.js";
+import { axeViolations, browserSkip, collectCspErrors, phoneContext, screenshotPath, submitSignIn } from "./browser.js";
 
 const skip = browserSkip();
 
@@ -28,9 +28,7 @@ describe.skipIf(skip)("repair reporting and handling on a phone in Chromium (360
   async function signIn(p: Page, who: MadeAccount, path: string) {
     await p.goto(`${server.url}${path}`);
     await p.waitForURL(/\/login/);
-    await p.getByLabel("帳號").fill(who.username);
-    await p.getByLabel("密碼").fill(who.password);
-    await p.getByRole("button", { name: "登入" }).click();
+    await submitSignIn(p, who);
     await p.waitForURL(`${server.url}${path}`);
   }
 

@@ -5,7 +5,15 @@ import { scheduleChange } from "../../bff/scheduled/changes.js";
 import { startTestServer, testContainer } from "../helpers/container.js";
 import { chromiumArgs, chromiumPath } from "../helpers/chromium.js";
 import { makeAccount, makeAgency, makeUnit, type MadeAccount, signInAs } from "../helpers/factory.js";
-import { axeViolations, browserSkip, collectCspErrors, phoneContext, screenshotPath } from "./browser.js";
+import {
+  axeViolations,
+  browserSkip,
+  collectCspErrors,
+  desktopPage,
+  phoneContext,
+  screenshotPath,
+  signInThroughPage,
+} from "./browser.js";
 
 const skip = browserSkip();
 
@@ -51,17 +59,9 @@ describe.skipIf(skip)("預約管理作業 and the shared-account console (Chromi
       purpose: "機關收發文",
     });
     browser = await chromium.launch({ executablePath: chromiumPath()!, args: chromiumArgs });
-    page = await browser.newPage({
-      viewport: { width: 1280, height: 800 },
-      locale: "zh-TW",
-      timezoneId: "Asia/Taipei",
-    });
+    page = await desktopPage(browser);
     collectCspErrors(page, cspErrors);
-    await page.goto(`${server.url}/login`);
-    await page.getByLabel("帳號").fill(admin.username);
-    await page.getByLabel("密碼").fill(admin.password);
-    await page.getByRole("button", { name: "登入" }).click();
-    await page.waitForURL(`${server.url}/`);
+    await signInThroughPage(page, server.url, admin);
   });
   afterAll(async () => {
     await browser?.close();
@@ -117,11 +117,7 @@ describe.skipIf(skip)("預約管理作業 and the shared-account console (Chromi
     try {
       const p = phone.context.pages()[0] ?? (await phone.context.newPage());
       collectCspErrors(p, cspErrors);
-      await p.goto(`${server.url}/login`);
-      await p.getByLabel("帳號").fill(holder.username);
-      await p.getByLabel("密碼").fill(holder.password);
-      await p.getByRole("button", { name: "登入" }).click();
-      await p.waitForURL(`${server.url}/`);
+      await signInThroughPage(p, server.url, holder);
       await p.goto(`${server.url}/shared-accounts/apply`);
       await p.getByLabel("帳號類型").selectOption("system");
       await p.getByLabel("希望使用的帳號").fill("Bad Name");

@@ -6,7 +6,15 @@ import type { Container } from "../../bff/container.js";
 import { registerClient } from "../../bff/oidc/clients.js";
 import { freePort, startTestServer, testContainer } from "../helpers/container.js";
 import { makeAccount, makeAgency, makeUnit, type MadeAccount, signInAs } from "../helpers/factory.js";
-import { axeViolations, browserSkip, collectCspErrors, phoneContext, screenshotPath } from "./browser.js";
+import {
+  axeViolations,
+  browserSkip,
+  collectCspErrors,
+  phoneContext,
+  screenshotPath,
+  signInThroughPage,
+  submitSignIn,
+} from "./browser.js";
 
 const skip = browserSkip();
 
@@ -120,9 +128,7 @@ describe.skipIf(skip)("transfer sign-in from the app list in Chromium (IDN-8)", 
   it("opens the system from the app list already signed in: callback with an ID token, no sign-in form", async () => {
     await page.goto(`${server.url}/apps`);
     await page.waitForURL(/\/login/);
-    await page.getByLabel("帳號").fill(user.username);
-    await page.getByLabel("密碼").fill(user.password);
-    await page.getByRole("button", { name: "登入" }).click();
+    await submitSignIn(page, user);
     await page.waitForURL(`${server.url}/apps`);
     await page.getByRole("link", { name: "差勤管理系統" }).waitFor();
     expect(await page.getByRole("link", { name: "資安自我檢查表" }).count()).toBe(1);
@@ -194,11 +200,7 @@ describe.skipIf(skip)("transfer sign-in from the app list in Chromium (IDN-8)", 
     desk.setDefaultTimeout(8000);
     collectCspErrors(desk, cspErrors);
     await desk.setViewportSize({ width: 1280, height: 900 });
-    await desk.goto(`${server.url}/login`);
-    await desk.getByLabel("帳號").fill(admin.username);
-    await desk.getByLabel("密碼").fill(admin.password);
-    await desk.getByRole("button", { name: "登入" }).click();
-    await desk.waitForURL(`${server.url}/`);
+    await signInThroughPage(desk, server.url, admin);
     for (const path of [
       "/admin/apps",
       "/admin/sso-clients",

@@ -7,7 +7,7 @@ import type { Container } from "../../bff/container.js";
 import { registerClient } from "../../bff/oidc/clients.js";
 import { freePort, startTestServer, testContainer } from "../helpers/container.js";
 import { makeAccount, makeAgency, makeUnit, type MadeAccount } from "../helpers/factory.js";
-import { axeViolations, browserSkip, phoneContext } from "./browser.js";
+import { axeViolations, browserSkip, phoneContext, submitSignIn } from "./browser.js";
 
 const skip = browserSkip();
 
@@ -71,9 +71,7 @@ describe.skipIf(skip)("single sign-on for another system in Chromium (IDN-6)", (
     await page.goto(url.href);
     await page.waitForURL(/\/sso\/interaction\//);
     await expect.poll(() => page.getByText("差勤系統").count()).toBeGreaterThan(0);
-    await page.getByLabel("帳號").fill(user.username);
-    await page.getByLabel("密碼").fill(user.password);
-    await page.getByRole("button", { name: "登入" }).click();
+    await submitSignIn(page, user);
     await page
       .getByRole("button", { name: "同意並繼續" })
       .waitFor()

@@ -8,7 +8,7 @@ import type { Container } from "../../bff/container.js";
 import { registerClient } from "../../bff/oidc/clients.js";
 import { freePort, startTestServer, testContainer } from "../helpers/container.js";
 import { makeAccount, makeAgency, makeUnit, type MadeAccount, signInAs } from "../helpers/factory.js";
-import { axeViolations, browserSkip, collectCspErrors, phoneContext } from "./browser.js";
+import { axeViolations, browserSkip, collectCspErrors, phoneContext, submitSignIn } from "./browser.js";
 
 const skip = browserSkip();
 
@@ -75,9 +75,7 @@ describe.skipIf(skip)("single sign-on with TOTP in Chromium (IDN-2, IDN-6)", () 
     });
     await page.goto(url.href);
     await page.waitForURL(/\/sso\/interaction\//);
-    await page.getByLabel("帳號").fill(user.username);
-    await page.getByLabel("密碼").fill(user.password);
-    await page.getByRole("button", { name: "登入" }).click();
+    await submitSignIn(page, user);
     await page.getByRole("heading", { name: "兩步驟驗證" }).waitFor();
     expect(await c.db.selectFrom("sessions").select("id").where("account_id", "=", user.id).execute()).toHaveLength(0);
 

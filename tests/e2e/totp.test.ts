@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Container } from "../../bff/container.js";
 import { startTestServer, testContainer } from "../helpers/container.js";
 import { makeAccount, makeAgency, makeUnit, type MadeAccount } from "../helpers/factory.js";
-import { axeViolations, browserSkip, collectCspErrors, phoneContext, screenshotPath } from "./browser.js";
+import { axeViolations, browserSkip, collectCspErrors, phoneContext, screenshotPath, submitSignIn } from "./browser.js";
 
 const skip = browserSkip();
 
@@ -37,9 +37,7 @@ describe.skipIf(skip)("TOTP in Chromium (IDN-2)", () => {
 
   it("enrols by QR code and secret, then signs in with password and code", async () => {
     await page.goto(`${server.url}/login?redirectTo=%2Fme%2Fsecurity`);
-    await page.getByLabel("帳號").fill(user.username);
-    await page.getByLabel("密碼").fill(user.password);
-    await page.getByRole("button", { name: "登入" }).click();
+    await submitSignIn(page, user);
     await page.waitForURL(/\/me\/security$/);
 
     await page.getByRole("button", { name: "設定兩步驟驗證" }).click();

@@ -91,6 +91,10 @@ export default function Login() {
             使用自然人憑證登入
           </a>
         </p>
+        <p className="login-help">
+          {/* ACC-14: shared agency and mail-system accounts sign in on their own page. */}
+          <Link to="/shared-login">機關及資訊系統帳號登入專區</Link>
+        </p>
         <nav aria-label="申請與協助">
           <ul className="flow-links">
             <li>

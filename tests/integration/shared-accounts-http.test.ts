@@ -109,6 +109,13 @@ describe("scope over HTTP: another agency's admin gets 404 and nothing changes",
   });
 });
 
+describe("the sign-in zone (ACC-14)", () => {
+  it("is linked from the personal sign-in page", async () => {
+    const res = await fetch(`${server.url}/login`);
+    expect(await res.text()).toMatch(/<a[^>]*href="\/shared-login"[^>]*>機關及資訊系統帳號登入專區<\/a>/);
+  });
+});
+
 describe("bad input: a zh-TW message, input kept, nothing changed, never a 5xx", () => {
   it("apply with a 10,000-character name", async () => {
     const res = await post(

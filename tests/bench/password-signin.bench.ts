@@ -11,10 +11,10 @@ import { loadConfig } from "../../bff/config.js";
 import { createContainer } from "../../bff/container.js";
 import type { Logger } from "../../bff/jobs/worker.js";
 import { benchDatabase } from "./pg.js";
+import { BENCH_PASSWORD, seedSignInAccounts } from "./sign-in-accounts.js";
 import type { Benchmark, BenchRow } from "./types.js";
 
 const quiet: Logger = { info: () => undefined, error: () => undefined };
-const PASSWORD = "Bench#Password-2026";
 const KEYCLOAK_PER_VCPU = 15;
 const SECONDS = 8;
 
@@ -57,30 +57,12 @@ const passwordSignin: Benchmark = {
     });
     try {
       const cores = os.availableParallelism();
-      const unit = await c.db
-        .insertInto("org_nodes")
-        .values({ kind: "agency", name: "登入壓測機關", mail_quota: 0 })
-        .returning("id")
-        .executeTakeFirstOrThrow();
-      const hash = await c.hasher.hash(PASSWORD);
       const users = 200;
-      await c.db
-        .insertInto("accounts")
-        .values(
-          Array.from({ length: users }, (_, i) => ({
-            username: `signin${i}`,
-            name: `壓測${i}`,
-            unit_id: unit.id,
-            status: "enabled" as const,
-            password_hash: hash,
-            password_changed_at: new Date(),
-          })),
-        )
-        .execute();
+      const hash = await seedSignInAccounts(c, { agencyName: "登入壓測機關", prefix: "signin", count: users });
       const meta = { ip: "127.0.0.1", userAgent: "bench" };
       const signIn = (i: number) =>
-        c.services.auth.signIn({ username: `signin${i % users}`, password: PASSWORD }, meta);
-      const verify = () => argon2.verify(hash, PASSWORD);
+        c.services.auth.signIn({ username: `signin${i % users}`, password: BENCH_PASSWORD }, meta);
+      const verify = () => argon2.verify(hash, BENCH_PASSWORD);
 
       await rate(1, 1, signIn); // warm-up: pool, JIT, argon2's first allocation
       const verifyOne = await rate(1, SECONDS, verify);

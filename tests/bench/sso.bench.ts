@@ -18,11 +18,11 @@ import { createApp } from "../../bff/http/app.js";
 import type { Logger } from "../../bff/jobs/worker.js";
 import { registerClient } from "../../bff/oidc/clients.js";
 import { benchDatabase } from "./pg.js";
+import { BENCH_PASSWORD, seedSignInAccounts } from "./sign-in-accounts.js";
 import { ensureBuilt, freePort, root } from "./server.js";
 import type { Benchmark, BenchRow } from "./types.js";
 
 const quiet: Logger = { info: () => undefined, error: () => undefined };
-const PASSWORD = "Bench#Password-2026";
 const REDIRECT = "https://rp.bench.test/cb";
 const SECONDS = 8;
 const KEYCLOAK_CC_PER_VCPU = 120;
@@ -102,26 +102,8 @@ const sso: Benchmark = {
     });
     try {
       const cores = os.availableParallelism();
-      const agency = await c.db
-        .insertInto("org_nodes")
-        .values({ kind: "agency", name: "單一登入壓測機關", mail_quota: 0 })
-        .returning("id")
-        .executeTakeFirstOrThrow();
-      const hash = await c.hasher.hash(PASSWORD);
       const users = 50;
-      await c.db
-        .insertInto("accounts")
-        .values(
-          Array.from({ length: users }, (_, i) => ({
-            username: `sso${i}`,
-            name: `壓測${i}`,
-            unit_id: agency.id,
-            status: "enabled" as const,
-            password_hash: hash,
-            password_changed_at: new Date(),
-          })),
-        )
-        .execute();
+      await seedSignInAccounts(c, { agencyName: "單一登入壓測機關", prefix: "sso", count: users });
       const service = await registerClient(c.db, {
         name: "壓測服務",
         grantTypes: ["client_credentials"],
@@ -165,7 +147,11 @@ const sso: Benchmark = {
         res = await jar.fetch(interaction, {
           method: "POST",
           headers: { "Content-Type": "application/x-www-form-urlencoded", Origin: base },
-          body: new URLSearchParams({ intent: "login", username: `sso${i % users}`, password: PASSWORD }).toString(),
+          body: new URLSearchParams({
+            intent: "login",
+            username: `sso${i % users}`,
+            password: BENCH_PASSWORD,
+          }).toString(),
         });
         let to = res.headers.get("location");
         // Through the provider's resume (and, the first time only, the consent page).

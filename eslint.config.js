@@ -34,4 +34,19 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    // A route module's top level runs in the browser too: a call there (a loader made by a
+    // factory in a .server module) keeps the server import in the browser bundle, and the page
+    // never hydrates. Wrap it in a function instead (ARCHITECTURE rule 9).
+    files: ["app/routes/**/*.tsx", "app/routes/**/*.ts"],
+    rules: {
+      "no-restricted-syntax": [
+        "error",
+        {
+          selector: "Program > ExportNamedDeclaration > VariableDeclaration > VariableDeclarator > CallExpression.init",
+          message: "No calls at a route module's top level: write `export const loader = (args) => make(…)(args)`.",
+        },
+      ],
+    },
+  },
 );

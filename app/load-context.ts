@@ -8,6 +8,8 @@ declare module "@remix-run/node" {
     cspNonce: string;
     clientIp: string;
     secureCookies: boolean;
+    /** Signs the flash-message cookie; derived from DATA_KEY so every app server agrees. */
+    cookieSecret: string;
     /** The Node request and response, for oidc-provider's interaction cookies only. */
     http: { req: IncomingMessage; res: ServerResponse };
   }

@@ -1,4 +1,5 @@
-import type { LinksFunction, MetaFunction } from "@remix-run/node";
+import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { json } from "@remix-run/node";
 import {
   isRouteErrorResponse,
   Link,
@@ -7,11 +8,14 @@ import {
   Outlet,
   Scripts,
   ScrollRestoration,
+  useLoaderData,
   useRouteError,
 } from "@remix-run/react";
 import type { ReactNode } from "react";
+import { FlashMessage } from "./components/FlashMessage";
 import { ServiceWorkerUpdate } from "./components/ServiceWorkerUpdate";
 import styles from "./styles/app.css";
+import { readFlash } from "./utils/flash.server";
 import { useNonce } from "./utils/nonce";
 
 export const links: LinksFunction = () => [
@@ -25,6 +29,12 @@ export const meta: MetaFunction = () => [
   { title: "臺南市政府公務入口網" },
   { name: "description", content: "臺南市政府同仁的公務帳號、場地與公務車預約、線上報修及審核入口。" },
 ];
+
+/** The one-time message a redirect-after-POST left, read once (flash.server.ts). */
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  const { flash, headers } = await readFlash(request, context);
+  return json({ flash }, { headers });
+}
 
 export function Layout({ children }: { children: ReactNode }) {
   const nonce = useNonce();
@@ -47,8 +57,10 @@ export function Layout({ children }: { children: ReactNode }) {
 }
 
 export default function App() {
+  const { flash } = useLoaderData<typeof loader>();
   return (
     <>
+      <FlashMessage flash={flash} />
       <Outlet />
       <ServiceWorkerUpdate />
     </>

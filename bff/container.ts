@@ -1,3 +1,4 @@
+import { createHmac } from "node:crypto";
 import { openDatabase, type Database, type DbHandle } from "../db/index.js";
 import { migrateToLatest } from "../db/migrate.js";
 import { accountJobHandlers } from "./accounts/jobs.js";
@@ -285,6 +286,8 @@ export async function createContainer(
     dbKind: handle.kind,
     hasher,
     dataKey,
+    /** Signs cookies that carry no secret (flash messages): a key of its own, derived from DATA_KEY. */
+    cookieSecret: createHmac("sha256", dataKey).update("portal cookie signing v1").digest("base64url"),
     directory,
     services,
     worker,

@@ -1,11 +1,16 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { Kysely, PostgresDialect } from "kysely";
+import { Kysely, PostgresDialect, type Transaction } from "kysely";
 import pg from "pg";
 import type { DB } from "./schema.js";
 
 export type Database = Kysely<DB>;
+/**
+ * Inside a transaction. A function that locks rows (`forUpdate`) or whose writes must commit
+ * together takes `Tx`, so tsc refuses a call with the plain pool.
+ */
+export type Tx = Transaction<DB>;
 
 export interface DbHandle {
   db: Database;

@@ -1,10 +1,10 @@
-import type { MetaFunction } from "@remix-run/node";
+import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { consoleLinks, ItemListPage } from "~/components/items-pages";
 import { listLoader } from "~/utils/items.server";
 
 export const meta: MetaFunction = () => [{ title: "場地清單管理 | 臺南市政府公務入口網" }];
 export const links = consoleLinks;
-export const loader = listLoader("venue");
+export const loader = (args: LoaderFunctionArgs) => listLoader("venue")(args);
 
 export default function Page() {
   return <ItemListPage kind="venue" />;

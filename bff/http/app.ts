@@ -124,6 +124,7 @@ export function createApp(opts: { container: Container; build: ServerBuild; publ
         http: { req, res },
         // Secure cookies need HTTPS, which a local or demo install (embedded database) lacks.
         secureCookies: config.isProduction && !config.embedded,
+        cookieSecret: container.cookieSecret,
       }),
     }),
   );

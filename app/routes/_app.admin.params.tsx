@@ -52,7 +52,10 @@ export default function SystemParams() {
         <h1 className="page-title">系統參數管理</h1>
       </div>
       <p className="params-lead muted">
-        儲存後立即於本伺服器生效，其他伺服器於 {cacheSeconds} 秒內生效，不需重新啟動。每次異動都會記錄於下方的異動紀錄。
+        {cacheSeconds > 0
+          ? `儲存後立即於本伺服器生效，其他伺服器於 ${cacheSeconds} 秒內生效，不需重新啟動。`
+          : "儲存後立即於所有伺服器生效，不需重新啟動。"}
+        每次異動都會記錄於下方的異動紀錄。
       </p>
       <FormMessage id="params-error" message={failure?.message} />
       <section className="card">
@@ -92,47 +95,49 @@ export default function SystemParams() {
                     <td data-label="允許範圍">{p.range}</td>
                     <td data-label="預設值">{p.default}</td>
                     <td data-label="修改">
-                      <Form method="post" noValidate className="param-form" aria-label={`修改${p.label}`}>
-                        <input type="hidden" name="key" value={p.key} />
-                        <input type="hidden" name="version" value={p.version} />
-                        <label htmlFor={inputId} className="visually-hidden">
-                          {`新的${p.label}`}
-                        </label>
-                        <input
-                          // A new version (saved here or elsewhere) redraws the field with the value now in force.
-                          key={`${p.key}-${p.version}`}
-                          id={inputId}
-                          name="value"
-                          type={p.kind === "date" ? "date" : "text"}
-                          inputMode={p.kind === "number" || p.kind === "duration" ? "numeric" : undefined}
-                          min={p.kind === "date" ? (p.min ?? undefined) : undefined}
-                          max={p.kind === "date" ? (p.max ?? undefined) : undefined}
-                          maxLength={p.kind === "text" ? Number(p.max) : 40}
-                          autoComplete="off"
-                          defaultValue={mine ? mine.values.value : p.input}
-                          aria-invalid={error ? true : undefined}
-                          aria-describedby={describedBy || undefined}
-                        />
-                        {p.unit ? <span>{p.unit}</span> : null}
-                        <button type="submit" className="btn btn-small btn-primary" disabled={busyKey === p.key}>
-                          儲存
-                        </button>
-                        {p.kind === "date" ? (
-                          <p className="field-hint" id={hintId}>
-                            清除日期後儲存即為不設定
+                      <div className="param-edit">
+                        <Form method="post" noValidate className="param-form" aria-label={`修改${p.label}`}>
+                          <input type="hidden" name="key" value={p.key} />
+                          <input type="hidden" name="version" value={p.version} />
+                          <label htmlFor={inputId} className="visually-hidden">
+                            {`新的${p.label}`}
+                          </label>
+                          <input
+                            // A new version (saved here or elsewhere) redraws the field with the value now in force.
+                            key={`${p.key}-${p.version}`}
+                            id={inputId}
+                            name="value"
+                            type={p.kind === "date" ? "date" : "text"}
+                            inputMode={p.kind === "number" || p.kind === "duration" ? "numeric" : undefined}
+                            min={p.kind === "date" ? (p.min ?? undefined) : undefined}
+                            max={p.kind === "date" ? (p.max ?? undefined) : undefined}
+                            maxLength={p.kind === "text" ? Number(p.max) : 40}
+                            autoComplete="off"
+                            defaultValue={mine ? mine.values.value : p.input}
+                            aria-invalid={error ? true : undefined}
+                            aria-describedby={describedBy || undefined}
+                          />
+                          {p.unit ? <span>{p.unit}</span> : null}
+                          <button type="submit" className="btn btn-small btn-primary" disabled={busyKey === p.key}>
+                            儲存
+                          </button>
+                          {p.kind === "date" ? (
+                            <p className="field-hint" id={hintId}>
+                              清除日期後儲存即為不設定
+                            </p>
+                          ) : null}
+                          {error ? (
+                            <p className="field-error" id={`${inputId}-error`}>
+                              {error}
+                            </p>
+                          ) : null}
+                        </Form>
+                        {p.updatedAt ? (
+                          <p className="field-hint">
+                            {formatDateTime(p.updatedAt)} 由 {p.updatedByName} 修改
                           </p>
                         ) : null}
-                        {error ? (
-                          <p className="field-error" id={`${inputId}-error`}>
-                            {error}
-                          </p>
-                        ) : null}
-                      </Form>
-                      {p.updatedAt ? (
-                        <p className="field-hint">
-                          {formatDateTime(p.updatedAt)} 由 {p.updatedByName} 修改
-                        </p>
-                      ) : null}
+                      </div>
                     </td>
                   </tr>
                 );

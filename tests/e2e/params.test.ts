@@ -48,6 +48,16 @@ describe.skipIf(skip)("系統參數管理 in Chromium", () => {
   it("changes a value: the flash after the redirect, the new value listed, the change recorded", async () => {
     await page.goto(`${server.url}/admin/params`);
     await expect.poll(() => page.getByRole("heading", { level: 1, name: "系統參數管理" }).count()).toBe(1);
+    // The page hydrates (ARCHITECTURE rule 9): its route module runs in the browser.
+    await expect
+      .poll(() =>
+        page.evaluate(
+          () =>
+            "routes/_app.admin.params" in
+            ((window as unknown as { __remixRouteModules?: Record<string, unknown> }).__remixRouteModules ?? {}),
+        ),
+      )
+      .toBe(true);
     expect(await serious(page)).toEqual([]);
 
     const row = page.getByRole("row", { name: /鎖定時間/ }).first();

@@ -43,6 +43,9 @@ export const configSchema = z.object({
   ARGON2_MEMORY_KIB: int(19456, 1024),
   ARGON2_ITERATIONS: int(2, 1),
   TEMP_PASSWORD_MINUTES: int(10, 1),
+  // PRT-5 (ADR 19): how long an app server keeps its copy of the system parameters; at most
+  // a minute, so a change is in force on every server within one.
+  PARAMS_CACHE_SECONDS: int(30, 0).pipe(z.number().max(60)),
   MITAKE_URL: z.string().url().default("https://smsapi.mitake.com.tw/api/mtk/SmSend"),
   MITAKE_USERNAME: optional,
   MITAKE_PASSWORD: optional,

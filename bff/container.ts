@@ -50,6 +50,8 @@ import { maintenanceJobHandlers, scheduleMaintenance } from "./jobs/maintenance.
 import { createWorker, type Logger } from "./jobs/worker.js";
 import { consoleLogger } from "./logger.js";
 import { listDevMailbox } from "./notifications/dev-mailbox.js";
+import { createParamsService } from "./params/service.js";
+import { cachedParams, readParams } from "./params/store.js";
 import { messageJobHandlers } from "./notifications/mail.js";
 import { disconnectedAdminSystems } from "./ports/admin-systems.js";
 import { type Clock, systemClock } from "./ports/clock.js";
@@ -91,6 +93,12 @@ export async function createContainer(
   });
   const pushSender = opts.pushSender ?? webPushSender(vapid);
 
+  /**
+   * PRT-5 系統參數 (ADR 19): this app server's copy, re-read at most every
+   * PARAMS_CACHE_SECONDS, so a change made on any server is in force here within that bound.
+   */
+  const params = cachedParams({ load: () => readParams(db), clock, ttlMs: config.PARAMS_CACHE_SECONDS * 1000 });
+
   const hasher = argon2Hasher({ memoryKiB: config.ARGON2_MEMORY_KIB, iterations: config.ARGON2_ITERATIONS });
   const dataKey = loadDataKey({
     dataKey: config.DATA_KEY,
@@ -106,12 +114,13 @@ export async function createContainer(
     clock,
     hasher,
     totp,
+    params,
     sessionIdleMinutes: config.SESSION_IDLE_MINUTES,
     sessionMaxHours: config.SESSION_MAX_HOURS,
   });
   /** IDN-5: every account change enqueues its AD change through this, in its own transaction. */
   const directory = createDirectoryQueue({ dataKey });
-  const accounts = createAccountsService({ db, clock, directory, hasher, dataKey });
+  const accounts = createAccountsService({ db, clock, directory, hasher, dataKey, params });
   /** ACC-1/2/3/6/7/8/13/17/18/19: applications, signed-out flows, self-service, review queue. */
   const applications = createApplicationsService({
     db,
@@ -121,6 +130,7 @@ export async function createContainer(
     dataKey,
     officialMailDomain: config.OFFICIAL_MAIL_DOMAIN,
     baseUrl: config.PUBLIC_ORIGIN,
+    params,
   });
   const bookings = createBookingsService({
     db,
@@ -161,6 +171,7 @@ export async function createContainer(
     hasher,
     dataKey,
     officialMailDomain: config.OFFICIAL_MAIL_DOMAIN,
+    params,
   });
   const inbox = createInbox([bookings.reviewSource, applications.reviewSource, sharedAccounts.reviewSource]);
   /**
@@ -229,6 +240,8 @@ export async function createContainer(
     bookings,
     items: createItemsService({ db, clock }),
     repairs,
+    /** PRT-5 系統參數: typed reads (`params.get("lockout_threshold")`) and 系統參數管理. */
+    params: createParamsService({ db, clock, reader: params, cacheSeconds: config.PARAMS_CACHE_SECONDS }),
     /** 預約管理作業 (ACC-16). */
     scheduled: createScheduledService({ db, clock }),
     sharedAccounts,

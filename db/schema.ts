@@ -126,6 +126,8 @@ export interface SystemParamsTable {
   value: Json;
   updated_at: Default<Date>;
   updated_by: Nullable<number>;
+  /** Bumped by every change from 系統參數管理 (optimistic concurrency); 0 = inserted at its default. */
+  version: Default<number>;
 }
 
 export interface DevMailboxTable {

@@ -4,7 +4,7 @@ import type { DirectoryQueue } from "../directory/queue.js";
 import { enqueue } from "../jobs/queue.js";
 import type { JobHandlers } from "../jobs/worker.js";
 import { queueMail } from "../notifications/mail.js";
-import { readParams } from "../params.js";
+import { readParam } from "../params/store.js";
 import { startOfTaipeiDay, taipeiDate } from "../time.js";
 import { mailAddresses } from "./mail-address.js";
 import { disableBlocks } from "./guards.js";
@@ -20,7 +20,8 @@ export const IDLE_DISABLE_JOB = "accounts.idle-disable";
  * admins by mail.
  */
 export async function runIdleDisable(db: Database, directory: DirectoryQueue, officialMailDomain: string, now: Date) {
-  const { idle_disable_days: days } = await readParams(db);
+  // Read now, not from a cache: the job runs once a day and must see the value as it stands.
+  const days = await readParam(db, "idle_disable_days");
   const cutoff = new Date(now.getTime() - days * 86_400_000);
   const idle = await db
     .selectFrom("accounts as a")

@@ -10,7 +10,7 @@ import type { DirectoryQueue } from "../directory/queue.js";
 import { DomainError, notFound } from "../errors.js";
 import { escapeLike } from "../items/queries.js";
 import { revokeAccountSso } from "../oidc/revoke.js";
-import { readParams } from "../params.js";
+import { directParams, type ParamReader } from "../params/store.js";
 import type { Clock } from "../ports/clock.js";
 import { scheduleChange } from "../scheduled/changes.js";
 import { cleanText } from "../text.js";
@@ -42,8 +42,11 @@ export function createAccountsService(deps: {
   directory: DirectoryQueue;
   hasher?: PasswordHasher;
   dataKey?: Buffer;
+  /** PRT-5 system parameters (password age); read straight from the table when absent. */
+  params?: ParamReader;
 }) {
   const { db, clock, directory } = deps;
+  const params = deps.params ?? directParams(db);
   const batch = createBatchDisable({ db, clock, directory });
   const itemSlots = createSlots(deps, {
     owners: "items",
@@ -253,7 +256,7 @@ export function createAccountsService(deps: {
       throw new DomainError("invalid", "此帳號沒有備用信箱，無法寄送臨時密碼，請先於帳號資料填寫備用信箱。");
     const password = temporaryPassword();
     const hash = await deps.hasher.hash(password);
-    const { password_max_age_days: maxAge } = await readParams(db);
+    const maxAge = await params.get("password_max_age_days");
     const now = clock.now();
     await db.transaction().execute(async (trx) => {
       await trx
@@ -638,9 +641,9 @@ export function createAccountsService(deps: {
   /** ACC-19 / ACC-17: my own account, with days until my password expires. */
   async function myAccount(actor: Actor) {
     const account = await getAccount(actor, actor.accountId);
-    const params = await readParams(db);
+    const maxAgeDays = await params.get("password_max_age_days");
     const passwordExpiresAt = account.password_changed_at
-      ? new Date(account.password_changed_at.getTime() + params.password_max_age_days * 86_400_000)
+      ? new Date(account.password_changed_at.getTime() + maxAgeDays * 86_400_000)
       : null;
     const passwordDaysLeft = passwordExpiresAt ? taipeiDaysBetween(clock.now(), passwordExpiresAt) : null;
     return { ...account, passwordExpiresAt, passwordDaysLeft };

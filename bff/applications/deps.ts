@@ -1,3 +1,4 @@
+import type { ParamReader } from "../params/store.js";
 import type { Database } from "../../db/index.js";
 import type { PasswordHasher } from "../auth/hashing.js";
 import type { DirectoryQueue } from "../directory/queue.js";
@@ -14,6 +15,8 @@ export interface ApplicationDeps {
   officialMailDomain: string;
   /** PUBLIC_ORIGIN, for links in mail; relative paths when unset. */
   baseUrl?: string;
+  /** PRT-5 system parameters (password age); read straight from the table when absent. */
+  params?: ParamReader;
 }
 
 /** A request from someone not signed in: where from, for rate limits. */

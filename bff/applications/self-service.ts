@@ -2,7 +2,7 @@ import type { Database } from "../../db/index.js";
 import type { Actor } from "../actor.js";
 import { writeAudit } from "../audit.js";
 import { DomainError, notFound } from "../errors.js";
-import { readParams } from "../params.js";
+import { directParams } from "../params/store.js";
 import { cleanText, hasUnsafeChars } from "../text.js";
 import { type ApplicationDeps } from "./deps.js";
 import { normaliseEmail } from "./email-codes.js";
@@ -22,6 +22,7 @@ const SELF_FIELDS = ["title", "office_phone", "office_ext", "work_address", "bac
  */
 export function createSelfService(deps: ApplicationDeps) {
   const { db, clock } = deps;
+  const params = deps.params ?? directParams(db);
 
   async function me(actor: Actor, trx: Database = db) {
     const row = await trx
@@ -37,12 +38,12 @@ export function createSelfService(deps: ApplicationDeps) {
 
   /** ACC-17: the password's age has passed N days (system parameter): change it first. */
   async function mustChangePassword(actor: Actor): Promise<boolean> {
-    const [account, params] = await Promise.all([
+    const [account, maxAgeDays] = await Promise.all([
       db.selectFrom("accounts").select("password_changed_at").where("id", "=", actor.accountId).executeTakeFirst(),
-      readParams(db),
+      params.get("password_max_age_days"),
     ]);
     if (!account?.password_changed_at) return false;
-    const expiresAt = account.password_changed_at.getTime() + params.password_max_age_days * 86_400_000;
+    const expiresAt = account.password_changed_at.getTime() + maxAgeDays * 86_400_000;
     return expiresAt <= clock.now().getTime();
   }
 

@@ -2,7 +2,7 @@ import { sql } from "kysely";
 import type { Database } from "../../db/index.js";
 import type { Actor } from "../actor.js";
 import { DomainError, isDomainError } from "../errors.js";
-import { readParams } from "../params.js";
+import { directParams, type ParamReader } from "../params/store.js";
 import type { Clock } from "../ports/clock.js";
 import { closeChallenge, failChallenge, findChallenge, openChallenge } from "./challenges.js";
 import type { PasswordHasher } from "./hashing.js";
@@ -52,8 +52,11 @@ export function createAuthService(deps: {
   sessionMaxHours: number;
   /** IDN-2: the second factor of accounts that turned TOTP on. */
   totp: Pick<Totp, "verifyForSignIn">;
+  /** PRT-5 system parameters (lockout); read straight from the table when absent. */
+  params?: ParamReader;
 }) {
   const { db, clock, hasher } = deps;
+  const reader = deps.params ?? directParams(db);
 
   const passwordCredential: Credential = {
     field: "password",
@@ -158,7 +161,7 @@ export function createAuthService(deps: {
     proveCredential: () => Promise<{ result: LoginResult; message: string } | null>,
   ): Promise<void> {
     const { username } = account;
-    const params = await readParams(db);
+    const params = await reader.all();
     const now = clock.now();
     if (account.login_permission === "locked") {
       const unlocked = await releaseExpiredLock(account.id, now, params.lockout_cooldown_minutes);

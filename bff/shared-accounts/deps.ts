@@ -2,6 +2,7 @@ import type { Database } from "../../db/index.js";
 import { mailAddresses } from "../accounts/mail-address.js";
 import type { PasswordHasher } from "../auth/hashing.js";
 import { DomainError } from "../errors.js";
+import type { ParamReader } from "../params/store.js";
 import type { Clock } from "../ports/clock.js";
 
 export interface SharedDeps {
@@ -10,6 +11,8 @@ export interface SharedDeps {
   hasher: PasswordHasher;
   dataKey: Buffer;
   officialMailDomain: string;
+  /** PRT-5 system parameters (lockout); read straight from the table when absent. */
+  params?: ParamReader;
 }
 
 /** Where the custodian reads mail, or a zh-TW refusal: a password with nowhere to go is no reset. */

@@ -2,7 +2,7 @@ import { sql } from "kysely";
 import type { Database } from "../../db/index.js";
 import type { PasswordHasher } from "../auth/hashing.js";
 import { DomainError } from "../errors.js";
-import { readParams } from "../params.js";
+import { directParams, type ParamReader } from "../params/store.js";
 import type { Clock } from "../ports/clock.js";
 import { cleanText } from "../text.js";
 
@@ -16,8 +16,9 @@ const WRONG = "帳號或密碼錯誤。";
  * parameters as personal accounts (IDN-1) and records every attempt. It opens no portal
  * session: a shared account has no person behind it to act as.
  */
-export function createSharedSignIn(deps: { db: Database; clock: Clock; hasher: PasswordHasher }) {
+export function createSharedSignIn(deps: { db: Database; clock: Clock; hasher: PasswordHasher; params?: ParamReader }) {
   const { db, clock, hasher } = deps;
+  const reader = deps.params ?? directParams(db);
 
   async function record(username: string, result: string, meta: { ip: string; userAgent: string }, at: Date) {
     await db
@@ -49,7 +50,7 @@ export function createSharedSignIn(deps: { db: Database; clock: Clock; hasher: P
         ...(password ? {} : { password: "請輸入密碼" }),
       });
     }
-    const params = await readParams(db);
+    const params = await reader.all();
     const row = await db
       .selectFrom("shared_accounts")
       .select(["id", "username", "name", "status", "review_status", "login_permission", "locked_at", "password_hash"])

@@ -28,6 +28,9 @@ export async function testContainer(opts: { clock?: Clock; env?: Record<string, 
     ARGON2_ITERATIONS: "1",
     WORKER: "off",
     DATA_DIR: "/nonexistent",
+    // Tests that set a system parameter in SQL expect it at once; the cache's bound has its
+    // own test with two app servers (tests/integration/params.test.ts).
+    PARAMS_CACHE_SECONDS: "0",
     ...opts.env,
   });
   const db = await testDatabase();

@@ -5,7 +5,7 @@ import { parsePemBundle } from "../../bff/certificates/encoding.js";
 import { createCertificateService } from "../../bff/certificates/service.js";
 import { loadCertificateTrust } from "../../bff/certificates/trust.js";
 import type { Container } from "../../bff/container.js";
-import { readParams } from "../../bff/params.js";
+import { readParams } from "../../bff/params/store.js";
 import { fixedClock } from "../../bff/ports/clock.js";
 import { testContainer } from "../helpers/container.js";
 import { makeAccount, makeAgency, makeUnit, type MadeAccount, meta, signInAs } from "../helpers/factory.js";

@@ -1,4 +1,4 @@
-import type { Database } from "../db/index.js";
+import type { Tx } from "../db/index.js";
 import type { Actor } from "./actor.js";
 
 export interface AuditEntry {
@@ -9,8 +9,8 @@ export interface AuditEntry {
 }
 
 /** Writes one audit row (PRT-5) in the caller's transaction. */
-export async function writeAudit(db: Database, actor: Actor, at: Date, entry: AuditEntry): Promise<void> {
-  await db
+export async function writeAudit(trx: Tx, actor: Actor, at: Date, entry: AuditEntry): Promise<void> {
+  await trx
     .insertInto("audit_log")
     .values({
       at,

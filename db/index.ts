@@ -8,7 +8,8 @@ import type { DB } from "./schema.js";
 export type Database = Kysely<DB>;
 /**
  * Inside a transaction. A function that locks rows (`forUpdate`) or whose writes must commit
- * together takes `Tx`, so tsc refuses a call with the plain pool.
+ * together takes `Tx`, so tsc refuses a call with the plain pool (tests/unit/transactions.test.ts
+ * also fails on a lock taken on anything but a `Tx`).
  */
 export type Tx = Transaction<DB>;
 

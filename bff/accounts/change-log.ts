@@ -1,4 +1,4 @@
-import type { Database } from "../../db/index.js";
+import type { Database, Tx } from "../../db/index.js";
 import type { AccountChangeKind } from "../../db/schema/account-console.js";
 import { attachmentHeaders, keysetRows, taipeiDateTime, type XlsxColumn, xlsxStream } from "../exports/xlsx.js";
 import { parseDay } from "../items/queries.js";
@@ -24,7 +24,7 @@ export interface FieldChange {
  * field, before → after). Unchanged fields leave no row.
  */
 export async function logChanges(
-  db: Database,
+  trx: Tx,
   entry: {
     accountId: number;
     kind: AccountChangeKind;
@@ -47,7 +47,7 @@ export async function logChanges(
       scheduled_change_id: entry.scheduledChangeId ?? null,
       at: entry.at,
     }));
-  if (rows.length > 0) await db.insertInto("account_changes").values(rows).execute();
+  if (rows.length > 0) await trx.insertInto("account_changes").values(rows).execute();
 }
 
 export interface LogFilter {

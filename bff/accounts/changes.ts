@@ -1,4 +1,4 @@
-import type { Database } from "../../db/index.js";
+import type { Database, Tx } from "../../db/index.js";
 import type { Role } from "../../db/schema.js";
 import type { DirectoryQueue } from "../directory/queue.js";
 import { DomainError } from "../errors.js";
@@ -40,26 +40,26 @@ export async function unitOfAgency(db: Database, unitId: number, agencyId: numbe
  * in the caller's transaction, with the unit change log and the AD change.
  */
 export async function applyUnit(
-  db: Database,
+  trx: Tx,
   directory: DirectoryQueue,
   input: { accountId: number; unitId: number; title: string; note: string; at: Date; author: ChangeAuthor },
 ) {
-  const current = await db
+  const current = await trx
     .selectFrom("accounts as a")
     .innerJoin("org_nodes as u", "u.id", "a.unit_id")
     .select(["a.unit_id", "a.title", "u.agency_id as agencyId"])
     .where("a.id", "=", input.accountId)
     .forUpdate("a")
     .executeTakeFirstOrThrow();
-  if (!(await unitOfAgency(db, input.unitId, current.agencyId)))
+  if (!(await unitOfAgency(trx, input.unitId, current.agencyId)))
     throw new DomainError("conflict", "調入單位已不屬於此機關，無法異動。", { unitId: "請重新選擇調入單位" });
-  const [before, after] = await Promise.all([unitPath(db, current.unit_id), unitPath(db, input.unitId)]);
-  await db
+  const [before, after] = await Promise.all([unitPath(trx, current.unit_id), unitPath(trx, input.unitId)]);
+  await trx
     .updateTable("accounts")
     .set({ unit_id: input.unitId, title: input.title, updated_at: input.at })
     .where("id", "=", input.accountId)
     .execute();
-  await logChanges(db, {
+  await logChanges(trx, {
     accountId: input.accountId,
     kind: "unit",
     actorId: input.author.actorId,
@@ -70,8 +70,8 @@ export async function applyUnit(
       { field: "職稱", before: current.title, after: input.title, note: input.note },
     ],
   });
-  await directory.accountChanged(db, { accountId: input.accountId, at: input.at, by: input.author.actorId });
-  await auditAs(db, input.author, input.at, {
+  await directory.accountChanged(trx, { accountId: input.accountId, at: input.at, by: input.author.actorId });
+  await auditAs(trx, input.author, input.at, {
     action: "account.unit",
     targetId: input.accountId,
     detail: { fromUnit: current.unit_id, toUnit: input.unitId, fromTitle: current.title, toTitle: input.title },
@@ -108,21 +108,21 @@ export async function checkDemotion(db: Database, accountId: number, to: Role) {
 
 /** ACC-12 帳號權限異動 in the caller's transaction, with the only-admin rule checked under the agency lock. */
 export async function applyRole(
-  db: Database,
+  trx: Tx,
   directory: DirectoryQueue,
   input: { accountId: number; role: Role; at: Date; author: ChangeAuthor },
 ) {
-  await lockAgenciesOf(db, [input.accountId]);
-  const target = await checkDemotion(db, input.accountId, input.role);
+  await lockAgenciesOf(trx, [input.accountId]);
+  const target = await checkDemotion(trx, input.accountId, input.role);
   if (target.role === input.role) return;
-  await db
+  await trx
     .updateTable("accounts")
     .set({ role: input.role, updated_at: input.at })
     .where("id", "=", input.accountId)
     .execute();
   // A new role takes effect at the next sign-in; sessions carry the old one, so they end.
-  await db.deleteFrom("sessions").where("account_id", "=", input.accountId).execute();
-  await logChanges(db, {
+  await trx.deleteFrom("sessions").where("account_id", "=", input.accountId).execute();
+  await logChanges(trx, {
     accountId: input.accountId,
     kind: "status",
     actorId: input.author.actorId,
@@ -132,8 +132,8 @@ export async function applyRole(
       { field: "權限", before: roleText[target.role] ?? target.role, after: roleText[input.role] ?? input.role },
     ],
   });
-  await directory.accountChanged(db, { accountId: input.accountId, at: input.at, by: input.author.actorId });
-  await auditAs(db, input.author, input.at, {
+  await directory.accountChanged(trx, { accountId: input.accountId, at: input.at, by: input.author.actorId });
+  await auditAs(trx, input.author, input.at, {
     action: "account.role",
     targetId: input.accountId,
     detail: { from: target.role, to: input.role },
@@ -155,8 +155,8 @@ export function createAccountScheduledExecutors(deps: { directory: DirectoryQueu
     scheduledChangeId: change.id,
   });
   return {
-    async "account.disable"(db, change, now) {
-      const row = await db
+    async "account.disable"(trx, change, now) {
+      const row = await trx
         .selectFrom("accounts")
         .select("status")
         .where("id", "=", change.targetAccountId)
@@ -164,7 +164,7 @@ export function createAccountScheduledExecutors(deps: { directory: DirectoryQueu
       if (!row) throw new DomainError("not_found", "帳號已不存在。");
       if (row.status === "disabled") return "帳號已是停用狀態，未再異動。";
       const reason = typeof change.payload.reason === "string" ? change.payload.reason : "其他：預約停用";
-      await disableNow(db, directory, {
+      await disableNow(trx, directory, {
         accountIds: [change.targetAccountId],
         reason,
         at: now,
@@ -172,30 +172,30 @@ export function createAccountScheduledExecutors(deps: { directory: DirectoryQueu
       });
       return `已停用（${reason}）`;
     },
-    async "account.enable"(db, change, now) {
-      const row = await db
+    async "account.enable"(trx, change, now) {
+      const row = await trx
         .selectFrom("accounts")
         .select("status")
         .where("id", "=", change.targetAccountId)
         .executeTakeFirst();
       if (!row) throw new DomainError("not_found", "帳號已不存在。");
       if (row.status === "enabled") return "帳號已是啟用狀態，未再異動。";
-      await applyStatus(db, directory, {
+      await applyStatus(trx, directory, {
         accountId: change.targetAccountId,
         status: "enabled",
         reason: null,
         at: now,
         author: author(change),
       });
-      await auditAs(db, author(change), now, { action: "account.enable", targetId: change.targetAccountId });
+      await auditAs(trx, author(change), now, { action: "account.enable", targetId: change.targetAccountId });
       return "已啟用";
     },
-    async "account.unit"(db, change, now) {
+    async "account.unit"(trx, change, now) {
       const unitId = Number(change.payload.unitId);
       const title = typeof change.payload.title === "string" ? change.payload.title : "";
       const note = typeof change.payload.note === "string" ? change.payload.note : "";
       if (!Number.isSafeInteger(unitId)) throw new DomainError("invalid", "預約內容有誤：缺少調入單位。");
-      await applyUnit(db, directory, {
+      await applyUnit(trx, directory, {
         accountId: change.targetAccountId,
         unitId,
         title,
@@ -205,10 +205,10 @@ export function createAccountScheduledExecutors(deps: { directory: DirectoryQueu
       });
       return "已完成單位異動";
     },
-    async "account.role"(db, change, now) {
+    async "account.role"(trx, change, now) {
       const role = change.payload.role;
       if (!isRole(role)) throw new DomainError("invalid", "預約內容有誤：權限不明。");
-      await applyRole(db, directory, { accountId: change.targetAccountId, role, at: now, author: author(change) });
+      await applyRole(trx, directory, { accountId: change.targetAccountId, role, at: now, author: author(change) });
       return `權限已改為${roleText[role]}`;
     },
   };

@@ -1,5 +1,5 @@
 import { sql } from "kysely";
-import type { Database } from "../../db/index.js";
+import type { Database, Tx } from "../../db/index.js";
 import type { DirectoryQueue } from "../directory/queue.js";
 import { enqueue } from "../jobs/queue.js";
 import type { JobHandlers } from "../jobs/worker.js";
@@ -19,11 +19,11 @@ export const IDLE_DISABLE_JOB = "accounts.idle-disable";
  * to the whole idle set; refused accounts stay enabled and are reported to their agency's
  * admins by mail.
  */
-export async function runIdleDisable(db: Database, directory: DirectoryQueue, officialMailDomain: string, now: Date) {
+export async function runIdleDisable(trx: Tx, directory: DirectoryQueue, officialMailDomain: string, now: Date) {
   // Read now, not from a cache: the job runs once a day and must see the value as it stands.
-  const days = await readParam(db, "idle_disable_days");
+  const days = await readParam(trx, "idle_disable_days");
   const cutoff = new Date(now.getTime() - days * 86_400_000);
-  const idle = await db
+  const idle = await trx
     .selectFrom("accounts as a")
     .innerJoin("org_nodes as u", "u.id", "a.unit_id")
     .select(["a.id", "a.username", "a.name", "u.agency_id as agencyId"])
@@ -33,28 +33,28 @@ export async function runIdleDisable(db: Database, directory: DirectoryQueue, of
     .execute();
   if (idle.length === 0) return { days, disabled: 0, refused: 0 };
   const ids = idle.map((a) => a.id);
-  await lockAgenciesOf(db, ids);
-  const blocks = await disableBlocks(db, ids);
+  await lockAgenciesOf(trx, ids);
+  const blocks = await disableBlocks(trx, ids);
   const blocked = new Set(blocks.map((b) => b.accountId));
   const reason = `閒置停用（${days} 天未登入）`;
   for (const a of idle) {
     if (blocked.has(a.id)) continue;
-    await applyStatus(db, directory, {
+    await applyStatus(trx, directory, {
       accountId: a.id,
       status: "disabled",
       reason,
       at: now,
       author: { actorId: null },
     });
-    await auditAs(db, { actorId: null }, now, { action: "account.idle-disable", targetId: a.id, detail: { days } });
+    await auditAs(trx, { actorId: null }, now, { action: "account.idle-disable", targetId: a.id, detail: { days } });
   }
-  await reportRefused(db, officialMailDomain, now, idle, blocks);
+  await reportRefused(trx, officialMailDomain, now, idle, blocks);
   return { days, disabled: idle.length - blocked.size, refused: blocked.size };
 }
 
 /** Each agency's enabled admins get one mail listing its idle accounts that could not be disabled, and why. */
 async function reportRefused(
-  db: Database,
+  trx: Tx,
   officialMailDomain: string,
   now: Date,
   idle: { id: number; agencyId: number }[],
@@ -68,7 +68,7 @@ async function reportRefused(
   }
   const day = taipeiDate(now);
   for (const [agencyId, list] of byAgency) {
-    const admins = await db
+    const admins = await trx
       .selectFrom("accounts as a")
       .innerJoin("org_nodes as u", "u.id", "a.unit_id")
       .select("a.id")
@@ -77,14 +77,14 @@ async function reportRefused(
       .where("a.status", "=", "enabled")
       .execute();
     const addresses = await mailAddresses(
-      db,
+      trx,
       admins.map((a) => a.id),
       officialMailDomain,
     );
     const lines = list.map((b) => `・${b.message}\n  處理：${b.fixUrl}`).join("\n");
     for (const [adminId, to] of addresses)
       await queueMail(
-        db,
+        trx,
         now,
         {
           to,
@@ -94,7 +94,7 @@ async function reportRefused(
         `idle-refused:${day}:${agencyId}:${adminId}`,
       );
     for (const b of list)
-      await auditAs(db, { actorId: null }, now, {
+      await auditAs(trx, { actorId: null }, now, {
         action: "account.idle-disable.refused",
         targetId: b.accountId,
         detail: { rule: b.rule, message: b.message },
@@ -105,16 +105,18 @@ async function reportRefused(
 /**
  * Queues today's idle-disable run, due at 02:00 Taipei. Every app server and worker may
  * call this; the per-day idempotency key lets only the first enqueue of a day count, so
- * the job runs exactly once a day across servers.
+ * the job runs exactly once a day across servers. Nothing else commits with it: its own transaction.
  */
 export async function queueIdleDisable(db: Database, now: Date) {
   const day = taipeiDate(now);
-  await enqueue(db, {
-    kind: IDLE_DISABLE_JOB,
-    runAt: new Date(startOfTaipeiDay(day).getTime() + 2 * 3600_000),
-    idempotencyKey: `idle-disable:${day}`,
-    maxAttempts: 3,
-  });
+  await db.transaction().execute((trx) =>
+    enqueue(trx, {
+      kind: IDLE_DISABLE_JOB,
+      runAt: new Date(startOfTaipeiDay(day).getTime() + 2 * 3600_000),
+      idempotencyKey: `idle-disable:${day}`,
+      maxAttempts: 3,
+    }),
+  );
 }
 
 export function accountJobHandlers(deps: { directory: DirectoryQueue; officialMailDomain: string }): JobHandlers {

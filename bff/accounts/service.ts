@@ -142,12 +142,14 @@ export function createAccountsService(deps: {
   async function exportList(actor: Actor, raw: Record<string, unknown>, onError?: (e: unknown) => void) {
     requireAdmin(actor);
     const filter: AccountFilter = parseFilter(raw);
-    await writeAudit(db, actor, clock.now(), {
-      action: "account.export",
-      targetType: "account",
-      targetId: "list",
-      detail: { filter },
-    });
+    await db.transaction().execute((trx) =>
+      writeAudit(trx, actor, clock.now(), {
+        action: "account.export",
+        targetType: "account",
+        targetId: "list",
+        detail: { filter },
+      }),
+    );
     return exportAccounts(db, actor, filter, onError);
   }
 
@@ -570,18 +572,19 @@ export function createAccountsService(deps: {
       });
     const slots = item.kind === "repair_type" ? typeSlots : itemSlots;
     const holder = item.kind === "driver" ? "管理人" : "保管人";
-    await slots.setCustodian(actor, { id: item.id, agency_id: item.agencyId }, holder, {
-      slot: item.slot,
-      accountId: to,
-      reason: typeof input.reason === "string" && input.reason.trim() ? input.reason : `${account.name} 的保管移轉`,
-    });
-    const now = clock.now();
-    await logChanges(db, {
-      accountId: account.id,
-      kind: "status",
-      actorId: actor.accountId,
-      at: now,
-      changes: [{ field: "保管移轉", before: item.name, after: "", note: `移轉給 ${colleague.name}` }],
+    const reason =
+      typeof input.reason === "string" && input.reason.trim() ? input.reason : `${account.name} 的保管移轉`;
+    // The new custodian and this account's change log commit together.
+    await db.transaction().execute(async (trx) => {
+      const owner = { id: item.id, agency_id: item.agencyId };
+      await slots.setCustodian(actor, owner, holder, { slot: item.slot, accountId: to, reason }, trx);
+      await logChanges(trx, {
+        accountId: account.id,
+        kind: "status",
+        actorId: actor.accountId,
+        at: clock.now(),
+        changes: [{ field: "保管移轉", before: item.name, after: "", note: `移轉給 ${colleague.name}` }],
+      });
     });
   }
 
@@ -603,12 +606,14 @@ export function createAccountsService(deps: {
     requireAdmin(actor);
     const account = await getAccount(actor, idOf(accountId));
     const k = parseKind(kind);
-    await writeAudit(db, actor, clock.now(), {
-      action: "account.export-changes",
-      targetType: "account",
-      targetId: account.id,
-      detail: { kind: k, from: filter.from ?? null, to: filter.to ?? null },
-    });
+    await db.transaction().execute((trx) =>
+      writeAudit(trx, actor, clock.now(), {
+        action: "account.export-changes",
+        targetType: "account",
+        targetId: account.id,
+        detail: { kind: k, from: filter.from ?? null, to: filter.to ?? null },
+      }),
+    );
     return exportChangeLog(db, account, k, filter);
   }
 
@@ -627,12 +632,14 @@ export function createAccountsService(deps: {
   async function exportRecords(actor: Actor, accountId: unknown, filter: RecordFilter) {
     requireAdmin(actor);
     const account = await getAccount(actor, idOf(accountId));
-    await writeAudit(db, actor, clock.now(), {
-      action: "account.export-login-records",
-      targetType: "account",
-      targetId: account.id,
-      detail: { filter },
-    });
+    await db.transaction().execute((trx) =>
+      writeAudit(trx, actor, clock.now(), {
+        action: "account.export-login-records",
+        targetType: "account",
+        targetId: account.id,
+        detail: { filter },
+      }),
+    );
     return exportLoginRecords(db, account, filter);
   }
 

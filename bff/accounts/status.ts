@@ -1,4 +1,4 @@
-import type { Database } from "../../db/index.js";
+import type { Tx } from "../../db/index.js";
 import type { AccountStatus } from "../../db/schema.js";
 import type { DirectoryQueue } from "../directory/queue.js";
 import { DomainError } from "../errors.js";
@@ -16,12 +16,12 @@ export interface ChangeAuthor {
 
 /** An audit row for changes made by a scheduled job or the idle job, where no session exists. */
 export async function auditAs(
-  db: Database,
+  trx: Tx,
   author: ChangeAuthor,
   at: Date,
   entry: { action: string; targetId: number; detail?: Record<string, unknown> },
 ) {
-  await db
+  await trx
     .insertInto("audit_log")
     .values({
       at,
@@ -39,15 +39,15 @@ export async function auditAs(
  * Locks the agencies of these accounts for the rest of the transaction, so two disables
  * that would each leave "another admin" cannot both pass the only-admin check.
  */
-export async function lockAgenciesOf(db: Database, accountIds: number[]) {
+export async function lockAgenciesOf(trx: Tx, accountIds: number[]) {
   if (accountIds.length === 0) return;
-  await db
+  await trx
     .selectFrom("org_nodes")
     .select("id")
     .where(
       "id",
       "in",
-      db
+      trx
         .selectFrom("accounts as a")
         .innerJoin("org_nodes as u", "u.id", "a.unit_id")
         .select("u.agency_id")
@@ -71,17 +71,17 @@ export function throwBlocks(blocks: DisableBlock[]): never {
  * Guards are the caller's (they differ between a batch, one account and the idle job).
  */
 export async function applyStatus(
-  db: Database,
+  trx: Tx,
   directory: DirectoryQueue,
   input: { accountId: number; status: AccountStatus; reason: string | null; at: Date; author: ChangeAuthor },
 ): Promise<{ before: AccountStatus }> {
-  const current = await db
+  const current = await trx
     .selectFrom("accounts")
     .select(["status"])
     .where("id", "=", input.accountId)
     .forUpdate()
     .executeTakeFirstOrThrow();
-  await db
+  await trx
     .updateTable("accounts")
     .set({
       status: input.status,
@@ -92,10 +92,10 @@ export async function applyStatus(
     .where("id", "=", input.accountId)
     .execute();
   if (input.status !== "enabled") {
-    await db.deleteFrom("sessions").where("account_id", "=", input.accountId).execute();
-    await revokeAccountSso(db, input.accountId);
+    await trx.deleteFrom("sessions").where("account_id", "=", input.accountId).execute();
+    await revokeAccountSso(trx, input.accountId);
   }
-  await logChanges(db, {
+  await logChanges(trx, {
     accountId: input.accountId,
     kind: "status",
     actorId: input.author.actorId,
@@ -110,7 +110,7 @@ export async function applyStatus(
       },
     ],
   });
-  await directory.accountChanged(db, { accountId: input.accountId, at: input.at, by: input.author.actorId });
+  await directory.accountChanged(trx, { accountId: input.accountId, at: input.at, by: input.author.actorId });
   return { before: current.status };
 }
 
@@ -120,16 +120,16 @@ export async function applyStatus(
  * executor.
  */
 export async function disableNow(
-  db: Database,
+  trx: Tx,
   directory: DirectoryQueue,
   input: { accountIds: number[]; reason: string; at: Date; author: ChangeAuthor },
 ) {
-  await lockAgenciesOf(db, input.accountIds);
-  const blocks = await disableBlocks(db, input.accountIds);
+  await lockAgenciesOf(trx, input.accountIds);
+  const blocks = await disableBlocks(trx, input.accountIds);
   if (blocks.length > 0) throwBlocks(blocks);
   for (const accountId of input.accountIds) {
-    const { before } = await applyStatus(db, directory, { ...input, accountId, status: "disabled" });
-    await auditAs(db, input.author, input.at, {
+    const { before } = await applyStatus(trx, directory, { ...input, accountId, status: "disabled" });
+    await auditAs(trx, input.author, input.at, {
       action: "account.disable",
       targetId: accountId,
       detail: { from: before, to: "disabled", reason: input.reason },

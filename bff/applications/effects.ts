@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from "node:crypto";
-import type { Database } from "../../db/index.js";
+import type { Database, Tx } from "../../db/index.js";
 import type { AccountApplicationsTable } from "../../db/schema/account-applications.js";
 import type { Selectable } from "kysely";
 import { DomainError } from "../errors.js";
@@ -35,7 +35,7 @@ function appliedPersonalData(app: ApplicationRow, needsOfficialMail: boolean) {
  */
 export async function ensureNewAccount(
   deps: ApplicationDeps,
-  trx: Database,
+  trx: Tx,
   app: ApplicationRow,
   needsOfficialMail: boolean,
   by: number,
@@ -69,7 +69,7 @@ export async function ensureNewAccount(
 }
 
 /** The account an application is about, locked for the change and checked again. */
-async function lockedAccount(trx: Database, app: ApplicationRow) {
+async function lockedAccount(trx: Tx, app: ApplicationRow) {
   if (app.account_id === null) throw new DomainError("conflict", "找不到申請的帳號。");
   const account = await trx
     .selectFrom("accounts")
@@ -98,7 +98,7 @@ async function unitStillActive(trx: Database, unitId: number) {
  */
 export async function applyApproval(
   deps: ApplicationDeps,
-  trx: Database,
+  trx: Tx,
   app: ApplicationRow,
   needsOfficialMail: boolean,
   by: number,
@@ -192,13 +192,7 @@ export async function applyApproval(
 }
 
 /** A rejection changes no account (except one made early by a scheduled approval). */
-export async function applyRejection(
-  deps: ApplicationDeps,
-  trx: Database,
-  app: ApplicationRow,
-  comment: string,
-  now: Date,
-) {
+export async function applyRejection(deps: ApplicationDeps, trx: Tx, app: ApplicationRow, comment: string, now: Date) {
   if (app.type === "activation" && app.account_id !== null) {
     await trx
       .updateTable("accounts")

@@ -1,6 +1,6 @@
 import { createHmac, createHash, randomBytes, randomInt } from "node:crypto";
 import { sql } from "kysely";
-import type { Database } from "../../db/index.js";
+import type { Database, Tx } from "../../db/index.js";
 import type { EmailCodePurpose } from "../../db/schema/account-applications.js";
 import { DomainError } from "../errors.js";
 import { queueMail } from "../notifications/mail.js";
@@ -55,12 +55,12 @@ export function createEmailCodes(deps: { dataKey: Buffer }) {
    * whether the address qualifies). Counted and answered the same either way.
    */
   async function request(
-    db: Database,
+    trx: Tx,
     input: { purpose: EmailCodePurpose; email: string; accountId?: number | null; deliver: boolean },
     meta: { ip: string; now: Date },
   ): Promise<void> {
     const since = new Date(meta.now.getTime() - RATE_WINDOW_MS);
-    const counts = await db
+    const counts = await trx
       .selectFrom("email_codes")
       .select([
         sql<number>`count(*) FILTER (WHERE email = ${input.email})`.as("byAddress"),
@@ -73,7 +73,7 @@ export function createEmailCodes(deps: { dataKey: Buffer }) {
       throw new DomainError("rate_limited", RATE_LIMITED);
     }
     const code = String(randomInt(0, 1_000_000)).padStart(6, "0");
-    const row = await db
+    const row = await trx
       .insertInto("email_codes")
       .values({
         purpose: input.purpose,
@@ -87,14 +87,14 @@ export function createEmailCodes(deps: { dataKey: Buffer }) {
       .returning("id")
       .executeTakeFirstOrThrow();
     // The hash is keyed by the row id, so equal codes never share a hash.
-    await db
+    await trx
       .updateTable("email_codes")
       .set({ code_hash: codeHash(row.id, code) })
       .where("id", "=", row.id)
       .execute();
     if (!input.deliver) return;
     await queueMail(
-      db,
+      trx,
       meta.now,
       {
         to: input.email,
@@ -159,6 +159,16 @@ export function createEmailCodes(deps: { dataKey: Buffer }) {
    * The address (and account) a proof stands for, used up in the caller's transaction so a
    * proof submits one form only. `peek` reads it without using it (to show a prefilled form).
    */
+  async function consumeProof(
+    trx: Tx,
+    input: { purpose: EmailCodePurpose; proof: unknown; peek?: false },
+    now: Date,
+  ): Promise<{ email: string; accountId: number | null }>;
+  async function consumeProof(
+    db: Database,
+    input: { purpose: EmailCodePurpose; proof: unknown; peek: true },
+    now: Date,
+  ): Promise<{ email: string; accountId: number | null }>;
   async function consumeProof(
     db: Database,
     input: { purpose: EmailCodePurpose; proof: unknown; peek?: boolean },

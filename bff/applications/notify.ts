@@ -1,4 +1,4 @@
-import type { Database } from "../../db/index.js";
+import type { Database, Tx } from "../../db/index.js";
 import { mailAddresses } from "../accounts/mail-address.js";
 import { queueMail } from "../notifications/mail.js";
 import { queuePush } from "../push/notify.js";
@@ -24,7 +24,7 @@ export async function agencyAdminIds(db: Database, agencyId: number): Promise<nu
  */
 export async function notifyReviewers(
   deps: ApplicationDeps,
-  trx: Database,
+  trx: Tx,
   app: { id: number; type: keyof typeof typeLabels; agencyId: number; name: string; username: string },
   now: Date,
   /** Distinguishes a later edit's notice from the first one. */
@@ -63,7 +63,7 @@ export async function notifyReviewers(
 /** Mail to an applicant about their application (their backup address, or official mail). */
 export async function mailApplicant(
   deps: ApplicationDeps,
-  trx: Database,
+  trx: Tx,
   to: { accountId: number | null; backupEmail: string | null },
   msg: { subject: string; text: string },
   key: string,

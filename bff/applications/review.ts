@@ -1,5 +1,5 @@
 import { sql } from "kysely";
-import type { Database } from "../../db/index.js";
+import type { Database, Tx } from "../../db/index.js";
 import type { Actor } from "../actor.js";
 import { writeAudit } from "../audit.js";
 import { DomainError, notFound } from "../errors.js";
@@ -105,12 +105,14 @@ export function createReviewQueue(deps: ApplicationDeps) {
     const { filters } = parseFilters(input);
     const base = withFilters(queueColumns(queueBase(db, actor)), filters);
     const now = clock.now();
-    await writeAudit(db, actor, now, {
-      action: "account_application.export",
-      targetType: "account_application",
-      targetId: "*",
-      detail: { filters: { ...filters, page: undefined } },
-    });
+    await db.transaction().execute((trx) =>
+      writeAudit(trx, actor, now, {
+        action: "account_application.export",
+        targetType: "account_application",
+        targetId: "*",
+        detail: { filters: { ...filters, page: undefined } },
+      }),
+    );
     const pageOf = (after: QueueRow | null, limit: number) =>
       (after
         ? base.where(sql<boolean>`(aa.submitted_at, aa.id) < (${after.submitted_at}::timestamptz, ${after.id}::int)`)
@@ -149,7 +151,7 @@ export function createReviewQueue(deps: ApplicationDeps) {
   }
 
   /** The selected applications, locked, in scope; any id outside it is a 404 for all. */
-  async function lockSelected(trx: Database, actor: Actor, ids: number[]) {
+  async function lockSelected(trx: Tx, actor: Actor, ids: number[]) {
     if (!canReview(actor)) throw notFound();
     const rows = await trx
       .selectFrom("account_applications as aa")
@@ -203,7 +205,7 @@ export function createReviewQueue(deps: ApplicationDeps) {
     });
   }
 
-  async function decideOne(trx: Database, actor: Actor, row: ApplicationRow, d: ParsedDecision, now: Date) {
+  async function decideOne(trx: Tx, actor: Actor, row: ApplicationRow, d: ParsedDecision, now: Date) {
     const mail = d.needsOfficialMail ?? row.needs_official_mail;
     const status = d.decision === "reject" ? "rejected" : d.executeAt ? "scheduled" : "approved";
     const claimed = await trx
@@ -307,7 +309,7 @@ export function createReviewQueue(deps: ApplicationDeps) {
     },
     count: (actor, inTrx) => pendingCount(actor, inTrx),
     async decide(actor, id, input: DecisionInput, trx) {
-      const run = (t: Database) => decideWithin(t, actor, id, input);
+      const run = (t: Tx) => decideWithin(t, actor, id, input);
       return trx ? run(trx) : db.transaction().execute(run);
     },
     async describe(actor, id) {
@@ -316,7 +318,7 @@ export function createReviewQueue(deps: ApplicationDeps) {
     },
   };
 
-  async function decideWithin(trx: Database, actor: Actor, id: number, input: DecisionInput) {
+  async function decideWithin(trx: Tx, actor: Actor, id: number, input: DecisionInput) {
     const now = clock.now();
     const d = parseDecision({ decision: input.decision, comment: input.comment }, now);
     const rows = await lockSelected(trx, actor, [id]);

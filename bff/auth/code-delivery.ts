@@ -1,5 +1,5 @@
 import { sql } from "kysely";
-import type { Database } from "../../db/index.js";
+import type { Database, Tx } from "../../db/index.js";
 import { enqueue } from "../jobs/queue.js";
 import type { JobHandlers } from "../jobs/worker.js";
 import { decrypt, encrypt } from "../oidc/data-key.js";
@@ -21,8 +21,8 @@ export interface SecretMessage {
   expiresAt: Date;
 }
 
-export function queueSecretMessage(db: Database, dataKey: Buffer, now: Date, msg: SecretMessage, key: string) {
-  return enqueue(db, {
+export function queueSecretMessage(trx: Tx, dataKey: Buffer, now: Date, msg: SecretMessage, key: string) {
+  return enqueue(trx, {
     kind: SECRET_MESSAGE_JOB,
     payload: {
       channel: msg.channel,

@@ -1,5 +1,5 @@
 import { sql } from "kysely";
-import type { Database } from "../../db/index.js";
+import type { Database, Tx } from "../../db/index.js";
 import type { Booking, BookingStatus, Item, ItemKind } from "../../db/schema.js";
 import type { Actor } from "../actor.js";
 import { mailAddresses } from "../accounts/mail-address.js";
@@ -216,7 +216,7 @@ export function createBookingsService(deps: {
   }
 
   async function notifyCustodians(
-    trx: Database,
+    trx: Tx,
     item: Item,
     bookingId: number,
     actor: Actor,
@@ -301,7 +301,7 @@ export function createBookingsService(deps: {
     bookingId: unknown,
     input: { decision: unknown; comment?: unknown },
     /** The caller's transaction (e.g. with a claimed decision token); else its own. */
-    inTrx?: Database,
+    inTrx?: Tx,
   ) {
     const decision = input.decision === "approve" ? "approved" : input.decision === "reject" ? "rejected" : null;
     if (!decision) throw new DomainError("invalid", "請選擇核准或駁回。", { decision: "請選擇核准或駁回" });
@@ -315,7 +315,7 @@ export function createBookingsService(deps: {
     if (decision === "approved" && booking.status === "pending" && booking.starts_at <= now) {
       throw new DomainError("conflict", "借用時段已開始，無法核准；請駁回或請申請人重新申請。");
     }
-    const inTransaction = <T>(fn: (trx: Database) => Promise<T>) => (inTrx ? fn(inTrx) : db.transaction().execute(fn));
+    const inTransaction = <T>(fn: (trx: Tx) => Promise<T>) => (inTrx ? fn(inTrx) : db.transaction().execute(fn));
     return inTransaction(async (trx) => {
       const updated = await trx
         .updateTable("bookings")

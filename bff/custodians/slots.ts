@@ -1,5 +1,5 @@
 import { type Kysely, sql } from "kysely";
-import type { Database } from "../../db/index.js";
+import type { Database, Tx } from "../../db/index.js";
 import type { Actor } from "../actor.js";
 import { writeAudit } from "../audit.js";
 import { DomainError } from "../errors.js";
@@ -78,12 +78,14 @@ export function createSlots(deps: { db: Database; clock: Clock }, t: SlotTables)
   /**
    * Sets slot 1 or 2 to a person of the owner's agency, or empties slot 2 (accountId ""),
    * with a reason. Slot 1 can be handed over but never emptied. `holder` names the slot.
+   * `inTrx`: in the caller's transaction (a custody transfer logs it too); else in its own.
    */
   async function setCustodian(
     actor: Actor,
     owner: SlotOwner,
     holder: string,
     input: { slot: unknown; accountId: unknown; reason: unknown },
+    inTrx?: Tx,
   ): Promise<void> {
     const slot = input.slot === "1" || input.slot === 1 ? 1 : input.slot === "2" || input.slot === 2 ? 2 : null;
     if (slot === null) throw new DomainError("invalid", `請選擇要設置的${holder}。`);
@@ -101,7 +103,8 @@ export function createSlots(deps: { db: Database; clock: Clock }, t: SlotTables)
     if (Object.keys(fields).length > 0) throw new DomainError("invalid", "請修正標示的欄位。", fields);
 
     const now = clock.now();
-    await db.transaction().execute(async (typed) => {
+    const run = (fn: (typed: Tx) => Promise<void>) => (inTrx ? fn(inTrx) : db.transaction().execute(fn));
+    await run(async (typed) => {
       const trx = untyped(typed);
       // Lock the owner's slots so two changes of the same slot cannot cross.
       await trx.selectFrom(t.owners).select("id").where("id", "=", owner.id).forUpdate().executeTakeFirst();

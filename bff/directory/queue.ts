@@ -1,5 +1,5 @@
 import { sql } from "kysely";
-import type { Database } from "../../db/index.js";
+import type { Tx } from "../../db/index.js";
 import { enqueue } from "../jobs/queue.js";
 import { encrypt } from "../oidc/data-key.js";
 
@@ -14,12 +14,9 @@ export const PASSWORD_JOB = "directory.set-password";
  */
 export interface DirectoryQueue {
   /** The account was created or its data, unit, agency or status changed: make AD match. */
-  accountChanged(db: Database, change: { accountId: number; at: Date; by?: number | null }): Promise<void>;
+  accountChanged(trx: Tx, change: { accountId: number; at: Date; by?: number | null }): Promise<void>;
   /** A new password for AD. Kept encrypted until AD has it; never stored in plain text. */
-  passwordSet(
-    db: Database,
-    change: { accountId: number; password: string; at: Date; by?: number | null },
-  ): Promise<void>;
+  passwordSet(trx: Tx, change: { accountId: number; password: string; at: Date; by?: number | null }): Promise<void>;
 }
 
 /** The payload a password job keeps once AD has the password or the job gave up. */
@@ -32,13 +29,13 @@ export const wipedPayload = (accountId: number) => ({ accountId, wiped: true });
  */
 export function createDirectoryQueue(deps: { dataKey: Buffer }): DirectoryQueue {
   return {
-    async accountChanged(db, change) {
-      const waiting = await pendingFor(db, SYNC_JOB, change.accountId);
+    async accountChanged(trx, change) {
+      const waiting = await pendingFor(trx, SYNC_JOB, change.accountId);
       if (waiting.length > 0) {
-        await db.updateTable("jobs").set({ run_at: change.at }).where("id", "=", waiting[0]!).execute();
+        await trx.updateTable("jobs").set({ run_at: change.at }).where("id", "=", waiting[0]!).execute();
         return;
       }
-      await enqueue(db, {
+      await enqueue(trx, {
         kind: SYNC_JOB,
         payload: { accountId: change.accountId },
         runAt: change.at,
@@ -46,11 +43,11 @@ export function createDirectoryQueue(deps: { dataKey: Buffer }): DirectoryQueue 
         createdBy: change.by ?? null,
       });
     },
-    async passwordSet(db, change) {
+    async passwordSet(trx, change) {
       // Only the newest password matters: older ones still waiting are cancelled and wiped.
-      const older = await pendingFor(db, PASSWORD_JOB, change.accountId);
+      const older = await pendingFor(trx, PASSWORD_JOB, change.accountId);
       if (older.length > 0) {
-        await db
+        await trx
           .updateTable("jobs")
           .set({
             state: "cancelled",
@@ -62,7 +59,7 @@ export function createDirectoryQueue(deps: { dataKey: Buffer }): DirectoryQueue 
           .where("id", "in", older)
           .execute();
       }
-      await enqueue(db, {
+      await enqueue(trx, {
         kind: PASSWORD_JOB,
         payload: { accountId: change.accountId, sealed: encrypt(deps.dataKey, change.password) },
         runAt: change.at,
@@ -74,8 +71,8 @@ export function createDirectoryQueue(deps: { dataKey: Buffer }): DirectoryQueue 
 }
 
 /** Pending jobs of this kind for the account that no worker is running now (locked until commit). */
-async function pendingFor(db: Database, kind: string, accountId: number): Promise<number[]> {
-  const rows = await db
+async function pendingFor(trx: Tx, kind: string, accountId: number): Promise<number[]> {
+  const rows = await trx
     .selectFrom("jobs")
     .select("id")
     .where("kind", "=", kind)

@@ -1,5 +1,5 @@
 import { sql } from "kysely";
-import type { Database } from "../../db/index.js";
+import type { Database, Tx } from "../../db/index.js";
 import { DeferJob, GiveUpJob, type JobContext, type JobHandlers } from "../jobs/worker.js";
 import { decrypt } from "../oidc/data-key.js";
 import { splitName } from "./names.js";
@@ -98,8 +98,8 @@ async function recordState(
 }
 
 /** Waits for this account's other AD job (another worker) to commit: per-account order. */
-async function lockAccount(db: Database, accountId: number): Promise<void> {
-  await sql`SELECT pg_advisory_xact_lock(${LOCK_CLASS}::int, ${accountId}::int)`.execute(db);
+async function lockAccount(trx: Tx, accountId: number): Promise<void> {
+  await sql`SELECT pg_advisory_xact_lock(${LOCK_CLASS}::int, ${accountId}::int)`.execute(trx);
 }
 
 const accountIdOf = (ctx: JobContext) => Number(ctx.payload?.accountId);

@@ -43,12 +43,12 @@ export function scheduleMaintenance(db: Database, now: () => Date): () => void {
   const queue = () => {
     const t = now();
     const hour = `${taipeiDate(t)}T${String(new Date(t.getTime() + 8 * 3600_000).getUTCHours()).padStart(2, "0")}`;
-    void enqueue(db, {
-      kind: "maintenance.cleanup",
-      runAt: t,
-      idempotencyKey: `cleanup:${hour}`,
-      maxAttempts: 3,
-    }).catch(() => undefined);
+    void db
+      .transaction()
+      .execute((trx) =>
+        enqueue(trx, { kind: "maintenance.cleanup", runAt: t, idempotencyKey: `cleanup:${hour}`, maxAttempts: 3 }),
+      )
+      .catch(() => undefined);
     // ACC-5: today's idle-disable run (one per Taipei day across servers, see its key).
     void queueIdleDisable(db, t).catch(() => undefined);
   };

@@ -1,5 +1,5 @@
 import { sql } from "kysely";
-import type { Database } from "../../db/index.js";
+import type { Tx } from "../../db/index.js";
 
 /** The LISTEN/NOTIFY channel that tells workers new work is due. */
 export const JOBS_CHANNEL = "portal_jobs";
@@ -20,8 +20,8 @@ export interface EnqueueOptions {
  * Records a job in the caller's transaction: it exists only if the change that caused it
  * commits. Returns the job id, or undefined when the idempotency key was already used.
  */
-export async function enqueue(db: Database, opts: EnqueueOptions): Promise<number | undefined> {
-  const row = await db
+export async function enqueue(trx: Tx, opts: EnqueueOptions): Promise<number | undefined> {
+  const row = await trx
     .insertInto("jobs")
     .values({
       kind: opts.kind,
@@ -37,6 +37,6 @@ export async function enqueue(db: Database, opts: EnqueueOptions): Promise<numbe
     .returning("id")
     .executeTakeFirst();
   // Delivered at commit (never for a rollback): wakes listening workers at once.
-  if (row) await sql`SELECT pg_notify(${JOBS_CHANNEL}, '')`.execute(db);
+  if (row) await sql`SELECT pg_notify(${JOBS_CHANNEL}, '')`.execute(trx);
   return row?.id;
 }

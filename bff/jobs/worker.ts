@@ -1,12 +1,12 @@
 import { randomUUID } from "node:crypto";
 import { sql } from "kysely";
-import type { Database } from "../../db/index.js";
+import type { Database, Tx } from "../../db/index.js";
 import type { Job } from "../../db/schema.js";
 import type { Clock } from "../ports/clock.js";
 
 export interface JobContext {
   /** The job's transaction: database effects commit together with the job's new state. */
-  db: Database;
+  db: Tx;
   job: Job;
   payload: any;
   now: Date;

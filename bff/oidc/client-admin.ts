@@ -1,5 +1,5 @@
 import { sql } from "kysely";
-import type { Database } from "../../db/index.js";
+import type { Database, Tx } from "../../db/index.js";
 import { type Actor, isSysAdmin } from "../actor.js";
 import { writeAudit } from "../audit.js";
 import { DomainError, notFound } from "../errors.js";
@@ -61,8 +61,8 @@ export function createClientAdmin(deps: { db: Database; clock: Clock }) {
     };
   }
 
-  const audit = (actor: Actor, action: string, clientId: string, detail: Record<string, unknown> = {}) =>
-    writeAudit(db, actor, clock.now(), { action, targetType: "oidc_client", targetId: clientId, detail });
+  const audit = (trx: Tx, actor: Actor, action: string, clientId: string, detail: Record<string, unknown> = {}) =>
+    writeAudit(trx, actor, clock.now(), { action, targetType: "oidc_client", targetId: clientId, detail });
 
   return {
     async list(actor: Actor) {
@@ -133,10 +133,13 @@ export function createClientAdmin(deps: { db: Database; clock: Clock }) {
     async rotateSecret(actor: Actor, rawId: unknown): Promise<string> {
       const c = await find(actor, rawId);
       if (!c.confidential) throw new DomainError("invalid", "此系統未使用用戶端密鑰。");
-      const secret = await rotateClientSecret(db, c.client_id);
-      if (!secret) throw notFound();
-      await audit(actor, "oidc_client.rotate_secret", c.client_id, { name: c.name });
-      return secret;
+      // The new secret and its audit row commit together.
+      return db.transaction().execute(async (trx) => {
+        const secret = await rotateClientSecret(trx, c.client_id);
+        if (!secret) throw notFound();
+        await audit(trx, actor, "oidc_client.rotate_secret", c.client_id, { name: c.name });
+        return secret;
+      });
     },
 
     /** IDN-8 transfer sign-in: where the system starts a sign-in, and whether consent is pre-approved. */
@@ -151,12 +154,17 @@ export function createClientAdmin(deps: { db: Database; clock: Clock }) {
         });
       }
       const preApproved = input.preApproved === "on" || input.preApproved === true;
-      await db
-        .updateTable("oidc_clients")
-        .set({ initiate_login_uri: uri || null, pre_approved: preApproved, updated_at: clock.now() })
-        .where("client_id", "=", c.client_id)
-        .execute();
-      await audit(actor, "oidc_client.transfer_settings", c.client_id, { initiateLoginUri: uri || null, preApproved });
+      await db.transaction().execute(async (trx) => {
+        await trx
+          .updateTable("oidc_clients")
+          .set({ initiate_login_uri: uri || null, pre_approved: preApproved, updated_at: clock.now() })
+          .where("client_id", "=", c.client_id)
+          .execute();
+        await audit(trx, actor, "oidc_client.transfer_settings", c.client_id, {
+          initiateLoginUri: uri || null,
+          preApproved,
+        });
+      });
     },
   };
 }

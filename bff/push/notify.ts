@@ -1,4 +1,4 @@
-import type { Database } from "../../db/index.js";
+import type { Database, Tx } from "../../db/index.js";
 import { enqueue } from "../jobs/queue.js";
 import type { JobHandlers } from "../jobs/worker.js";
 import type { PushOptions, PushSender } from "../ports/push.js";
@@ -30,7 +30,7 @@ const FANOUT_CONCURRENCY = 32;
  * out to all their devices after commit.
  */
 export async function queuePush(
-  db: Database,
+  trx: Tx,
   now: Date,
   recipients: number[],
   notification: PushNotification,
@@ -38,7 +38,7 @@ export async function queuePush(
   key: string,
 ) {
   if (recipients.length === 0) return undefined;
-  return enqueue(db, {
+  return enqueue(trx, {
     kind: "push.fanout",
     payload: { recipients, notification, options },
     runAt: now,

@@ -115,14 +115,18 @@ export function createPushService(deps: { db: Database; clock: Clock; sender: Pu
     const now = clock.now();
     const mine = await devices(actor);
     if (mine.length === 0) throw new DomainError("invalid", "您尚未在任何裝置開啟通知。");
-    await queuePush(
-      db,
-      now,
-      [actor.accountId],
-      { title: "測試通知", body: "通知設定完成，您會在這個裝置收到審核與申請結果通知。", url: "/me", tag: "test" },
-      { ttl: 600, urgency: "normal" },
-      `test:${actor.accountId}:${now.getTime()}`,
-    );
+    await db
+      .transaction()
+      .execute((trx) =>
+        queuePush(
+          trx,
+          now,
+          [actor.accountId],
+          { title: "測試通知", body: "通知設定完成，您會在這個裝置收到審核與申請結果通知。", url: "/me", tag: "test" },
+          { ttl: 600, urgency: "normal" },
+          `test:${actor.accountId}:${now.getTime()}`,
+        ),
+      );
   }
 
   return { publicKey: deps.sender.publicKey, subscribe, devices, remove, unsubscribe, sendTest };

@@ -1,4 +1,4 @@
-import type { Database } from "../../db/index.js";
+import type { Database, Tx } from "../../db/index.js";
 import type { RepairStatus } from "../../db/schema.js";
 import type { Actor } from "../actor.js";
 import { mailAddresses } from "../accounts/mail-address.js";
@@ -85,7 +85,7 @@ export function createRepairsService(deps: {
     if (!site) throw new DomainError("invalid", "請修正標示的欄位。", { siteId: "請選擇所在地點" });
   }
 
-  async function insertPhotos(trx: Database, ticketId: number, photos: Photo[], now: Date, startSort = 0) {
+  async function insertPhotos(trx: Tx, ticketId: number, photos: Photo[], now: Date, startSort = 0) {
     for (const [i, p] of photos.entries())
       await trx
         .insertInto("repair_photos")
@@ -145,7 +145,7 @@ export function createRepairsService(deps: {
   }
 
   async function notifyVendors(
-    trx: Database,
+    trx: Tx,
     type: { id: number; name: string },
     ticketId: number,
     actor: Actor,
@@ -190,7 +190,7 @@ export function createRepairsService(deps: {
 
   /** The reporter and the type's custodians hear of a handling or a return (mail and push). */
   async function notifyOutcome(
-    trx: Database,
+    trx: Tx,
     t: { id: number; type_id: number; typeName: string; reporter_id: number },
     outcome: "processed" | "returned",
     detail: string,
@@ -346,7 +346,7 @@ export function createRepairsService(deps: {
   }
 
   /** A ticket locked for update, when the actor is its reporter (`reporter`) or handles its type (`vendor`). */
-  async function lockedTicket(trx: Database, actor: Actor, ticketId: unknown, as: "reporter" | "vendor") {
+  async function lockedTicket(trx: Tx, actor: Actor, ticketId: unknown, as: "reporter" | "vendor") {
     const id = parseId(ticketId);
     if (id === null) throw notFound();
     let q = trx

@@ -1,5 +1,5 @@
 import { sql } from "kysely";
-import type { Database } from "../../db/index.js";
+import type { Database, Tx } from "../../db/index.js";
 import type { Actor } from "../actor.js";
 import { writeAudit } from "../audit.js";
 import { type ChangeLogFilter, createSlots, personOfAgency } from "../custodians/slots.js";
@@ -191,7 +191,7 @@ export function createRepairTypes(deps: { db: Database; clock: Clock }) {
     if (Object.keys(fields).length > 0) throw new DomainError("invalid", "請修正標示的欄位。", fields);
   }
 
-  async function writeLists(trx: Database, typeId: number, v: ValidType) {
+  async function writeLists(trx: Tx, typeId: number, v: ValidType) {
     await trx.deleteFrom("repair_type_agencies").where("type_id", "=", typeId).execute();
     if (v.listedAgencyIds.length > 0)
       await trx

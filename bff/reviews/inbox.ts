@@ -1,4 +1,4 @@
-import type { Database } from "../../db/index.js";
+import type { Database, Tx } from "../../db/index.js";
 import type { Actor } from "../actor.js";
 import { DomainError } from "../errors.js";
 
@@ -31,7 +31,7 @@ export interface ReviewSource {
   /** Waiting for the actor; `db` lets a caller count inside its own transaction. */
   count(actor: Actor, db?: Database): Promise<number>;
   /** Decides, in the caller's transaction when one is given. */
-  decide(actor: Actor, id: number, input: DecisionInput, trx?: Database): Promise<{ status: string }>;
+  decide(actor: Actor, id: number, input: DecisionInput, trx?: Tx): Promise<{ status: string }>;
   /** What a result message names: the thing and who asked. */
   describe(actor: Actor, id: number): Promise<{ title: string; who: string }>;
 }

@@ -1,4 +1,4 @@
-import type { Database } from "../../db/index.js";
+import type { Tx } from "../../db/index.js";
 import { DomainError } from "../errors.js";
 import { enqueue } from "../jobs/queue.js";
 import type { ScheduledChangeInput } from "./types.js";
@@ -10,11 +10,11 @@ export const SCHEDULED_CHANGE_JOB = "scheduled.run";
  * Records a 預約生效 change and the job that will carry it out, in the caller's
  * transaction. A time that is not in the future is refused: "scheduled" never means "now".
  */
-export async function scheduleChange(db: Database, input: ScheduledChangeInput): Promise<number> {
+export async function scheduleChange(trx: Tx, input: ScheduledChangeInput): Promise<number> {
   if (!(input.executeAt.getTime() > input.now.getTime())) {
     throw new DomainError("invalid", "預約生效時間必須晚於現在。", { executeAt: "請選擇未來的時間" });
   }
-  const row = await db
+  const row = await trx
     .insertInto("scheduled_changes")
     .values({
       type: input.type,
@@ -27,7 +27,7 @@ export async function scheduleChange(db: Database, input: ScheduledChangeInput):
     })
     .returning("id")
     .executeTakeFirstOrThrow();
-  await enqueue(db, {
+  await enqueue(trx, {
     kind: SCHEDULED_CHANGE_JOB,
     payload: { scheduledChangeId: row.id },
     runAt: input.executeAt,

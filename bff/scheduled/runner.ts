@@ -1,5 +1,5 @@
 import { sql } from "kysely";
-import type { Database } from "../../db/index.js";
+import type { Tx } from "../../db/index.js";
 import { isDomainError } from "../errors.js";
 import type { JobHandlers } from "../jobs/worker.js";
 import type { Job } from "../../db/schema.js";
@@ -25,13 +25,13 @@ const bounded = (s: string) => s.replace(/\u0000/g, "").slice(0, 500);
  * the job's last attempt, where the change is recorded as failed so it never hangs pending.
  */
 export async function runScheduledChange(
-  db: Database,
+  trx: Tx,
   executors: ScheduledExecutors,
   id: number,
   now: Date,
   job?: Pick<Job, "attempts" | "max_attempts">,
 ): Promise<RunOutcome> {
-  const row = await db.selectFrom("scheduled_changes").selectAll().where("id", "=", id).forUpdate().executeTakeFirst();
+  const row = await trx.selectFrom("scheduled_changes").selectAll().where("id", "=", id).forUpdate().executeTakeFirst();
   if (!row) return { state: "skipped", reason: "missing" };
   if (row.state !== "pending") return { state: "skipped", reason: row.state };
 
@@ -47,21 +47,21 @@ export async function runScheduledChange(
   const lastAttempt = job !== undefined && job.max_attempts !== null && job.attempts + 1 >= job.max_attempts;
 
   // The executor's partial work must not survive its failure; the state row must.
-  await sql`SAVEPOINT scheduled_change`.execute(db);
+  await sql`SAVEPOINT scheduled_change`.execute(trx);
   let outcome: RunOutcome;
   try {
     const executor = executors[row.type];
     if (!executor) throw new Error(`no executor registered for scheduled change type "${row.type}"`);
-    const result = await executor(db, change, now);
-    await sql`RELEASE SAVEPOINT scheduled_change`.execute(db);
+    const result = await executor(trx, change, now);
+    await sql`RELEASE SAVEPOINT scheduled_change`.execute(trx);
     outcome = { state: "done", result: bounded(result) };
   } catch (e) {
-    await sql`ROLLBACK TO SAVEPOINT scheduled_change`.execute(db);
+    await sql`ROLLBACK TO SAVEPOINT scheduled_change`.execute(trx);
     if (isDomainError(e)) outcome = { state: "failed", result: bounded(e.message) };
     else if (lastAttempt) outcome = { state: "failed", result: UNEXPECTED_FAILURE };
     else throw e;
   }
-  await db
+  await trx
     .updateTable("scheduled_changes")
     .set({ state: outcome.state, result: outcome.result, finished_at: now })
     .where("id", "=", row.id)

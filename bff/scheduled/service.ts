@@ -192,12 +192,14 @@ export function createScheduledService(deps: { db: Database; clock: Clock }) {
   async function exportList(actor: Actor, raw: ScheduledFilter) {
     requireAdmin(actor);
     const { applied } = applyFilter(raw);
-    await writeAudit(db, actor, clock.now(), {
-      action: "scheduled_change.export",
-      targetType: "scheduled_change",
-      targetId: actor.role === "sys_admin" ? "all" : actor.agencyId,
-      detail: { filter: applied },
-    });
+    await db.transaction().execute((trx) =>
+      writeAudit(trx, actor, clock.now(), {
+        action: "scheduled_change.export",
+        targetType: "scheduled_change",
+        targetId: actor.role === "sys_admin" ? "all" : actor.agencyId,
+        detail: { filter: applied },
+      }),
+    );
     const pageOf = (after: { execute_at: Date; id: number } | null, limit: number) => {
       let q = baseQuery(actor, applied);
       if (after)

@@ -1,4 +1,4 @@
-import type { Database } from "../../db/index.js";
+import type { Tx } from "../../db/index.js";
 
 /**
  * ACC-9/16: a change chosen as 預約生效 is stored as a scheduled change and carried out by
@@ -31,5 +31,6 @@ export interface ScheduledChange {
   createdBy: number;
 }
 
-export type ScheduledExecutor = (db: Database, change: ScheduledChange, now: Date) => Promise<string>;
+/** Runs in the job's transaction, under the change's row lock. */
+export type ScheduledExecutor = (trx: Tx, change: ScheduledChange, now: Date) => Promise<string>;
 export type ScheduledExecutors = Record<string, ScheduledExecutor>;

@@ -1,4 +1,4 @@
-import type { Database } from "../../db/index.js";
+import type { Tx } from "../../db/index.js";
 import type { Actor } from "../actor.js";
 import { writeAudit } from "../audit.js";
 import { notFound } from "../errors.js";
@@ -6,7 +6,7 @@ import { parseId } from "../items/validate.js";
 import type { Scope } from "./scope.js";
 
 /** One shared account the actor may act on under `scope`, locked for the transaction; else 404. */
-export async function lockShared(trx: Database, scope: Scope, rawId: unknown) {
+export async function lockShared(trx: Tx, scope: Scope, rawId: unknown) {
   const id = parseId(rawId);
   if (id === null) throw notFound();
   const row = await trx
@@ -30,7 +30,7 @@ export interface ChangeEntry {
 
 /** A change-log row (who, when, what, before -> after) and its audit row, in the caller's transaction. */
 export async function logChange(
-  trx: Database,
+  trx: Tx,
   actor: Actor,
   now: Date,
   sharedAccountId: number,

@@ -1,4 +1,4 @@
-import type { Database } from "../../db/index.js";
+import type { Database, Tx } from "../../db/index.js";
 import type { Actor } from "../actor.js";
 import { notFound } from "../errors.js";
 import type { ReviewSource } from "../reviews/inbox.js";
@@ -11,11 +11,7 @@ import { administered, isAdmin } from "./scope.js";
  */
 export function sharedReviewSource(deps: {
   db: Database;
-  review: (
-    actor: Actor,
-    input: { ids: unknown; decision: unknown; note?: unknown },
-    trx?: Database,
-  ) => Promise<unknown>;
+  review: (actor: Actor, input: { ids: unknown; decision: unknown; note?: unknown }, trx?: Tx) => Promise<unknown>;
 }): ReviewSource {
   const { db } = deps;
   const pendingQuery = (actor: Actor, on: Database = db) =>

@@ -143,12 +143,14 @@ export function createSharedLists(deps: { db: Database; clock: Clock }) {
 
   async function exportRows(actor: Actor, f: Applied, what: "list" | "reviews") {
     if (!isAdmin(actor)) throw notFound();
-    await writeAudit(db, actor, clock.now(), {
-      action: `shared_account.export_${what}`,
-      targetType: "shared_account",
-      targetId: actor.role === "sys_admin" ? "all" : actor.agencyId,
-      detail: { filter: f },
-    });
+    await db.transaction().execute((trx) =>
+      writeAudit(trx, actor, clock.now(), {
+        action: `shared_account.export_${what}`,
+        targetType: "shared_account",
+        targetId: actor.role === "sys_admin" ? "all" : actor.agencyId,
+        detail: { filter: f },
+      }),
+    );
     const fetch = (after: { id: number } | null, limit: number) => {
       let q = base(actor, f);
       if (after) q = q.where("sa.id", "<", after.id);
@@ -217,12 +219,14 @@ export function createSharedLists(deps: { db: Database; clock: Clock }) {
   async function exportChangeLog(actor: Actor, rawId: unknown, kind: "data" | "status", raw: LogFilter) {
     const shared = await administeredId(actor, rawId);
     const { applied } = logQuery(shared.id, kind, raw);
-    await writeAudit(db, actor, clock.now(), {
-      action: `shared_account.export_${kind}_log`,
-      targetType: "shared_account",
-      targetId: shared.id,
-      detail: { filter: applied },
-    });
+    await db.transaction().execute((trx) =>
+      writeAudit(trx, actor, clock.now(), {
+        action: `shared_account.export_${kind}_log`,
+        targetType: "shared_account",
+        targetId: shared.id,
+        detail: { filter: applied },
+      }),
+    );
     const fetch = (after: { at: Date; id: number } | null, limit: number) => {
       let q = logQuery(shared.id, kind, raw).q;
       if (after) q = q.where(sql<boolean>`(ch.at, ch.id) < (${after.at}::timestamptz, ${after.id}::bigint)`);

@@ -1,5 +1,5 @@
 import { randomInt } from "node:crypto";
-import type { Database } from "../../db/index.js";
+import type { Tx } from "../../db/index.js";
 import { enqueue } from "../jobs/queue.js";
 import type { JobHandlers } from "../jobs/worker.js";
 import { decrypt, encrypt } from "../oidc/data-key.js";
@@ -28,7 +28,7 @@ export const PASSWORD_MAIL_JOB = "shared_account.password_mail";
  * is never stored in clear (ARCHITECTURE rule 3).
  */
 export async function queuePasswordMail(
-  db: Database,
+  trx: Tx,
   dataKey: Buffer,
   m: {
     to: string;
@@ -40,7 +40,7 @@ export async function queuePasswordMail(
     now: Date;
   },
 ) {
-  await enqueue(db, {
+  await enqueue(trx, {
     kind: PASSWORD_MAIL_JOB,
     payload: { to: m.to, username: m.username, name: m.name, why: m.why, sealed: encrypt(dataKey, m.password) },
     runAt: m.now,

@@ -1,4 +1,4 @@
-import type { Database } from "../../db/index.js";
+import type { Tx } from "../../db/index.js";
 import type { Actor } from "../actor.js";
 import type { PasswordHasher } from "../auth/hashing.js";
 import { DomainError, notFound } from "../errors.js";
@@ -40,7 +40,7 @@ export function createSharedReview(deps: SharedDeps) {
   const hasher: PasswordHasher = deps.hasher;
 
   /** `trx`: decide inside the caller's transaction (the approvals inbox); else in a new one. */
-  async function review(actor: Actor, input: ReviewInput, trx?: Database): Promise<{ count: number }> {
+  async function review(actor: Actor, input: ReviewInput, trx?: Tx): Promise<{ count: number }> {
     if (!isAdmin(actor)) throw notFound();
     const { ids, bad } = idList(input.ids, BATCH_MAX);
     if (bad && ids.length >= BATCH_MAX) throw new DomainError("invalid", `一次最多審核 ${BATCH_MAX} 筆。`);
@@ -58,7 +58,7 @@ export function createSharedReview(deps: SharedDeps) {
         passwords.set(id, { password, hash: await hasher.hash(password) });
       }
     const now = clock.now();
-    const run = <T>(fn: (t: Database) => Promise<T>) => (trx ? fn(trx) : db.transaction().execute(fn));
+    const run = <T>(fn: (t: Tx) => Promise<T>) => (trx ? fn(trx) : db.transaction().execute(fn));
     return run(async (trx) => {
       const rows = await trx
         .selectFrom("shared_accounts as sa")

@@ -1,4 +1,4 @@
-import type { Database } from "../index.js";
+import type { Tx } from "../index.js";
 
 /** Demo repair types (RPR-1) with vendor staff, custodians and a few tickets (RPR-2/3). */
 export const demoRepairTypes = [
@@ -54,7 +54,7 @@ export const demoRepairTypes = [
  * Matched by agency and name, deleted ones included: a re-run adds nothing twice, and a
  * type's tickets are seeded only when the type itself is.
  */
-export async function seedRepairs(trx: Database, orgIds: Map<string, number>, now: Date) {
+export async function seedRepairs(trx: Tx, orgIds: Map<string, number>, now: Date) {
   const account = async (username: string) =>
     trx
       .selectFrom("accounts")

@@ -1,4 +1,4 @@
-import type { Database } from "../index.js";
+import type { Database, Tx } from "../index.js";
 import { DEMO_PASSWORD, demoAccounts, demoItems, demoOrg, demoSites } from "./demo-data.js";
 import { seedRepairs } from "./demo-repairs.js";
 
@@ -77,7 +77,7 @@ export async function seedDemo(db: Database, hash: (password: string) => Promise
  * managing agency and name, deleted ones included, so a re-run neither duplicates nor
  * brings back what was deleted through the app.
  */
-async function seedItems(trx: Database, orgIds: Map<string, number>, now: Date) {
+async function seedItems(trx: Tx, orgIds: Map<string, number>, now: Date) {
   const accountId = async (username: string) =>
     (await trx.selectFrom("accounts").select("id").where("username", "=", username).executeTakeFirstOrThrow()).id;
   const created = new Map<string, number>();

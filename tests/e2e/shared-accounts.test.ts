@@ -42,15 +42,17 @@ describe.skipIf(skip)("預約管理作業 and the shared-account console (Chromi
       .set({ backup_email: "holder@example.org" })
       .where("id", "=", holder.id)
       .execute();
-    await scheduleChange(c.db, {
-      type: "account.disable",
-      targetAccountId: holder.id,
-      agencyId: agency.id,
-      executeAt: new Date(Date.now() + 3 * 86_400_000),
-      payload: {},
-      createdBy: admin.id,
-      now: new Date(),
-    });
+    await c.db.transaction().execute((trx) =>
+      scheduleChange(trx, {
+        type: "account.disable",
+        targetAccountId: holder.id,
+        agencyId: agency.id,
+        executeAt: new Date(Date.now() + 3 * 86_400_000),
+        payload: {},
+        createdBy: admin.id,
+        now: new Date(),
+      }),
+    );
     const me = (await signInAs(c, holder)).actor;
     await c.services.sharedAccounts.apply(me, {
       type: "mail",

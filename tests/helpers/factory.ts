@@ -2,12 +2,18 @@ import { randomBytes } from "node:crypto";
 import { sql } from "kysely";
 import type { Actor } from "../../bff/actor.js";
 import type { Container } from "../../bff/container.js";
+import { type EnqueueOptions, enqueue } from "../../bff/jobs/queue.js";
+import type { Database } from "../../db/index.js";
 import type { AccountStatus, Role } from "../../db/schema.js";
 
 /** Test data is made by the test: these build it with names no seed uses. */
 export const TEST_PASSWORD = "Test#Passw0rd-2026";
 
 const suffix = () => randomBytes(3).toString("hex");
+
+/** A job on its own: `enqueue` takes the caller's transaction, so a test that has none opens one. */
+export const enqueueAlone = (db: Database, opts: EnqueueOptions) =>
+  db.transaction().execute((trx) => enqueue(trx, opts));
 
 export async function makeAgency(c: Container, name = `測試機關${suffix()}`, parentId: number | null = null) {
   return c.db

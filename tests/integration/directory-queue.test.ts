@@ -6,11 +6,10 @@ import { DirectoryError, type DirectoryPort, type DirectoryUser } from "../../bf
 import { PASSWORD_JOB, SYNC_JOB } from "../../bff/directory/queue.js";
 import { directorySettings } from "../../bff/directory/settings.js";
 import { directoryJobHandlers, NOT_CONFIGURED_RECHECK_MS } from "../../bff/directory/sync.js";
-import { enqueue } from "../../bff/jobs/queue.js";
 import { DeferJob, GiveUpJob, runOneJob, type JobHandlers } from "../../bff/jobs/worker.js";
 import { fixedClock } from "../../bff/ports/clock.js";
 import { silentLogger, testContainer } from "../helpers/container.js";
-import { makeAccount, signInAs } from "../helpers/factory.js";
+import { makeAccount, signInAs, enqueueAlone } from "../helpers/factory.js";
 import { agencyWithUnit, changeAccount, lastJob, setPassword } from "./directory/ad-fixture.js";
 
 /**
@@ -54,8 +53,8 @@ describe("worker: DeferJob and GiveUpJob", () => {
         },
       },
     };
-    const d = (await enqueue(c.db, { kind: "test.defer", runAt: clock.now(), maxAttempts: 1 }))!;
-    const g = (await enqueue(c.db, {
+    const d = (await enqueueAlone(c.db, { kind: "test.defer", runAt: clock.now(), maxAttempts: 1 }))!;
+    const g = (await enqueueAlone(c.db, {
       kind: "test.giveup",
       payload: { secret: "x" },
       runAt: clock.now(),

@@ -6,6 +6,7 @@ import { createWorker, type JobHandlers, runOneJob } from "../../bff/jobs/worker
 import { fixedClock } from "../../bff/ports/clock.js";
 import { queueMail } from "../../bff/notifications/mail.js";
 import { silentLogger, testContainer } from "../helpers/container.js";
+import { enqueueAlone } from "../helpers/factory.js";
 import { concurrencySkip } from "../helpers/env.js";
 
 const clock = fixedClock(new Date("2026-11-30T02:00:00Z"));
@@ -48,15 +49,15 @@ describe("jobs", () => {
   });
 
   it("an idempotency key is used once", async () => {
-    const first = await enqueue(c.db, { kind: "test.record", runAt: clock.now(), idempotencyKey: "once" });
-    const second = await enqueue(c.db, { kind: "test.record", runAt: clock.now(), idempotencyKey: "once" });
+    const first = await enqueueAlone(c.db, { kind: "test.record", runAt: clock.now(), idempotencyKey: "once" });
+    const second = await enqueueAlone(c.db, { kind: "test.record", runAt: clock.now(), idempotencyKey: "once" });
     expect(first).toBeTypeOf("number");
     expect(second).toBeUndefined();
     await runOneJob(c.db, recordRun("w"), clock, silentLogger);
   });
 
   it("waits for its run-at time", async () => {
-    const id = (await enqueue(c.db, { kind: "test.record", runAt: new Date(clock.now().getTime() + 60_000) }))!;
+    const id = (await enqueueAlone(c.db, { kind: "test.record", runAt: new Date(clock.now().getTime() + 60_000) }))!;
     expect(await runOneJob(c.db, recordRun("w"), clock, silentLogger)).toBe(false);
     clock.advance(60_000);
     expect(await runOneJob(c.db, recordRun("w"), clock, silentLogger)).toBe(true);
@@ -74,7 +75,7 @@ describe("jobs", () => {
         },
       },
     };
-    const id = (await enqueue(c.db, { kind: "test.fail", runAt: clock.now(), maxAttempts: 3 }))!;
+    const id = (await enqueueAlone(c.db, { kind: "test.fail", runAt: clock.now(), maxAttempts: 3 }))!;
     expect(await runOneJob(c.db, handlers, clock, silentLogger)).toBe(true);
     let job = await jobState(id);
     expect(job).toMatchObject({ state: "pending", attempts: 1, last_error: "Error: SMTP 451 try later" });
@@ -101,7 +102,7 @@ describe("jobs", () => {
     const handlers: JobHandlers = {
       "test.unreachable": { run: async () => Promise.reject(new Error("ECONNREFUSED")) },
     };
-    const id = (await enqueue(c.db, { kind: "test.unreachable", runAt: clock.now(), maxAttempts: null }))!;
+    const id = (await enqueueAlone(c.db, { kind: "test.unreachable", runAt: clock.now(), maxAttempts: null }))!;
     for (let i = 0; i < 12; i++) {
       await runOneJob(c.db, handlers, clock, silentLogger);
       clock.advance(15 * 60_000);
@@ -122,12 +123,16 @@ describe("jobs", () => {
       );
     });
     await c.worker.drain();
-    await queueMail(
-      c.db,
-      clock.now(),
-      { to: "someone@example.tainan.gov.tw", subject: "測試通知", text: "內容" },
-      "job-test-1",
-    );
+    await c.db
+      .transaction()
+      .execute((trx) =>
+        queueMail(
+          trx,
+          clock.now(),
+          { to: "someone@example.tainan.gov.tw", subject: "測試通知", text: "內容" },
+          "job-test-1",
+        ),
+      );
     await c.worker.drain();
     const mails = await c.db.selectFrom("dev_mailbox").selectAll().where("subject", "=", "測試通知").execute();
     expect(mails).toHaveLength(1);
@@ -141,7 +146,7 @@ describe("jobs under concurrency", () => {
     `with two workers on real PostgreSQL each job runs once${skip ? ` (skipped: ${skip})` : ""}`,
     async () => {
       const ids: number[] = [];
-      for (let i = 0; i < 200; i++) ids.push((await enqueue(c.db, { kind: "test.slow", runAt: clock.now() }))!);
+      for (let i = 0; i < 200; i++) ids.push((await enqueueAlone(c.db, { kind: "test.slow", runAt: clock.now() }))!);
       const slow = (name: string): JobHandlers => ({
         "test.slow": {
           run: async ({ db, job }) => {
@@ -198,9 +203,9 @@ describe("the worker wakes on commit (LISTEN/NOTIFY)", () => {
     worker.start();
     try {
       await new Promise((r) => setTimeout(r, 300));
-      await c.db.transaction().execute((trx) => enqueue(trx, { kind: "test.slow-first", runAt: new Date() }));
+      await enqueueAlone(c.db, { kind: "test.slow-first", runAt: new Date() });
       await new Promise((r) => setTimeout(r, 300)); // the worker is inside the slow job now
-      await c.db.transaction().execute((trx) => enqueue(trx, { kind: "test.record", runAt: new Date() }));
+      await enqueueAlone(c.db, { kind: "test.record", runAt: new Date() });
       release();
       await expect
         .poll(
@@ -232,7 +237,7 @@ describe("the worker wakes on commit (LISTEN/NOTIFY)", () => {
       await new Promise((r) => setTimeout(r, 300)); // LISTEN is up and the worker is asleep
       // Without the notification the job would wait for the 60 s poll: the 5 s wait below
       // tells the two apart without timing anything finer.
-      await c.db.transaction().execute((trx) => enqueue(trx, { kind: "test.record", runAt: new Date() }));
+      await enqueueAlone(c.db, { kind: "test.record", runAt: new Date() });
       await expect
         .poll(
           async () =>

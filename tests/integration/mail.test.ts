@@ -51,12 +51,16 @@ describe("mail over SMTP (SMTP_URL set)", () => {
   afterAll(() => c?.close());
 
   it("sends queued mail after commit with a stable Message-ID, and not to the dev mailbox", async () => {
-    await queueMail(
-      c.db,
-      c.clock.now(),
-      { to: "reviewer@example.tainan.gov.tw", subject: "審核通知", text: "您有一筆待審核申請。" },
-      "smtp-1",
-    );
+    await c.db
+      .transaction()
+      .execute((trx) =>
+        queueMail(
+          trx,
+          c.clock.now(),
+          { to: "reviewer@example.tainan.gov.tw", subject: "審核通知", text: "您有一筆待審核申請。" },
+          "smtp-1",
+        ),
+      );
     await c.worker.drain();
     expect(received).toHaveLength(1);
     expect(received[0]!.to).toEqual(["reviewer@example.tainan.gov.tw"]);
@@ -69,7 +73,11 @@ describe("mail over SMTP (SMTP_URL set)", () => {
 
   it("retries after the server refuses, then delivers", async () => {
     failNext = 1;
-    await queueMail(c.db, c.clock.now(), { to: "a@example.tainan.gov.tw", subject: "重試", text: "x" }, "smtp-2");
+    await c.db
+      .transaction()
+      .execute((trx) =>
+        queueMail(trx, c.clock.now(), { to: "a@example.tainan.gov.tw", subject: "重試", text: "x" }, "smtp-2"),
+      );
     await c.worker.drain();
     const job = await c.db
       .selectFrom("jobs")

@@ -6,7 +6,6 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Actor } from "../../bff/actor.js";
 import type { Container } from "../../bff/container.js";
 import { DomainError } from "../../bff/errors.js";
-import { enqueue } from "../../bff/jobs/queue.js";
 import { runOneJob } from "../../bff/jobs/worker.js";
 import { fixedClock } from "../../bff/ports/clock.js";
 import { SCHEDULED_CHANGE_JOB, scheduleChange } from "../../bff/scheduled/changes.js";
@@ -14,7 +13,7 @@ import { runScheduledChange, scheduledJobHandlers, UNEXPECTED_FAILURE } from "..
 import type { ScheduledExecutors } from "../../bff/scheduled/types.js";
 import { silentLogger, testContainer } from "../helpers/container.js";
 import { concurrencySkip } from "../helpers/env.js";
-import { makeAccount, makeAgency, makeUnit, type MadeAccount, signInAs } from "../helpers/factory.js";
+import { makeAccount, makeAgency, makeUnit, type MadeAccount, signInAs, enqueueAlone } from "../helpers/factory.js";
 
 const clock = fixedClock(new Date("2026-11-30T02:00:00Z"));
 let c: Container;
@@ -71,15 +70,17 @@ beforeAll(async () => {
 afterAll(() => c?.close());
 
 async function schedule(type: string, minutes: number, payload: Record<string, unknown> = {}, who = target) {
-  return scheduleChange(c.db, {
-    type,
-    targetAccountId: who.id,
-    agencyId,
-    executeAt: new Date(clock.now().getTime() + minutes * 60_000),
-    payload,
-    createdBy: admin.accountId,
-    now: clock.now(),
-  });
+  return c.db.transaction().execute((trx) =>
+    scheduleChange(trx, {
+      type,
+      targetAccountId: who.id,
+      agencyId,
+      executeAt: new Date(clock.now().getTime() + minutes * 60_000),
+      payload,
+      createdBy: admin.accountId,
+      now: clock.now(),
+    }),
+  );
 }
 
 const changeRow = (id: number) =>
@@ -138,7 +139,7 @@ describe("ACC-16 scheduled changes: the runner", () => {
     await c.services.scheduled.cancel(admin, id);
     clock.advance(10 * 60_000);
     // Even a job that still fires (say, cancelled between claim and run) finds it cancelled.
-    expect(await runScheduledChange(c.db, executors, id, clock.now())).toEqual({
+    expect(await c.db.transaction().execute((trx) => runScheduledChange(trx, executors, id, clock.now()))).toEqual({
       state: "skipped",
       reason: "cancelled",
     });
@@ -202,7 +203,7 @@ describe("ACC-16 scheduled changes: the runner", () => {
     await resetTitle(target.id);
     const id = await schedule("test.mark", 1, { pauseMs: 300 });
     // A second job for the same change (as if enqueued twice): only the row lock stops a double run.
-    await enqueue(c.db, { kind: SCHEDULED_CHANGE_JOB, payload: { scheduledChangeId: id }, runAt: clock.now() });
+    await enqueueAlone(c.db, { kind: SCHEDULED_CHANGE_JOB, payload: { scheduledChangeId: id }, runAt: clock.now() });
     clock.advance(60_000);
     await parkOtherJobs();
     const worker = () =>

@@ -34,15 +34,17 @@ beforeAll(async () => {
       purpose: "介接",
     })
   ).id;
-  scheduledId = await scheduleChange(c.db, {
-    type: "account.disable",
-    targetAccountId: holder.id,
-    agencyId: agency.id,
-    executeAt: new Date(Date.now() + 86_400_000),
-    payload: {},
-    createdBy: admin.id,
-    now: new Date(),
-  });
+  scheduledId = await c.db.transaction().execute((trx) =>
+    scheduleChange(trx, {
+      type: "account.disable",
+      targetAccountId: holder.id,
+      agencyId: agency.id,
+      executeAt: new Date(Date.now() + 86_400_000),
+      payload: {},
+      createdBy: admin.id,
+      now: new Date(),
+    }),
+  );
   for (const a of [holder, admin, otherAdmin]) cookies.set(a, await signIn(a));
 });
 afterAll(async () => {

@@ -24,7 +24,7 @@ afterAll(async () => {
 });
 
 const sendJob = async (to: string, text: string, key: string) => {
-  await queueSms(c.db, clock.now(), { to, text }, key);
+  await c.db.transaction().execute((trx) => queueSms(trx, clock.now(), { to, text }, key));
   await c.worker.drain();
   return c.db.selectFrom("jobs").selectAll().where("idempotency_key", "=", `sms:${key}`).executeTakeFirstOrThrow();
 };

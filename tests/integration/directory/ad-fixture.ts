@@ -1,6 +1,5 @@
 import { sql } from "kysely";
 import type { Container } from "../../../bff/container.js";
-import type { Database } from "../../../db/index.js";
 import type { AccountUpdate } from "../../../db/schema.js";
 import { skipReason } from "../../helpers/env.js";
 import { makeAccount, makeAgency, makeUnit } from "../../helpers/factory.js";
@@ -22,7 +21,7 @@ export async function newAccount(c: Container, unitId: number, username: string,
 
 /** Changes an account and enqueues its AD sync in the same transaction. */
 export async function changeAccount(c: Container, accountId: number, set: AccountUpdate) {
-  await c.db.transaction().execute(async (trx: Database) => {
+  await c.db.transaction().execute(async (trx) => {
     await trx.updateTable("accounts").set(set).where("id", "=", accountId).execute();
     await c.directory.accountChanged(trx, { accountId, at: c.clock.now() });
   });

@@ -136,7 +136,7 @@ export function consoleEntries(deps: ConsoleDeps): ConsoleEntryDef[] {
     {
       id: "items",
       group: "物品管理",
-      title: "物品管理（場地、公務車、派車司機）",
+      title: "物品管理",
       href: "/admin/items",
       allowed: async (a) => (await deps.items.consoleAccess(a)).manage,
     },

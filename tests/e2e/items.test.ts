@@ -93,7 +93,8 @@ describe.skipIf(skip)("物品管理 and 報修類型管理 consoles in Chromium 
       const serious = (await axeViolations(page)).filter((v) => v.impact === "serious" || v.impact === "critical");
       expect(serious, path).toEqual([]);
     }
-  });
+    // 14 pages, each with a full-page screenshot and an axe run: more than the default 30 s on a busy machine.
+  }, 120_000);
 
   it("the venue list finds the venue by keyword", async () => {
     await page.goto(`${server.url}/admin/items/venues?q=${encodeURIComponent("主控台")}`);

@@ -229,6 +229,17 @@ describe("over HTTP", () => {
     expect(await (await get(itemKeeper, "/")).text()).toContain('href="/admin"');
   });
 
+  it("我的 links to the console instead of listing its functions; personal links stay", async () => {
+    const admin = await (await get(adminA, "/me")).text();
+    expect(admin).toContain('href="/admin"');
+    for (const moved of ["/admin/account-reviews", "/admin/shared-account-reviews", "/admin/scheduled", "/admin/items"])
+      expect(admin, moved).not.toContain(`href="${moved}"`);
+    expect(admin).toContain('href="/shared-accounts"'); // 我的機關及資訊系統帳號管理
+    const mine = await (await get(plain, "/me")).text();
+    expect(mine).not.toContain('href="/admin"');
+    expect(mine).toContain('href="/shared-accounts"');
+  });
+
   it("a custodian inside the console still gets 404 from pages that are not theirs", async () => {
     expect((await get(itemKeeper, "/admin/items")).status).toBe(200);
     expect((await get(itemKeeper, "/admin/accounts")).status).toBe(404);

@@ -15,6 +15,7 @@ import { sharedAccountJobHandlers } from "./shared-accounts/password.js";
 import { createSharedAccountsService } from "./shared-accounts/service.js";
 import type { ScheduledExecutors } from "./scheduled/types.js";
 import { createInbox } from "./reviews/inbox.js";
+import { createConsole } from "./console/registry.js";
 import { applicationScheduledExecutors, createApplicationsService } from "./applications/service.js";
 import { loadVapidKeys } from "./push/vapid.js";
 import { devMailbox } from "./adapters/dev-mailbox.js";
@@ -201,6 +202,16 @@ export async function createContainer(
     listen: config.DATABASE_URL ? pgJobListener(config.DATABASE_URL, logger) : undefined,
   });
 
+  const items = createItemsService({ db, clock });
+  const scheduled = createScheduledService({ db, clock });
+  const ssoApplications = createSsoApplications({
+    db,
+    clock,
+    dataKey,
+    officialMailDomain: config.OFFICIAL_MAIL_DOMAIN,
+    baseUrl: config.PUBLIC_ORIGIN,
+  });
+
   const services = {
     /** The injected time, for loaders that need "today" (bookable days, defaults). */
     clock,
@@ -238,12 +249,12 @@ export async function createContainer(
     accounts,
     applications,
     bookings,
-    items: createItemsService({ db, clock }),
+    items,
     repairs,
     /** PRT-5 系統參數: typed reads (`params.get("lockout_threshold")`) and 系統參數管理. */
     params: createParamsService({ db, clock, reader: params, cacheSeconds: config.PARAMS_CACHE_SECONDS }),
     /** 預約管理作業 (ACC-16). */
-    scheduled: createScheduledService({ db, clock }),
+    scheduled,
     sharedAccounts,
     push: createPushService({
       db,
@@ -259,13 +270,7 @@ export async function createContainer(
     /** IDN-7: username/password checks for systems holding the `verify` scope. */
     verifyAccount: createVerifyApi({ db, clock, auth, oidc, perMinute: config.SSO_VERIFY_PER_MINUTE }),
     /** IDN-6 應用系統服務介接申請, client administration, and the IDN-8 app list. */
-    ssoApplications: createSsoApplications({
-      db,
-      clock,
-      dataKey,
-      officialMailDomain: config.OFFICIAL_MAIL_DOMAIN,
-      baseUrl: config.PUBLIC_ORIGIN,
-    }),
+    ssoApplications,
     ssoClients: createClientAdmin({ db, clock }),
     appList: createAppList({ db, clock, issuer: oidc.provider.issuer }),
     /** IDN-4: citizen digital certificate sign-in and card linking (off without CERT_CA_BUNDLE). */
@@ -285,6 +290,16 @@ export async function createContainer(
       reconcile: createReconcile({ db, clock, port: ad.port, queue: directory, desiredUser: ad.service.desiredUser }),
       links: createLinkImport({ db, clock, port: ad.port, desiredUser: ad.service.desiredUser }),
     },
+    /** 管理主控台 (ADR 20): which console functions the actor has, with their waiting counts. */
+    console: createConsole({
+      accountReviews: applications.reviewSource,
+      sharedAccountReviews: sharedAccounts.reviewSource,
+      scheduled,
+      directory: ad.service,
+      ssoApplications,
+      items,
+      repairs,
+    }),
     devMailbox: {
       enabled: config.devMailbox && !(config.isProduction && !config.embedded),
       list: () => listDevMailbox(db),

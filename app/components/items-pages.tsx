@@ -31,8 +31,12 @@ function Breadcrumb({ kind, current }: { kind: ItemKind; current?: string }) {
   const k = kinds[kind];
   return (
     <nav aria-label="頁面位置" className="breadcrumb">
-      <Link to="/items">物品管理</Link> ›{" "}
-      {current ? <Link to={`/items/${k.path}`}>{k.listTitle}</Link> : <span aria-current="page">{k.listTitle}</span>}
+      <Link to="/admin/items">物品管理</Link> ›{" "}
+      {current ? (
+        <Link to={`/admin/items/${k.path}`}>{k.listTitle}</Link>
+      ) : (
+        <span aria-current="page">{k.listTitle}</span>
+      )}
       {current ? (
         <>
           {" "}
@@ -63,7 +67,7 @@ export function ItemListPage({ kind }: { kind: ItemKind }) {
       <div className="page-head">
         <h1 className="page-title">{k.listTitle}</h1>
         {canCreate ? (
-          <Link to={`/items/${k.path}/new`} className="btn btn-primary">
+          <Link to={`/admin/items/${k.path}/new`} className="btn btn-primary">
             {k.newLabel}
           </Link>
         ) : null}
@@ -152,7 +156,11 @@ export function ItemListPage({ kind }: { kind: ItemKind }) {
                     <td data-label={k.holder}>{r.custodianNames ?? ""}</td>
                     <td data-label="是否公開">{r.is_public ? "是" : "否"}</td>
                     <td>
-                      <Link to={`/items/${k.path}/${r.id}`} className="btn btn-small" aria-label={`編輯 ${r.name}`}>
+                      <Link
+                        to={`/admin/items/${k.path}/${r.id}`}
+                        className="btn btn-small"
+                        aria-label={`編輯 ${r.name}`}
+                      >
                         編輯
                       </Link>
                     </td>
@@ -200,7 +208,7 @@ export function ItemNewPage({ kind }: { kind: ItemKind }) {
             <button type="submit" className="btn btn-primary" disabled={nav.state !== "idle"}>
               儲存
             </button>
-            <Link to={`/items/cars/${data.car.id}`} className="btn">
+            <Link to={`/admin/items/cars/${data.car.id}`} className="btn">
               取消
             </Link>
           </div>
@@ -264,7 +272,7 @@ export function ItemNewPage({ kind }: { kind: ItemKind }) {
           <button type="submit" className="btn btn-primary" disabled={nav.state !== "idle"}>
             {kind === "car" ? "下一步" : "儲存"}
           </button>
-          <Link to={`/items/${k.path}`} className="btn">
+          <Link to={`/admin/items/${k.path}`} className="btn">
             取消
           </Link>
         </div>
@@ -308,7 +316,7 @@ export function ItemDetailPage({ kind }: { kind: ItemKind }) {
   const k = kinds[kind];
   const { detail, tab } = data;
   const item = detail.item;
-  const base = `/items/${k.path}/${item.id}`;
+  const base = `/admin/items/${k.path}/${item.id}`;
   return (
     <div className="console">
       <Breadcrumb kind={kind} current={item.name} />
@@ -385,7 +393,7 @@ function InfoTab({ kind, result }: { kind: ItemKind; result: ActionResult }) {
             <button type="submit" className="btn btn-primary" disabled={nav.state !== "idle"}>
               儲存
             </button>
-            <Link to={`/items/${k.path}`} className="btn">
+            <Link to={`/admin/items/${k.path}`} className="btn">
               取消
             </Link>
           </div>
@@ -536,7 +544,7 @@ function HoldersTab({ kind, result }: { kind: ItemKind; result: ActionResult }) 
       <CustodianChangeLog
         holder={k.holder}
         log={changeLog!}
-        exportPath={`/items/${k.path}/${detail.item.id}/custodian-changes.xlsx`}
+        exportPath={`/admin/items/${k.path}/${detail.item.id}/custodian-changes.xlsx`}
       />
     </>
   );
@@ -547,7 +555,7 @@ function RecordsTab({ kind }: { kind: ItemKind }) {
   const [params] = useSearchParams();
   const k = kinds[kind];
   const list = records!;
-  const base = `/items/${k.path}/${detail.item.id}`;
+  const base = `/admin/items/${k.path}/${detail.item.id}`;
   const exportHref = `${base}/records.xlsx?from=${list.filter.from}&to=${list.filter.to}`;
   const detailHref = (id: number) => {
     const sp = new URLSearchParams(params);

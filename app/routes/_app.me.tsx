@@ -11,12 +11,12 @@ export const meta: MetaFunction = () => [{ title: "我的 | 臺南市政府公�
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const actor = await requireActor(request, context);
-  const [me, records, items] = await Promise.all([
+  const [me, records, hasConsole] = await Promise.all([
     context.services.accounts.myAccount(actor),
     context.services.accounts.myLoginRecords(actor, 10),
-    context.services.items.consoleAccess(actor),
+    context.services.console.hasAny(actor),
   ]);
-  return json({ me, records, manageItems: items.manage, reviewsAccounts: actor.role !== "user" });
+  return json({ me, records, hasConsole });
 }
 
 export async function action({ request, context }: ActionFunctionArgs) {
@@ -36,7 +36,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
 }
 
 export default function Me() {
-  const { me, records, manageItems, reviewsAccounts } = useLoaderData<typeof loader>();
+  const { me, records, hasConsole } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   // /me/password, /me/profile … render alone, not under this page.
   const outlet = useOutlet();
@@ -72,31 +72,13 @@ export default function Me() {
           <dd>{formatDateTime(me.last_login_at) || "—"}</dd>
         </dl>
       </section>
-      {manageItems ? (
+      {/* Account, item and other admin functions live in the 管理主控台 (ADR 20). */}
+      {hasConsole ? (
         <section className="card" aria-labelledby="me-console">
-          <h2 id="me-console">管理主控台功能</h2>
+          <h2 id="me-console">管理主控台</h2>
           <ul className="quick-links">
             <li>
-              <Link to="/items">物品管理</Link>
-            </li>
-          </ul>
-        </section>
-      ) : null}
-      {reviewsAccounts ? (
-        <section className="card" aria-labelledby="me-accounts">
-          <h2 id="me-accounts">帳號管理</h2>
-          <ul className="quick-links">
-            <li>
-              <Link to="/admin/account-reviews">個人公務帳號審核</Link>
-            </li>
-            <li>
-              <Link to="/admin/shared-accounts">機關及郵件系統帳號管理</Link>
-            </li>
-            <li>
-              <Link to="/admin/shared-account-reviews">機關及郵件系統帳號審核</Link>
-            </li>
-            <li>
-              <Link to="/admin/scheduled">預約管理作業</Link>
+              <Link to="/admin">管理主控台（您可使用的管理功能）</Link>
             </li>
           </ul>
         </section>

@@ -50,7 +50,7 @@ export default function MyRepairs() {
             </Link>
           ) : null}
           {manage ? (
-            <Link to="/repairs/types" className="btn btn-small">
+            <Link to="/admin/repair-types" className="btn btn-small">
               報修類型管理
             </Link>
           ) : null}

@@ -8,11 +8,13 @@ import { requireActor } from "~/utils/session.server";
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const actor = await requireActor(request, context);
-  const [passwordDaysLeft, reviewCount, mustChange] = await Promise.all([
+  const [passwordDaysLeft, reviewCount, mustChange, hasConsole] = await Promise.all([
     context.services.home.passwordDaysLeft(actor),
     // Everything waiting for my decision, whatever its kind (the approvals inbox).
     context.services.inbox.count(actor),
     context.services.applications.self.mustChangePassword(actor),
+    // ADR 20: one 管理主控台 link for anyone with at least one console function.
+    context.services.console.hasAny(actor),
   ]);
   // ACC-17: an expired password sends every page to the change-password page until changed.
   if (mustChange && new URL(request.url).pathname !== "/me/password") throw redirect("/me/password?expired=1");
@@ -21,8 +23,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     role: label(roleLabels, actor.role),
     passwordDaysLeft,
     reviewCount,
-    isAdmin: actor.role !== "user",
-    isSysAdmin: actor.role === "sys_admin",
+    hasConsole,
   });
 }
 
@@ -44,7 +45,7 @@ function PasswordReminder({ days }: { days: number | null }) {
 }
 
 export default function AppLayout() {
-  const { name, role, passwordDaysLeft, reviewCount, isAdmin, isSysAdmin } = useLoaderData<typeof loader>();
+  const { name, role, passwordDaysLeft, reviewCount, hasConsole } = useLoaderData<typeof loader>();
   // The app icon's badge (Badging API, where the browser has it) shows what waits for me.
   useEffect(() => {
     const nav = navigator as Navigator & {
@@ -65,25 +66,12 @@ export default function AppLayout() {
           <span>臺南市政府公務入口網</span>
         </Link>
         <div className="app-user">
-          {/* ACC-10: the account console, for agency and system admins (desktop). */}
-          {isAdmin ? (
-            <Link to="/admin/accounts" className="btn btn-small btn-ghost">
-              帳號管理
+          {hasConsole ? (
+            <Link to="/admin" className="btn btn-small btn-ghost">
+              管理主控台
             </Link>
           ) : null}
-          {/* IDN-5: AD 同步管理作業, for system admins (desktop). */}
-          {isSysAdmin ? (
-            <Link to="/admin/directory" className="btn btn-small btn-ghost">
-              AD 同步
-            </Link>
-          ) : null}
-          {/* IDN-6/8: 介接申請審核, clients and the app list, for system admins (desktop). */}
-          {isSysAdmin ? (
-            <Link to="/admin/sso-applications" className="btn btn-small btn-ghost">
-              單一登入
-            </Link>
-          ) : null}
-          <span>
+          <span className="app-who">
             {name}
             <span className="role">（{role}）</span>
           </span>

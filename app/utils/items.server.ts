@@ -81,12 +81,12 @@ export function newAction(kind: ItemKind) {
       } catch (e) {
         return formFailure(e, { intent: "drivers" });
       }
-      return redirect(`/items/cars/${carId}?saved=created`);
+      return redirect(`/admin/items/cars/${carId}?saved=created`);
     }
     const { values, listed } = itemValues(form);
     try {
       const { id } = await items.create(actor, kind, { ...values, listedAgencyIds: listed });
-      return redirect(kind === "car" ? `/items/cars/new?car=${id}` : `/items/${path}/${id}?saved=created`);
+      return redirect(kind === "car" ? `/admin/items/cars/new?car=${id}` : `/admin/items/${path}/${id}?saved=created`);
     } catch (e) {
       return formFailure(e, values);
     }
@@ -176,7 +176,7 @@ export function detailAction(kind: ItemKind) {
         }
         case "delete":
           await items.remove(actor, kind, id);
-          return redirect(`/items/${kinds[kind].path}?deleted=1`);
+          return redirect(`/admin/items/${kinds[kind].path}?deleted=1`);
         case "custodian": {
           const values = formValues(form, ["intent", "slot", "accountId", "reason", "remove"]);
           try {

@@ -3,7 +3,7 @@ export type ItemKind = "venue" | "car" | "driver";
 
 export interface KindConfig {
   kind: ItemKind;
-  path: string; // /items/<path>
+  path: string; // /admin/items/<path>
   label: string;
   listTitle: string;
   detailTitle: string;

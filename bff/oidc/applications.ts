@@ -169,6 +169,17 @@ export function createSsoApplications(deps: ApplicationsDeps) {
       return q.orderBy("a.created_at", "desc").orderBy("a.id", "desc").limit(200).execute();
     },
 
+    /** Applications waiting for a decision (the 管理主控台's waiting count). */
+    async pendingCount(actor: Actor): Promise<number> {
+      requireAdmin(actor);
+      const r = await db
+        .selectFrom("sso_applications")
+        .where("status", "=", "pending")
+        .select((eb) => eb.fn.countAll<number>().as("n"))
+        .executeTakeFirstOrThrow();
+      return Number(r.n);
+    },
+
     async adminDetail(actor: Actor, rawId: unknown) {
       requireAdmin(actor);
       const id = toId(rawId);

@@ -225,7 +225,19 @@ export function createScheduledService(deps: { db: Database; clock: Clock }) {
     };
   }
 
-  return { list, cancel, exportList };
+  /** 待執行 changes in the actor's scope (the 管理主控台's waiting count). */
+  async function pendingCount(actor: Actor): Promise<number> {
+    requireAdmin(actor);
+    const r = await db
+      .selectFrom("scheduled_changes as sc")
+      .where(inScope(actor))
+      .where("sc.state", "=", "pending")
+      .select((eb) => eb.fn.countAll<number>().as("n"))
+      .executeTakeFirstOrThrow();
+    return Number(r.n);
+  }
+
+  return { list, cancel, exportList, pendingCount };
 }
 
 export type ScheduledService = ReturnType<typeof createScheduledService>;

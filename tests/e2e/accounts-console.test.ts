@@ -59,8 +59,12 @@ describe.skipIf(skip)("個人公務帳號管理 in Chromium (1280x800)", () => {
   });
 
   it("filters the list, refuses a mixed batch with its rule, then disables a valid selection", async () => {
-    await page.getByRole("link", { name: "帳號管理" }).click();
+    // The header's one 管理主控台 link, then the console's navigation (ADR 20).
+    await page.locator(".app-header").getByRole("link", { name: "管理主控台" }).click();
+    await page.waitForURL(`${server.url}/admin`);
+    await page.getByRole("navigation", { name: "管理主控台" }).getByRole("link", { name: "個人公務帳號管理" }).click();
     await page.waitForURL(`${server.url}/admin/accounts`);
+    await page.getByRole("heading", { level: 1, name: "個人公務帳號管理" }).waitFor();
     expect(await serious(page)).toEqual([]);
     await page.getByLabel("關鍵字").fill("綜合企劃");
     await page.getByRole("button", { name: "查詢" }).click();
@@ -90,7 +94,9 @@ describe.skipIf(skip)("個人公務帳號管理 in Chromium (1280x800)", () => {
     await page.getByLabel(`勾選 科員乙（${clerks[1]!.username}）`).check();
     await page.getByLabel("註銷原因").selectOption("退休");
     await page.getByRole("button", { name: "儲存" }).click();
-    await expect.poll(() => page.getByRole("status").first().textContent()).toContain("已停用 2 個帳號");
+    await expect
+      .poll(() => page.getByRole("main").getByRole("status").first().textContent())
+      .toContain("已停用 2 個帳號");
     const statuses = await c.db
       .selectFrom("accounts")
       .select("status")
@@ -107,7 +113,7 @@ describe.skipIf(skip)("個人公務帳號管理 in Chromium (1280x800)", () => {
     await page.waitForURL(`${server.url}/admin/accounts/${target.id}`);
     await page.getByLabel("公務電話").fill("06-2991111");
     await page.getByRole("button", { name: "儲存" }).click();
-    await expect.poll(() => page.getByRole("status").first().textContent()).toContain("編輯成功");
+    await expect.poll(() => page.getByRole("main").getByRole("status").first().textContent()).toContain("編輯成功");
     await page.screenshot({ path: screenshotPath("accounts-detail-data-1280"), fullPage: true });
     const log = page.getByRole("table", { name: "個人資料異動紀錄" });
     expect(await log.getByText("公務電話", { exact: true }).count()).toBe(1);

@@ -87,8 +87,14 @@ describe.skipIf(skip)("AD 同步管理作業 in Chromium (1280x800)", () => {
   const serious = async () =>
     (await axeViolations(page)).filter((v) => v.impact === "serious" || v.impact === "critical");
 
-  it("shows the backlog and the failure with AD's reason, reached from the header", async () => {
-    await page.getByRole("link", { name: "AD 同步" }).click();
+  it("shows the backlog and the failure with AD's reason, reached from the header's console", async () => {
+    // The header's one 管理主控台 link, then the console's navigation (ADR 20).
+    await page.locator(".app-header").getByRole("link", { name: "管理主控台" }).click();
+    await page.waitForURL(`${server.url}/admin`);
+    await page
+      .getByRole("navigation", { name: "管理主控台" })
+      .getByRole("link", { name: /AD 同步管理作業/ })
+      .click();
     await page.waitForURL(`${server.url}/admin/directory`);
     // A client-side navigation changes the URL before the new page renders: wait for its heading.
     await page.getByRole("heading", { level: 1, name: "AD 同步管理作業" }).waitFor();

@@ -69,20 +69,20 @@ describe.skipIf(skip)("物品管理 and 報修類型管理 consoles in Chromium 
   });
 
   const pages = () => [
-    ["items", "/items"],
-    ["items-venues", "/items/venues"],
-    ["items-venues-new", "/items/venues/new"],
-    ["items-venue-info", `/items/venues/${venueId}`],
-    ["items-venue-custodians", `/items/venues/${venueId}?tab=holders`],
-    ["items-venue-records", `/items/venues/${venueId}?tab=records`],
-    ["items-cars-new", "/items/cars/new"],
-    ["items-car-info", `/items/cars/${carId}`],
-    ["items-drivers", "/items/drivers"],
-    ["repairs-types", "/repairs/types"],
-    ["repairs-types-new", "/repairs/types/new"],
-    ["repairs-type-info", `/repairs/types/${repairTypeId}`],
-    ["repairs-type-holders", `/repairs/types/${repairTypeId}?tab=holders`],
-    ["repairs-type-status", `/repairs/types/${repairTypeId}?tab=status`],
+    ["items", "/admin/items"],
+    ["items-venues", "/admin/items/venues"],
+    ["items-venues-new", "/admin/items/venues/new"],
+    ["items-venue-info", `/admin/items/venues/${venueId}`],
+    ["items-venue-custodians", `/admin/items/venues/${venueId}?tab=holders`],
+    ["items-venue-records", `/admin/items/venues/${venueId}?tab=records`],
+    ["items-cars-new", "/admin/items/cars/new"],
+    ["items-car-info", `/admin/items/cars/${carId}`],
+    ["items-drivers", "/admin/items/drivers"],
+    ["repairs-types", "/admin/repair-types"],
+    ["repairs-types-new", "/admin/repair-types/new"],
+    ["repairs-type-info", `/admin/repair-types/${repairTypeId}`],
+    ["repairs-type-holders", `/admin/repair-types/${repairTypeId}?tab=holders`],
+    ["repairs-type-status", `/admin/repair-types/${repairTypeId}?tab=status`],
   ];
 
   it("every console page loads with no serious or critical axe violations", async () => {
@@ -93,10 +93,11 @@ describe.skipIf(skip)("物品管理 and 報修類型管理 consoles in Chromium 
       const serious = (await axeViolations(page)).filter((v) => v.impact === "serious" || v.impact === "critical");
       expect(serious, path).toEqual([]);
     }
-  });
+    // 14 pages, each with a full-page screenshot and an axe run: more than the default 30 s on a busy machine.
+  }, 120_000);
 
   it("the venue list finds the venue by keyword", async () => {
-    await page.goto(`${server.url}/items/venues?q=${encodeURIComponent("主控台")}`);
+    await page.goto(`${server.url}/admin/items/venues?q=${encodeURIComponent("主控台")}`);
     expect(await page.getByRole("link", { name: /主控台會議室/ }).count()).toBeGreaterThan(0);
   });
 });

@@ -132,7 +132,9 @@ describe.skipIf(skip)("repair reporting and handling on a phone in Chromium (360
     expect(await serious(vendorPage)).toEqual([]);
     await vendorPage.getByRole("button", { name: "完成處理" }).click();
     await vendorPage.waitForURL(/\/repairs\/handle\?done=processed/);
-    await expect.poll(() => vendorPage.getByRole("status").first().textContent()).toContain("已完成處理");
+    await expect
+      .poll(() => vendorPage.getByRole("main").getByRole("status").first().textContent())
+      .toContain("已完成處理");
   });
 
   it("the reporter reloads and sees 已處理 with the result", async () => {

@@ -46,7 +46,7 @@ const signIn = (a: MadeAccount) => signInOverHttp(server.url, a);
 const upload = (cookie: string, bytes: Buffer, fileName: string, type: string) => {
   const body = new FormData();
   body.set("image", new File([new Uint8Array(bytes)], fileName, { type }));
-  return fetch(`${server.url}/items/venues/${venueId}?_data=routes/_app.items.venues.$id`, {
+  return fetch(`${server.url}/admin/items/venues/${venueId}?_data=routes/_app.admin.items.venues.$id`, {
     method: "POST",
     headers: { Cookie: cookie, Origin: server.url },
     body,
@@ -57,17 +57,23 @@ describe("物品管理 over HTTP", () => {
   it("pages show for managers and are 404 for others", async () => {
     const keeperCookie = await signIn(keeper);
     const outsider = await signIn(userB);
-    const list = await fetch(`${server.url}/items/venues`, { headers: { Cookie: keeperCookie } });
+    const list = await fetch(`${server.url}/admin/items/venues`, { headers: { Cookie: keeperCookie } });
     expect(list.status).toBe(200);
     const html = await list.text();
     expect(html).toContain("HTTP 會議室");
     expect(html).toContain("總計 1 筆，每頁顯示 10 筆");
     expect(html).not.toMatch(/\sstyle="/);
-    expect((await fetch(`${server.url}/items/venues/new`, { headers: { Cookie: keeperCookie } })).status).toBe(404);
-    expect((await fetch(`${server.url}/items/venues/new`, { headers: { Cookie: await signIn(adminA) } })).status).toBe(
-      200,
+    expect((await fetch(`${server.url}/admin/items/venues/new`, { headers: { Cookie: keeperCookie } })).status).toBe(
+      404,
     );
-    for (const path of ["/items", `/items/venues/${venueId}`, `/items/venues/${venueId}/records.xlsx`])
+    expect(
+      (await fetch(`${server.url}/admin/items/venues/new`, { headers: { Cookie: await signIn(adminA) } })).status,
+    ).toBe(200);
+    for (const path of [
+      "/admin/items",
+      `/admin/items/venues/${venueId}`,
+      `/admin/items/venues/${venueId}/records.xlsx`,
+    ])
       expect((await fetch(`${server.url}${path}`, { headers: { Cookie: outsider } })).status).toBe(404);
   });
 
@@ -96,7 +102,7 @@ describe("物品管理 over HTTP", () => {
       accountId: String(adminA.id),
       reason: "增設",
     });
-    const res = await fetch(`${server.url}/items/venues/${venueId}/custodian-changes.xlsx`, {
+    const res = await fetch(`${server.url}/admin/items/venues/${venueId}/custodian-changes.xlsx`, {
       headers: { Cookie: cookie },
     });
     expect(res.status).toBe(200);

@@ -113,7 +113,7 @@ describe("repair screens over HTTP", () => {
     cookies.set(admin, await signIn(admin));
     const person = { id: vendor.id, name: "陳廠商測試", username: vendor.username, unitName: "維修組" };
     const body = new URLSearchParams({ name: "", vendorIds: String(vendor.id), vendorPicked: JSON.stringify(person) });
-    const res = await post(admin, "/repairs/types/new", body);
+    const res = await post(admin, "/admin/repair-types/new", body);
     expect(res.status).toBe(400);
     const html = await res.text();
     expect(html.replace(/<!-- -->/g, "")).toContain("陳廠商測試（維修組）");
@@ -126,24 +126,24 @@ describe("repair screens over HTTP", () => {
     expect((await get(vendor, "/repairs/handle")).status).toBe(200);
     expect((await get(reporter, "/repairs/handle")).status).toBe(404);
     for (const tab of ["info", "holders", "status"])
-      expect((await get(keeper, `/repairs/types/${typeId}?tab=${tab}`)).status, tab).toBe(200);
+      expect((await get(keeper, `/admin/repair-types/${typeId}?tab=${tab}`)).status, tab).toBe(200);
     for (const path of [
       `/repairs/${ticketId}`,
-      `/repairs/types/${typeId}`,
-      "/repairs/types",
-      `/repairs/types/${typeId}/tickets.xlsx`,
+      `/admin/repair-types/${typeId}`,
+      "/admin/repair-types",
+      `/admin/repair-types/${typeId}/tickets.xlsx`,
       "/repairs/vendors?q=測試",
       `/repairs/${ticketId}x`,
       "/repairs/99999999",
     ])
       expect((await get(outsider, path)).status, path).toBe(404);
-    const chart = await (await get(keeper, `/repairs/types/${typeId}?tab=status`)).text();
+    const chart = await (await get(keeper, `/admin/repair-types/${typeId}?tab=status`)).text();
     expect(chart).toContain("<svg");
     expect(chart).toContain("各單位報修件數");
   });
 
   it("the export streams the exact columns", async () => {
-    const res = await get(keeper, `/repairs/types/${typeId}/tickets.xlsx`);
+    const res = await get(keeper, `/admin/repair-types/${typeId}/tickets.xlsx`);
     expect(res.status).toBe(200);
     const wb = new ExcelJS.Workbook();
     await wb.xlsx.load(await res.arrayBuffer());

@@ -46,7 +46,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const vendorPicked = form.getAll("vendorPicked").filter((v): v is string => typeof v === "string");
   try {
     const { id } = await context.services.repairs.create(actor, { ...values, listedAgencyIds: listed, vendorIds });
-    return redirect(`/repairs/types/${id}?saved=created`);
+    return redirect(`/admin/repair-types/${id}?saved=created`);
   } catch (e) {
     const picked = vendorPicked.flatMap((v) => {
       try {
@@ -69,7 +69,7 @@ export default function NewRepairType() {
   return (
     <div className="console narrow">
       <nav aria-label="頁面位置" className="breadcrumb">
-        <Link to="/repairs/types">報修類型管理</Link> › <span aria-current="page">新增報修類型</span>
+        <Link to="/admin/repair-types">報修類型管理</Link> › <span aria-current="page">新增報修類型</span>
       </nav>
       <h1 className="page-title">新增報修類型</h1>
       <FormMessage id="new-error" message={failure?.message} />
@@ -109,7 +109,7 @@ export default function NewRepairType() {
           <button type="submit" className="btn btn-primary" disabled={nav.state !== "idle"}>
             儲存
           </button>
-          <Link to="/repairs/types" className="btn">
+          <Link to="/admin/repair-types" className="btn">
             取消
           </Link>
         </div>

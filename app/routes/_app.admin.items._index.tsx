@@ -24,7 +24,7 @@ export default function ItemsHome() {
       <ul className="console-links">
         {Object.values(kinds).map((k) => (
           <li key={k.kind}>
-            <Link to={`/items/${k.path}`} className="console-link">
+            <Link to={`/admin/items/${k.path}`} className="console-link">
               <span className="console-link-title">{k.listTitle}</span>
               <span className="muted">
                 {canCreate

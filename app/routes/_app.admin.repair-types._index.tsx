@@ -32,12 +32,12 @@ export default function RepairTypes() {
   return (
     <div className="console">
       <nav aria-label="頁面位置" className="breadcrumb">
-        <a href="/repairs">報修</a> › <span aria-current="page">報修類型管理</span>
+        <Link to="/admin">管理主控台</Link> › <span aria-current="page">報修類型管理</span>
       </nav>
       <div className="page-head">
         <h1 className="page-title">報修類型管理</h1>
         {canCreate ? (
-          <Link to="/repairs/types/new" className="btn btn-primary">
+          <Link to="/admin/repair-types/new" className="btn btn-primary">
             新增報修類型
           </Link>
         ) : null}
@@ -89,7 +89,7 @@ export default function RepairTypes() {
                     <td data-label="保管人">{r.custodianNames ?? ""}</td>
                     <td data-label="待處理">{r.pending}</td>
                     <td>
-                      <Link to={`/repairs/types/${r.id}`} className="btn btn-small" aria-label={`編輯 ${r.name}`}>
+                      <Link to={`/admin/repair-types/${r.id}`} className="btn btn-small" aria-label={`編輯 ${r.name}`}>
                         編輯
                       </Link>
                     </td>

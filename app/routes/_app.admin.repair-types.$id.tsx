@@ -65,7 +65,7 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
       }
       case "delete":
         await repairs.remove(actor, params.id);
-        return redirect("/repairs/types?deleted=1");
+        return redirect("/admin/repair-types?deleted=1");
       case "custodian": {
         const values = formValues(form, ["intent", "slot", "accountId", "reason"]);
         try {
@@ -93,11 +93,11 @@ export default function RepairTypePage() {
   const data = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>() as Failure | { ok: true; message: string } | undefined;
   const { detail, tab } = data;
-  const base = `/repairs/types/${detail.type.id}`;
+  const base = `/admin/repair-types/${detail.type.id}`;
   return (
     <div className="console">
       <nav aria-label="頁面位置" className="breadcrumb">
-        <Link to="/repairs/types">報修類型管理</Link> › <span aria-current="page">{detail.type.name}</span>
+        <Link to="/admin/repair-types">報修類型管理</Link> › <span aria-current="page">{detail.type.name}</span>
       </nav>
       <p className="eyebrow">報修類型</p>
       <h1 className="page-title">{detail.type.name}</h1>
@@ -163,7 +163,7 @@ function InfoTab({ failure }: { failure?: Failure }) {
             <button type="submit" className="btn btn-primary" disabled={nav.state !== "idle"}>
               儲存
             </button>
-            <Link to="/repairs/types" className="btn">
+            <Link to="/admin/repair-types" className="btn">
               取消
             </Link>
           </div>
@@ -203,7 +203,7 @@ function HoldersTab({ failure }: { failure?: Failure }) {
       <CustodianChangeLog
         holder="保管人"
         log={changeLog!}
-        exportPath={`/repairs/types/${detail.type.id}/custodian-changes.xlsx`}
+        exportPath={`/admin/repair-types/${detail.type.id}/custodian-changes.xlsx`}
       />
     </>
   );
@@ -212,7 +212,7 @@ function HoldersTab({ failure }: { failure?: Failure }) {
 function StatusTab() {
   const { detail, stats } = useLoaderData<typeof loader>();
   const s = stats!;
-  const exportHref = `/repairs/types/${detail.type.id}/tickets.xlsx?from=${s.period.from}&to=${s.period.to}`;
+  const exportHref = `/admin/repair-types/${detail.type.id}/tickets.xlsx?from=${s.period.from}&to=${s.period.to}`;
   const tick = (l: string) => l.replace(/-/g, "/");
   return (
     <>

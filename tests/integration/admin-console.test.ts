@@ -61,15 +61,17 @@ async function pendingSharedAccount(holder: MadeAccount) {
   });
 }
 async function pendingScheduled(target: MadeAccount, by: MadeAccount) {
-  await scheduleChange(c.db, {
-    type: "account.disable",
-    targetAccountId: target.id,
-    agencyId: target.agencyId,
-    executeAt: new Date(clock.now().getTime() + 86_400_000),
-    payload: {},
-    createdBy: by.id,
-    now: clock.now(),
-  });
+  await c.db.transaction().execute((trx) =>
+    scheduleChange(trx, {
+      type: "account.disable",
+      targetAccountId: target.id,
+      agencyId: target.agencyId,
+      executeAt: new Date(clock.now().getTime() + 86_400_000),
+      payload: {},
+      createdBy: by.id,
+      now: clock.now(),
+    }),
+  );
 }
 
 beforeAll(async () => {
@@ -103,8 +105,10 @@ beforeAll(async () => {
   await pendingScheduled(typeKeeper, adminB);
   await pendingScheduled(adminB, adminB);
   // AD: two accounts waiting to sync, one of which has already failed once.
-  await c.directory.accountChanged(c.db, { accountId: plain.id, at: clock.now() });
-  await c.directory.accountChanged(c.db, { accountId: typeKeeper.id, at: clock.now() });
+  await c.db.transaction().execute(async (trx) => {
+    await c.directory.accountChanged(trx, { accountId: plain.id, at: clock.now() });
+    await c.directory.accountChanged(trx, { accountId: typeKeeper.id, at: clock.now() });
+  });
   await c.db
     .updateTable("jobs")
     .set({ attempts: 1, last_error: "AD 無法連線" })

@@ -41,8 +41,9 @@ export type FormInput<S extends z.ZodType> = { [K in keyof z.input<S>]?: unknown
  * the fields it reads parsed, whatever else failed, so every message shows at once.
  */
 export function whenValid(...keys: string[]) {
+  // An issue with no path is the whole input refused (not an object): nothing to compare.
   return (payload: { issues: readonly { path?: readonly PropertyKey[] }[] }) =>
-    !payload.issues.some((i) => keys.includes(String(i.path?.[0])));
+    !payload.issues.some((i) => !i.path?.length || keys.includes(String(i.path[0])));
 }
 
 const blank = (v: unknown) => v === undefined || v === null || (typeof v === "string" && v.trim() === "");

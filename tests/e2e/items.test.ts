@@ -120,7 +120,7 @@ describe.skipIf(skip)("物品管理 and 報修類型管理 consoles in Chromium 
     // A client-side navigation that does not reload the root's data leaves the message behind.
     await page.getByRole("navigation", { name: "頁面位置" }).getByRole("link", { name: "物品管理" }).click();
     await page.waitForURL(`${server.url}/items`);
-    expect(await page.getByText("已刪除場地").count()).toBe(0);
+    await page.getByText("已刪除場地").waitFor({ state: "detached", timeout: 5000 });
     await page.goBack();
     await page.waitForURL(`${server.url}/items/venues`);
     await page.reload();

@@ -23,9 +23,9 @@ import type { detailAction, detailLoader, listLoader, newAction, newLoader } fro
 
 export const consoleLinks: LinksFunction = () => [{ rel: "stylesheet", href: consoleStyles }];
 
+/** What an action answers when it refuses (a success redirects with a flash message instead). */
 type Failure = { ok: false; message: string; fields: Record<string, string>; values: Record<string, string> };
-type Success = { ok: true; message: string; intent?: string };
-type ActionResult = Failure | Success | undefined;
+type ActionResult = Failure | undefined;
 
 function Breadcrumb({ kind, current }: { kind: ItemKind; current?: string }) {
   const k = kinds[kind];
@@ -51,7 +51,6 @@ function Breadcrumb({ kind, current }: { kind: ItemKind; current?: string }) {
 
 export function ItemListPage({ kind }: { kind: ItemKind }) {
   const { list, canCreate } = useLoaderData<ReturnType<typeof listLoader>>();
-  const [params] = useSearchParams();
   const k = kinds[kind];
   const tab = list.tab;
   const searchHint =
@@ -72,11 +71,6 @@ export function ItemListPage({ kind }: { kind: ItemKind }) {
           </Link>
         ) : null}
       </div>
-      {params.get("deleted") ? (
-        <div className="alert alert-success" role="status">
-          已刪除
-        </div>
-      ) : null}
       <Tabs
         label={k.listTitle}
         panelId="list-panel"
@@ -322,16 +316,6 @@ export function ItemDetailPage({ kind }: { kind: ItemKind }) {
       <Breadcrumb kind={kind} current={item.name} />
       <p className="eyebrow">{k.detailTitle}</p>
       <h1 className="page-title">{item.name}</h1>
-      {data.saved === "created" ? (
-        <div className="alert alert-success" role="status">
-          新增成功
-        </div>
-      ) : null}
-      {result?.ok ? (
-        <div className="alert alert-success" role="status">
-          {result.message}
-        </div>
-      ) : null}
       <Tabs
         label={k.detailTitle}
         panelId="detail-panel"

@@ -3,11 +3,11 @@ import {
   json,
   type LoaderFunctionArgs,
   MaxPartSizeExceededError,
-  redirect,
   unstable_createMemoryUploadHandler,
   unstable_parseMultipartFormData,
 } from "@remix-run/node";
 import { formFailure, formValues, load, readForm } from "./errors.server";
+import { redirectWithFlash } from "./flash.server";
 import { type ItemKind, itemFieldNames, kinds } from "./items";
 import { requireActor } from "./session.server";
 
@@ -77,19 +77,23 @@ export function newAction(kind: ItemKind) {
     if (form.get("intent") === "drivers" && kind === "car") {
       const carId = String(form.get("carId") ?? "");
       try {
-        await items.setDrivers(actor, carId, form.getAll("driverIds"));
+        await items.setDrivers(actor, carId, { driverIds: form.getAll("driverIds") });
       } catch (e) {
         return formFailure(e, { intent: "drivers" });
       }
-      return redirect(`/admin/items/cars/${carId}?saved=created`);
+      return redirectWithFlash(context, `/admin/items/cars/${carId}`, "已儲存公務車司機");
     }
     const { values, listed } = itemValues(form);
+    let created: { id: number; name: string };
     try {
-      const { id } = await items.create(actor, kind, { ...values, listedAgencyIds: listed });
-      return redirect(kind === "car" ? `/admin/items/cars/new?car=${id}` : `/admin/items/${path}/${id}?saved=created`);
+      created = await items.create(actor, kind, { ...values, listedAgencyIds: listed });
     } catch (e) {
       return formFailure(e, values);
     }
+    const message = `已新增${kinds[kind].label}「${created.name}」`;
+    return kind === "car"
+      ? redirectWithFlash(context, `/admin/items/cars/new?car=${created.id}`, `${message}，請選擇公務車司機`)
+      : redirectWithFlash(context, `/admin/items/${path}/${created.id}`, message);
   };
 }
 
@@ -113,8 +117,7 @@ export function detailLoader(kind: ItemKind) {
       tab === "records" ? items.records(actor, kind, id, filter) : null,
       tab === "records" && sp.get("detail") ? load(() => items.record(actor, kind, id, sp.get("detail"))) : null,
     ]);
-    const saved = sp.get("saved");
-    return json({ tab, detail, options, driverChoices, changeLog, people, records, record, saved });
+    return json({ tab, detail, options, driverChoices, changeLog, people, records, record });
   };
 }
 
@@ -136,11 +139,19 @@ async function readMultipart(request: Request): Promise<FormData | string> {
   }
 }
 
+/**
+ * The detail page's forms. A success redirects back to the tab it came from with a flash
+ * message (so a reload does not post again); a refusal renders inline with what was typed.
+ */
 export function detailAction(kind: ItemKind) {
   return async ({ request, context, params }: ActionFunctionArgs) => {
     const actor = await requireActor(request, context);
     const items = context.services.items;
     const id = params.id;
+    const k = kinds[kind];
+    const base = `/admin/items/${k.path}/${id}`;
+    const done = (message: string, tab?: "holders") =>
+      redirectWithFlash(context, tab ? `${base}?tab=${tab}` : base, message);
     const isMultipart = (request.headers.get("content-type") ?? "").toLowerCase().startsWith("multipart/form-data");
     if (isMultipart) {
       const form = await readMultipart(request);
@@ -156,10 +167,10 @@ export function detailAction(kind: ItemKind) {
       try {
         const bytes = file && typeof file !== "string" ? new Uint8Array(await file.arrayBuffer()) : new Uint8Array();
         await items.addImage(actor, id, bytes);
-        return json({ ok: true as const, message: "圖片已上傳", intent: "addImage" });
       } catch (e) {
         return formFailure(e, { intent: "addImage" });
       }
+      return done("已上傳圖片");
     }
     const form = await readForm(request);
     const intent = String(form.get("intent") ?? "");
@@ -167,38 +178,41 @@ export function detailAction(kind: ItemKind) {
       switch (intent) {
         case "save": {
           const { values, listed } = itemValues(form);
+          let saved: { name: string };
           try {
-            await items.update(actor, kind, id, { ...values, listedAgencyIds: listed });
+            saved = await items.update(actor, kind, id, { ...values, listedAgencyIds: listed });
           } catch (e) {
             return formFailure(e, values);
           }
-          return json({ ok: true as const, message: "更新成功", intent });
+          return done(`已儲存${k.label}「${saved.name}」`);
         }
-        case "delete":
-          await items.remove(actor, kind, id);
-          return redirect(`/admin/items/${kinds[kind].path}?deleted=1`);
+        case "delete": {
+          const { name } = await items.remove(actor, kind, id);
+          return redirectWithFlash(context, `/admin/items/${k.path}`, `已刪除${k.label}「${name}」`);
+        }
         case "custodian": {
           const values = formValues(form, ["intent", "slot", "accountId", "reason", "remove"]);
+          const removing = values.remove === "1";
           try {
             await items.setCustodian(actor, kind, id, {
               slot: values.slot,
-              accountId: values.remove === "1" ? "" : values.accountId,
+              accountId: removing ? "" : values.accountId,
               reason: values.reason,
             });
           } catch (e) {
             return formFailure(e, values);
           }
-          return json({ ok: true as const, message: "編輯成功", intent });
+          return done(removing ? `已移除${k.holder} ${values.slot}` : `已設定${k.holder} ${values.slot}`, "holders");
         }
         case "removeImage":
           await items.removeImage(actor, id, form.get("imageId"));
-          return json({ ok: true as const, message: "圖片已刪除", intent });
+          return done("已刪除圖片");
         case "addDrivers":
-          await items.addDrivers(actor, id, form.getAll("driverIds"));
-          return json({ ok: true as const, message: "已綁定司機", intent });
+          await items.addDrivers(actor, id, { driverIds: form.getAll("driverIds") });
+          return done("已綁定司機");
         case "removeDriver":
-          await items.removeDrivers(actor, id, [form.get("driverId")]);
-          return json({ ok: true as const, message: "已移除司機", intent });
+          await items.removeDrivers(actor, id, { driverIds: [form.get("driverId")] });
+          return done("已移除司機");
         default:
           throw new Response("不支援的操作", { status: 400 });
       }

@@ -9,6 +9,7 @@ import { parseDisableReason, parseEffective } from "./effective.js";
 import { disableBlocks } from "./guards.js";
 import { scopeAccounts } from "./scope.js";
 import { disableNow, lockAgenciesOf, throwBlocks } from "./status.js";
+import { parseId } from "../validation.js";
 
 export const BATCH_MAX = 500;
 
@@ -44,15 +45,9 @@ async function withPendingApplication(db: Database, accountIds: number[]): Promi
 /** Parses the checkbox ids: anything that is not an id of an account in scope is not found. */
 function parseIds(raw: unknown): number[] {
   const list = Array.isArray(raw) ? raw : raw === undefined || raw === null || raw === "" ? [] : [raw];
-  const ids = list.map((v) =>
-    typeof v === "string" && /^\d{1,9}$/.test(v)
-      ? Number(v)
-      : typeof v === "number" && Number.isSafeInteger(v) && v > 0
-        ? v
-        : -1,
-  );
-  if (ids.some((id) => id <= 0)) throw notFound();
-  return [...new Set(ids)];
+  const ids = list.map(parseId);
+  if (ids.some((id) => id === null)) throw notFound();
+  return [...new Set(ids as number[])];
 }
 
 export interface BatchInput {

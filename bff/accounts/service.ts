@@ -26,6 +26,7 @@ import { type AccountFilter, exportAccounts, listAccounts, parseFilter } from ".
 import { exportLoginRecords, loginRecordEntry, loginRecordPage, type RecordFilter } from "./login-records.js";
 import { scopeAccounts } from "./scope.js";
 import { applyStatus, auditAs, disableNow, throwBlocks } from "./status.js";
+import { parseId } from "../validation.js";
 
 export { disableReasons } from "./effective.js";
 
@@ -128,8 +129,7 @@ export function createAccountsService(deps: {
     return account;
   }
 
-  const idOf = (raw: unknown) =>
-    typeof raw === "number" ? raw : typeof raw === "string" && /^\d{1,9}$/.test(raw) ? Number(raw) : -1;
+  const idOf = (raw: unknown) => parseId(raw) ?? -1;
 
   // ---- ACC-10 list and export ----
 

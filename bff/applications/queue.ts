@@ -7,6 +7,7 @@ import { DomainError, notFound } from "../errors.js";
 import { cleanText } from "../text.js";
 import { startOfTaipeiDay, taipeiDate } from "../time.js";
 import { typeLabels } from "./deps.js";
+import { parseId } from "../validation.js";
 
 /**
  * Still waiting for a decision: 未審核, or scheduled but the scheduled change was cancelled
@@ -162,14 +163,7 @@ export function batchRuleBroken(
 
 /** Selected ids from a form: unique positive integers, at most `max`. */
 export function parseIds(values: unknown[], max: number): number[] {
-  const ids = [
-    ...new Set(
-      values
-        .filter((v): v is string => typeof v === "string" && /^\d{1,9}$/.test(v))
-        .map(Number)
-        .filter((n) => n > 0),
-    ),
-  ];
+  const ids = [...new Set(values.map(parseId).filter((n): n is number => n !== null))];
   if (ids.length === 0) throw new DomainError("invalid", "請勾選要審核的申請。");
   if (ids.length > max) throw new DomainError("invalid", `一次最多審核 ${max} 筆，請分批處理。`);
   return ids;

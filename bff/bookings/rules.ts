@@ -2,6 +2,7 @@ import type { Item } from "../../db/schema.js";
 import { DomainError } from "../errors.js";
 import { cleanText } from "../text.js";
 import { minutesOf, parseTaipeiLocal, taipeiDate, taipeiMinuteOfDay } from "../time.js";
+import { parseId } from "../validation.js";
 
 export interface BookingInput {
   itemId: unknown;
@@ -34,10 +35,8 @@ const positiveInt = (v: unknown): number | null => {
   return /^\d{1,6}$/.test(s) && Number(s) > 0 ? Number(s) : null;
 };
 
-export const parseId = (v: unknown): number | null => {
-  const s = typeof v === "number" ? String(v) : typeof v === "string" ? v.trim() : "";
-  return /^\d{1,9}$/.test(s) && Number(s) > 0 ? Number(s) : null;
-};
+/** The one id parser (field.id in bff/validation.ts), kept under this name for the bookings code. */
+export { parseId };
 
 /**
  * BKG-1 rules for one request against its item, in zh-TW. Throws one DomainError listing

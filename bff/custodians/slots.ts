@@ -5,11 +5,12 @@ import { writeAudit } from "../audit.js";
 import { DomainError } from "../errors.js";
 import { attachmentHeaders, keysetRows, taipeiDateTime, xlsxStream } from "../exports/xlsx.js";
 import { parseDay } from "../items/queries.js";
-import { parseId, textField } from "../items/validate.js";
 import type { Clock } from "../ports/clock.js";
 import { startOfTaipeiDay } from "../time.js";
+import { parseInput } from "../validation.js";
+import { type CustodianChangeInput, custodianChange, REASON_MAX } from "./schemas.js";
 
-export const REASON_MAX = 200;
+export { REASON_MAX };
 export const PAGE_SIZE = 10;
 
 /** Where one kind of owner (an item, a repair type) keeps its two custodian slots. */
@@ -84,24 +85,10 @@ export function createSlots(deps: { db: Database; clock: Clock }, t: SlotTables)
     actor: Actor,
     owner: SlotOwner,
     holder: string,
-    input: { slot: unknown; accountId: unknown; reason: unknown },
+    raw: CustodianChangeInput,
     inTrx?: Tx,
   ): Promise<void> {
-    const slot = input.slot === "1" || input.slot === 1 ? 1 : input.slot === "2" || input.slot === 2 ? 2 : null;
-    if (slot === null) throw new DomainError("invalid", `請選擇要設置的${holder}。`);
-    const fields: Record<string, string> = {};
-    const reason = textField(fields, "reason", input.reason, {
-      label: "異動原因",
-      max: REASON_MAX,
-      required: true,
-      multiline: true,
-    });
-    const removing = input.accountId === "" || input.accountId === undefined || input.accountId === null;
-    const accountId = removing ? null : parseId(input.accountId);
-    if (removing && slot === 1) fields.accountId = `${holder} 1 為必填，只能移轉給他人，不可移除`;
-    else if (!removing && accountId === null) fields.accountId = `請選擇新${holder}`;
-    if (Object.keys(fields).length > 0) throw new DomainError("invalid", "請修正標示的欄位。", fields);
-
+    const { slot, accountId, reason } = parseInput(custodianChange(holder), raw);
     const now = clock.now();
     const run = (fn: (typed: Tx) => Promise<void>) => (inTrx ? fn(inTrx) : db.transaction().execute(fn));
     await run(async (typed) => {
@@ -143,7 +130,7 @@ export function createSlots(deps: { db: Database; clock: Clock }, t: SlotTables)
           slot,
           from_account_id: here,
           to_account_id: accountId,
-          reason: reason!,
+          reason,
           actor_id: actor.accountId,
           at: now,
         })

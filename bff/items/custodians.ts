@@ -4,7 +4,8 @@ import type { Actor } from "../actor.js";
 import { type ChangeLogFilter, createSlots, personOfAgency } from "../custodians/slots.js";
 import type { Clock } from "../ports/clock.js";
 import { custodiansOf, manageableItem } from "./queries.js";
-import { holderLabels, kindLabels } from "./validate.js";
+import type { CustodianChangeInput } from "../custodians/schemas.js";
+import { holderLabels, kindLabels } from "./schemas.js";
 
 export { REASON_MAX } from "../custodians/slots.js";
 export type { ChangeLogFilter } from "../custodians/slots.js";
@@ -32,7 +33,7 @@ export function createCustodians(deps: { db: Database; clock: Clock }) {
     actor: Actor,
     kind: ItemKind,
     itemId: unknown,
-    input: { slot: unknown; accountId: unknown; reason: unknown },
+    input: CustodianChangeInput,
   ): Promise<void> {
     const item = await manageableItem(db, actor, kind, itemId);
     await slots.setCustodian(actor, item, holderLabels[kind], input);

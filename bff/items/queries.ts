@@ -4,7 +4,7 @@ import type { Item, ItemKind } from "../../db/schema.js";
 import type { Actor } from "../actor.js";
 import { notFound } from "../errors.js";
 import { manageableBy } from "./scope.js";
-import { parseId } from "./validate.js";
+import { field, parseId } from "../validation.js";
 
 /** An item of the given kind the actor may manage, or 404: absent, deleted and out of scope look the same. */
 export async function manageableItem(
@@ -28,10 +28,10 @@ export function escapeLike(s: string): string {
 
 /** "YYYY-MM-DD" that is a real day, else null. */
 export function parseDay(v: unknown): string | null {
-  if (typeof v !== "string" || !/^\d{4}-\d{2}-\d{2}$/.test(v)) return null;
-  const d = new Date(`${v}T00:00:00Z`);
-  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === v ? v : null;
+  const r = day.safeParse(v);
+  return r.success ? r.data : null;
 }
+const day = field.day("");
 
 /** 管理機關 and the listed 其他機關 must be agencies; marks `fields` where they are not. */
 export async function checkAgencies(

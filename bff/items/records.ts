@@ -5,15 +5,14 @@ import type { Actor } from "../actor.js";
 import { notFound } from "../errors.js";
 import { attachmentHeaders, keysetRows, taipeiDateTime, type XlsxColumn, xlsxStream } from "../exports/xlsx.js";
 import { startOfTaipeiDay } from "../time.js";
-import { manageableItem, parseDay, rangeColumns } from "./queries.js";
-import { kindLabels, parseId } from "./validate.js";
+import { parseId, parseInput } from "../validation.js";
+import { manageableItem, rangeColumns } from "./queries.js";
+import { kindLabels, type RecordFilterInput, recordFilter } from "./schemas.js";
 
 const PAGE = 10;
 
-export interface RecordFilter {
-  from?: unknown; // 借用日期 / 派遣日期, Taipei "YYYY-MM-DD"
-  to?: unknown;
-}
+/** 借用日期 / 派遣日期 from and to, Taipei "YYYY-MM-DD", and the page. */
+export type RecordFilter = RecordFilterInput;
 
 /**
  * ITM-4 借用紀錄 and ITM-3 派遣紀錄: the approved bookings of one item (for a driver, the
@@ -22,7 +21,7 @@ export interface RecordFilter {
 export function createRecords(deps: { db: Database }) {
   const { db } = deps;
 
-  function recordQuery(item: Item, filter: RecordFilter) {
+  function recordQuery(item: Item, filter: { from: string | null; to: string | null }) {
     let q = db
       .selectFrom("bookings as b")
       .innerJoin("items as bi", "bi.id", "b.item_id")
@@ -32,8 +31,7 @@ export function createRecords(deps: { db: Database }) {
       .leftJoin("accounts as dec", "dec.id", "b.decided_by")
       .where(item.kind === "driver" ? "b.driver_id" : "b.item_id", "=", item.id)
       .where("b.status", "=", "approved");
-    const from = parseDay(filter.from);
-    const to = parseDay(filter.to);
+    const { from, to } = filter;
     const start = from ? startOfTaipeiDay(from) : null;
     const end = to ? new Date(startOfTaipeiDay(to).getTime() + 86_400_000) : null;
     if (start || end) {
@@ -61,9 +59,10 @@ export function createRecords(deps: { db: Database }) {
     ...rangeColumns,
   ] as const;
 
-  async function list(actor: Actor, kind: ItemKind, itemId: unknown, filter: RecordFilter & { page?: unknown }) {
+  async function list(actor: Actor, kind: ItemKind, itemId: unknown, raw: RecordFilter) {
+    const filter = parseInput(recordFilter, raw);
     const item = await manageableItem(db, actor, kind, itemId);
-    const page = Math.max(1, Math.min(10_000, Number(filter.page) || 1));
+    const { page } = filter;
     const { q, applied } = recordQuery(item, filter);
     const [rows, total] = await Promise.all([
       q
@@ -83,12 +82,16 @@ export function createRecords(deps: { db: Database }) {
     const item = await manageableItem(db, actor, kind, itemId);
     const id = parseId(bookingId);
     if (id === null) throw notFound();
-    const row = await recordQuery(item, {}).q.select(columns).where("b.id", "=", id).executeTakeFirst();
+    const row = await recordQuery(item, { from: null, to: null })
+      .q.select(columns)
+      .where("b.id", "=", id)
+      .executeTakeFirst();
     if (!row) throw notFound();
     return row;
   }
 
-  async function exportRecords(actor: Actor, kind: ItemKind, itemId: unknown, filter: RecordFilter) {
+  async function exportRecords(actor: Actor, kind: ItemKind, itemId: unknown, raw: RecordFilter) {
+    const filter = parseInput(recordFilter, raw);
     const item = await manageableItem(db, actor, kind, itemId);
     const { q } = recordQuery(item, filter);
     const pageOf = (after: { starts_at: Date; id: number } | null, limit: number) => {

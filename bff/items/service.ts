@@ -5,23 +5,34 @@ import type { Actor } from "../actor.js";
 import { writeAudit } from "../audit.js";
 import { DomainError, notFound } from "../errors.js";
 import type { Clock } from "../ports/clock.js";
-import { cleanText } from "../text.js";
+import { parseId, parseInput } from "../validation.js";
+import { personOfAgency } from "../custodians/slots.js";
 import { createCustodians } from "./custodians.js";
 import { IMAGE_MAX_BYTES, IMAGE_REFUSED, IMAGES_PER_ITEM, sniffImage } from "./images.js";
 import { agencyPeople, checkAgencies, custodiansOf, escapeLike, manageableItem } from "./queries.js";
 import { createRecords } from "./records.js";
 import { canCreate, manageableBy, mayManageAgency } from "./scope.js";
 import { bookableBy } from "./visibility.js";
-import { holderLabels, idList, type ItemInput, kindLabels, parseId, type ValidItem, validateItem } from "./validate.js";
+import {
+  type DriverChangeInput,
+  driverChange,
+  holderLabels,
+  type ItemData,
+  type ItemFormInput,
+  itemCreate,
+  itemUpdate,
+  kindLabels,
+  type ListQuery,
+  listedMissing,
+  listQuery,
+  type PeopleQuery,
+  peopleQuery,
+} from "./schemas.js";
 
 export const PAGE_SIZE = 10;
 
-export interface ListOptions {
-  /** 全部: what I may manage; 本機關: of those, the ones my agency manages. */
-  tab?: unknown;
-  q?: unknown;
-  page?: unknown;
-}
+/** 全部: what I may manage; 本機關: of those, the ones my agency manages; keyword; page. */
+export type ListOptions = ListQuery;
 
 /**
  * 物品管理 (ITM-1..4): venues, official cars and dispatched drivers. Every function takes
@@ -45,9 +56,7 @@ export function createItemsService(deps: { db: Database; clock: Clock }) {
   }
 
   async function list(actor: Actor, kind: ItemKind, opts: ListOptions) {
-    const tab = opts.tab === "own" ? "own" : "all";
-    const q = cleanText(opts.q, 50).trim();
-    const page = Math.max(1, Math.min(100_000, Number(opts.page) || 1));
+    const { tab, q, page } = parseInput(listQuery, opts);
     let query = db
       .selectFrom("items as i")
       .innerJoin("org_nodes as ag", "ag.id", "i.agency_id")
@@ -118,16 +127,16 @@ export function createItemsService(deps: { db: Database; clock: Clock }) {
    * The people who may become custodian: enabled accounts of the item's managing agency
    * (`itemId`, for an item I manage) or of an agency I may create items for (`agencyId`).
    */
-  async function people(actor: Actor, where: { itemId?: unknown; agencyId?: unknown; q?: unknown }) {
+  async function people(actor: Actor, raw: PeopleQuery) {
+    const where = parseInput(peopleQuery, raw);
     let agencyId: number;
-    if (where.itemId !== undefined && where.itemId !== null && where.itemId !== "") {
-      agencyId = (await manageableItem(db, actor, null, where.itemId)).agency_id;
+    if (raw.itemId !== undefined && raw.itemId !== null && raw.itemId !== "") {
+      agencyId = (await manageableItem(db, actor, null, raw.itemId)).agency_id;
     } else {
-      const id = parseId(where.agencyId);
-      if (id === null || !mayManageAgency(actor, id)) throw notFound();
-      agencyId = id;
+      if (where.agencyId === null || !mayManageAgency(actor, where.agencyId)) throw notFound();
+      agencyId = where.agencyId;
     }
-    return agencyPeople(db, agencyId, cleanText(where.q, 50).trim(), 50);
+    return agencyPeople(db, agencyId, where.q, 50);
   }
 
   /** One item with all it shows on its detail page. */
@@ -170,8 +179,11 @@ export function createItemsService(deps: { db: Database; clock: Clock }) {
     };
   }
 
-  /** Checks a valid input's ids against the database; throws field errors. */
-  async function checkRefs(trx: Database, v: ValidItem) {
+  /**
+   * The database's part of an item form: 所在地 is a live site, 管理機關 and the listed
+   * 其他機關 are agencies (the managing agency itself is dropped from the list); field errors.
+   */
+  async function checkRefs(trx: Database, kind: ItemKind, v: ItemData, agencyId: number): Promise<number[]> {
     const fields: Record<string, string> = {};
     const site = await trx
       .selectFrom("sites")
@@ -180,8 +192,11 @@ export function createItemsService(deps: { db: Database; clock: Clock }) {
       .where("active", "=", true)
       .executeTakeFirst();
     if (!site) fields.siteId = "請選擇所在地";
-    await checkAgencies(trx, v, fields);
+    const listed = v.listedAgencyIds.filter((id) => id !== agencyId);
+    if (v.borrowScope === "listed" && listed.length === 0) fields.listedAgencyIds = listedMissing(kind);
+    await checkAgencies(trx, { agencyId, listedAgencyIds: listed }, fields);
     if (Object.keys(fields).length > 0) throw new DomainError("invalid", "請修正標示的欄位。", fields);
+    return listed;
   }
 
   /** The unique plate index refuses a second live car with the same 車號. */
@@ -191,64 +206,45 @@ export function createItemsService(deps: { db: Database; clock: Clock }) {
   }
 
   /** ITM: only agency admins (their own agency) and system admins create; slot 1 is required. */
-  async function create(actor: Actor, kind: ItemKind, input: ItemInput): Promise<{ id: number }> {
+  async function create(actor: Actor, kind: ItemKind, raw: ItemFormInput): Promise<{ id: number; name: string }> {
     if (!canCreate(actor)) throw notFound();
     const now = clock.now();
+    const v = parseInput(itemCreate(kind, now), raw);
     const holder = holderLabels[kind];
-    let v: ValidItem | null = null;
-    const fields: Record<string, string> = {};
-    try {
-      v = validateItem(kind, input, now);
-    } catch (e) {
-      if (!(e instanceof DomainError)) throw e;
-      Object.assign(fields, e.fields);
-    }
-    const c1 = parseId(input.custodian1);
-    const c2raw = input.custodian2;
-    const c2 = c2raw === undefined || c2raw === null || c2raw === "" ? null : parseId(c2raw);
-    if (c1 === null) fields.custodian1 = `請選擇${holder} 1`;
-    if (c2raw !== undefined && c2raw !== null && c2raw !== "" && c2 === null)
-      fields.custodian2 = `請重新選擇${holder} 2`;
-    if (c1 !== null && c2 !== null && c1 === c2) fields.custodian2 = `${holder} 2 不可與${holder} 1 相同`;
-    const agencyId = v?.agencyId ?? parseId(input.agencyId);
-    if (agencyId !== null && !mayManageAgency(actor, agencyId))
-      fields.agencyId = `您只能新增本機關的${kindLabels[kind]}`;
-    if (Object.keys(fields).length > 0 || !v) throw new DomainError("invalid", "請修正標示的欄位。", fields);
-    const valid = v;
+    if (!mayManageAgency(actor, v.agencyId))
+      throw new DomainError("invalid", "請修正標示的欄位。", { agencyId: `您只能新增本機關的${kindLabels[kind]}` });
+    const slots = [
+      [1, v.custodian1],
+      [2, v.custodian2],
+    ] as const;
 
     try {
       return await db.transaction().execute(async (trx) => {
-        await checkRefs(trx, valid);
+        const listed = await checkRefs(trx, kind, v, v.agencyId);
         const people: Record<string, string> = {};
-        for (const [key, id] of [
-          ["custodian1", c1],
-          ["custodian2", c2],
-        ] as const) {
-          if (id !== null && !(await custodians.personOfAgency(trx, id, valid.agencyId)))
-            people[key] = `${holder}須為管理機關的在職同仁`;
+        for (const [slot, id] of slots) {
+          if (id !== null && !(await personOfAgency(trx, id, v.agencyId)))
+            people[`custodian${slot}`] = `${holder}須為管理機關的在職同仁`;
         }
         if (Object.keys(people).length > 0) throw new DomainError("invalid", "請修正標示的欄位。", people);
         const row = await trx
           .insertInto("items")
           .values({
             kind,
-            agency_id: valid.agencyId,
-            ...columnsOf(valid),
+            agency_id: v.agencyId,
+            ...columnsOf(v),
             deleted_at: null,
             created_at: now,
             updated_at: now,
           })
           .returning("id")
           .executeTakeFirstOrThrow();
-        if (valid.listedAgencyIds.length > 0)
+        if (listed.length > 0)
           await trx
             .insertInto("item_allowed_agencies")
-            .values(valid.listedAgencyIds.map((agency_id) => ({ item_id: row.id, agency_id })))
+            .values(listed.map((agency_id) => ({ item_id: row.id, agency_id })))
             .execute();
-        for (const [slot, accountId] of [
-          [1, c1],
-          [2, c2],
-        ] as const) {
+        for (const [slot, accountId] of slots) {
           if (accountId === null) continue;
           await trx.insertInto("item_custodians").values({ item_id: row.id, slot, account_id: accountId }).execute();
           await trx
@@ -268,9 +264,9 @@ export function createItemsService(deps: { db: Database; clock: Clock }) {
           action: "item.create",
           targetType: "item",
           targetId: row.id,
-          detail: { kind, name: valid.name, agencyId: valid.agencyId, custodians: [c1, c2] },
+          detail: { kind, name: v.name, agencyId: v.agencyId, custodians: [v.custodian1, v.custodian2] },
         });
-        return { id: row.id };
+        return { id: row.id, name: v.name };
       });
     } catch (e) {
       if (plateTaken(e))
@@ -283,23 +279,23 @@ export function createItemsService(deps: { db: Database; clock: Clock }) {
    * Edits an item's data. 管理機關 stays as created (decision): custodians and a car's
    * drivers belong to it, and a custodian must not move an item out of their own agency.
    */
-  async function update(actor: Actor, kind: ItemKind, itemId: unknown, input: ItemInput): Promise<void> {
-    const item = await manageableItem(db, actor, kind, itemId);
+  async function update(actor: Actor, kind: ItemKind, itemId: unknown, raw: ItemFormInput): Promise<{ name: string }> {
     const now = clock.now();
-    const v = validateItem(kind, { ...input, agencyId: String(item.agency_id) }, now);
+    const v = parseInput(itemUpdate(kind, now), raw);
+    const item = await manageableItem(db, actor, kind, itemId);
     try {
       await db.transaction().execute(async (trx) => {
-        await checkRefs(trx, v);
+        const listed = await checkRefs(trx, kind, v, item.agency_id);
         await trx
           .updateTable("items")
           .set({ ...columnsOf(v), updated_at: now })
           .where("id", "=", item.id)
           .execute();
         await trx.deleteFrom("item_allowed_agencies").where("item_id", "=", item.id).execute();
-        if (v.listedAgencyIds.length > 0)
+        if (listed.length > 0)
           await trx
             .insertInto("item_allowed_agencies")
-            .values(v.listedAgencyIds.map((agency_id) => ({ item_id: item.id, agency_id })))
+            .values(listed.map((agency_id) => ({ item_id: item.id, agency_id })))
             .execute();
         await writeAudit(trx, actor, now, {
           action: "item.update",
@@ -313,10 +309,11 @@ export function createItemsService(deps: { db: Database; clock: Clock }) {
         throw new DomainError("invalid", "請修正標示的欄位。", { plateNo: "此車號已登記為其他公務車" });
       throw e;
     }
+    return { name: v.name };
   }
 
   /** Soft delete (deleted_at), refused while a future pending or approved booking holds the item. */
-  async function remove(actor: Actor, kind: ItemKind, itemId: unknown): Promise<void> {
+  async function remove(actor: Actor, kind: ItemKind, itemId: unknown): Promise<{ name: string }> {
     const item = await manageableItem(db, actor, kind, itemId);
     const now = clock.now();
     await db.transaction().execute(async (trx) => {
@@ -343,6 +340,7 @@ export function createItemsService(deps: { db: Database; clock: Clock }) {
         detail: { kind, name: item.name },
       });
     });
+    return { name: item.name };
   }
 
   // ---- A car's drivers (ITM-2) ----
@@ -379,13 +377,9 @@ export function createItemsService(deps: { db: Database; clock: Clock }) {
    * Binds drivers to a car (`add`), unbinds them (`remove`) or sets the whole list (`set`).
    * Only live drivers of the car's managing agency may be bound.
    */
-  async function changeDrivers(actor: Actor, carId: unknown, mode: "add" | "remove" | "set", driverIds: unknown) {
+  async function changeDrivers(actor: Actor, carId: unknown, mode: "add" | "remove" | "set", raw: DriverChangeInput) {
+    const { driverIds: ids } = parseInput(driverChange(mode), raw);
     const car = await manageableItem(db, actor, "car", carId);
-    const { ids, bad } = idList(driverIds, 500);
-    if (bad)
-      throw new DomainError("invalid", "司機的選擇有誤，請重新選擇。", { driverIds: "司機的選擇有誤，請重新選擇" });
-    if (mode !== "set" && ids.length === 0)
-      throw new DomainError("invalid", "請勾選司機。", { driverIds: "請勾選司機" });
     const now = clock.now();
     await db.transaction().execute(async (trx) => {
       if (mode !== "remove" && ids.length > 0) {
@@ -513,9 +507,10 @@ export function createItemsService(deps: { db: Database; clock: Clock }) {
     changeLog: custodians.changeLog,
     exportChangeLog: custodians.exportChangeLog,
     driverChoices,
-    addDrivers: (actor: Actor, carId: unknown, ids: unknown) => changeDrivers(actor, carId, "add", ids),
-    removeDrivers: (actor: Actor, carId: unknown, ids: unknown) => changeDrivers(actor, carId, "remove", ids),
-    setDrivers: (actor: Actor, carId: unknown, ids: unknown) => changeDrivers(actor, carId, "set", ids),
+    addDrivers: (actor: Actor, carId: unknown, input: DriverChangeInput) => changeDrivers(actor, carId, "add", input),
+    removeDrivers: (actor: Actor, carId: unknown, input: DriverChangeInput) =>
+      changeDrivers(actor, carId, "remove", input),
+    setDrivers: (actor: Actor, carId: unknown, input: DriverChangeInput) => changeDrivers(actor, carId, "set", input),
     addImage,
     removeImage,
     image,
@@ -526,30 +521,30 @@ export function createItemsService(deps: { db: Database; clock: Clock }) {
 }
 
 /** The columns an item form writes. */
-const columnsOf = (v: ValidItem) => ({
+const columnsOf = (v: ItemData) => ({
   site_id: v.siteId,
   name: v.name,
-  is_public: v.is_public,
-  borrow_scope: v.borrow_scope,
-  open_from: v.open_from,
-  open_to: v.open_to,
+  is_public: v.isPublic,
+  borrow_scope: v.borrowScope,
+  open_from: v.openFrom,
+  open_to: v.openTo,
   floor: v.floor,
   capacity: v.capacity,
   phone: v.phone,
   description: v.description,
   rules: v.rules,
-  plate_no: v.plate_no,
-  passenger_limit: v.passenger_limit,
+  plate_no: v.plateNo,
+  passenger_limit: v.passengerLimit,
   brand: v.brand,
   year: v.year,
-  displacement_cc: v.displacement_cc,
-  car_no: v.car_no,
+  displacement_cc: v.displacementCc,
+  car_no: v.carNo,
   licence: v.licence,
   note: v.note,
 });
 
 /** Which audit-worthy columns an edit changed (names only: values may be long). */
-function changedColumns(before: Item, v: ValidItem): string[] {
+function changedColumns(before: Item, v: ItemData): string[] {
   const after: Record<string, unknown> = columnsOf(v);
   const b = before as unknown as Record<string, unknown>;
   return Object.keys(after).filter((k) => {

@@ -5,6 +5,7 @@ import type { Clock } from "../ports/clock.js";
 import type { PushSender } from "../ports/push.js";
 import { cleanText } from "../text.js";
 import { queuePush } from "./notify.js";
+import { parseId } from "../validation.js";
 
 const MAX_DEVICES = 10;
 
@@ -91,7 +92,7 @@ export function createPushService(deps: { db: Database; clock: Clock; sender: Pu
   }
 
   async function remove(actor: Actor, id: unknown) {
-    const n = typeof id === "string" && /^\d{1,9}$/.test(id) ? Number(id) : typeof id === "number" ? id : -1;
+    const n = parseId(id) ?? -1;
     const row = await db
       .deleteFrom("push_subscriptions")
       .where("id", "=", n)

@@ -1,6 +1,7 @@
 import type { BorrowScope } from "../../db/schema.js";
 import { DomainError } from "../errors.js";
-import { idList, parseId, textField } from "../items/validate.js";
+import { idList, textField } from "../legacy-form.js";
+import { parseId } from "../validation.js";
 
 export { idList, parseId, textField };
 

@@ -6,7 +6,7 @@ import { writeAudit } from "../audit.js";
 import { DomainError, notFound } from "../errors.js";
 import { attachmentHeaders, keysetRows, taipeiDateTime, type XlsxColumn, xlsxStream } from "../exports/xlsx.js";
 import { escapeLike, parseDay } from "../items/queries.js";
-import { parseId } from "../items/validate.js";
+import { parseId } from "../validation.js";
 import type { Clock } from "../ports/clock.js";
 import { cleanText } from "../text.js";
 import { startOfTaipeiDay } from "../time.js";

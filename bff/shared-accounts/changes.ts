@@ -2,7 +2,7 @@ import type { Tx } from "../../db/index.js";
 import type { Actor } from "../actor.js";
 import { writeAudit } from "../audit.js";
 import { notFound } from "../errors.js";
-import { parseId } from "../items/validate.js";
+import { parseId } from "../validation.js";
 import type { Scope } from "./scope.js";
 
 /** One shared account the actor may act on under `scope`, locked for the transaction; else 404. */

@@ -2,7 +2,7 @@ import type { Tx } from "../../db/index.js";
 import type { Actor } from "../actor.js";
 import type { PasswordHasher } from "../auth/hashing.js";
 import { DomainError, notFound } from "../errors.js";
-import { idList } from "../items/validate.js";
+import { idList } from "../legacy-form.js";
 import { cleanText } from "../text.js";
 import { logChange } from "./changes.js";
 import { reviewText, sharedStatusText } from "./labels.js";

@@ -2,7 +2,7 @@ import type { Actor } from "../actor.js";
 import { personOfAgency } from "../custodians/slots.js";
 import { DomainError, notFound } from "../errors.js";
 import { escapeLike } from "../items/queries.js";
-import { parseId } from "../items/validate.js";
+import { parseId } from "../validation.js";
 import { cleanText } from "../text.js";
 import { lockShared, logChange } from "./changes.js";
 import { custodianAddress, type SharedDeps } from "./deps.js";

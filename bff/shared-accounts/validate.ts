@@ -1,6 +1,6 @@
 import type { SharedAccountType } from "../../db/schema/shared-accounts.js";
 import { DomainError } from "../errors.js";
-import { textField } from "../items/validate.js";
+import { textField } from "../legacy-form.js";
 import { SHARED_TYPES } from "./labels.js";
 
 /** Valid as an AD sAMAccountName, like personal accounts, and at least 3 characters. */

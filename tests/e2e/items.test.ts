@@ -96,6 +96,38 @@ describe.skipIf(skip)("物品管理 and 報修類型管理 consoles in Chromium 
     // 14 pages, each with a full-page screenshot and an axe run: more than the default 30 s on a busy machine.
   }, 120_000);
 
+  it("a save and a delete redirect with a message announced once in the status region", async () => {
+    const agencyId = (
+      await c.db.selectFrom("items").select("agency_id").where("id", "=", venueId).executeTakeFirstOrThrow()
+    ).agency_id;
+    const siteId = (
+      await c.db.selectFrom("items").select("site_id").where("id", "=", venueId).executeTakeFirstOrThrow()
+    ).site_id;
+    const doomed = await makeItem(c, { agencyId, siteId, name: "閃訊刪除室", custodians: [admin.id] });
+    await page.goto(`${server.url}/admin/items/venues/${doomed.id}`);
+    await page.getByRole("button", { name: "儲存" }).click();
+    const status = page.getByRole("status").getByText("已儲存場地「閃訊刪除室」");
+    await status.waitFor();
+    expect(page.url()).toBe(`${server.url}/admin/items/venues/${doomed.id}`);
+    await page.reload();
+    await page.getByRole("heading", { name: "閃訊刪除室" }).waitFor();
+    expect(await page.getByText("已儲存場地").count()).toBe(0);
+
+    await page.locator("summary", { hasText: "刪除" }).click();
+    await page.getByRole("button", { name: "確定刪除" }).click();
+    await page.getByRole("status").getByText("已刪除場地「閃訊刪除室」").waitFor();
+    expect(page.url()).toBe(`${server.url}/admin/items/venues`);
+    // (The live region itself has no box: the message inside it is fixed at the top of the screen.)
+    // A client-side navigation that does not reload the root's data leaves the message behind.
+    await page.getByRole("navigation", { name: "頁面位置" }).getByRole("link", { name: "物品管理" }).click();
+    await page.waitForURL(`${server.url}/items`);
+    await page.getByText("已刪除場地").waitFor({ state: "detached", timeout: 5000 });
+    await page.goBack();
+    await page.waitForURL(`${server.url}/admin/items/venues`);
+    await page.reload();
+    expect(await page.getByText("已刪除場地").count()).toBe(0);
+  }, 120_000);
+
   it("the venue list finds the venue by keyword", async () => {
     await page.goto(`${server.url}/admin/items/venues?q=${encodeURIComponent("主控台")}`);
     expect(await page.getByRole("link", { name: /主控台會議室/ }).count()).toBeGreaterThan(0);

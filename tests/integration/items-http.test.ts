@@ -80,7 +80,10 @@ describe("物品管理 over HTTP", () => {
   it("uploads a PNG named .jpg; refuses a PDF with the zh-TW message", async () => {
     const cookie = await signIn(keeper);
     const ok = await upload(cookie, PNG, "photo.jpg", "image/jpeg");
-    expect(ok.status).toBe(200);
+    // A success redirects back to the venue with a message (a data request answers 204 + X-Remix-Redirect).
+    expect(ok.status).toBe(204);
+    expect(ok.headers.get("x-remix-redirect")).toBe(`/admin/items/venues/${venueId}`);
+    expect(ok.headers.getSetCookie().some((h) => h.startsWith("portal_flash="))).toBe(true);
     const pdf = await upload(cookie, Buffer.from("%PDF-1.7 not an image"), "a.png", "image/png");
     expect(pdf.status).toBe(400);
     expect(await pdf.json()).toMatchObject({ message: "僅接受 JPEG、PNG、WebP 圖片，每張不超過 5 MB" });

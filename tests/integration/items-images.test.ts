@@ -121,20 +121,24 @@ describe("a car's drivers (ITM-2)", () => {
       [d1.id, false],
       [d2.id, false],
     ]);
-    await c.services.items.setDrivers(as(keeper), car.id, [String(d1.id), String(d2.id)]);
+    await c.services.items.setDrivers(as(keeper), car.id, { driverIds: [String(d1.id), String(d2.id)] });
     expect((await c.services.items.get(as(keeper), "car", car.id)).drivers.map((d) => d.id)).toEqual([d1.id, d2.id]);
-    await c.services.items.removeDrivers(as(keeper), car.id, [String(d2.id)]);
+    await c.services.items.removeDrivers(as(keeper), car.id, { driverIds: [String(d2.id)] });
     expect((await c.services.items.get(as(keeper), "car", car.id)).drivers.map((d) => d.id)).toEqual([d1.id]);
-    await expect(c.services.items.addDrivers(as(keeper), car.id, [String(foreign.id)])).rejects.toMatchObject({
+    await expect(
+      c.services.items.addDrivers(as(keeper), car.id, { driverIds: [String(foreign.id)] }),
+    ).rejects.toMatchObject({
       code: "invalid",
       message: "所選司機須為管理機關的派遣司機。",
     });
-    await expect(c.services.items.addDrivers(as(keeper), car.id, ["x1"])).rejects.toMatchObject({ code: "invalid" });
-    await expect(c.services.items.addDrivers(as(userA), car.id, [String(d2.id)])).rejects.toMatchObject({
+    await expect(c.services.items.addDrivers(as(keeper), car.id, { driverIds: ["x1"] })).rejects.toMatchObject({
+      code: "invalid",
+    });
+    await expect(c.services.items.addDrivers(as(userA), car.id, { driverIds: [String(d2.id)] })).rejects.toMatchObject({
       code: "not_found",
     });
     // An empty list is fine in the second step (目前沒有資料).
-    await c.services.items.setDrivers(as(keeper), car.id, []);
+    await c.services.items.setDrivers(as(keeper), car.id, { driverIds: [] });
     expect((await c.services.items.get(as(keeper), "car", car.id)).drivers).toEqual([]);
   });
 });

@@ -188,8 +188,8 @@ describe("validation (zh-TW field messages, never a 500)", () => {
         }),
       ),
     );
-    expect(f.fields.name).toBe("場地名稱含有無法辨識的控制字元，請重新輸入");
-    expect(f.fields.description).toBe("場地描述最多 2000 字（目前 20000 字）");
+    expect(f.fields.name).toBe("場地名稱含有無法使用的字元");
+    expect(f.fields.description).toBe("場地描述最多 2000 個字（目前 20000 個字）");
     expect(f.fields.custodian1).toBe("請選擇保管人 1");
     const g = await failure(c.services.items.create(as(adminA), "venue", venueInput({ siteId: "99999999" })));
     expect(g.fields.siteId).toBe("請選擇所在地");

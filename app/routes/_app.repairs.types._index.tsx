@@ -32,7 +32,7 @@ export default function RepairTypes() {
   return (
     <div className="console">
       <nav aria-label="頁面位置" className="breadcrumb">
-        <a href="/repairs">報修</a> › <span aria-current="page">報修類型管理</span>
+        <Link to="/repairs">報修</Link> › <span aria-current="page">報修類型管理</span>
       </nav>
       <div className="page-head">
         <h1 className="page-title">報修類型管理</h1>

@@ -110,7 +110,8 @@ describe.skipIf(skip)("booking and reviewing on a phone in Chromium (360x740)", 
     await page.getByLabel("使用人數").fill("12");
     await page.getByRole("button", { name: "送出申請" }).click();
     await page.waitForURL(`${server.url}/book/mine?created=1`);
-    await expect.poll(() => page.getByRole("status").first().textContent()).toContain("申請已送出");
+    // The page's own status, not the root's (empty) flash-message live region.
+    await expect.poll(() => page.getByRole("status").filter({ hasText: "申請已送出" }).count()).toBeGreaterThan(0);
     const card = page.locator(".booking-card", { hasText: venueName });
     expect(await card.locator(".status").textContent()).toBe("未審核");
     expect(await card.textContent()).toContain(`${tomorrow.replace(/-/g, "/")} 10:00–11:00`);
@@ -179,7 +180,14 @@ describe.skipIf(skip)("booking and reviewing on a phone in Chromium (360x740)", 
 
     await card.getByLabel("審核說明").fill("同意借用");
     await card.getByRole("button", { name: "核准" }).click();
-    await expect.poll(() => reviewer.getByRole("status").first().textContent()).toContain(`已核准：${venueName}`);
+    await expect
+      .poll(() =>
+        reviewer
+          .getByRole("status")
+          .filter({ hasText: `已核准：${venueName}` })
+          .count(),
+      )
+      .toBeGreaterThan(0);
     await expect.poll(() => reviewer.getByText("目前沒有資料").count()).toBe(1);
     await reviewer.screenshot({ path: screenshotPath("reviews-approved-360"), fullPage: true });
   });

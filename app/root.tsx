@@ -11,7 +11,7 @@ import {
   useLoaderData,
   useRouteError,
 } from "@remix-run/react";
-import type { ReactNode } from "react";
+import { type ReactNode, useEffect } from "react";
 import { FlashMessage } from "./components/FlashMessage";
 import { ServiceWorkerUpdate } from "./components/ServiceWorkerUpdate";
 import styles from "./styles/app.css";
@@ -38,6 +38,11 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 
 export function Layout({ children }: { children: ReactNode }) {
   const nonce = useNonce();
+  // Effects run only once React has hydrated the page: browser tests wait for this mark
+  // (tests/e2e/hydration.test.ts), so a page whose scripts fail is caught, not just slow.
+  useEffect(() => {
+    document.documentElement.dataset.hydrated = "true";
+  }, []);
   return (
     <html lang="zh-Hant-TW">
       <head>

@@ -231,9 +231,12 @@ export default function BookItem() {
                       <Link
                         className="btn btn-small"
                         to={`${q({ view, date: day.date, start: slot.start, end: slot.end })}#request`}
-                        aria-label={`申請 ${day.date.replace(/-/g, "/")} ${slot.start} 起的時段`}
                       >
+                        {/* WCAG 2.5.3: the accessible name starts with the visible text. */}
                         選這個時段
+                        <span className="visually-hidden">
+                          ：{day.date.replace(/-/g, "/")} {slot.start} 起
+                        </span>
                       </Link>
                     ) : null}
                   </li>

@@ -14,7 +14,7 @@ export const meta: MetaFunction = () => [{ title: "場地及公務車申請紀�
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const actor = await requireActor(request, context);
   const rows = await context.services.bookings.mine(actor, 100);
-  const now = Date.now();
+  const now = context.services.clock.now().getTime();
   return json({
     bookings: rows.map((b) => ({
       id: b.id,

@@ -18,14 +18,14 @@ export const meta: MetaFunction<typeof loader> = ({ data }) => [
   { title: `${data?.ticket.typeName ? `${data.ticket.typeName} | ` : ""}報修 | 臺南市政府公務入口網` },
 ];
 
-/** "YYYY-MM-DDTHH:mm" now in Taipei, for the datetime-local default. */
-const nowTaipeiLocal = () => new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 16);
+/** "YYYY-MM-DDTHH:mm" of the injected clock's now in Taipei, for the datetime-local default. */
+const taipeiLocal = (now: Date) => new Date(now.getTime() + 8 * 3600_000).toISOString().slice(0, 16);
 
 export async function loader({ request, context, params }: LoaderFunctionArgs) {
   const actor = await requireActor(request, context);
   const view = await load(() => context.services.repairs.ticket(actor, params.id));
   const sites = view.canEdit ? (await context.services.repairs.reportOptions(actor)).sites : [];
-  return json({ ...view, sites, me: actor.name, now: nowTaipeiLocal() });
+  return json({ ...view, sites, me: actor.name, now: taipeiLocal(context.services.clock.now()) });
 }
 
 const FAIL = (message: string, values: Record<string, string>, fields: Record<string, string> = {}) =>

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { BrowserContext, Page } from "playwright-core";
 import type { Container } from "../../bff/container.js";
-import { taipeiDate } from "../../bff/time.js";
+import { taipeiDayClock } from "../helpers/clock.js";
 import { startTestServer, testContainer } from "../helpers/container.js";
 import { makeAccount, makeAgency, makeItem, makeSite, makeUnit, type MadeAccount } from "../helpers/factory.js";
 import { axeViolations, browserSkip, collectCspErrors, phoneContext, screenshotPath, submitSignIn } from "./browser.js";
@@ -24,7 +24,9 @@ describe.skipIf(skip)("booking and reviewing on a phone in Chromium (360x740)", 
   let custodian: MadeAccount;
   let venueId: number;
   const venueName = "第一會議室";
-  const tomorrow = taipeiDate(new Date(Date.now() + 86_400_000));
+  // The server's day starts at 10:00 whatever the hour of the run: today's free slots are listed.
+  const clock = taipeiDayClock("10:00");
+  const tomorrow = clock.day(1);
   const cspErrors: string[] = [];
 
   async function signIn(p: Page, who: MadeAccount, path: string) {
@@ -35,7 +37,7 @@ describe.skipIf(skip)("booking and reviewing on a phone in Chromium (360x740)", 
   }
 
   beforeAll(async () => {
-    c = await testContainer();
+    c = await testContainer({ clock });
     server = await startTestServer(c);
     const agency = await makeAgency(c, "預約測試機關");
     const unit = await makeUnit(c, agency.id, "秘書科");
@@ -91,6 +93,14 @@ describe.skipIf(skip)("booking and reviewing on a phone in Chromium (360x740)", 
     await page.waitForURL(new RegExp(`/book/${venueId}`));
     await expect.poll(() => page.getByRole("heading", { level: 1 }).textContent()).toBe(venueName);
     await page.screenshot({ path: screenshotPath("book-item-day-360"), fullPage: true });
+    // axe checks the free-slot links too (label-content-name-mismatch): today 10:00–18:00 is free.
+    const pick = page.getByRole("link", { name: /^選這個時段/ });
+    expect(await pick.count()).toBeGreaterThan(0);
+    expect(await pick.first().getAttribute("href")).toContain(`date=${clock.today}&start=1`);
+    // WCAG 2.5.3: the accessible name is the visible text, then the slot.
+    expect(await pick.first().textContent()).toMatch(
+      new RegExp(`^選這個時段：${clock.today.replace(/-/g, "/")} 1\\d:\\d\\d 起$`),
+    );
     expect(await serious(page)).toEqual([]);
 
     await page.getByLabel("借用日期").fill(tomorrow);
@@ -100,7 +110,8 @@ describe.skipIf(skip)("booking and reviewing on a phone in Chromium (360x740)", 
     await page.getByLabel("使用人數").fill("12");
     await page.getByRole("button", { name: "送出申請" }).click();
     await page.waitForURL(`${server.url}/book/mine?created=1`);
-    await expect.poll(() => page.getByRole("status").first().textContent()).toContain("申請已送出");
+    // The page's own status, not the root's (empty) flash-message live region.
+    await expect.poll(() => page.getByRole("status").filter({ hasText: "申請已送出" }).count()).toBeGreaterThan(0);
     const card = page.locator(".booking-card", { hasText: venueName });
     expect(await card.locator(".status").textContent()).toBe("未審核");
     expect(await card.textContent()).toContain(`${tomorrow.replace(/-/g, "/")} 10:00–11:00`);
@@ -169,7 +180,14 @@ describe.skipIf(skip)("booking and reviewing on a phone in Chromium (360x740)", 
 
     await card.getByLabel("審核說明").fill("同意借用");
     await card.getByRole("button", { name: "核准" }).click();
-    await expect.poll(() => reviewer.getByRole("status").first().textContent()).toContain(`已核准：${venueName}`);
+    await expect
+      .poll(() =>
+        reviewer
+          .getByRole("status")
+          .filter({ hasText: `已核准：${venueName}` })
+          .count(),
+      )
+      .toBeGreaterThan(0);
     await expect.poll(() => reviewer.getByText("目前沒有資料").count()).toBe(1);
     await reviewer.screenshot({ path: screenshotPath("reviews-approved-360"), fullPage: true });
   });

@@ -1,7 +1,8 @@
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Container } from "../../bff/container.js";
-import { parseTaipeiLocal, taipeiDate } from "../../bff/time.js";
+import { parseTaipeiLocal } from "../../bff/time.js";
+import { taipeiDayClock } from "../helpers/clock.js";
 import { silentLogger, startTestServer, testContainer } from "../helpers/container.js";
 import {
   makeAccount,
@@ -26,8 +27,10 @@ let custodian: MadeAccount, applicant: MadeAccount, outsider: MadeAccount;
 let venueId: number, hiddenVenueId: number, driverItemId: number, carId: number;
 let pendingId: number, othersPendingId: number;
 let cookies: { custodian: string; applicant: string; outsider: string };
-const tomorrow = taipeiDate(new Date(Date.now() + 86_400_000));
-const yesterday = taipeiDate(new Date(Date.now() - 86_400_000));
+// The server's clock starts at 10:00 (Taipei) whatever the hour of the run.
+const clock = taipeiDayClock("10:00");
+const tomorrow = clock.day(1);
+const yesterday = clock.day(-1);
 
 const post = (path: string, body: string, cookie: string) =>
   fetch(server.url + path, {
@@ -101,7 +104,7 @@ async function expectRefused(res: Response, label: string) {
 }
 
 beforeAll(async () => {
-  c = await testContainer();
+  c = await testContainer({ clock });
   server = await startTestServer(c);
   const agency = await makeAgency(c, "路由測試機關");
   const otherAgency = await makeAgency(c, "他機關");

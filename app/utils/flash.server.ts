@@ -52,7 +52,10 @@ export async function redirectWithFlash(
   init: { headers?: HeadersInit } = {},
 ): Promise<Response> {
   const headers = new Headers(init.headers);
-  headers.append("Set-Cookie", await flashHeader(context, typeof flash === "string" ? { kind: "success", message: flash } : flash));
+  headers.append(
+    "Set-Cookie",
+    await flashHeader(context, typeof flash === "string" ? { kind: "success", message: flash } : flash),
+  );
   return redirect(url, { status: 303, headers });
 }
 

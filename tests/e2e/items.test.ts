@@ -120,7 +120,7 @@ describe.skipIf(skip)("物品管理 and 報修類型管理 consoles in Chromium 
     // (The live region itself has no box: the message inside it is fixed at the top of the screen.)
     // A client-side navigation that does not reload the root's data leaves the message behind.
     await page.getByRole("navigation", { name: "頁面位置" }).getByRole("link", { name: "物品管理" }).click();
-    await page.waitForURL(`${server.url}/items`);
+    await page.waitForURL(`${server.url}/admin/items`);
     await page.getByText("已刪除場地").waitFor({ state: "detached", timeout: 5000 });
     await page.goBack();
     await page.waitForURL(`${server.url}/admin/items/venues`);

@@ -5,7 +5,6 @@ import { startTestServer, testContainer } from "../helpers/container.js";
 import { chromiumArgs, chromiumPath } from "../helpers/chromium.js";
 import { makeAccount, makeAgency, makeUnit, type MadeAccount } from "../helpers/factory.js";
 import {
-  axeViolations,
   browserSkip,
   collectCspErrors,
   desktopPage,
@@ -13,12 +12,10 @@ import {
   screenshotPath,
   signInThroughPage,
   submitSignIn,
+  seriousViolations,
 } from "./browser.js";
 
 const skip = browserSkip();
-
-const serious = async (page: Page) =>
-  (await axeViolations(page)).filter((v) => v.impact === "serious" || v.impact === "critical");
 
 /** The newest dev-mailbox text to an address (the worker runs inline in tests only when drained). */
 async function mailTo(c: Container, to: string): Promise<string> {
@@ -70,7 +67,7 @@ describe.skipIf(skip)("apply on a phone, approve on a desktop, activate and sign
     await page.goto(`${server.url}/login`);
     await page.getByRole("link", { name: "個人帳號申請", exact: true }).click();
     await page.waitForURL(`${server.url}/apply`);
-    expect(await serious(page)).toEqual([]);
+    expect(await seriousViolations(page)).toEqual([]);
     await page.getByLabel("備用信箱").fill(email);
     await page.getByRole("button", { name: "寄送驗證碼" }).click();
     await page.getByLabel("驗證碼").waitFor();
@@ -88,7 +85,7 @@ describe.skipIf(skip)("apply on a phone, approve on a desktop, activate and sign
     await page.getByRole("button", { name: "送出申請" }).click();
     await page.getByText("請輸入姓名").waitFor();
     expect(await page.getByLabel("帳號").inputValue()).toBe(username);
-    expect(await serious(page)).toEqual([]);
+    expect(await seriousViolations(page)).toEqual([]);
     await page.getByLabel("姓名").fill("陳瀏覽");
     await page.getByLabel("職稱").fill("科員");
     await page.getByLabel("隸屬機關").selectOption({ label: "瀏覽器申請局" });
@@ -100,7 +97,7 @@ describe.skipIf(skip)("apply on a phone, approve on a desktop, activate and sign
     await page.screenshot({ path: screenshotPath("account-apply-form-360"), fullPage: true });
     await page.getByRole("button", { name: "送出申請" }).click();
     await page.getByText("申請已送出").waitFor();
-    expect(await serious(page)).toEqual([]);
+    expect(await seriousViolations(page)).toEqual([]);
     await page.screenshot({ path: screenshotPath("account-apply-done-360"), fullPage: true });
   });
 
@@ -110,7 +107,7 @@ describe.skipIf(skip)("apply on a phone, approve on a desktop, activate and sign
     const row = adminPage.getByRole("row", { name: new RegExp(username) });
     await row.waitFor();
     expect(await row.getByText("未審核").count()).toBe(1);
-    expect(await serious(adminPage)).toEqual([]);
+    expect(await seriousViolations(adminPage)).toEqual([]);
     await adminPage.screenshot({ path: screenshotPath("account-reviews-1280"), fullPage: true });
     await row.getByRole("link", { name: "審核" }).click();
     const dialog = adminPage.getByRole("dialog", { name: "審核申請" });
@@ -122,7 +119,7 @@ describe.skipIf(skip)("apply on a phone, approve on a desktop, activate and sign
     expect(await row.getByText("未審核").count()).toBe(1);
     await row.getByRole("link", { name: "審核" }).click();
     await dialog.waitFor();
-    expect(await serious(adminPage)).toEqual([]);
+    expect(await seriousViolations(adminPage)).toEqual([]);
     await adminPage.screenshot({ path: screenshotPath("account-review-dialog-1280") });
     await dialog.getByRole("button", { name: "通過" }).click();
     await adminPage.getByText("已通過 1 筆申請").waitFor();
@@ -140,7 +137,7 @@ describe.skipIf(skip)("apply on a phone, approve on a desktop, activate and sign
     await page.getByLabel("確認新密碼").fill("short");
     await page.getByRole("button", { name: "開通帳號" }).click();
     await page.getByText("密碼長度至少 12 個字元").waitFor();
-    expect(await serious(page)).toEqual([]);
+    expect(await seriousViolations(page)).toEqual([]);
     await page.getByLabel("新密碼", { exact: true }).fill(password);
     await page.getByLabel("確認新密碼").fill(password);
     await page.getByRole("button", { name: "開通帳號" }).click();

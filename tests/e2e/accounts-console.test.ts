@@ -5,18 +5,15 @@ import { chromiumArgs, chromiumPath } from "../helpers/chromium.js";
 import { startTestServer, testContainer } from "../helpers/container.js";
 import { makeAccount, makeAgency, makeUnit, type MadeAccount } from "../helpers/factory.js";
 import {
-  axeViolations,
   browserSkip,
   collectCspErrors,
   desktopPage,
   screenshotPath,
   signInThroughPage,
+  seriousViolations,
 } from "./browser.js";
 
 const skip = browserSkip();
-
-const serious = async (page: Page) =>
-  (await axeViolations(page)).filter((v) => v.impact === "serious" || v.impact === "critical");
 
 // ACC-10/11/12: the account console is a desktop console (1280x800).
 describe.skipIf(skip)("個人公務帳號管理 in Chromium (1280x800)", () => {
@@ -65,7 +62,7 @@ describe.skipIf(skip)("個人公務帳號管理 in Chromium (1280x800)", () => {
     await page.getByRole("navigation", { name: "管理主控台" }).getByRole("link", { name: "個人公務帳號管理" }).click();
     await page.waitForURL(`${server.url}/admin/accounts`);
     await page.getByRole("heading", { level: 1, name: "個人公務帳號管理" }).waitFor();
-    expect(await serious(page)).toEqual([]);
+    expect(await seriousViolations(page)).toEqual([]);
     await page.getByLabel("關鍵字").fill("綜合企劃");
     await page.getByRole("button", { name: "查詢" }).click();
     await page.waitForURL(/q=/);
@@ -88,7 +85,7 @@ describe.skipIf(skip)("個人公務帳號管理 in Chromium (1280x800)", () => {
     // The selection is kept so the admin can fix it.
     expect(await page.getByLabel(`勾選 科員甲（${clerks[0]!.username}）`).isChecked()).toBe(true);
     await page.screenshot({ path: screenshotPath("accounts-batch-refused-1280"), fullPage: true });
-    expect(await serious(page)).toEqual([]);
+    expect(await seriousViolations(page)).toEqual([]);
 
     await page.getByLabel(`勾選 科長丁（${chief.username}）`).uncheck();
     await page.getByLabel(`勾選 科員乙（${clerks[1]!.username}）`).check();
@@ -118,7 +115,7 @@ describe.skipIf(skip)("個人公務帳號管理 in Chromium (1280x800)", () => {
     const log = page.getByRole("table", { name: "個人資料異動紀錄" });
     expect(await log.getByText("公務電話", { exact: true }).count()).toBe(1);
     expect(await log.getByText("（空白） → 06-2991111").count()).toBe(1);
-    expect(await serious(page)).toEqual([]);
+    expect(await seriousViolations(page)).toEqual([]);
     for (const [tab, name] of [
       ["隸屬機關(單位)", "unit"],
       ["帳號狀態", "status"],
@@ -126,7 +123,7 @@ describe.skipIf(skip)("個人公務帳號管理 in Chromium (1280x800)", () => {
       await page.getByRole("link", { name: tab, exact: true }).click();
       await page.waitForURL(new RegExp(`tab=${name}`));
       await page.screenshot({ path: screenshotPath(`accounts-detail-${name}-1280`), fullPage: true });
-      expect(await serious(page), tab).toEqual([]);
+      expect(await seriousViolations(page), tab).toEqual([]);
     }
     expect(cspErrors).toEqual([]);
   });

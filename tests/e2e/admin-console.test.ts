@@ -5,19 +5,16 @@ import { chromiumArgs, chromiumPath } from "../helpers/chromium.js";
 import { startTestServer, testContainer } from "../helpers/container.js";
 import { makeAccount, makeAgency, makeUnit, type MadeAccount } from "../helpers/factory.js";
 import {
-  axeViolations,
   browserSkip,
   collectCspErrors,
   desktopPage,
   PHONE,
   screenshotPath,
   signInThroughPage,
+  seriousViolations,
 } from "./browser.js";
 
 const skip = browserSkip();
-
-const serious = async (page: Page) =>
-  (await axeViolations(page)).filter((v) => v.impact === "serious" || v.impact === "critical");
 
 /** Marks the document; a full page load loses the mark, a client-side navigation keeps it. */
 const mark = (page: Page) => page.evaluate(() => ((window as unknown as { consoleMark: number }).consoleMark = 1));
@@ -99,7 +96,7 @@ describe.skipIf(skip)("管理主控台 in Chromium", () => {
     ])
       expect(await main.getByRole("heading", { level: 2, name: group }).count(), group).toBe(1);
     expect(await main.getByRole("link", { name: /個人公務帳號審核/ }).textContent()).toContain("待審核 1");
-    expect(await serious(page)).toEqual([]);
+    expect(await seriousViolations(page)).toEqual([]);
     await page.screenshot({ path: screenshotPath("admin-console-home-1280"), fullPage: true });
 
     await mark(page);
@@ -114,7 +111,7 @@ describe.skipIf(skip)("管理主控台 in Chromium", () => {
     await page.getByRole("heading", { level: 1, name: "報修類型管理" }).waitFor();
     expect(page.url()).toBe(`${server.url}/admin/repair-types`);
     expect(await marked(page)).toBe(true);
-    expect(await serious(page)).toEqual([]);
+    expect(await seriousViolations(page)).toEqual([]);
     await page.screenshot({ path: screenshotPath("admin-console-repair-types-1280"), fullPage: true });
     expect(cspErrors).toEqual([]);
     await page.close();
@@ -153,7 +150,7 @@ describe.skipIf(skip)("管理主控台 in Chromium", () => {
     // An agency admin's console: 帳號管理 and 物品管理 only.
     const groups = await page.locator(".console-home h2").allTextContents();
     expect(groups).toEqual(["帳號管理", "物品管理"]);
-    expect(await serious(page)).toEqual([]);
+    expect(await seriousViolations(page)).toEqual([]);
     await page.screenshot({ path: screenshotPath("admin-console-home-360"), fullPage: true });
 
     await mark(page);
@@ -167,7 +164,7 @@ describe.skipIf(skip)("管理主控台 in Chromium", () => {
     expect(await marked(page)).toBe(true);
     // The menu is closed again after the navigation.
     expect(await nav.isVisible()).toBe(false);
-    expect(await serious(page)).toEqual([]);
+    expect(await seriousViolations(page)).toEqual([]);
     await menu.click();
     await page.screenshot({ path: screenshotPath("admin-console-menu-360"), fullPage: true });
     expect(cspErrors).toEqual([]);

@@ -4,14 +4,18 @@ import type { Container } from "../../bff/container.js";
 import { taipeiDayClock } from "../helpers/clock.js";
 import { startTestServer, testContainer } from "../helpers/container.js";
 import { makeAccount, makeAgency, makeItem, makeSite, makeUnit, type MadeAccount } from "../helpers/factory.js";
-import { axeViolations, browserSkip, collectCspErrors, phoneContext, screenshotPath, submitSignIn } from "./browser.js";
+import {
+  browserSkip,
+  collectCspErrors,
+  phoneContext,
+  screenshotPath,
+  submitSignIn,
+  seriousViolations,
+} from "./browser.js";
 
 const skip = browserSkip();
 
 type Browser = { context: BrowserContext; close(): Promise<void> };
-
-const serious = async (page: Page) =>
-  (await axeViolations(page)).filter((v) => v.impact === "serious" || v.impact === "critical");
 
 describe.skipIf(skip)("booking and reviewing on a phone in Chromium (360x740)", () => {
   let c: Container;
@@ -85,7 +89,7 @@ describe.skipIf(skip)("booking and reviewing on a phone in Chromium (360x740)", 
   });
 
   it("/book has no serious or critical axe violations", async () => {
-    expect(await serious(page)).toEqual([]);
+    expect(await seriousViolations(page)).toEqual([]);
   });
 
   it("picks the venue and requests tomorrow 10:00–11:00; it shows 未審核 in 我的申請", async () => {
@@ -101,7 +105,7 @@ describe.skipIf(skip)("booking and reviewing on a phone in Chromium (360x740)", 
     expect(await pick.first().textContent()).toMatch(
       new RegExp(`^選這個時段：${clock.today.replace(/-/g, "/")} 1\\d:\\d\\d 起$`),
     );
-    expect(await serious(page)).toEqual([]);
+    expect(await seriousViolations(page)).toEqual([]);
 
     await page.getByLabel("借用日期").fill(tomorrow);
     await page.getByLabel("開始時間").fill("10:00");
@@ -144,7 +148,7 @@ describe.skipIf(skip)("booking and reviewing on a phone in Chromium (360x740)", 
     const row = page.locator(".week-day", { hasText: tomorrow.slice(5).replace("-", "/") });
     await expect.poll(() => row.locator(".taken-text").textContent()).toBe("已預約 10:00–11:00");
     await page.screenshot({ path: screenshotPath("book-item-week-360"), fullPage: true });
-    expect(await serious(page)).toEqual([]);
+    expect(await seriousViolations(page)).toEqual([]);
   });
 
   it("the car tab lists the car; its form asks for pick-up, return, passengers, destination and driver", async () => {
@@ -161,7 +165,7 @@ describe.skipIf(skip)("booking and reviewing on a phone in Chromium (360x740)", 
       "張司機（職業小客車）",
     ]);
     await page.screenshot({ path: screenshotPath("book-car-360"), fullPage: true });
-    expect(await serious(page)).toEqual([]);
+    expect(await seriousViolations(page)).toEqual([]);
   });
 
   it("the custodian signs in, sees the badge, opens 審核 and approves", async () => {
@@ -176,7 +180,7 @@ describe.skipIf(skip)("booking and reviewing on a phone in Chromium (360x740)", 
     await card.getByText("申請資訊 › 查看").click();
     await expect.poll(() => card.getByText("科務會議").isVisible()).toBe(true);
     await reviewer.screenshot({ path: screenshotPath("reviews-pending-360"), fullPage: true });
-    expect(await serious(reviewer)).toEqual([]);
+    expect(await seriousViolations(reviewer)).toEqual([]);
 
     await card.getByLabel("審核說明").fill("同意借用");
     await card.getByRole("button", { name: "核准" }).click();
@@ -198,7 +202,7 @@ describe.skipIf(skip)("booking and reviewing on a phone in Chromium (360x740)", 
     await expect.poll(() => card.locator(".status").textContent()).toBe("已核准");
     expect(await card.textContent()).toContain("同意借用");
     await page.screenshot({ path: screenshotPath("book-mine-approved-360"), fullPage: true });
-    expect(await serious(page)).toEqual([]);
+    expect(await seriousViolations(page)).toEqual([]);
   });
 
   it("the Content Security Policy blocked nothing", () => {

@@ -52,6 +52,11 @@ export async function axeViolations(page: Page): Promise<{ id: string; impact: s
   });
 }
 
+/** axe's serious and critical findings: what the suite refuses. */
+export async function seriousViolations(page: Page) {
+  return (await axeViolations(page)).filter((v) => v.impact === "serious" || v.impact === "critical");
+}
+
 export function screenshotPath(name: string): string {
   const dir = path.resolve("test-results");
   fs.mkdirSync(dir, { recursive: true });

@@ -5,7 +5,7 @@ import { startTestServer, testContainer } from "../helpers/container.js";
 import { type FakeSigner, startFakeSigner } from "../helpers/fake-signer.js";
 import { makeAccount, makeAgency, makeUnit } from "../helpers/factory.js";
 import { makeCard, makeIssuingCa, makeRootCa, writeBundle } from "../helpers/test-pki.js";
-import { axeViolations, browserSkip, collectCspErrors, phoneContext, screenshotPath } from "./browser.js";
+import { browserSkip, collectCspErrors, phoneContext, screenshotPath, seriousViolations } from "./browser.js";
 
 const skip = browserSkip();
 const PIN = "A1b2c3d4";
@@ -63,7 +63,7 @@ describe.skipIf(skip)("citizen certificate sign-in in Chromium at phone size (ID
     await page.getByRole("link", { name: "使用自然人憑證登入" }).click();
     await page.waitForURL(/\/login\/certificate/);
     await page.getByRole("heading", { name: "自然人憑證登入" }).waitFor();
-    expect((await axeViolations(page)).filter((v) => v.impact === "serious" || v.impact === "critical")).toEqual([]);
+    expect(await seriousViolations(page)).toEqual([]);
 
     // A wrong PIN: the component refuses, the page says so, nothing reaches the portal.
     await page.getByLabel("自然人憑證 PIN 碼").fill("000000");
@@ -101,7 +101,7 @@ describe.skipIf(skip)("citizen certificate sign-in in Chromium at phone size (ID
     await page.waitForURL(/\/me\/certificate/);
     await page.getByText("已綁定卡號 ************7788。").waitFor();
     await page.getByRole("button", { name: "綁定自然人憑證" }).waitFor();
-    expect((await axeViolations(page)).filter((v) => v.impact === "serious" || v.impact === "critical")).toEqual([]);
+    expect(await seriousViolations(page)).toEqual([]);
     await page.screenshot({ path: screenshotPath("certificate-me"), fullPage: true });
 
     // Unlink, then link again by signing a link challenge with the card.
@@ -140,7 +140,7 @@ describe.skipIf(skip)("citizen certificate sign-in in Chromium at phone size (ID
     await signer.close();
     await page.goto(`${server.url}/login/certificate`);
     await page.getByRole("alert").filter({ hasText: "請先安裝並啟動跨平台網頁元件" }).waitFor();
-    expect((await axeViolations(page)).filter((v) => v.impact === "serious" || v.impact === "critical")).toEqual([]);
+    expect(await seriousViolations(page)).toEqual([]);
     await page.screenshot({ path: screenshotPath("certificate-login-no-component"), fullPage: true });
   });
 });

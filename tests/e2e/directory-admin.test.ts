@@ -9,7 +9,7 @@ import { startTestServer, testContainer } from "../helpers/container.js";
 import { makeAccount, makeAgency, makeUnit, type MadeAccount } from "../helpers/factory.js";
 import { BASE_DN, startDC, type SambaDC } from "../helpers/samba.js";
 import { adSkip } from "../integration/directory/ad-fixture.js";
-import { axeViolations, browserSkip, collectCspErrors, screenshotPath } from "./browser.js";
+import { browserSkip, collectCspErrors, screenshotPath, seriousViolations } from "./browser.js";
 
 const skip = browserSkip() ?? adSkip(inject);
 
@@ -84,8 +84,7 @@ describe.skipIf(skip)("AD 同步管理作業 in Chromium (1280x800)", () => {
     await dc?.destroy();
   });
 
-  const serious = async () =>
-    (await axeViolations(page)).filter((v) => v.impact === "serious" || v.impact === "critical");
+  const serious = async () => await seriousViolations(page);
 
   it("shows the backlog and the failure with AD's reason, reached from the header's console", async () => {
     // The header's one 管理主控台 link, then the console's navigation (ADR 20).

@@ -13,7 +13,7 @@ import {
   makeUnit,
   type MadeAccount,
 } from "../helpers/factory.js";
-import { axeViolations, browserSkip, desktopPage, screenshotPath, signInThroughPage } from "./browser.js";
+import { browserSkip, desktopPage, screenshotPath, signInThroughPage, seriousViolations } from "./browser.js";
 
 const skip = browserSkip();
 
@@ -90,7 +90,7 @@ describe.skipIf(skip)("物品管理 and 報修類型管理 consoles in Chromium 
       const res = await page.goto(`${server.url}${path}`);
       expect(res?.status(), path).toBe(200);
       await page.screenshot({ path: screenshotPath(`${name}-1280`), fullPage: true });
-      const serious = (await axeViolations(page)).filter((v) => v.impact === "serious" || v.impact === "critical");
+      const serious = await seriousViolations(page);
       expect(serious, path).toEqual([]);
     }
     // 14 pages, each with a full-page screenshot and an axe run: more than the default 30 s on a busy machine.

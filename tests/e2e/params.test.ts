@@ -5,19 +5,16 @@ import { chromiumArgs, chromiumPath } from "../helpers/chromium.js";
 import { startTestServer, testContainer } from "../helpers/container.js";
 import { makeAccount, makeAgency, makeUnit, type MadeAccount } from "../helpers/factory.js";
 import {
-  axeViolations,
   browserSkip,
   collectCspErrors,
   desktopPage,
   PHONE,
   screenshotPath,
   signInThroughPage,
+  seriousViolations,
 } from "./browser.js";
 
 const skip = browserSkip();
-
-const serious = async (page: Page) =>
-  (await axeViolations(page)).filter((v) => v.impact === "serious" || v.impact === "critical");
 
 // PRT-5 系統參數管理: a desktop console for system admins, usable at 360 px.
 describe.skipIf(skip)("系統參數管理 in Chromium", () => {
@@ -58,7 +55,7 @@ describe.skipIf(skip)("系統參數管理 in Chromium", () => {
         ),
       )
       .toBe(true);
-    expect(await serious(page)).toEqual([]);
+    expect(await seriousViolations(page)).toEqual([]);
 
     const row = page.getByRole("row", { name: /鎖定時間/ }).first();
     expect(await row.getByRole("cell").first().textContent()).toBe("15 分鐘");
@@ -74,7 +71,7 @@ describe.skipIf(skip)("系統參數管理 in Chromium", () => {
     expect(await changes.getByText("15 分鐘 → 30 分鐘").count()).toBe(1);
     expect(await changes.getByText(`參數管理者（${sys.username}）`).count()).toBe(1);
     expect(await c.services.params.get("lockout_cooldown_minutes")).toBe(30);
-    expect(await serious(page)).toEqual([]);
+    expect(await seriousViolations(page)).toEqual([]);
     await page.screenshot({ path: screenshotPath("params-desktop"), fullPage: true });
   });
 
@@ -89,7 +86,7 @@ describe.skipIf(skip)("系統參數管理 in Chromium", () => {
     expect(await input.inputValue()).toBe("100");
     expect(await input.getAttribute("aria-invalid")).toBe("true");
     expect(await c.services.params.get("lockout_threshold")).toBe(5);
-    expect(await serious(page)).toEqual([]);
+    expect(await seriousViolations(page)).toEqual([]);
   });
 
   it("is usable at 360 px: no sideways scrolling, the form within reach", async () => {
@@ -110,7 +107,7 @@ describe.skipIf(skip)("系統參數管理 in Chromium", () => {
     await phone.getByLabel("新的檔案清理日期").fill("2027-06-30");
     await phone.getByRole("form", { name: "修改檔案清理日期" }).getByRole("button", { name: "儲存" }).click();
     await expect.poll(() => phone.getByRole("status").textContent()).toContain("已更新「檔案清理日期」");
-    expect(await serious(phone)).toEqual([]);
+    expect(await seriousViolations(phone)).toEqual([]);
     await phone.screenshot({ path: screenshotPath("params-phone"), fullPage: true });
     await phone.close();
     expect(cspErrors).toEqual([]);

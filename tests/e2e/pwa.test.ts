@@ -5,13 +5,13 @@ import type { Container } from "../../bff/container.js";
 import { startTestServer, testContainer } from "../helpers/container.js";
 import { makeAccount, makeAgency, makeUnit, type MadeAccount } from "../helpers/factory.js";
 import {
-  axeViolations,
   browserSkip,
   collectCspErrors,
   PHONE,
   phoneContext,
   screenshotPath,
   signInThroughPage,
+  seriousViolations,
 } from "./browser.js";
 
 const skip = browserSkip();
@@ -42,7 +42,7 @@ describe.skipIf(skip)("the portal on a phone in Chromium (360x740)", () => {
   it("the sign-in page has no serious or critical axe violations", async () => {
     await page.goto(`${server.url}/`);
     await page.waitForURL(/\/login/);
-    const serious = (await axeViolations(page)).filter((v) => v.impact === "serious" || v.impact === "critical");
+    const serious = await seriousViolations(page);
     expect(serious).toEqual([]);
   });
 
@@ -72,7 +72,7 @@ describe.skipIf(skip)("the portal on a phone in Chromium (360x740)", () => {
   });
 
   it("home has no serious or critical axe violations", async () => {
-    const serious = (await axeViolations(page)).filter((v) => v.impact === "serious" || v.impact === "critical");
+    const serious = await seriousViolations(page);
     expect(serious).toEqual([]);
   });
 

@@ -3,14 +3,18 @@ import type { BrowserContext, Page } from "playwright-core";
 import type { Container } from "../../bff/container.js";
 import { startTestServer, testContainer } from "../helpers/container.js";
 import { makeAccount, makeAgency, makeRepairType, makeSite, makeUnit, type MadeAccount } from "../helpers/factory.js";
-import { axeViolations, browserSkip, collectCspErrors, phoneContext, screenshotPath, submitSignIn } from "./browser.js";
+import {
+  browserSkip,
+  collectCspErrors,
+  phoneContext,
+  screenshotPath,
+  submitSignIn,
+  seriousViolations,
+} from "./browser.js";
 
 const skip = browserSkip();
 
 type Browser = { context: BrowserContext; close(): Promise<void> };
-
-const serious = async (page: Page) =>
-  (await axeViolations(page)).filter((v) => v.impact === "serious" || v.impact === "critical");
 
 describe.skipIf(skip)("repair reporting and handling on a phone in Chromium (360x740)", () => {
   let c: Container;
@@ -70,13 +74,13 @@ describe.skipIf(skip)("repair reporting and handling on a phone in Chromium (360
     await page.waitForURL(`${server.url}/repairs`);
     await expect.poll(() => page.getByRole("heading", { level: 1 }).textContent()).toBe("報修");
     expect(await page.getByText("目前沒有資料").count()).toBe(1);
-    expect(await serious(page)).toEqual([]);
+    expect(await seriousViolations(page)).toEqual([]);
     await page.getByRole("link", { name: "我要報修" }).click();
     await page.waitForURL(`${server.url}/repairs/new`);
     expect(await page.getByLabel("公務電話").inputValue()).toBe("06-2991234");
     expect(await page.getByText("資訊科").count()).toBe(1);
     await page.screenshot({ path: screenshotPath("repairs-new-360"), fullPage: true });
-    expect(await serious(page)).toEqual([]);
+    expect(await seriousViolations(page)).toEqual([]);
   });
 
   it("reports with a camera-sized photo, shrunk in the browser before upload", async () => {
@@ -111,7 +115,7 @@ describe.skipIf(skip)("repair reporting and handling on a phone in Chromium (360
       .executeTakeFirstOrThrow();
     expect(Number(stored.n)).toBeLessThan(1_500_000);
     await page.screenshot({ path: screenshotPath("repairs-mine-pending-360"), fullPage: true });
-    expect(await serious(page)).toEqual([]);
+    expect(await seriousViolations(page)).toEqual([]);
   });
 
   it("the vendor sees the ticket with its photo and records the handling", async () => {
@@ -121,7 +125,7 @@ describe.skipIf(skip)("repair reporting and handling on a phone in Chromium (360
     const card = vendorPage.locator(".ticket-card", { hasText: typeName });
     expect(await card.textContent()).toContain("王報修（資訊科）");
     await vendorPage.screenshot({ path: screenshotPath("repairs-handle-list-360"), fullPage: true });
-    expect(await serious(vendorPage)).toEqual([]);
+    expect(await seriousViolations(vendorPage)).toEqual([]);
     await card.getByRole("link", { name: typeName }).click();
     await vendorPage.waitForURL(/\/repairs\/\d+$/);
     const photo = vendorPage.getByRole("img", { name: "照片 1" });
@@ -129,7 +133,7 @@ describe.skipIf(skip)("repair reporting and handling on a phone in Chromium (360
     await vendorPage.getByLabel("處理結果").fill("重新匯入憑證後可正常登入");
     await vendorPage.getByLabel("分類").selectOption("公文管理系統維修-一般操作問題");
     await vendorPage.screenshot({ path: screenshotPath("repairs-handle-form-360"), fullPage: true });
-    expect(await serious(vendorPage)).toEqual([]);
+    expect(await seriousViolations(vendorPage)).toEqual([]);
     await vendorPage.getByRole("button", { name: "完成處理" }).click();
     await vendorPage.waitForURL(/\/repairs\/handle\?done=processed/);
     await expect
@@ -146,7 +150,7 @@ describe.skipIf(skip)("repair reporting and handling on a phone in Chromium (360
     await expect.poll(() => page.getByText("重新匯入憑證後可正常登入").count()).toBe(1);
     expect(await page.getByText("公文管理系統維修-一般操作問題").count()).toBe(1);
     await page.screenshot({ path: screenshotPath("repairs-processed-360"), fullPage: true });
-    expect(await serious(page)).toEqual([]);
+    expect(await seriousViolations(page)).toEqual([]);
   });
 
   it("the Content Security Policy blocked nothing", () => {

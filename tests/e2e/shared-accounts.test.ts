@@ -6,19 +6,16 @@ import { startTestServer, testContainer } from "../helpers/container.js";
 import { chromiumArgs, chromiumPath } from "../helpers/chromium.js";
 import { makeAccount, makeAgency, makeUnit, type MadeAccount, signInAs } from "../helpers/factory.js";
 import {
-  axeViolations,
   browserSkip,
   collectCspErrors,
   desktopPage,
   phoneContext,
   screenshotPath,
   signInThroughPage,
+  seriousViolations,
 } from "./browser.js";
 
 const skip = browserSkip();
-
-const serious = async (page: Page) =>
-  (await axeViolations(page)).filter((v) => v.impact === "serious" || v.impact === "critical");
 
 // ACC-16 預約管理作業 and ACC-14/15 機關及郵件系統帳號 on a desktop-sized screen.
 describe.skipIf(skip)("預約管理作業 and the shared-account console (Chromium, desktop)", () => {
@@ -77,7 +74,7 @@ describe.skipIf(skip)("預約管理作業 and the shared-account console (Chromi
     const row = page.getByRole("row").filter({ hasText: holder.username });
     expect(await row.getByText("帳號停用").count()).toBe(1);
     expect(await row.getByText("待執行").count()).toBe(1);
-    expect(await serious(page)).toEqual([]);
+    expect(await seriousViolations(page)).toEqual([]);
     await page.screenshot({ path: screenshotPath("scheduled-desktop"), fullPage: true });
     await row.getByRole("button", { name: /取消預約/ }).click();
     await page.getByRole("status").filter({ hasText: "已取消預約" }).waitFor();
@@ -92,25 +89,25 @@ describe.skipIf(skip)("預約管理作業 and the shared-account console (Chromi
     await page.getByText("批次審核", { exact: true }).click(); // opens the dialog (a <details>)
     await page.getByRole("button", { name: "通過" }).click();
     await page.getByRole("status").filter({ hasText: "已通過 1 筆申請" }).waitFor();
-    expect(await serious(page)).toEqual([]);
+    expect(await seriousViolations(page)).toEqual([]);
 
     await page.goto(`${server.url}/admin/shared-accounts`);
     const row = page.getByRole("row").filter({ hasText: "browser.inbox" });
     expect(await row.getByText("郵件系統帳號").count()).toBe(1);
     expect(await row.getByText("保管人甲").count()).toBe(1);
-    expect(await serious(page)).toEqual([]);
+    expect(await seriousViolations(page)).toEqual([]);
     await page.screenshot({ path: screenshotPath("shared-accounts-desktop"), fullPage: true });
     await row.getByRole("link", { name: "詳細：browser.inbox" }).click();
     await page.getByRole("heading", { name: "收文信箱（browser.inbox）" }).waitFor();
     await page.getByText("保管人異動", { exact: true }).click();
     // The picker offers colleagues by name, unit, title and phone only (never the username).
     expect(await page.getByRole("radio", { name: /預約管理者｜資訊科/ }).count()).toBe(1);
-    expect(await serious(page)).toEqual([]);
+    expect(await seriousViolations(page)).toEqual([]);
     await page.screenshot({ path: screenshotPath("shared-account-detail-desktop"), fullPage: true });
     await page.getByRole("tab", { name: "帳號狀態" }).click();
     await page.getByRole("heading", { name: "帳號狀態異動紀錄" }).waitFor();
     expect(await page.getByRole("cell", { name: "審核狀態" }).count()).toBe(1);
-    expect(await serious(page)).toEqual([]);
+    expect(await seriousViolations(page)).toEqual([]);
     expect(cspErrors).toEqual([]);
   });
 
@@ -128,12 +125,12 @@ describe.skipIf(skip)("預約管理作業 and the shared-account console (Chromi
       await p.getByRole("button", { name: "送出申請" }).click();
       await p.getByText("帳號須為 3 到 20 個小寫英文字母").waitFor();
       expect(await p.getByLabel("帳號名稱").inputValue()).toBe("公文系統介接");
-      expect(await serious(p)).toEqual([]);
+      expect(await seriousViolations(p)).toEqual([]);
       await p.getByLabel("希望使用的帳號").fill("doc.sync");
       await p.getByRole("button", { name: "送出申請" }).click();
       await p.getByText("申請已送出，待機關管理者審核。").waitFor();
       await p.getByRole("heading", { name: "公文系統介接（doc.sync）" }).waitFor();
-      expect(await serious(p)).toEqual([]);
+      expect(await seriousViolations(p)).toEqual([]);
       await p.screenshot({ path: screenshotPath("shared-accounts-mine-phone"), fullPage: true });
       const width = await p.evaluate(() => document.documentElement.scrollWidth);
       expect(width).toBeLessThanOrEqual(360);

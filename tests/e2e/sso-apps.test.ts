@@ -7,13 +7,13 @@ import { registerClient } from "../../bff/oidc/clients.js";
 import { freePort, startTestServer, testContainer } from "../helpers/container.js";
 import { makeAccount, makeAgency, makeUnit, type MadeAccount, signInAs } from "../helpers/factory.js";
 import {
-  axeViolations,
   browserSkip,
   collectCspErrors,
   phoneContext,
   screenshotPath,
   signInThroughPage,
   submitSignIn,
+  seriousViolations,
 } from "./browser.js";
 
 const skip = browserSkip();
@@ -133,7 +133,7 @@ describe.skipIf(skip)("transfer sign-in from the app list in Chromium (IDN-8)", 
     await page.getByRole("link", { name: "差勤管理系統" }).waitFor();
     expect(await page.getByRole("link", { name: "資安自我檢查表" }).count()).toBe(1);
     await page.screenshot({ path: screenshotPath("sso-app-list-phone"), fullPage: true });
-    const serious = (await axeViolations(page)).filter((v) => v.impact === "serious" || v.impact === "critical");
+    const serious = await seriousViolations(page);
     expect(serious).toEqual([]);
     // No horizontal scroll at 360 px.
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
@@ -181,7 +181,7 @@ describe.skipIf(skip)("transfer sign-in from the app list in Chromium (IDN-8)", 
     expect(await page.getByLabel("系統名稱").inputValue()).toBe("公文線上簽核");
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
     await page.screenshot({ path: screenshotPath("sso-apply-phone"), fullPage: true });
-    const serious = (await axeViolations(page)).filter((v) => v.impact === "serious" || v.impact === "critical");
+    const serious = await seriousViolations(page);
     expect(serious).toEqual([]);
     expect(cspErrors).toEqual([]);
   });
@@ -190,7 +190,7 @@ describe.skipIf(skip)("transfer sign-in from the app list in Chromium (IDN-8)", 
     await page.goto(`${server.url}/`);
     await page.getByRole("link", { name: "差勤管理系統" }).waitFor();
     await page.screenshot({ path: screenshotPath("sso-home-apps-phone"), fullPage: true });
-    const serious = (await axeViolations(page)).filter((v) => v.impact === "serious" || v.impact === "critical");
+    const serious = await seriousViolations(page);
     expect(serious).toEqual([]);
   });
 
@@ -209,7 +209,7 @@ describe.skipIf(skip)("transfer sign-in from the app list in Chromium (IDN-8)", 
     ]) {
       await desk.goto(`${server.url}${path}`);
       await desk.locator("h1").waitFor();
-      const serious = (await axeViolations(desk)).filter((v) => v.impact === "serious" || v.impact === "critical");
+      const serious = await seriousViolations(desk);
       expect(serious, path).toEqual([]);
     }
     await desk.goto(`${server.url}/admin/apps`);

@@ -7,7 +7,7 @@ import type { Container } from "../../bff/container.js";
 import { registerClient } from "../../bff/oidc/clients.js";
 import { freePort, startTestServer, testContainer } from "../helpers/container.js";
 import { makeAccount, makeAgency, makeUnit, type MadeAccount } from "../helpers/factory.js";
-import { axeViolations, browserSkip, phoneContext, submitSignIn } from "./browser.js";
+import { browserSkip, phoneContext, submitSignIn, seriousViolations } from "./browser.js";
 
 const skip = browserSkip();
 
@@ -79,7 +79,7 @@ describe.skipIf(skip)("single sign-on for another system in Chromium (IDN-6)", (
         throw new Error(`${String(e)} at ${page.url()}: ${(await page.content()).slice(0, 1500)}`);
       });
     expect(await page.getByText("機關").count()).toBeGreaterThan(0);
-    const serious = (await axeViolations(page)).filter((v) => v.impact === "serious" || v.impact === "critical");
+    const serious = await seriousViolations(page);
     expect(serious).toEqual([]);
     await page.getByRole("button", { name: "同意並繼續" }).click();
     await page.waitForURL(new RegExp(`^${rpUrl}/cb\\?`)).catch((e) => {

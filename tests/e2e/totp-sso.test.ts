@@ -8,7 +8,7 @@ import type { Container } from "../../bff/container.js";
 import { registerClient } from "../../bff/oidc/clients.js";
 import { freePort, startTestServer, testContainer } from "../helpers/container.js";
 import { makeAccount, makeAgency, makeUnit, type MadeAccount, signInAs } from "../helpers/factory.js";
-import { axeViolations, browserSkip, collectCspErrors, phoneContext, submitSignIn } from "./browser.js";
+import { browserSkip, collectCspErrors, phoneContext, submitSignIn, seriousViolations } from "./browser.js";
 
 const skip = browserSkip();
 
@@ -82,7 +82,7 @@ describe.skipIf(skip)("single sign-on with TOTP in Chromium (IDN-2, IDN-6)", () 
     await page.getByLabel("驗證碼").fill("000000");
     await page.getByRole("button", { name: "驗證並登入" }).click();
     await page.getByRole("alert").filter({ hasText: "驗證碼錯誤" }).waitFor();
-    const serious = (await axeViolations(page)).filter((v) => v.impact === "serious" || v.impact === "critical");
+    const serious = await seriousViolations(page);
     expect(serious).toEqual([]);
 
     await page.getByLabel("驗證碼").fill(generateSync({ secret, epoch: now() + 30 }));

@@ -4,7 +4,15 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Container } from "../../bff/container.js";
 import { startTestServer, testContainer } from "../helpers/container.js";
 import { makeAccount, makeAgency, makeUnit, type MadeAccount } from "../helpers/factory.js";
-import { axeViolations, browserSkip, collectCspErrors, phoneContext, screenshotPath, submitSignIn } from "./browser.js";
+import {
+  axeViolations,
+  browserSkip,
+  collectCspErrors,
+  phoneContext,
+  screenshotPath,
+  submitSignIn,
+  seriousViolations,
+} from "./browser.js";
 
 const skip = browserSkip();
 
@@ -71,7 +79,7 @@ describe.skipIf(skip)("TOTP in Chromium (IDN-2)", () => {
     await page.getByLabel("驗證碼").fill("000000");
     await page.getByRole("button", { name: "驗證並登入" }).click();
     await page.getByRole("alert").filter({ hasText: "驗證碼錯誤" }).waitFor();
-    const stepViolations = (await axeViolations(page)).filter((v) => v.impact === "serious" || v.impact === "critical");
+    const stepViolations = await seriousViolations(page);
     expect(stepViolations).toEqual([]);
     await page.screenshot({ path: screenshotPath("totp-step-phone"), fullPage: true });
 
@@ -103,7 +111,7 @@ describe.skipIf(skip)("TOTP in Chromium (IDN-2)", () => {
     await page.getByText("手機號碼 0912345678 驗證完成").waitFor();
     await page.getByText("已驗證：").waitFor();
     expect(await page.getByLabel("更換手機號碼").inputValue()).toBe("");
-    const serious = (await axeViolations(page)).filter((v) => v.impact === "serious" || v.impact === "critical");
+    const serious = await seriousViolations(page);
     expect(serious).toEqual([]);
     await page.screenshot({ path: screenshotPath("phone-verified-phone"), fullPage: true });
     expect(cspErrors).toEqual([]);
@@ -114,7 +122,7 @@ describe.skipIf(skip)("TOTP in Chromium (IDN-2)", () => {
     const p = await ctx.context.newPage();
     await p.goto(`${server.url}/login/temporary`);
     await p.getByRole("heading", { name: "取得臨時密碼" }).waitFor();
-    const violations = (await axeViolations(p)).filter((v) => v.impact === "serious" || v.impact === "critical");
+    const violations = await seriousViolations(p);
     await p.screenshot({ path: screenshotPath("temporary-password-phone"), fullPage: true });
     await ctx.close();
     expect(violations).toEqual([]);

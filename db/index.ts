@@ -26,8 +26,28 @@ pg.types.setTypeParser(1082, (v: string) => v);
 // bigint counts (count(*)) as numbers: no table here nears 2^53 rows.
 pg.types.setTypeParser(20, (v: string) => Number(v));
 
-export function createPool(connectionString: string, max: number): pg.Pool {
-  return new pg.Pool({ connectionString, max, options: "-c timezone=UTC" });
+/**
+ * An idle pooled connection can end under us: PostgreSQL restarts, a failover, a network reset,
+ * `pg_terminate_backend`. pg then emits "error" on the pool, and an "error" event nobody listens
+ * to kills the Node process — every app server at once. With a listener the pool drops that
+ * client and opens a fresh one for the next query, so service resumes by itself.
+ */
+export type PoolErrorHandler = (err: Error) => void;
+
+const logPoolError: PoolErrorHandler = (err) =>
+  console.error(
+    JSON.stringify({
+      t: new Date().toISOString(),
+      level: "error",
+      msg: "database connection lost; the pool opens a new one",
+      error: err.message,
+    }),
+  );
+
+export function createPool(connectionString: string, max: number, onError = logPoolError): pg.Pool {
+  const pool = new pg.Pool({ connectionString, max, options: "-c timezone=UTC" });
+  pool.on("error", onError);
+  return pool;
 }
 
 /**

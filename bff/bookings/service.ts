@@ -1,5 +1,6 @@
 import { sql } from "kysely";
 import type { Database, Tx } from "../../db/index.js";
+import { inTransaction } from "../../db/transaction.js";
 import type { Booking, BookingStatus, Item, ItemKind } from "../../db/schema.js";
 import type { Actor } from "../actor.js";
 import { mailAddresses } from "../accounts/mail-address.js";
@@ -167,7 +168,7 @@ export function createBookingsService(deps: {
       if (!bound) throw new DomainError("invalid", "請修正標示的欄位。", { driverId: "此司機不屬於這輛公務車" });
     }
     try {
-      return await db.transaction().execute(async (trx) => {
+      return await inTransaction(db, async (trx) => {
         const row = await trx
           .insertInto("bookings")
           .values({
@@ -315,8 +316,8 @@ export function createBookingsService(deps: {
     if (decision === "approved" && booking.status === "pending" && booking.starts_at <= now) {
       throw new DomainError("conflict", "借用時段已開始，無法核准；請駁回或請申請人重新申請。");
     }
-    const inTransaction = <T>(fn: (trx: Tx) => Promise<T>) => (inTrx ? fn(inTrx) : db.transaction().execute(fn));
-    return inTransaction(async (trx) => {
+    const run = <T>(fn: (trx: Tx) => Promise<T>) => (inTrx ? fn(inTrx) : inTransaction(db, fn));
+    return run(async (trx) => {
       const updated = await trx
         .updateTable("bookings")
         .set({

@@ -1,6 +1,6 @@
 import type { ActionFunctionArgs, LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json } from "@remix-run/node";
-import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { EmptyRow } from "~/components/empty-row";
 import { FormMessage } from "~/components/forms";
 import consoleStyles from "~/styles/console.css";
@@ -46,7 +46,7 @@ export default function SystemParams() {
   return (
     <div className="console">
       <nav aria-label="頁面位置" className="breadcrumb">
-        系統管理 › <span aria-current="page">系統參數管理</span>
+        <Link to="/admin">管理主控台</Link> › <span aria-current="page">系統參數管理</span>
       </nav>
       <div className="page-head">
         <h1 className="page-title">系統參數管理</h1>

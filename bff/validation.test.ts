@@ -205,17 +205,10 @@ describe("field.time, day, yesNo, choice, checkbox", () => {
     expect(y.safeParse("yes").error?.issues[0]?.message).toBe("請選擇");
     expect(y.safeParse(undefined).error?.issues[0]?.message).toBe("請選擇");
   });
-  it("choice and checkbox", () => {
+  it("choice", () => {
     const c = field.choice(["a", "b"], "請選擇一項");
     expect(c.parse("a")).toBe("a");
     expect(c.safeParse("c").error?.issues[0]?.message).toBe("請選擇一項");
-    const box = field.checkbox();
-    expect([box.parse("on"), box.parse("1"), box.parse(undefined), box.parse("off")]).toEqual([
-      true,
-      true,
-      false,
-      false,
-    ]);
   });
 });
 

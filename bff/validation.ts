@@ -178,9 +178,6 @@ export const field = {
       z.enum(["true", "false"], { error: message }).transform((v) => v === "true"),
     ),
 
-  /** A checkbox: present ("on", "true", "1") or absent. */
-  checkbox: () => z.preprocess((v) => v === "on" || v === "true" || v === "1" || v === true, z.boolean()),
-
   /** One of the listed values (a select or radio group). */
   choice: <const T extends readonly [string, ...string[]]>(values: T, message: string) =>
     z.enum(values, { error: message }),

@@ -37,8 +37,25 @@ export async function requireActor(request: Request, context: AppLoadContext): P
   throw redirect(back === "/" ? "/login" : `/login?redirectTo=${encodeURIComponent(back)}`);
 }
 
-/** Only same-site paths: an open redirect would hand our users to anyone. */
+/** Where relative paths are resolved to tell same-site from off-site; never shown or followed. */
+const SAME_SITE = "https://portal.invalid";
+/** Control, whitespace and separator characters (TAB, CR, LF, U+3000 …): browsers drop or split on them. */
+const UNSAFE_CHARS = /[\p{C}\p{Z}\s]/u;
+
+/**
+ * Only same-site paths: an open redirect would hand our users to anyone. A value is followed only
+ * if it is a path that resolves to our own origin and holds no control or whitespace character
+ * (`/\t/evil` is `//evil` to a browser; CR/LF would break the Location header). Returns the
+ * parsed path, so what is followed is exactly what was checked.
+ */
 export function safeRedirect(to: unknown, fallback = "/"): string {
-  if (typeof to !== "string" || !to.startsWith("/") || to.startsWith("//") || to.startsWith("/\\")) return fallback;
-  return to;
+  if (typeof to !== "string" || !to.startsWith("/") || UNSAFE_CHARS.test(to)) return fallback;
+  let url: URL;
+  try {
+    url = new URL(to, SAME_SITE);
+  } catch {
+    return fallback;
+  }
+  if (url.origin !== SAME_SITE) return fallback;
+  return `${url.pathname}${url.search}${url.hash}`;
 }

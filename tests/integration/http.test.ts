@@ -126,6 +126,23 @@ describe("sign-in over HTTP", () => {
     expect(res.headers.get("location")).toBe("/");
   });
 
+  it("after a real password, a redirectTo with TAB, CR/LF or U+3000 goes home — never off-site, never a 500", async () => {
+    for (const redirectTo of ["/\t/attacker.example", "/\r\n/x", "/\u3000/x", "/\\attacker.example"]) {
+      const res = await post(
+        "/login",
+        new URLSearchParams({ username: userA.username, password: userA.password, redirectTo }).toString(),
+      );
+      expect(res.status, JSON.stringify(redirectTo)).toBe(302);
+      expect(res.headers.get("location")).toBe("/");
+    }
+    const signedIn = await signIn(userA);
+    const already = await fetch(`${server.url}/login?redirectTo=%2F%09%2Fattacker.example`, {
+      headers: { Cookie: signedIn },
+      redirect: "manual",
+    });
+    expect(already.headers.get("location")).toBe("/");
+  });
+
   it("an agency admin gets 404 for another agency's account page, 200 for their own", async () => {
     const cookie = await signIn(adminA);
     const other = await fetch(`${server.url}/admin/accounts/${userB.id}`, { headers: { Cookie: cookie } });

@@ -16,7 +16,7 @@ import { getAs, postAs, signInOverHttp } from "../helpers/http-session.js";
  * explicitly, whatever DATABASE_URL says.
  */
 const CLIENTS = 12;
-const REQUESTS_PER_CLIENT = 24; // 288 in all
+const REQUESTS_PER_CLIENT = 20; // 240 in all
 const clock = taipeiDayClock("10:00");
 
 let c: Container;

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../bff/config.js";
 import { type Container, createContainer } from "../../bff/container.js";
-import { PoolUsedInTransactionError } from "../../db/index.js";
 import { taipeiDayClock } from "../helpers/clock.js";
 import { silentLogger, startTestServer } from "../helpers/container.js";
 import { embeddedDatabase } from "../helpers/db.js";
@@ -172,33 +171,4 @@ describe("the embedded database under concurrent signed-in users", () => {
     expect(held).toHaveLength(1);
     expect(silentLogger.errors).toEqual([]);
   }, 30_000);
-});
-
-describe("one session: the pool is refused inside a transaction instead of waiting for ever", () => {
-  it("a query on db inside db.transaction() fails at once; the transaction's handle works; the app goes on", async () => {
-    const outcome = await c.db
-      .transaction()
-      .execute(async (trx) => {
-        await trx.selectFrom("org_nodes").select("id").execute();
-        return c.db.selectFrom("org_nodes").select("id").execute();
-      })
-      .then(
-        () => "answered",
-        (e: unknown) => e,
-      );
-    expect(outcome).toBeInstanceOf(PoolUsedInTransactionError);
-    // The one connection was given back: the pool serves the next query.
-    expect((await c.db.selectFrom("org_nodes").select("id").where("id", "=", agencyId).execute()).length).toBe(1);
-  });
-
-  it("work started inside a transaction that runs after its commit uses the pool normally", async () => {
-    let later: Promise<unknown> | undefined;
-    await c.db.transaction().execute(async (trx) => {
-      await trx.selectFrom("org_nodes").select("id").execute();
-      later = new Promise((resolve) => setTimeout(resolve, 20)).then(() =>
-        c.db.selectFrom("org_nodes").select("id").where("id", "=", agencyId).execute(),
-      );
-    });
-    await expect(later).resolves.toHaveLength(1);
-  });
 });

@@ -1,16 +1,15 @@
 import fs from "node:fs";
 import { randomBytes } from "node:crypto";
-import { Kysely, PostgresDialect } from "kysely";
 import { inject } from "vitest";
-import { createPool, type DbHandle, startEmbedded } from "../../db/index.js";
-import type { DB } from "../../db/schema.js";
+import { createDatabase, createPool, type DbHandle, embeddedHandle, startEmbedded } from "../../db/index.js";
+import { migrateToLatest } from "../../db/migrate.js";
 import { adminQuery, withDatabase } from "./global-setup.js";
 
 export const TEST_DB_PREFIX = "portal_t_";
 
 /**
  * A database of this test file's own, copied from the migrated template: real PostgreSQL
- * when DATABASE_URL is set, else an in-memory PGlite. `connectionString` lets a child
+ * when DATABASE_URL is set, else an in-memory PGlite (`embeddedDatabase`). `connectionString` lets a child
  * process (the browser tests' server) open the same database.
  */
 export async function testDatabase(poolMax = 5): Promise<DbHandle & { connectionString?: string }> {
@@ -20,7 +19,7 @@ export async function testDatabase(poolMax = 5): Promise<DbHandle & { connection
     const name = `${TEST_DB_PREFIX}${inject("runId")}_${randomBytes(4).toString("hex")}`;
     await adminQuery(url, `CREATE DATABASE ${name} TEMPLATE ${template}`);
     const connectionString = withDatabase(url, name);
-    const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool: createPool(connectionString, poolMax) }) });
+    const db = createDatabase(createPool(connectionString, poolMax), { strict: true });
     return {
       db,
       kind: "postgres",
@@ -31,14 +30,20 @@ export async function testDatabase(poolMax = 5): Promise<DbHandle & { connection
     };
   }
   const tarball = new Blob([fs.readFileSync(template)]);
-  const embedded = await startEmbedded(undefined, poolMax, tarball);
-  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool: embedded.pool }) });
-  return {
-    db,
-    kind: "pglite",
-    close: async () => {
-      await db.destroy();
-      await embedded.stop();
-    },
-  };
+  // The same single-connection design as `npm start` (ADR 0001); poolMax is for PostgreSQL.
+  return embeddedHandle(await startEmbedded(undefined, tarball));
+}
+
+/**
+ * An embedded database (in-memory PGlite, migrated) whatever DATABASE_URL says: for tests of
+ * the embedded design itself. Without DATABASE_URL it is copied from the run's template; on a
+ * PostgreSQL run this file migrates a fresh one (a few seconds, paid only by its callers).
+ */
+export async function embeddedDatabase(): Promise<DbHandle> {
+  if (!process.env.DATABASE_URL) {
+    return embeddedHandle(await startEmbedded(undefined, new Blob([fs.readFileSync(inject("dbTemplate"))])));
+  }
+  const handle = embeddedHandle(await startEmbedded(undefined));
+  await migrateToLatest(handle.db);
+  return handle;
 }

@@ -13,6 +13,10 @@ export function skipReason(missing: string | undefined): string | undefined {
   return missing;
 }
 
-/** Concurrency tests need real PostgreSQL: PGlite serialises everything. */
+/**
+ * For tests that need several database sessions at once (a real deadlock, LISTEN, separate
+ * pools as separate app servers, terminating server connections). Concurrent requests through
+ * one app run on the embedded database too (ADR 0001): there they queue for its one session.
+ */
 export const concurrencySkip = () =>
-  skipReason(realPostgres ? undefined : "needs real PostgreSQL (DATABASE_URL): PGlite serialises every transaction");
+  skipReason(realPostgres ? undefined : "needs real PostgreSQL (DATABASE_URL): the embedded database is one session");

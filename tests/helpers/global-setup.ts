@@ -2,12 +2,10 @@ import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { Kysely, PostgresDialect } from "kysely";
 import pg from "pg";
 import type { TestProject } from "vitest/node";
-import { createPool, startEmbedded } from "../../db/index.js";
+import { createDatabase, createPool, startEmbedded } from "../../db/index.js";
 import { migrateToLatest } from "../../db/migrate.js";
-import type { DB } from "../../db/schema.js";
 import { provisionTemplate, sambaMissing } from "./samba.js";
 
 declare module "vitest" {
@@ -35,7 +33,7 @@ export default async function setup(project: TestProject) {
     const name = `portal_tpl_${process.pid}`;
     await adminQuery(url, `DROP DATABASE IF EXISTS ${name}`);
     await adminQuery(url, `CREATE DATABASE ${name}`);
-    const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool: createPool(withDatabase(url, name), 2) }) });
+    const db = createDatabase(createPool(withDatabase(url, name), 2), { strict: true });
     await migrateToLatest(db);
     await db.destroy();
     // A template must have no connections while it is copied.
@@ -61,8 +59,8 @@ export default async function setup(project: TestProject) {
       }
     };
   }
-  const embedded = await startEmbedded(undefined, 2);
-  await migrateToLatest(new Kysely<DB>({ dialect: new PostgresDialect({ pool: embedded.pool }) }));
+  const embedded = await startEmbedded(undefined);
+  await migrateToLatest(createDatabase(embedded.pool, { strict: true }));
   const blob = await embedded.dump();
   await embedded.stop();
   const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "portal-tpl-")), "template.tar");

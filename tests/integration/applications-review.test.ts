@@ -5,7 +5,6 @@ import type { Container } from "../../bff/container.js";
 import { fixedClock } from "../../bff/ports/clock.js";
 import { runScheduledChange } from "../../bff/scheduled/runner.js";
 import { testContainer } from "../helpers/container.js";
-import { concurrencySkip } from "../helpers/env.js";
 import { makeAccount, makeAgency, makeUnit, type MadeAccount, signInAs } from "../helpers/factory.js";
 import { applyForm, domainError, prove } from "./applications-helpers.js";
 
@@ -205,7 +204,8 @@ describe("decide once", () => {
     expect(e.message).toBe("此申請已審核，無法再次審核。");
   });
 
-  it.skipIf(concurrencySkip())("two reviewers at once: exactly one decision lands, one account is made", async () => {
+  // On the embedded database too: the two requests queue for its one session (ADR 0001).
+  it("two reviewers at once: exactly one decision lands, one account is made", async () => {
     const a = await application(unitA);
     const results = await Promise.allSettled([
       review().decide(as(adminA), [String(a)], { decision: "approve" }),

@@ -12,7 +12,6 @@ import { SCHEDULED_CHANGE_JOB, scheduleChange } from "../../bff/scheduled/change
 import { runScheduledChange, scheduledJobHandlers, UNEXPECTED_FAILURE } from "../../bff/scheduled/runner.js";
 import type { ScheduledExecutors } from "../../bff/scheduled/types.js";
 import { silentLogger, testContainer } from "../helpers/container.js";
-import { concurrencySkip } from "../helpers/env.js";
 import { makeAccount, makeAgency, makeUnit, type MadeAccount, signInAs, enqueueAlone } from "../helpers/factory.js";
 
 const clock = fixedClock(new Date("2026-11-30T02:00:00Z"));
@@ -198,8 +197,8 @@ describe("ACC-16 scheduled changes: the runner", () => {
     expect(await changeRow(id)).toMatchObject({ state: "failed", result: UNEXPECTED_FAILURE });
   });
 
-  it("runs exactly once with two workers racing, even for two jobs naming the same change", async (ctx) => {
-    if (concurrencySkip()) return ctx.skip();
+  // On the embedded database the two workers' claims queue for its one session (ADR 0001).
+  it("runs exactly once with two workers racing, even for two jobs naming the same change", async () => {
     await resetTitle(target.id);
     const id = await schedule("test.mark", 1, { pauseMs: 300 });
     // A second job for the same change (as if enqueued twice): only the row lock stops a double run.
@@ -218,8 +217,7 @@ describe("ACC-16 scheduled changes: the runner", () => {
     expect(await changeRow(id)).toMatchObject({ state: "done" });
   });
 
-  it("a cancel racing the runner either wins before it or is refused after it", async (ctx) => {
-    if (concurrencySkip()) return ctx.skip();
+  it("a cancel racing the runner either wins before it or is refused after it", async () => {
     await resetTitle(target.id);
     const id = await schedule("test.mark", 1, { pauseMs: 300 });
     clock.advance(60_000);

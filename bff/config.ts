@@ -1,6 +1,6 @@
 import path from "node:path";
 import { z } from "zod";
-import type { DatabaseTimeouts } from "../db/pool-options.js";
+import { type DatabaseTimeouts, DEFAULT_TIMEOUTS } from "../db/pool-options.js";
 
 /** Empty strings in the environment mean "not set". */
 const optional = z
@@ -27,9 +27,9 @@ export const configSchema = z.object({
   DATABASE_POOL_MAX: int(10, 1),
   // Issue 13 item 2: how long a request waits on PostgreSQL before it answers 503 instead
   // (db/pool-options.ts; the migrator and bulk seeding are exempt from the statement bounds).
-  DATABASE_CONNECT_TIMEOUT_MS: int(3000, 100),
-  DATABASE_STATEMENT_TIMEOUT_MS: int(5000, 0),
-  DATABASE_IDLE_IN_TX_TIMEOUT_MS: int(30000, 0),
+  DATABASE_CONNECT_TIMEOUT_MS: int(DEFAULT_TIMEOUTS.connectMs, 100),
+  DATABASE_STATEMENT_TIMEOUT_MS: int(DEFAULT_TIMEOUTS.statementMs, 0),
+  DATABASE_IDLE_IN_TX_TIMEOUT_MS: int(DEFAULT_TIMEOUTS.idleInTransactionMs, 0),
   DATA_DIR: z.string().default("./.data"),
   SEED_DEMO: optional,
   SMTP_URL: optional,

@@ -18,7 +18,12 @@ export interface DatabaseTimeouts {
   idleInTransactionMs: number;
 }
 
-export const DEFAULT_TIMEOUTS: DatabaseTimeouts = { connectMs: 3000, statementMs: 5000, idleInTransactionMs: 30_000 };
+/**
+ * The slowest request statements measured (BENCHMARKS.md: account search without its trigram
+ * index 0.35 s, a year's repair statistics 0.1 s) stay ten times under the statement bound,
+ * while a stalled database is answered 503 in about four seconds.
+ */
+export const DEFAULT_TIMEOUTS: DatabaseTimeouts = { connectMs: 2000, statementMs: 3000, idleInTransactionMs: 30_000 };
 
 /**
  * What a pool is for. Requests (and the worker) are bounded by the configured timeouts; the

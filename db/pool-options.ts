@@ -21,9 +21,11 @@ export interface DatabaseTimeouts {
 /**
  * The slowest request statements measured (BENCHMARKS.md: account search without its trigram
  * index 0.35 s, a year's repair statistics 0.1 s) stay ten times under the statement bound,
- * while a stalled database is answered 503 in about four seconds.
+ * while a stalled database is answered 503 in about four seconds. The connect bound is also
+ * how long a request may queue for a free connection: 3 s leaves room for a burst of bookings
+ * (C = 200 on a pool of 10) before a request is turned away with a 503.
  */
-export const DEFAULT_TIMEOUTS: DatabaseTimeouts = { connectMs: 2000, statementMs: 3000, idleInTransactionMs: 30_000 };
+export const DEFAULT_TIMEOUTS: DatabaseTimeouts = { connectMs: 3000, statementMs: 3000, idleInTransactionMs: 30_000 };
 
 /**
  * What a pool is for. Requests (and the worker) are bounded by the configured timeouts; the

@@ -61,7 +61,9 @@ describe.skipIf(concurrencySkip())("database faults between the app and PostgreS
     cookie = await signInOverHttp(server.url, credentials);
     expect(cookie).toMatch(/=/);
     expect((await getAs(server.url, cookie, "/")).status).toBe(200);
-  }, 30_000);
+    // Set-up only (a database copy, the container, the Remix build's import): generous on a
+    // loaded machine; each fault below has its own bound.
+  }, 90_000);
 
   afterAll(async () => {
     await server?.close();

@@ -35,6 +35,22 @@ export default tseslint.config(
     },
   },
   {
+    // Every transaction goes through inTransaction (db/transaction.ts), which re-runs it when
+    // PostgreSQL reports a deadlock or serialization failure: a bare db.transaction() turns them
+    // into 500s (issue 13: 19 of 70 same-slot booking rounds).
+    files: ["bff/**/*.ts"],
+    ignores: ["**/*.test.ts"],
+    rules: {
+      "no-restricted-syntax": [
+        "error",
+        {
+          selector: "CallExpression[callee.property.name='transaction'][arguments.length=0]",
+          message: "Use inTransaction(db, (trx) => …) from db/transaction.ts: it re-runs on 40P01/40001.",
+        },
+      ],
+    },
+  },
+  {
     // A route module's top level runs in the browser too: a call there (a loader made by a
     // factory in a .server module) keeps the server import in the browser bundle, and the page
     // never hydrates. Wrap it in a function instead (ARCHITECTURE rule 9).

@@ -10,6 +10,7 @@ import { disableBlocks } from "./guards.js";
 import { scopeAccounts } from "./scope.js";
 import { disableNow, lockAgenciesOf, throwBlocks } from "./status.js";
 import { parseId } from "../validation.js";
+import { inTransaction } from "../../db/transaction.js";
 
 export const BATCH_MAX = 500;
 
@@ -107,7 +108,7 @@ export function createBatchDisable(deps: { db: Database; clock: Clock; directory
     const now = clock.now();
     const executeAt = parseEffective(input, now);
     const agencyId = rows[0]!.agencyId;
-    await db.transaction().execute(async (trx) => {
+    await inTransaction(db, async (trx) => {
       if (executeAt === null) {
         await disableNow(trx, directory, {
           accountIds: ids,

@@ -9,6 +9,7 @@ import { startOfTaipeiDay, taipeiDate } from "../time.js";
 import { mailAddresses } from "./mail-address.js";
 import { disableBlocks } from "./guards.js";
 import { applyStatus, auditAs, lockAgenciesOf } from "./status.js";
+import { inTransaction } from "../../db/transaction.js";
 
 export const IDLE_DISABLE_JOB = "accounts.idle-disable";
 
@@ -109,7 +110,7 @@ async function reportRefused(
  */
 export async function queueIdleDisable(db: Database, now: Date) {
   const day = taipeiDate(now);
-  await db.transaction().execute((trx) =>
+  await inTransaction(db, (trx) =>
     enqueue(trx, {
       kind: IDLE_DISABLE_JOB,
       runAt: new Date(startOfTaipeiDay(day).getTime() + 2 * 3600_000),

@@ -27,6 +27,7 @@ import { exportLoginRecords, loginRecordEntry, loginRecordPage, type RecordFilte
 import { scopeAccounts } from "./scope.js";
 import { applyStatus, auditAs, disableNow, throwBlocks } from "./status.js";
 import { parseId } from "../validation.js";
+import { inTransaction } from "../../db/transaction.js";
 
 export { disableReasons } from "./effective.js";
 
@@ -142,7 +143,7 @@ export function createAccountsService(deps: {
   async function exportList(actor: Actor, raw: Record<string, unknown>, onError?: (e: unknown) => void) {
     requireAdmin(actor);
     const filter: AccountFilter = parseFilter(raw);
-    await db.transaction().execute((trx) =>
+    await inTransaction(db, (trx) =>
       writeAudit(trx, actor, clock.now(), {
         action: "account.export",
         targetType: "account",
@@ -223,7 +224,7 @@ export function createAccountsService(deps: {
       if (taken)
         throw new DomainError("invalid", "請修正標示的欄位。", { citizenCardNo: "此自然人憑證卡號已由其他帳號使用" });
     }
-    await db.transaction().execute(async (trx) => {
+    await inTransaction(db, async (trx) => {
       await trx
         .updateTable("accounts")
         .set({
@@ -260,7 +261,7 @@ export function createAccountsService(deps: {
     const hash = await deps.hasher.hash(password);
     const maxAge = await params.get("password_max_age_days");
     const now = clock.now();
-    await db.transaction().execute(async (trx) => {
+    await inTransaction(db, async (trx) => {
       await trx
         .updateTable("accounts")
         .set({
@@ -328,7 +329,7 @@ export function createAccountsService(deps: {
     const note = cleanText(rawNote, 200);
     const now = clock.now();
     const executeAt = parseEffective(input, now);
-    await db.transaction().execute(async (trx) => {
+    await inTransaction(db, async (trx) => {
       if (executeAt) {
         await scheduleChange(trx, {
           type: "account.unit",
@@ -379,7 +380,7 @@ export function createAccountsService(deps: {
       throw new DomainError("invalid", "帳號須為啟用狀態，才能指派為管理者。", { role: "帳號未啟用" });
     const now = clock.now();
     const executeAt = parseEffective(input, now);
-    await db.transaction().execute(async (trx) => {
+    await inTransaction(db, async (trx) => {
       if (executeAt) {
         await checkDemotion(trx, account.id, role);
         await scheduleChange(trx, {
@@ -434,7 +435,7 @@ export function createAccountsService(deps: {
     const now = clock.now();
     const executeAt = parseEffective(input, now);
     const author = { actorId: actor.accountId, ip: actor.ip };
-    await db.transaction().execute(async (trx) => {
+    await inTransaction(db, async (trx) => {
       if (executeAt) {
         if (input.status === "disabled") {
           const blocks = await disableBlocks(trx, [account.id]);
@@ -470,7 +471,7 @@ export function createAccountsService(deps: {
     if (to === "normal" && account.login_permission === "normal")
       throw new DomainError("invalid", "此帳號目前未鎖定，無需解鎖。");
     const now = clock.now();
-    await db.transaction().execute(async (trx) => {
+    await inTransaction(db, async (trx) => {
       await trx
         .updateTable("accounts")
         .set(
@@ -575,7 +576,7 @@ export function createAccountsService(deps: {
     const reason =
       typeof input.reason === "string" && input.reason.trim() ? input.reason : `${account.name} 的保管移轉`;
     // The new custodian and this account's change log commit together.
-    await db.transaction().execute(async (trx) => {
+    await inTransaction(db, async (trx) => {
       const owner = { id: item.id, agency_id: item.agencyId };
       await slots.setCustodian(actor, owner, holder, { slot: item.slot, accountId: to, reason }, trx);
       await logChanges(trx, {
@@ -606,7 +607,7 @@ export function createAccountsService(deps: {
     requireAdmin(actor);
     const account = await getAccount(actor, idOf(accountId));
     const k = parseKind(kind);
-    await db.transaction().execute((trx) =>
+    await inTransaction(db, (trx) =>
       writeAudit(trx, actor, clock.now(), {
         action: "account.export-changes",
         targetType: "account",
@@ -632,7 +633,7 @@ export function createAccountsService(deps: {
   async function exportRecords(actor: Actor, accountId: unknown, filter: RecordFilter) {
     requireAdmin(actor);
     const account = await getAccount(actor, idOf(accountId));
-    await db.transaction().execute((trx) =>
+    await inTransaction(db, (trx) =>
       writeAudit(trx, actor, clock.now(), {
         action: "account.export-login-records",
         targetType: "account",

@@ -25,6 +25,7 @@ import {
   scopeFilter,
   withFilters,
 } from "./queue.js";
+import { inTransaction } from "../../db/transaction.js";
 
 /** The scheduled-change type of a 預約生效 review decision (ACC-9). */
 export const DECIDE_TYPE = "application.decide";
@@ -105,7 +106,7 @@ export function createReviewQueue(deps: ApplicationDeps) {
     const { filters } = parseFilters(input);
     const base = withFilters(queueColumns(queueBase(db, actor)), filters);
     const now = clock.now();
-    await db.transaction().execute((trx) =>
+    await inTransaction(db, (trx) =>
       writeAudit(trx, actor, now, {
         action: "account_application.export",
         targetType: "account_application",
@@ -174,7 +175,7 @@ export function createReviewQueue(deps: ApplicationDeps) {
   /** The batch rules, checked before the confirmation dialog opens (nothing locked). */
   async function checkBatch(actor: Actor, rawIds: unknown[]) {
     const ids = parseIds(rawIds, BATCH_MAX);
-    const rows = await db.transaction().execute((trx) => lockSelected(trx, actor, ids));
+    const rows = await inTransaction(db, (trx) => lockSelected(trx, actor, ids));
     const broken = batchRuleBroken(rows);
     if (broken) throw new DomainError("conflict", broken);
     return {
@@ -193,7 +194,7 @@ export function createReviewQueue(deps: ApplicationDeps) {
     const now = clock.now();
     const d = parseDecision(input, now);
     const ids = parseIds(rawIds, BATCH_MAX);
-    return db.transaction().execute(async (trx) => {
+    return inTransaction(db, async (trx) => {
       const rows = await lockSelected(trx, actor, ids);
       if (rows.length === 1 && !rows[0]!.reviewable) throw new DomainError("conflict", "此申請已審核，無法再次審核。");
       if (rows.some((r) => r.account_id === actor.accountId)) throw new DomainError("invalid", "不可審核自己的申請。");
@@ -310,7 +311,7 @@ export function createReviewQueue(deps: ApplicationDeps) {
     count: (actor, inTrx) => pendingCount(actor, inTrx),
     async decide(actor, id, input: DecisionInput, trx) {
       const run = (t: Tx) => decideWithin(t, actor, id, input);
-      return trx ? run(trx) : db.transaction().execute(run);
+      return trx ? run(trx) : inTransaction(db, run);
     },
     async describe(actor, id) {
       const r = await get(actor, id);

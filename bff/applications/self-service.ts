@@ -8,6 +8,7 @@ import { type ApplicationDeps } from "./deps.js";
 import { normaliseEmail } from "./email-codes.js";
 import { unitOf, USERNAME_RE } from "./fields.js";
 import { notifyReviewers } from "./notify.js";
+import { inTransaction } from "../../db/transaction.js";
 
 const RECORDS_PAGE = 20;
 const str = (v: unknown) => (typeof v === "string" ? v : "");
@@ -90,7 +91,7 @@ export function createSelfService(deps: ApplicationDeps) {
     const changed = SELF_FIELDS.filter((k) => (before[k] ?? null) !== next[k]);
     if (changed.length === 0) return { changed: 0 };
     const now = clock.now();
-    await db.transaction().execute(async (trx) => {
+    await inTransaction(db, async (trx) => {
       await trx
         .updateTable("accounts")
         .set({ ...next, updated_at: now })
@@ -179,7 +180,7 @@ export function createSelfService(deps: ApplicationDeps) {
   ) {
     const account = await me(actor);
     const now = clock.now();
-    return db.transaction().execute(async (trx) => {
+    return inTransaction(db, async (trx) => {
       const row = await trx
         .insertInto("account_applications")
         .values({
@@ -263,7 +264,7 @@ export function createSelfService(deps: ApplicationDeps) {
     const username = str(input.username).trim().toLowerCase();
     if (!USERNAME_RE.test(username)) throw new DomainError("invalid", "請輸入帳號。", { username: "請輸入帳號" });
     const now = clock.now();
-    return db.transaction().execute(async (trx) => {
+    return inTransaction(db, async (trx) => {
       const account = await trx
         .selectFrom("accounts")
         .select(["id", "role", "status", "name"])

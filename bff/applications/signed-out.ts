@@ -8,6 +8,7 @@ import { type ApplicationDeps, type ClientMeta } from "./deps.js";
 import { CODE_SENT, normaliseEmail } from "./email-codes.js";
 import { applicationColumns, parseAccountFields, USERNAME_RE } from "./fields.js";
 import { notifyReviewers } from "./notify.js";
+import { inTransaction } from "../../db/transaction.js";
 
 const sha256 = (s: string) => createHash("sha256").update(s).digest("base64url");
 const str = (v: unknown) => (typeof v === "string" ? v : "");
@@ -75,7 +76,7 @@ export function createSignedOutFlows(deps: ApplicationDeps) {
     const email = emailOrRefuse(input.email);
     const username = purpose === "reactivate" || purpose === "reset" ? usernameOrRefuse(input.username) : "";
     const now = clock.now();
-    await db.transaction().execute(async (trx) => {
+    await inTransaction(db, async (trx) => {
       let deliver = true;
       let accountId: number | null = null;
       if (purpose === "edit") {
@@ -116,7 +117,7 @@ export function createSignedOutFlows(deps: ApplicationDeps) {
     const { email } = await codes.consumeProof(db, { purpose: "apply", proof: input.proof, peek: true }, now);
     const f = await parseAccountFields(db, input, { backupEmail: email });
     if (await usernameTaken(db, f.username)) throw new DomainError("invalid", "此帳號已有人使用。", TAKEN);
-    return db.transaction().execute(async (trx) => {
+    return inTransaction(db, async (trx) => {
       await codes.consumeProof(trx, { purpose: "apply", proof: input.proof }, now);
       const row = await trx
         .insertInto("account_applications")
@@ -160,7 +161,7 @@ export function createSignedOutFlows(deps: ApplicationDeps) {
     });
     if (app.type === "activation" && f.username !== app.username && (await usernameTaken(db, f.username, app.id)))
       throw new DomainError("invalid", "此帳號已有人使用。", TAKEN);
-    return db.transaction().execute(async (trx) => {
+    return inTransaction(db, async (trx) => {
       await codes.consumeProof(trx, { purpose: "edit", proof: input.proof }, now);
       const row = await trx
         .updateTable("account_applications")
@@ -213,7 +214,7 @@ export function createSignedOutFlows(deps: ApplicationDeps) {
     const now = clock.now();
     const account = await reactivationAccount(input.proof);
     const f = await parseAccountFields(db, input, { username: account.username });
-    return db.transaction().execute(async (trx) => {
+    return inTransaction(db, async (trx) => {
       await codes.consumeProof(trx, { purpose: "reactivate", proof: input.proof }, now);
       const row = await trx
         .insertInto("account_applications")
@@ -251,7 +252,7 @@ export function createSignedOutFlows(deps: ApplicationDeps) {
       throw new DomainError("invalid", "此帳號無法重設密碼，請聯絡機關管理者。");
     const password = newPassword(input, account.username);
     const hash = await deps.hasher.hash(password);
-    await db.transaction().execute(async (trx) => {
+    await inTransaction(db, async (trx) => {
       await codes.consumeProof(trx, { purpose: "reset", proof: input.proof }, now);
       // Proving the backup address also lifts a lock caused by wrong passwords (not an admin's lock).
       await trx
@@ -311,7 +312,7 @@ export function createSignedOutFlows(deps: ApplicationDeps) {
     const password = newPassword(input, app.username);
     const hash = await deps.hasher.hash(password);
     const now = clock.now();
-    await db.transaction().execute(async (trx) => {
+    await inTransaction(db, async (trx) => {
       const used = await trx
         .updateTable("account_applications")
         .set({ activated_at: now, activation_token_hash: null })

@@ -6,6 +6,7 @@ import type { DirectoryQueue } from "../directory/queue.js";
 import type { Clock } from "../ports/clock.js";
 import type { PasswordHasher } from "./hashing.js";
 import { passwordProblems } from "./password-policy.js";
+import { inTransaction } from "../../db/transaction.js";
 
 /**
  * ACC-19: a user changes their own password. The other sessions of the account end, so a
@@ -49,7 +50,7 @@ export function createChangePassword(deps: {
     }
     const hash = await deps.hasher.hash(next);
     const now = deps.clock.now();
-    await deps.db.transaction().execute(async (trx) => {
+    await inTransaction(deps.db, async (trx) => {
       await trx
         .updateTable("accounts")
         .set({ password_hash: hash, password_changed_at: now, updated_at: now })

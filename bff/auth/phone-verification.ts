@@ -5,6 +5,7 @@ import type { DirectoryQueue } from "../directory/queue.js";
 import { DomainError } from "../errors.js";
 import type { Clock } from "../ports/clock.js";
 import { queueSecretMessage } from "./code-delivery.js";
+import { inTransaction } from "../../db/transaction.js";
 
 export const MOBILE_RE = /^09\d{8}$/;
 export const PHONE_CODE_MINUTES = 10;
@@ -63,7 +64,7 @@ export function createPhoneVerification(deps: {
     const now = clock.now();
     const expiresAt = new Date(now.getTime() + PHONE_CODE_MINUTES * 60_000);
     const code = String(randomInt(0, 1_000_000)).padStart(6, "0");
-    await db.transaction().execute(async (trx) => {
+    await inTransaction(db, async (trx) => {
       await trx.selectFrom("accounts").select("id").where("id", "=", actor.accountId).forUpdate().execute();
       const sends = await trx
         .selectFrom("phone_code_sends")
@@ -123,50 +124,47 @@ export function createPhoneVerification(deps: {
       throw new DomainError("invalid", "請輸入簡訊中的 6 位數字驗證碼。", { code: "請輸入 6 位數字" });
     }
     const now = clock.now();
-    return db
-      .transaction()
-      .execute(async (trx) => {
-        const pending = await trx
-          .selectFrom("phone_verifications")
-          .selectAll()
-          .where("account_id", "=", actor.accountId)
-          .forUpdate()
-          .executeTakeFirst();
-        if (!pending || pending.expires_at <= now || pending.attempts >= PHONE_CODE_MAX_ATTEMPTS) {
-          throw new DomainError("invalid", "驗證碼已失效，請重新取得驗證碼。", { code: "驗證碼已失效" });
-        }
-        const expected = Buffer.from(pending.code_hash, "hex");
-        const given = Buffer.from(codeHash(actor.accountId, code), "hex");
-        if (!timingSafeEqual(expected, given)) {
-          const attempts = pending.attempts + 1;
-          await trx
-            .updateTable("phone_verifications")
-            .set({ attempts })
-            .where("account_id", "=", actor.accountId)
-            .execute();
-          const left = PHONE_CODE_MAX_ATTEMPTS - attempts;
-          return { wrong: left, mobile: undefined };
-        }
-        await trx.deleteFrom("phone_verifications").where("account_id", "=", actor.accountId).execute();
+    return inTransaction(db, async (trx) => {
+      const pending = await trx
+        .selectFrom("phone_verifications")
+        .selectAll()
+        .where("account_id", "=", actor.accountId)
+        .forUpdate()
+        .executeTakeFirst();
+      if (!pending || pending.expires_at <= now || pending.attempts >= PHONE_CODE_MAX_ATTEMPTS) {
+        throw new DomainError("invalid", "驗證碼已失效，請重新取得驗證碼。", { code: "驗證碼已失效" });
+      }
+      const expected = Buffer.from(pending.code_hash, "hex");
+      const given = Buffer.from(codeHash(actor.accountId, code), "hex");
+      if (!timingSafeEqual(expected, given)) {
+        const attempts = pending.attempts + 1;
         await trx
-          .updateTable("accounts")
-          .set({ mobile: pending.mobile, mobile_verified_at: now, updated_at: now })
-          .where("id", "=", actor.accountId)
+          .updateTable("phone_verifications")
+          .set({ attempts })
+          .where("account_id", "=", actor.accountId)
           .execute();
-        await deps.directory.accountChanged(trx, { accountId: actor.accountId, at: now, by: actor.accountId });
-        return { wrong: undefined, mobile: pending.mobile };
-      })
-      .then((r) => {
-        // The attempt count must commit, so the refusal is thrown after the transaction.
-        if ("wrong" in r && r.wrong !== undefined) {
-          throw new DomainError(
-            "invalid",
-            r.wrong > 0 ? `驗證碼不正確，還可再試 ${r.wrong} 次。` : "驗證碼錯誤次數過多，請重新取得驗證碼。",
-            { code: "驗證碼不正確" },
-          );
-        }
-        return { mobile: r.mobile as string };
-      });
+        const left = PHONE_CODE_MAX_ATTEMPTS - attempts;
+        return { wrong: left, mobile: undefined };
+      }
+      await trx.deleteFrom("phone_verifications").where("account_id", "=", actor.accountId).execute();
+      await trx
+        .updateTable("accounts")
+        .set({ mobile: pending.mobile, mobile_verified_at: now, updated_at: now })
+        .where("id", "=", actor.accountId)
+        .execute();
+      await deps.directory.accountChanged(trx, { accountId: actor.accountId, at: now, by: actor.accountId });
+      return { wrong: undefined, mobile: pending.mobile };
+    }).then((r) => {
+      // The attempt count must commit, so the refusal is thrown after the transaction.
+      if ("wrong" in r && r.wrong !== undefined) {
+        throw new DomainError(
+          "invalid",
+          r.wrong > 0 ? `驗證碼不正確，還可再試 ${r.wrong} 次。` : "驗證碼錯誤次數過多，請重新取得驗證碼。",
+          { code: "驗證碼不正確" },
+        );
+      }
+      return { mobile: r.mobile as string };
+    });
   }
 
   return { status, requestCode, confirmCode };

@@ -10,6 +10,7 @@ import { type LoginMethod, type LoginResult, recordLogin } from "./login-records
 import { newSessionToken, sessionIdOf } from "./sessions.js";
 import { consumeTemporaryPassword } from "./temporary-password.js";
 import type { Totp } from "./totp.js";
+import { inTransaction } from "../../db/transaction.js";
 
 export interface RequestMeta {
   ip: string;
@@ -325,7 +326,7 @@ export function createAuthService(deps: {
   ): Promise<SignInResult> {
     const now = clock.now();
     const account = { id: accountId };
-    return db.transaction().execute(async (trx) => {
+    return inTransaction(db, async (trx) => {
       await trx
         .updateTable("accounts")
         .set({ failed_login_count: 0, last_login_at: now })

@@ -4,6 +4,7 @@ import { DomainError } from "../errors.js";
 import type { Clock } from "../ports/clock.js";
 import { queueSecretMessage } from "./code-delivery.js";
 import type { PasswordHasher } from "./hashing.js";
+import { inTransaction } from "../../db/transaction.js";
 
 /** No 0/O, 1/l/I: read off a phone screen and typed by hand. 56^8 ≈ 2^46. */
 const ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnpqrstuvwxyz23456789";
@@ -97,7 +98,7 @@ export function createTemporaryPasswords(deps: {
 
     const now = clock.now();
     const expiresAt = new Date(now.getTime() + deps.validMinutes * 60_000);
-    await db.transaction().execute(async (trx) => {
+    await inTransaction(db, async (trx) => {
       // Serialises requests for one account, so the limit holds under concurrency.
       await trx.selectFrom("accounts").select("id").where("id", "=", account.id).forUpdate().execute();
       const recent = await trx

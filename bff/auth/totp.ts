@@ -7,6 +7,7 @@ import { writeAudit } from "../audit.js";
 import { DomainError, notFound } from "../errors.js";
 import { decrypt, encrypt } from "../oidc/data-key.js";
 import type { Clock } from "../ports/clock.js";
+import { inTransaction } from "../../db/transaction.js";
 
 /** What authenticator apps show above the code. */
 export const TOTP_ISSUER = "臺南市政府公務入口網";
@@ -121,7 +122,7 @@ export function createTotp(deps: { db: Database; clock: Clock; dataKey: Buffer }
         code: "驗證碼不正確",
       });
     }
-    await db.transaction().execute(async (trx) => {
+    await inTransaction(db, async (trx) => {
       await trx
         .updateTable("accounts")
         .set({ totp_secret_enc: pending.secret_enc, totp_enabled_at: now, updated_at: now })
@@ -156,7 +157,7 @@ export function createTotp(deps: { db: Database; clock: Clock; dataKey: Buffer }
   /** IDN-2: an admin resets an account's TOTP (lost phone). Scope is checked by the caller. */
   async function reset(actor: Actor, accountId: number): Promise<void> {
     const now = clock.now();
-    await db.transaction().execute(async (trx) => {
+    await inTransaction(db, async (trx) => {
       const row = await trx
         .updateTable("accounts")
         .set({ totp_secret_enc: null, totp_enabled_at: null, updated_at: now })

@@ -13,6 +13,7 @@ import { type ChallengePurpose, consumeChallenge, type IssuedChallenge, issueCha
 import { decodeBase64, MAX_SIGNATURE_CHARS, parseCertificate } from "./encoding.js";
 import { certificateMessages as M } from "./messages.js";
 import { signatureMatches } from "./verify-signature.js";
+import { inTransaction } from "../../db/transaction.js";
 
 /** The CAs and field this deployment trusts; null when certificate sign-in is not configured. */
 export interface CertificateTrust {
@@ -170,7 +171,7 @@ export function createCertificateService(deps: {
     }
     if (holder && holder.id !== actor.accountId) throw new DomainError("conflict", M.cardTaken);
     const now = clock.now();
-    await db.transaction().execute(async (trx) => {
+    await inTransaction(db, async (trx) => {
       await trx
         .updateTable("accounts")
         .set({ citizen_card_no: checked.cardNo, updated_at: now })
@@ -190,7 +191,7 @@ export function createCertificateService(deps: {
   /** Removes the actor's own card link. */
   async function unlink(actor: Actor): Promise<void> {
     const now = clock.now();
-    await db.transaction().execute(async (trx) => {
+    await inTransaction(db, async (trx) => {
       const row = await trx
         .updateTable("accounts")
         .set({ citizen_card_no: null, updated_at: now })

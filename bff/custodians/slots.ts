@@ -9,6 +9,7 @@ import type { Clock } from "../ports/clock.js";
 import { startOfTaipeiDay } from "../time.js";
 import { parseInput } from "../validation.js";
 import { type CustodianChangeInput, custodianChange, REASON_MAX } from "./schemas.js";
+import { inTransaction } from "../../db/transaction.js";
 
 export { REASON_MAX };
 export const PAGE_SIZE = 10;
@@ -90,7 +91,7 @@ export function createSlots(deps: { db: Database; clock: Clock }, t: SlotTables)
   ): Promise<void> {
     const { slot, accountId, reason } = parseInput(custodianChange(holder), raw);
     const now = clock.now();
-    const run = (fn: (typed: Tx) => Promise<void>) => (inTrx ? fn(inTrx) : db.transaction().execute(fn));
+    const run = (fn: (typed: Tx) => Promise<void>) => (inTrx ? fn(inTrx) : inTransaction(db, fn));
     await run(async (typed) => {
       const trx = untyped(typed);
       // Lock the owner's slots so two changes of the same slot cannot cross.

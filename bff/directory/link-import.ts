@@ -4,6 +4,7 @@ import { writeAudit } from "../audit.js";
 import { DomainError } from "../errors.js";
 import type { Clock } from "../ports/clock.js";
 import { DirectoryError, type DirectoryPort, type DirectoryUser, type FoundUser } from "./port.js";
+import { inTransaction } from "../../db/transaction.js";
 
 /**
  * IDN-5 part 2, linking an existing directory: the city already has AD. The import reads
@@ -113,17 +114,18 @@ export function createLinkImport(deps: {
         .select(["a.id", "a.username", "a.name", "s.linked_at"])
         .orderBy("a.id")
         .execute();
-      const report: LinkReport = {
-        ranAt: now,
-        linked: [],
-        alreadyLinked: 0,
-        conflicts: [],
-        adOnly: [],
-        portalOnly: [],
-        totals: { ad: people.length, portal: accounts.length },
-      };
-      const matched = new Set<string>();
-      await deps.db.transaction().execute(async (trx) => {
+      // Built inside the transaction: a re-run after a deadlock starts the report afresh.
+      return inTransaction(deps.db, async (trx) => {
+        const report: LinkReport = {
+          ranAt: now,
+          linked: [],
+          alreadyLinked: 0,
+          conflicts: [],
+          adOnly: [],
+          portalOnly: [],
+          totals: { ad: people.length, portal: accounts.length },
+        };
+        const matched = new Set<string>();
         for (const a of accounts) {
           const found = byName.get(key(a.username));
           if (!found) {
@@ -164,8 +166,8 @@ export function createLinkImport(deps: {
             portalOnly: report.portalOnly.length,
           },
         });
+        return report;
       });
-      return report;
     },
 
     /**
@@ -192,7 +194,7 @@ export function createLinkImport(deps: {
       if (!found) throw new DomainError("conflict", `AD 沒有帳號 ${account.username}，無須連結；同步時會新建。`);
       const now = deps.clock.now();
       const dn = found.dn;
-      await deps.db.transaction().execute(async (trx) => {
+      await inTransaction(deps.db, async (trx) => {
         await recordLink(trx, account.id, dn, now, !found.managed);
         await writeAudit(trx, actor, now, {
           action: "directory.link",

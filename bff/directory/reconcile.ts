@@ -6,6 +6,7 @@ import type { Clock } from "../ports/clock.js";
 import { DirectoryError, type DirectoryPort, type DirectoryUser, type FoundUser } from "./port.js";
 import type { DirectoryQueue } from "./queue.js";
 import { normalizeDN } from "./settings.js";
+import { inTransaction } from "../../db/transaction.js";
 
 /**
  * IDN-5 reconcile (AD 同步管理作業): compares what AD should hold for every portal account
@@ -181,7 +182,7 @@ export function createReconcile(deps: ReconcileDeps) {
       const kinds: Record<string, number> = {};
       for (const d of targets) kinds[d.kind] = (kinds[d.kind] ?? 0) + 1;
       const now = deps.clock.now();
-      await deps.db.transaction().execute(async (trx) => {
+      await inTransaction(deps.db, async (trx) => {
         for (const accountId of ids) await deps.queue.accountChanged(trx, { accountId, at: now, by: actor.accountId });
         await writeAudit(trx, actor, now, {
           action: "directory.reconcile-fix",

@@ -7,6 +7,7 @@ import type { Clock } from "../ports/clock.js";
 import type { DirectoryPort } from "./port.js";
 import { PASSWORD_JOB, SYNC_JOB, type DirectoryQueue } from "./queue.js";
 import { desiredUser, type SyncDeps } from "./sync.js";
+import { inTransaction } from "../../db/transaction.js";
 
 export interface DirectoryStatus {
   configured: boolean;
@@ -129,7 +130,7 @@ export function createDirectoryService(deps: {
     async retry(actor: Actor, jobId: number): Promise<void> {
       requireSysAdmin(actor);
       const now = deps.clock.now();
-      await db.transaction().execute(async (trx) => {
+      await inTransaction(db, async (trx) => {
         const job = await trx
           .selectFrom("jobs")
           .select(["id", "kind", "state", "payload"])
@@ -162,7 +163,7 @@ export function createDirectoryService(deps: {
     async retryAll(actor: Actor): Promise<number> {
       requireSysAdmin(actor);
       const now = deps.clock.now();
-      return db.transaction().execute(async (trx) => {
+      return inTransaction(db, async (trx) => {
         const res = await trx
           .updateTable("jobs")
           .set({ run_at: now, updated_at: now })

@@ -28,6 +28,7 @@ import {
   type PeopleQuery,
   peopleQuery,
 } from "./schemas.js";
+import { inTransaction } from "../../db/transaction.js";
 
 export const PAGE_SIZE = 10;
 
@@ -219,7 +220,7 @@ export function createItemsService(deps: { db: Database; clock: Clock }) {
     ] as const;
 
     try {
-      return await db.transaction().execute(async (trx) => {
+      return await inTransaction(db, async (trx) => {
         const listed = await checkRefs(trx, kind, v, v.agencyId);
         const people: Record<string, string> = {};
         for (const [slot, id] of slots) {
@@ -284,7 +285,7 @@ export function createItemsService(deps: { db: Database; clock: Clock }) {
     const v = parseInput(itemUpdate(kind, now), raw);
     const item = await manageableItem(db, actor, kind, itemId);
     try {
-      await db.transaction().execute(async (trx) => {
+      await inTransaction(db, async (trx) => {
         const listed = await checkRefs(trx, kind, v, item.agency_id);
         await trx
           .updateTable("items")
@@ -316,7 +317,7 @@ export function createItemsService(deps: { db: Database; clock: Clock }) {
   async function remove(actor: Actor, kind: ItemKind, itemId: unknown): Promise<{ name: string }> {
     const item = await manageableItem(db, actor, kind, itemId);
     const now = clock.now();
-    await db.transaction().execute(async (trx) => {
+    await inTransaction(db, async (trx) => {
       await trx.selectFrom("items").select("id").where("id", "=", item.id).forUpdate().executeTakeFirst();
       const future = await trx
         .selectFrom("bookings as b")
@@ -381,7 +382,7 @@ export function createItemsService(deps: { db: Database; clock: Clock }) {
     const { driverIds: ids } = parseInput(driverChange(mode), raw);
     const car = await manageableItem(db, actor, "car", carId);
     const now = clock.now();
-    await db.transaction().execute(async (trx) => {
+    await inTransaction(db, async (trx) => {
       if (mode !== "remove" && ids.length > 0) {
         const ok = await trx
           .selectFrom("items")
@@ -422,7 +423,7 @@ export function createItemsService(deps: { db: Database; clock: Clock }) {
     const type = bytes.length <= IMAGE_MAX_BYTES ? sniffImage(bytes) : null;
     if (!type) throw new DomainError("invalid", IMAGE_REFUSED, { image: IMAGE_REFUSED });
     const now = clock.now();
-    return db.transaction().execute(async (trx) => {
+    return inTransaction(db, async (trx) => {
       await trx.selectFrom("items").select("id").where("id", "=", item.id).forUpdate().executeTakeFirst();
       const count = await trx
         .selectFrom("item_images")
@@ -459,7 +460,7 @@ export function createItemsService(deps: { db: Database; clock: Clock }) {
     const id = parseId(imageId);
     if (id === null) throw notFound();
     const now = clock.now();
-    await db.transaction().execute(async (trx) => {
+    await inTransaction(db, async (trx) => {
       const gone = await trx
         .deleteFrom("item_images")
         .where("id", "=", id)

@@ -5,6 +5,7 @@ import { queueIdleDisable } from "../accounts/jobs.js";
 import { taipeiDate } from "../time.js";
 import { enqueue } from "./queue.js";
 import type { JobHandlers } from "./worker.js";
+import { inTransaction } from "../../db/transaction.js";
 
 /** How long used or expired decision tokens are kept (to answer "已使用過" rather than "無效"). */
 const TOKEN_KEEP_MS = 7 * 86_400_000;
@@ -43,12 +44,9 @@ export function scheduleMaintenance(db: Database, now: () => Date): () => void {
   const queue = () => {
     const t = now();
     const hour = `${taipeiDate(t)}T${String(new Date(t.getTime() + 8 * 3600_000).getUTCHours()).padStart(2, "0")}`;
-    void db
-      .transaction()
-      .execute((trx) =>
-        enqueue(trx, { kind: "maintenance.cleanup", runAt: t, idempotencyKey: `cleanup:${hour}`, maxAttempts: 3 }),
-      )
-      .catch(() => undefined);
+    void inTransaction(db, (trx) =>
+      enqueue(trx, { kind: "maintenance.cleanup", runAt: t, idempotencyKey: `cleanup:${hour}`, maxAttempts: 3 }),
+    ).catch(() => undefined);
     // ACC-5: today's idle-disable run (one per Taipei day across servers, see its key).
     void queueIdleDisable(db, t).catch(() => undefined);
   };

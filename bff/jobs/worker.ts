@@ -3,6 +3,7 @@ import { sql } from "kysely";
 import type { Database, Tx } from "../../db/index.js";
 import type { Job } from "../../db/schema.js";
 import type { Clock } from "../ports/clock.js";
+import { inTransaction } from "../../db/transaction.js";
 
 export interface JobContext {
   /** The job's transaction: database effects commit together with the job's new state. */
@@ -68,7 +69,7 @@ function errorText(err: unknown): string {
  * claim, and records the attempt. Returns false when nothing was due.
  */
 export async function runOneJob(db: Database, handlers: JobHandlers, clock: Clock, logger: Logger): Promise<boolean> {
-  return db.transaction().execute(async (trx) => {
+  return inTransaction(db, async (trx) => {
     const now = clock.now();
     const job = await trx
       .selectFrom("jobs")

@@ -5,6 +5,7 @@ import { DomainError, notFound } from "../errors.js";
 import type { Clock } from "../ports/clock.js";
 import { hasUnsafeChars } from "../text.js";
 import { uriProblem } from "./application-input.js";
+import { inTransaction } from "../../db/transaction.js";
 
 const MAX_ENTRIES = 200;
 
@@ -150,7 +151,7 @@ export function createAppList(deps: { db: Database; clock: Clock; issuer: string
       requireAdmin(actor);
       const input = await parse(raw, true);
       const now = clock.now();
-      return db.transaction().execute(async (trx) => {
+      return inTransaction(db, async (trx) => {
         if (input.clientId) {
           const dup = await trx
             .selectFrom("app_list_entries")
@@ -195,7 +196,7 @@ export function createAppList(deps: { db: Database; clock: Clock; issuer: string
         if (problem) throw new DomainError("invalid", "資料有誤，請修正標示的欄位。", { url: problem });
       }
       const now = clock.now();
-      await db.transaction().execute(async (trx) => {
+      await inTransaction(db, async (trx) => {
         await trx
           .updateTable("app_list_entries")
           .set({
@@ -222,7 +223,7 @@ export function createAppList(deps: { db: Database; clock: Clock; issuer: string
       const id = toId(rawId);
       if (!id) throw notFound();
       const now = clock.now();
-      await db.transaction().execute(async (trx) => {
+      await inTransaction(db, async (trx) => {
         const row = await trx
           .deleteFrom("app_list_entries")
           .where("id", "=", id)

@@ -10,6 +10,7 @@ import { cleanText } from "../text.js";
 import { APPLY_SCOPES, GRANT_LABELS, GRANT_TYPES, parseApplication, SCOPE_LABELS } from "./application-input.js";
 import { registerClient } from "./clients.js";
 import { decrypt, encrypt } from "./data-key.js";
+import { inTransaction } from "../../db/transaction.js";
 
 /**
  * How long an approved application's secret waits for the applicant. Unviewed by then, it
@@ -125,7 +126,7 @@ export function createSsoApplications(deps: ApplicationsDeps) {
       const id = toId(rawId);
       if (!id) throw notFound();
       const now = clock.now();
-      return db.transaction().execute(async (trx) => {
+      return inTransaction(db, async (trx) => {
         const row = await trx
           .selectFrom("sso_applications")
           .select(["id", "client_id", "secret_enc", "secret_expires_at"])
@@ -233,7 +234,7 @@ export function createSsoApplications(deps: ApplicationsDeps) {
         throw new DomainError("invalid", "駁回時請填寫審核說明。", { note: "請填寫駁回原因" });
       }
       const now = clock.now();
-      return db.transaction().execute(async (trx) => {
+      return inTransaction(db, async (trx) => {
         const app = await trx
           .selectFrom("sso_applications")
           .selectAll()

@@ -6,6 +6,7 @@ import { DomainError, notFound } from "../errors.js";
 import type { Clock } from "../ports/clock.js";
 import { uriProblem } from "./application-input.js";
 import { rotateClientSecret } from "./clients.js";
+import { inTransaction } from "../../db/transaction.js";
 
 const CLIENT_ID_RE = /^[A-Za-z0-9._-]{8,100}$/;
 const RECENT_SIGN_INS = 50;
@@ -113,7 +114,7 @@ export function createClientAdmin(deps: { db: Database; clock: Clock }) {
     async setEnabled(actor: Actor, rawId: unknown, enabled: boolean) {
       const c = await find(actor, rawId);
       const now = clock.now();
-      await db.transaction().execute(async (trx) => {
+      await inTransaction(db, async (trx) => {
         await trx
           .updateTable("oidc_clients")
           .set({ enabled, disabled_at: enabled ? null : now, updated_at: now })
@@ -134,7 +135,7 @@ export function createClientAdmin(deps: { db: Database; clock: Clock }) {
       const c = await find(actor, rawId);
       if (!c.confidential) throw new DomainError("invalid", "此系統未使用用戶端密鑰。");
       // The new secret and its audit row commit together.
-      return db.transaction().execute(async (trx) => {
+      return inTransaction(db, async (trx) => {
         const secret = await rotateClientSecret(trx, c.client_id);
         if (!secret) throw notFound();
         await audit(trx, actor, "oidc_client.rotate_secret", c.client_id, { name: c.name });
@@ -154,7 +155,7 @@ export function createClientAdmin(deps: { db: Database; clock: Clock }) {
         });
       }
       const preApproved = input.preApproved === "on" || input.preApproved === true;
-      await db.transaction().execute(async (trx) => {
+      await inTransaction(db, async (trx) => {
         await trx
           .updateTable("oidc_clients")
           .set({ initiate_login_uri: uri || null, pre_approved: preApproved, updated_at: clock.now() })

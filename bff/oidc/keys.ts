@@ -2,6 +2,7 @@ import { generateKeyPairSync, randomBytes, type JsonWebKey } from "node:crypto";
 import { sql } from "kysely";
 import type { Database } from "../../db/index.js";
 import { decrypt, encrypt } from "./data-key.js";
+import { inTransaction } from "../../db/transaction.js";
 
 export type SigningAlg = "RS256" | "ES256";
 const ALGS: SigningAlg[] = ["RS256", "ES256"];
@@ -32,7 +33,7 @@ export async function loadSigningKeys(
   now: Date,
   opts: { retiredKeepSeconds: number },
 ): Promise<JsonWebKey[]> {
-  await db.transaction().execute(async (trx) => {
+  await inTransaction(db, async (trx) => {
     await sql`SELECT pg_advisory_xact_lock(hashtext('oidc_signing_keys'))`.execute(trx);
     const active = await trx.selectFrom("oidc_signing_keys").select("alg").where("retired_at", "is", null).execute();
     for (const alg of ALGS) {
@@ -78,7 +79,7 @@ async function insertKey(db: Database, dataKey: Buffer, alg: SigningAlg, now: Da
  * restart (or rebuild their provider); the retired keys stay in the JWKS meanwhile.
  */
 export async function rotateSigningKeys(db: Database, dataKey: Buffer, now: Date): Promise<string[]> {
-  return db.transaction().execute(async (trx) => {
+  return inTransaction(db, async (trx) => {
     await sql`SELECT pg_advisory_xact_lock(hashtext('oidc_signing_keys'))`.execute(trx);
     await trx.updateTable("oidc_signing_keys").set({ retired_at: now }).where("retired_at", "is", null).execute();
     const kids: string[] = [];

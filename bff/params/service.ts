@@ -17,6 +17,7 @@ import {
 } from "./registry.js";
 import { updateParamSchema } from "./schemas.js";
 import type { ParamReader } from "./store.js";
+import { inTransaction } from "../../db/transaction.js";
 
 export const PARAM_AUDIT_ACTION = "system_param.update";
 export const PARAM_AUDIT_TARGET = "system_param";
@@ -109,7 +110,7 @@ export function createParamsService(deps: {
     const input = parseInput(updateParamSchema, raw);
     const def = paramRegistry[input.key] as ParamDef;
     const now = clock.now();
-    const changed = await db.transaction().execute(async (trx) => {
+    const changed = await inTransaction(db, async (trx) => {
       await trx
         .insertInto("system_params")
         .values({ key: input.key, value: JSON.stringify(def.default), updated_at: now, version: 0 })

@@ -5,6 +5,7 @@ import { isDomainError } from "../errors.js";
 import type { Clock } from "../ports/clock.js";
 import type { Inbox } from "../reviews/inbox.js";
 import { tokenHash } from "./tokens.js";
+import { inTransaction } from "../../db/transaction.js";
 
 export interface DecisionResult {
   ok: boolean;
@@ -52,7 +53,7 @@ export function createPushDecisions(deps: { db: Database; clock: Clock; inbox: I
     if (!source) return refuse("審核連結無效，請開啟申請頁面審核。", url);
     if (!reviewer) return refuse("您的帳號目前無法審核，請聯絡機關管理者。", url);
     try {
-      const result = await db.transaction().execute(async (trx) => {
+      const result = await inTransaction(db, async (trx) => {
         const claimed = await trx
           .updateTable("decision_tokens")
           .set({ used_at: now })

@@ -6,6 +6,7 @@ import type { PushSender } from "../ports/push.js";
 import { cleanText } from "../text.js";
 import { queuePush } from "./notify.js";
 import { parseId } from "../validation.js";
+import { inTransaction } from "../../db/transaction.js";
 
 const MAX_DEVICES = 10;
 
@@ -116,18 +117,16 @@ export function createPushService(deps: { db: Database; clock: Clock; sender: Pu
     const now = clock.now();
     const mine = await devices(actor);
     if (mine.length === 0) throw new DomainError("invalid", "您尚未在任何裝置開啟通知。");
-    await db
-      .transaction()
-      .execute((trx) =>
-        queuePush(
-          trx,
-          now,
-          [actor.accountId],
-          { title: "測試通知", body: "通知設定完成，您會在這個裝置收到審核與申請結果通知。", url: "/me", tag: "test" },
-          { ttl: 600, urgency: "normal" },
-          `test:${actor.accountId}:${now.getTime()}`,
-        ),
-      );
+    await inTransaction(db, (trx) =>
+      queuePush(
+        trx,
+        now,
+        [actor.accountId],
+        { title: "測試通知", body: "通知設定完成，您會在這個裝置收到審核與申請結果通知。", url: "/me", tag: "test" },
+        { ttl: 600, urgency: "normal" },
+        `test:${actor.accountId}:${now.getTime()}`,
+      ),
+    );
   }
 
   return { publicKey: deps.sender.publicKey, subscribe, devices, remove, unsubscribe, sendTest };

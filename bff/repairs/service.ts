@@ -13,6 +13,7 @@ import { createRepairStats } from "./stats.js";
 import { createRepairTypes } from "./types.js";
 import { handledBy, reportableTypes, ticketVisibleTo } from "./scope.js";
 import { type HandleInput, MAX_PHOTOS, parseId, textField, type TicketInput, validateTicket } from "./validate.js";
+import { inTransaction } from "../../db/transaction.js";
 
 export const repairStatusLabels: Record<RepairStatus, string> = {
   pending: "待處理",
@@ -114,7 +115,7 @@ export function createRepairsService(deps: {
     if (!type)
       throw new DomainError("invalid", "請修正標示的欄位。", { typeId: "您無法向這個報修類型報修，請重新選擇" });
     const now = clock.now();
-    return db.transaction().execute(async (trx) => {
+    return inTransaction(db, async (trx) => {
       await checkSite(trx, v.siteId);
       const row = await trx
         .insertInto("repair_tickets")
@@ -387,7 +388,7 @@ export function createRepairsService(deps: {
       multiline: true,
     });
     const category = textField(f, "category", input.category, { label: "分類", max: 50, required: true });
-    await db.transaction().execute(async (trx) => {
+    await inTransaction(db, async (trx) => {
       const t = await lockedTicket(trx, actor, ticketId, "vendor");
       if (category && !f.category && t.categories.length > 0 && !t.categories.includes(category))
         f.category = "請從清單選擇分類";
@@ -426,7 +427,7 @@ export function createRepairsService(deps: {
       multiline: true,
     });
     const now = clock.now();
-    await db.transaction().execute(async (trx) => {
+    await inTransaction(db, async (trx) => {
       const t = await lockedTicket(trx, actor, ticketId, "vendor");
       if (Object.keys(f).length > 0) throw new DomainError("invalid", "請修正標示的欄位。", f);
       if (t.status !== "pending") throw notPending();
@@ -459,7 +460,7 @@ export function createRepairsService(deps: {
       description: input.description,
     });
     const now = clock.now();
-    await db.transaction().execute(async (trx) => {
+    await inTransaction(db, async (trx) => {
       const t = await lockedTicket(trx, actor, ticketId, "reporter");
       if (t.status !== "returned") throw new DomainError("conflict", "只有已退回的報修可以修改後重新送出。");
       const existing = await trx

@@ -9,6 +9,7 @@ import type { Clock } from "../ports/clock.js";
 import { cleanText } from "../text.js";
 import { canCreateType, manageableTypes, mayOwnAgency } from "./scope.js";
 import { parseId, type TypeInput, type ValidType, validateType } from "./validate.js";
+import { inTransaction } from "../../db/transaction.js";
 
 export const PAGE_SIZE = 10;
 
@@ -235,7 +236,7 @@ export function createRepairTypes(deps: { db: Database; clock: Clock }) {
     if (Object.keys(fields).length > 0 || !v) throw new DomainError("invalid", "請修正標示的欄位。", fields);
     const valid = v;
     const now = clock.now();
-    return db.transaction().execute(async (trx) => {
+    return inTransaction(db, async (trx) => {
       await checkRefs(trx, valid);
       const people: Record<string, string> = {};
       for (const [key, id] of [
@@ -289,7 +290,7 @@ export function createRepairTypes(deps: { db: Database; clock: Clock }) {
     const type = await manageableType(db, actor, typeId);
     const v = validateType({ ...input, agencyId: String(type.agency_id) });
     const now = clock.now();
-    await db.transaction().execute(async (trx) => {
+    await inTransaction(db, async (trx) => {
       await checkRefs(trx, v);
       await trx
         .updateTable("repair_types")
@@ -310,7 +311,7 @@ export function createRepairTypes(deps: { db: Database; clock: Clock }) {
   async function remove(actor: Actor, typeId: unknown): Promise<void> {
     const type = await manageableType(db, actor, typeId);
     const now = clock.now();
-    await db.transaction().execute(async (trx) => {
+    await inTransaction(db, async (trx) => {
       await trx.selectFrom("repair_types").select("id").where("id", "=", type.id).forUpdate().executeTakeFirst();
       const open = await trx
         .selectFrom("repair_tickets")

@@ -11,6 +11,7 @@ import type { Clock } from "../ports/clock.js";
 import { cleanText } from "../text.js";
 import { startOfTaipeiDay } from "../time.js";
 import { scheduledStateLabels, scheduledTypeLabels, scheduledTypeText } from "./labels.js";
+import { inTransaction } from "../../db/transaction.js";
 
 export const PAGE_SIZE = 20;
 const STATES = ["pending", "done", "failed", "cancelled"] as const;
@@ -150,7 +151,7 @@ export function createScheduledService(deps: { db: Database; clock: Clock }) {
     const id = parseId(rawId);
     if (id === null) throw notFound();
     const now = clock.now();
-    await db.transaction().execute(async (trx) => {
+    await inTransaction(db, async (trx) => {
       const changed = await trx
         .updateTable("scheduled_changes as sc")
         .set({ state: "cancelled", cancelled_by: actor.accountId, finished_at: now, result: `由 ${actor.name} 取消` })
@@ -192,7 +193,7 @@ export function createScheduledService(deps: { db: Database; clock: Clock }) {
   async function exportList(actor: Actor, raw: ScheduledFilter) {
     requireAdmin(actor);
     const { applied } = applyFilter(raw);
-    await db.transaction().execute((trx) =>
+    await inTransaction(db, (trx) =>
       writeAudit(trx, actor, clock.now(), {
         action: "scheduled_change.export",
         targetType: "scheduled_change",

@@ -18,6 +18,7 @@ import {
   sharedTypeText,
 } from "./labels.js";
 import { administered, isAdmin } from "./scope.js";
+import { inTransaction } from "../../db/transaction.js";
 
 /** The columns every shared-account row shows (lists, 我的機關及資訊系統帳號, detail). */
 export const SUMMARY_COLUMNS = [
@@ -143,7 +144,7 @@ export function createSharedLists(deps: { db: Database; clock: Clock }) {
 
   async function exportRows(actor: Actor, f: Applied, what: "list" | "reviews") {
     if (!isAdmin(actor)) throw notFound();
-    await db.transaction().execute((trx) =>
+    await inTransaction(db, (trx) =>
       writeAudit(trx, actor, clock.now(), {
         action: `shared_account.export_${what}`,
         targetType: "shared_account",
@@ -219,7 +220,7 @@ export function createSharedLists(deps: { db: Database; clock: Clock }) {
   async function exportChangeLog(actor: Actor, rawId: unknown, kind: "data" | "status", raw: LogFilter) {
     const shared = await administeredId(actor, rawId);
     const { applied } = logQuery(shared.id, kind, raw);
-    await db.transaction().execute((trx) =>
+    await inTransaction(db, (trx) =>
       writeAudit(trx, actor, clock.now(), {
         action: `shared_account.export_${kind}_log`,
         targetType: "shared_account",

@@ -9,6 +9,7 @@ import { reviewText, sharedStatusText } from "./labels.js";
 import { generatePassword, queuePasswordMail } from "./password.js";
 import { administered, isAdmin } from "./scope.js";
 import { custodianAddress, type SharedDeps } from "./deps.js";
+import { inTransaction } from "../../db/transaction.js";
 
 export const BATCH_MAX = 500;
 
@@ -58,7 +59,7 @@ export function createSharedReview(deps: SharedDeps) {
         passwords.set(id, { password, hash: await hasher.hash(password) });
       }
     const now = clock.now();
-    const run = <T>(fn: (t: Tx) => Promise<T>) => (trx ? fn(trx) : db.transaction().execute(fn));
+    const run = <T>(fn: (t: Tx) => Promise<T>) => (trx ? fn(trx) : inTransaction(db, fn));
     return run(async (trx) => {
       const rows = await trx
         .selectFrom("shared_accounts as sa")

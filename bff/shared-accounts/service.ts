@@ -14,6 +14,7 @@ import { createSharedReview } from "./review.js";
 import { administered, heldByMe, heldOrAdministered, isAdmin } from "./scope.js";
 import { createSharedSignIn } from "./signin.js";
 import { type ApplyInput, reasonField, validateApply } from "./validate.js";
+import { inTransaction } from "../../db/transaction.js";
 
 const USERNAME_TAKEN = "此帳號已有人使用，請換一個";
 
@@ -30,7 +31,7 @@ export function createSharedAccountsService(deps: SharedDeps) {
     const v = validateApply(input);
     const now = clock.now();
     try {
-      return await db.transaction().execute(async (trx) => {
+      return await inTransaction(db, async (trx) => {
         const person = await trx
           .selectFrom("accounts")
           .select("id")
@@ -125,7 +126,7 @@ export function createSharedAccountsService(deps: SharedDeps) {
       Object.assign(fields, (e as DomainError).fields);
     }
     const now = clock.now();
-    await db.transaction().execute(async (trx) => {
+    await inTransaction(db, async (trx) => {
       const row = await lockShared(trx, heldOrAdministered(actor), id);
       if (Object.keys(fields).length > 0) throw new DomainError("invalid", "請修正標示的欄位。", fields);
       if (row.status === "disabled" || row.review_status === "rejected")
@@ -160,7 +161,7 @@ export function createSharedAccountsService(deps: SharedDeps) {
     const password = generatePassword();
     const hash = await hasher.hash(password);
     const now = clock.now();
-    await db.transaction().execute(async (trx) => {
+    await inTransaction(db, async (trx) => {
       const row = await lockShared(trx, heldOrAdministered(actor), id);
       if (row.status !== "enabled" || row.review_status !== "approved")
         throw new DomainError("conflict", "帳號未啟用或已停用，無法重設密碼。");
@@ -220,7 +221,7 @@ export function createSharedAccountsService(deps: SharedDeps) {
   /** 解鎖: the login permission back to 正常使用中. */
   async function unlock(actor: Actor, id: unknown) {
     const now = clock.now();
-    await db.transaction().execute(async (trx) => {
+    await inTransaction(db, async (trx) => {
       const row = await lockShared(trx, administered(actor), id);
       if (row.login_permission !== "locked") throw new DomainError("conflict", "此帳號未被鎖定，無需解鎖。");
       await trx
@@ -240,7 +241,7 @@ export function createSharedAccountsService(deps: SharedDeps) {
   /** 我要停用: with a reason; a disabled account no longer counts as held (ACC-4). */
   async function disable(actor: Actor, id: unknown, input: { reason?: unknown }) {
     const now = clock.now();
-    await db.transaction().execute(async (trx) => {
+    await inTransaction(db, async (trx) => {
       const row = await lockShared(trx, administered(actor), id);
       const reason = reasonField(input.reason, "停用原因");
       if (row.status === "disabled") throw new DomainError("conflict", "此帳號已停用。");

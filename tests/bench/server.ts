@@ -3,6 +3,7 @@
  * process in its own process group, a free port, a fresh DATA_DIR (embedded PGlite with
  * the demo seed), /healthz polled every 50 ms.
  */
+import { randomBytes } from "node:crypto";
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import http from "node:http";
@@ -51,8 +52,12 @@ export function serverEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   for (const key of ["DATABASE_URL", "SEED_DEMO", "PUBLIC_ORIGIN", "TRUST_PROXY", "WORKER", "NODE_ENV", "HOST"]) {
     delete env[key];
   }
-  return { ...env, HOST: "127.0.0.1", ...extra };
+  // Production on PostgreSQL requires DATA_KEY; servers of one run share one, as the city's would.
+  const dataKey = extra.DATABASE_URL ? { DATA_KEY: benchDataKey } : {};
+  return { ...env, HOST: "127.0.0.1", ...dataKey, ...extra };
 }
+
+const benchDataKey = randomBytes(32).toString("base64");
 
 export interface Spawned {
   child: ChildProcess;

@@ -177,3 +177,25 @@ describe("row locks run inside a transaction", () => {
     expect(locksOutsideTransactions("x.ts", code)).toEqual(["x.ts:3", "x.ts:12", "x.ts:17"]);
   });
 });
+
+/** `db.transaction()` called bare (the start of a Kysely transaction), with its file:line. */
+const BARE_TRANSACTION = /\.\s*transaction\(\s*\)/g;
+
+function bareTransactions(file: string, text: string): string[] {
+  return [...text.matchAll(BARE_TRANSACTION)].map((m) => `${file}:${text.slice(0, m.index).split("\n").length}`);
+}
+
+describe("transactions re-run what PostgreSQL asks to re-run (issue 13 item 6)", () => {
+  it("every transaction in bff/ starts through inTransaction, never a bare db.transaction()", () => {
+    // db/transaction.ts is the helper itself; seeds and tests run alone.
+    const files = sources("bff").filter((f) => !f.endsWith(".test.ts"));
+    expect(files.length).toBeGreaterThan(50);
+    const bad = files.flatMap((f) => bareTransactions(f, fs.readFileSync(f, "utf8")));
+    expect(bad).toEqual([]);
+  });
+
+  it("the check finds a bare transaction, also split over lines", () => {
+    const code = "await inTransaction(db, run);\nawait db\n  .transaction()\n  .execute(run);\nx.transaction(opts);";
+    expect(bareTransactions("x.ts", code)).toEqual(["x.ts:3"]);
+  });
+});

@@ -75,18 +75,21 @@ export default function App() {
 export function ErrorBoundary() {
   const error = useRouteError();
   const status = isRouteErrorResponse(error) ? error.status : 500;
+  // 503: the database is away (bff/http/db-unavailable.ts); its text says whether a post was lost.
   const title =
-    status === 404
-      ? "找不到這個頁面"
-      : status === 403
-        ? "無法處理這個請求"
-        : status < 500
-          ? "請求有誤"
-          : "系統暫時發生問題";
+    status === 503
+      ? "資料庫暫時無法連線，請稍後再試"
+      : status === 404
+        ? "找不到這個頁面"
+        : status === 403
+          ? "無法處理這個請求"
+          : status < 500
+            ? "請求有誤"
+            : "系統暫時發生問題";
   const detail =
     status === 404
       ? "您要找的資料不存在，或您沒有權限檢視。"
-      : status < 500 && isRouteErrorResponse(error) && typeof error.data === "string"
+      : (status < 500 || status === 503) && isRouteErrorResponse(error) && typeof error.data === "string"
         ? error.data
         : "請稍後再試；若問題持續，請聯絡系統管理員。";
   return (

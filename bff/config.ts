@@ -1,5 +1,6 @@
 import path from "node:path";
 import { z } from "zod";
+import { type DatabaseTimeouts, DEFAULT_TIMEOUTS } from "../db/pool-options.js";
 
 /** Empty strings in the environment mean "not set". */
 const optional = z
@@ -24,6 +25,11 @@ export const configSchema = z.object({
   HOST: z.string().default("0.0.0.0"),
   DATABASE_URL: optional,
   DATABASE_POOL_MAX: int(10, 1),
+  // Issue 13 item 2: how long a request waits on PostgreSQL before it answers 503 instead
+  // (db/pool-options.ts; the migrator and bulk seeding are exempt from the statement bounds).
+  DATABASE_CONNECT_TIMEOUT_MS: int(DEFAULT_TIMEOUTS.connectMs, 100),
+  DATABASE_STATEMENT_TIMEOUT_MS: int(DEFAULT_TIMEOUTS.statementMs, 0),
+  DATABASE_IDLE_IN_TX_TIMEOUT_MS: int(DEFAULT_TIMEOUTS.idleInTransactionMs, 0),
   DATA_DIR: z.string().default("./.data"),
   SEED_DEMO: optional,
   SMTP_URL: optional,
@@ -91,6 +97,15 @@ export interface Config extends Omit<RawConfig, "SEED_DEMO" | "TRUST_PROXY"> {
    * (NODE_ENV=production on a real DATABASE_URL) must configure SMTP instead.
    */
   devMailbox: boolean;
+}
+
+/** The database bounds for request work, from the three DATABASE_*_TIMEOUT_MS settings. */
+export function databaseTimeouts(config: Config): DatabaseTimeouts {
+  return {
+    connectMs: config.DATABASE_CONNECT_TIMEOUT_MS,
+    statementMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
+    idleInTransactionMs: config.DATABASE_IDLE_IN_TX_TIMEOUT_MS,
+  };
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {

@@ -30,7 +30,7 @@ import { createTotp } from "./auth/totp.js";
 import { mitakeSms } from "./adapters/mitake-sms.js";
 import type { Actor } from "./actor.js";
 import { notFound } from "./errors.js";
-import type { Config } from "./config.js";
+import { type Config, databaseTimeouts } from "./config.js";
 import { loadDataKey } from "./oidc/data-key.js";
 import { createOidcProvider } from "./oidc/provider.js";
 import { createVerifyApi } from "./oidc/verify-api.js";
@@ -74,8 +74,9 @@ export async function createContainer(
       databaseUrl: config.DATABASE_URL,
       dataDir: config.dataDir,
       poolMax: config.DATABASE_POOL_MAX,
+      timeouts: databaseTimeouts(config),
     }));
-  const applied = await migrateToLatest(handle.db);
+  const applied = await migrateOnStart(config, opts.db ? undefined : config.DATABASE_URL, handle);
   if (applied.length > 0) logger.info("migrations applied", { applied });
   const db: Database = handle.db;
 
@@ -199,7 +200,9 @@ export async function createContainer(
     logger,
     pollMs: config.WORKER_POLL_MS,
     // PGlite's socket shares one session among all connections, so LISTEN is left to PostgreSQL.
-    listen: config.DATABASE_URL ? pgJobListener(config.DATABASE_URL, logger) : undefined,
+    listen: config.DATABASE_URL
+      ? pgJobListener(config.DATABASE_URL, logger, { connectTimeoutMs: config.DATABASE_CONNECT_TIMEOUT_MS })
+      : undefined,
   });
 
   const items = createItemsService({ db, clock });
@@ -327,6 +330,27 @@ export async function createContainer(
       await handle.close();
     },
   };
+}
+
+/**
+ * The migrator is exempt from the request timeouts (a migration may rewrite a large table):
+ * on PostgreSQL it runs on a short-lived pool of its own. The embedded database (one session)
+ * and a handle a test passed in migrate on the handle itself.
+ */
+async function migrateOnStart(config: Config, databaseUrl: string | undefined, handle: DbHandle): Promise<string[]> {
+  if (!databaseUrl) return migrateToLatest(handle.db);
+  const own = await openDatabase({
+    databaseUrl,
+    dataDir: config.dataDir,
+    poolMax: 1,
+    purpose: "migrate",
+    timeouts: databaseTimeouts(config),
+  });
+  try {
+    return await migrateToLatest(own.db);
+  } finally {
+    await own.close();
+  }
 }
 
 export type Container = Awaited<ReturnType<typeof createContainer>>;

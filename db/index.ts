@@ -3,6 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import type { Kysely, Transaction } from "kysely";
 import pg from "pg";
+import { type DatabaseTimeouts, type PoolPurpose, poolTimeoutOptions, timeoutsFor } from "./pool-options.js";
 import type { DB } from "./schema.js";
 import { createDatabase } from "./transaction-guard.js";
 
@@ -47,9 +48,35 @@ const logPoolError: PoolErrorHandler = (err) =>
     }),
   );
 
-export function createPool(connectionString: string, max: number, onError = logPoolError): pg.Pool {
-  const pool = new pg.Pool({ connectionString, max, options: "-c timezone=UTC" });
-  pool.on("error", onError);
+export interface PoolOptions {
+  max: number;
+  /** What the pool is for: requests are bounded by the timeouts, the named exemptions are not (db/pool-options.ts). */
+  purpose: PoolPurpose;
+  /** The configured bounds (bff/config.ts); the defaults otherwise. */
+  timeouts?: DatabaseTimeouts;
+}
+
+/**
+ * A pg Pool for PostgreSQL. With a bare `max` (tests, the embedded database's socket) it has
+ * no timeouts: PGlite cannot cancel a statement, and test helpers drive their own faults.
+ */
+export function createPool(
+  connectionString: string,
+  opts: number | PoolOptions,
+  onError: PoolErrorHandler = logPoolError,
+): pg.Pool {
+  const { max, bounds } =
+    typeof opts === "number"
+      ? { max: opts, bounds: {} }
+      : { max: opts.max, bounds: poolTimeoutOptions(timeoutsFor(opts.purpose, opts.timeouts)) };
+  const pool = new pg.Pool({ connectionString, max, options: "-c timezone=UTC", ...bounds });
+  // Every client gets its own listener, idle or in use: a client in use has no pool listener,
+  // so its connection dying mid-query (ECONNRESET, a terminated backend) would otherwise be an
+  // uncaught "error" event. The query itself rejects, and the pool drops the client on release
+  // because it is no longer queryable. The pool's own "error" (an idle client died) is the
+  // same error again, already reported by the client's listener.
+  pool.on("connect", (client) => client.on("error", onError));
+  pool.on("error", () => undefined);
   return pool;
 }
 
@@ -63,9 +90,16 @@ export async function openDatabase(opts: {
   databaseUrl?: string;
   dataDir: string;
   poolMax: number;
+  /** PostgreSQL only; the embedded database ignores it. Default: requests. */
+  purpose?: PoolPurpose;
+  timeouts?: DatabaseTimeouts;
 }): Promise<DbHandle> {
   if (opts.databaseUrl) {
-    const pool = createPool(opts.databaseUrl, opts.poolMax);
+    const pool = createPool(opts.databaseUrl, {
+      max: opts.poolMax,
+      purpose: opts.purpose ?? "requests",
+      timeouts: opts.timeouts,
+    });
     // On PostgreSQL a pool query inside a transaction takes a second connection: a bug (it
     // cannot see the transaction's writes, and ten of them at once exhaust the pool), refused
     // in development and tests; in production it is logged rather than failing a request.

@@ -7,6 +7,7 @@ import express, { type NextFunction, type Request, type Response } from "express
 import helmet from "helmet";
 import { sql } from "kysely";
 import type { Container } from "../container.js";
+import { answerDatabaseOutages, retryAfterOn503 } from "./db-unavailable.js";
 
 /**
  * The Express app: security headers with a per-request CSP nonce, compression, static
@@ -19,6 +20,7 @@ export function createApp(opts: { container: Container; build: ServerBuild; publ
   app.disable("x-powered-by");
   app.set("trust proxy", config.trustProxy);
 
+  app.use(retryAfterOn503);
   app.use((_req, res, next) => {
     res.locals.cspNonce = randomBytes(16).toString("base64");
     next();
@@ -115,7 +117,8 @@ export function createApp(opts: { container: Container; build: ServerBuild; publ
   app.all(
     "*",
     createRequestHandler({
-      build,
+      // A database outage is a 503 page, not a 500 (issue 13 item 2).
+      build: answerDatabaseOutages(build, container.logger),
       mode: config.isProduction ? "production" : "development",
       getLoadContext: (req, res) => ({
         services: container.services,

@@ -7,7 +7,12 @@ import { generateBulk } from "./bulk.js";
 
 const accounts = Number(process.argv[2] ?? 50_000);
 const config = loadConfig();
-const handle = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.dataDir, poolMax: 2 });
+const handle = await openDatabase({
+  databaseUrl: config.DATABASE_URL,
+  dataDir: config.dataDir,
+  poolMax: 2,
+  purpose: "seed",
+});
 try {
   await migrateToLatest(handle.db);
   const hash = await argon2Hasher({ memoryKiB: config.ARGON2_MEMORY_KIB, iterations: config.ARGON2_ITERATIONS }).hash(

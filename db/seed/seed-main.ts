@@ -11,7 +11,12 @@ if (!config.seedDemo) {
   console.error("Refusing to seed demo accounts into DATABASE_URL without SEED_DEMO=1.");
   process.exit(1);
 }
-const handle = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.dataDir, poolMax: 2 });
+const handle = await openDatabase({
+  databaseUrl: config.DATABASE_URL,
+  dataDir: config.dataDir,
+  poolMax: 2,
+  purpose: "seed",
+});
 try {
   await migrateToLatest(handle.db);
   const hasher = argon2Hasher({ memoryKiB: config.ARGON2_MEMORY_KIB, iterations: config.ARGON2_ITERATIONS });

@@ -32,6 +32,8 @@ export interface BenchDatabase {
 
 async function adminQuery<T extends pg.QueryResultRow = pg.QueryResultRow>(url: string, text: string) {
   const client = new pg.Client({ connectionString: url });
+  // The failing query reports a lost connection; an "error" event nobody hears would end the run.
+  client.on("error", () => undefined);
   await client.connect();
   try {
     return await client.query<T>(text);

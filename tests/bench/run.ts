@@ -30,6 +30,7 @@ import passwordSignin from "./password-signin.bench.js";
 import sso from "./sso.bench.js";
 import accountReviews from "./account-reviews.bench.js";
 import embeddedConcurrency from "./embedded-concurrency.bench.js";
+import dbRecovery from "./db-recovery.bench.js";
 import { describeMachine, machineInfo } from "./machine.js";
 import { killAllSpawned, root, stopSharedServer } from "./server.js";
 import type { Benchmark, BenchRow, StoredResult } from "./types.js";
@@ -54,6 +55,7 @@ export const benchmarks: Benchmark[] = [
   accountExport,
   accountReviews,
   embeddedConcurrency,
+  dbRecovery,
 ];
 
 const RESULTS = path.join(root, "tests/bench/results.json");

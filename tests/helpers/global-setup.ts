@@ -47,6 +47,8 @@ export default async function setup(project: TestProject) {
       await adminQuery(url, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       // The per-file copies of this run (named after this process, see tests/helpers/db.ts).
       const client = new pg.Client({ connectionString: url });
+      // The failing query reports a lost connection; an "error" event nobody hears would end the run.
+      client.on("error", () => undefined);
       await client.connect();
       try {
         const { rows } = await client.query<{ datname: string }>(
@@ -119,6 +121,8 @@ export function withDatabase(url: string, database: string): string {
 
 export async function adminQuery(url: string, text: string): Promise<void> {
   const client = new pg.Client({ connectionString: url });
+  // The failing query reports a lost connection; an "error" event nobody hears would end the run.
+  client.on("error", () => undefined);
   await client.connect();
   try {
     await client.query(text);

@@ -21,7 +21,7 @@ export interface SyncDeps {
 }
 
 /**
- * What AD should hold for the account now, read in the job's transaction. Undefined for
+ * What AD should hold for the account now, read in the job's claim transaction. Undefined for
  * an account that no longer exists. Used by the sync job and by reconcile.
  */
 export async function desiredUser(

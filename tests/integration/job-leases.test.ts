@@ -1,8 +1,10 @@
+import { spawn } from "node:child_process";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DbHandle } from "../../db/index.js";
 import { enqueue, type EnqueueOptions } from "../../bff/jobs/queue.js";
 import {
+  type CallingJobHandler,
   callingJob,
   DEFAULT_LEASE_MS,
   DeferJob,
@@ -11,7 +13,7 @@ import {
   runOneJob,
   createWorker,
 } from "../../bff/jobs/worker.js";
-import { fixedClock } from "../../bff/ports/clock.js";
+import { fixedClock, systemClock } from "../../bff/ports/clock.js";
 import { silentLogger } from "../helpers/container.js";
 import { testDatabase } from "../helpers/db.js";
 import { concurrencySkip } from "../helpers/env.js";
@@ -166,6 +168,22 @@ describe("a calling job is leased, calls with no transaction open, then records"
     expect(await callsOf(id)).toEqual([]);
   });
 
+  it("a call that outlasts a third of its lease renews it, so nobody takes a job that is still being worked on", async () => {
+    const g = gate();
+    const base = calling("a", { wait: g.opened })["test.call"] as CallingJobHandler;
+    const handlers: JobHandlers = { "test.call": { ...base, leaseMs: 1500 } };
+    const id = await add({ kind: "test.call", runAt: new Date(Date.now() - 1000) });
+    const run = runOneJob(h.db, handlers, systemClock, silentLogger, "worker-a");
+    await until(async () => (await jobRow(id)).state === "running", "the claim committed");
+    const first = (await jobRow(id)).locked_until!.getTime();
+    // Renewed every 500 ms: after 2.5 s at least one renewal has landed, even on a busy machine.
+    await new Promise((r) => setTimeout(r, 2500));
+    expect((await jobRow(id)).locked_until!.getTime()).toBeGreaterThan(first);
+    g.open();
+    await run;
+    expect((await jobRow(id)).state).toBe("done");
+  });
+
   it("a failed call backs off and counts; DeferJob does not count; GiveUpJob goes dead — each recorded after the call", async () => {
     let failure: Error | undefined = new Error("SMTP 451");
     const seen: string[] = [];
@@ -240,8 +258,51 @@ describe("serial keys: jobs with one key never run at once (AD's per-account ord
   });
 });
 
+/** The connection string of this file's database (real PostgreSQL only). */
+async function fileUrl(): Promise<string> {
+  const r = await sql<{ db: string }>`SELECT current_database() AS db`.execute(h.db);
+  const u = new URL(process.env.DATABASE_URL!);
+  u.pathname = `/${r.rows[0]!.db}`;
+  return u.toString();
+}
+
 describe("two workers on real PostgreSQL", () => {
   const skip = concurrencySkip();
+  it.skipIf(skip)(
+    `a worker process killed mid-call: once its lease runs out another worker runs the job exactly once more${skip ? ` (skipped: ${skip})` : ""}`,
+    { timeout: 60_000 },
+    async () => {
+      const id = await add({ kind: "test.call", runAt: new Date(Date.now() - 1000) });
+      const child = spawn(process.execPath, ["--import", "tsx", "tests/helpers/job-crash-child.ts", await fileUrl()], {
+        stdio: ["ignore", "pipe", "inherit"],
+      });
+      const exited = new Promise((r) => child.once("exit", r));
+      try {
+        await new Promise<void>((resolve, reject) => {
+          const t = setTimeout(() => reject(new Error("the child never started its call")), 30_000);
+          child.stdout!.on("data", (d: Buffer) => {
+            if (d.toString().includes("calling")) {
+              clearTimeout(t);
+              resolve();
+            }
+          });
+        });
+        const held = await jobRow(id);
+        expect(held).toMatchObject({ state: "running", locked_by: `child-${child.pid}` });
+        child.kill("SIGKILL");
+        await exited;
+        // Another server, its clock past the dead worker's lease.
+        const later = fixedClock(new Date(held.locked_until!.getTime() + 1));
+        expect(await runOneJob(h.db, calling("b"), later, silentLogger, "worker-b")).toBe(true);
+        expect(await jobRow(id)).toMatchObject({ state: "done", attempts: 2, result: { by: "b" } });
+        expect(await runOneJob(h.db, calling("c"), later, silentLogger, "worker-c")).toBe(false);
+        expect(await callsOf(id)).toEqual(["child", "b", "b:recorded"]);
+      } finally {
+        child.kill("SIGKILL");
+      }
+    },
+  );
+
   it.skipIf(skip)(
     `never run one job at once, and keep one job per serial key running${skip ? ` (skipped: ${skip})` : ""}`,
     async () => {

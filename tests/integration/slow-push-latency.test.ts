@@ -11,6 +11,7 @@ import { type DbHandle, startEmbedded } from "../../db/index.js";
 import { migrateToLatest } from "../../db/migrate.js";
 import type { DB } from "../../db/schema.js";
 import { silentLogger, startTestServer } from "../helpers/container.js";
+import { testDatabase } from "../helpers/db.js";
 import { makeAccount, makeAgency, makeUnit, signInAs } from "../helpers/factory.js";
 import { getAs, signInOverHttp } from "../helpers/http-session.js";
 
@@ -25,17 +26,16 @@ const PUSH_DELAY_MS = 9_000;
 /** Far below the push's 9 s, far above a page on this machine (a third of the delay). */
 const PAGE_BOUND_MS = 3_000;
 
-let c: Container;
-let server: { url: string; close(): Promise<void> };
-let slow: http.Server;
-let slowUrl: string;
-const pushes: { at: number; answeredAt?: number }[] = [];
-
-beforeAll(async () => {
+/**
+ * The embedded database with a pool of one. Without DATABASE_URL the run's migrated PGlite
+ * template is copied (fast); with it, a fresh PGlite is migrated here.
+ */
+async function embeddedWithOneConnection(): Promise<DbHandle> {
+  if (!process.env.DATABASE_URL) return testDatabase(1);
   const embedded = await startEmbedded(undefined, 1);
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool: embedded.pool }) });
   await migrateToLatest(db);
-  const handle: DbHandle = {
+  return {
     db,
     kind: "pglite",
     close: async () => {
@@ -43,6 +43,16 @@ beforeAll(async () => {
       await embedded.stop();
     },
   };
+}
+
+let c: Container;
+let server: { url: string; close(): Promise<void> };
+let slow: http.Server;
+let slowUrl: string;
+const pushes: { at: number; answeredAt?: number }[] = [];
+
+beforeAll(async () => {
+  const handle = await embeddedWithOneConnection();
   const config = loadConfig({
     NODE_ENV: "test",
     ARGON2_MEMORY_KIB: "1024",
@@ -52,6 +62,7 @@ beforeAll(async () => {
     WORKER_POLL_MS: "100",
   });
   c = await createContainer(config, { db: handle, clock: systemClock, logger: silentLogger });
+  expect(c.dbKind).toBe("pglite");
   server = await startTestServer(c);
   // A push service on loopback that takes 9 s to accept each message.
   slow = http.createServer((req, res) => {

@@ -22,7 +22,6 @@ ALTER TABLE jobs ADD CONSTRAINT jobs_lease_check
   CHECK (state <> 'running' OR (locked_by IS NOT NULL AND locked_until IS NOT NULL));
 CREATE UNIQUE INDEX jobs_one_running_per_serial_key ON jobs (serial_key) WHERE state = 'running';
 CREATE INDEX jobs_lease_expiry ON jobs (locked_until) WHERE state = 'running';
-CREATE INDEX jobs_serial_key_pending ON jobs (serial_key) WHERE state = 'pending' AND serial_key IS NOT NULL;
 UPDATE jobs SET serial_key = 'ad-account:' || (payload->>'accountId')
   WHERE kind IN ('directory.sync-account', 'directory.set-password') AND state = 'pending';
 `,
@@ -35,7 +34,7 @@ export async function down(db: Kysely<any>): Promise<void> {
     .raw(
       `
 UPDATE jobs SET state = 'pending' WHERE state = 'running';
-DROP INDEX jobs_serial_key_pending, jobs_lease_expiry, jobs_one_running_per_serial_key;
+DROP INDEX jobs_lease_expiry, jobs_one_running_per_serial_key;
 ALTER TABLE jobs DROP CONSTRAINT jobs_lease_check;
 ALTER TABLE jobs DROP COLUMN serial_key, DROP COLUMN locked_until, DROP COLUMN locked_by;
 ALTER TABLE jobs DROP CONSTRAINT jobs_state_check;

@@ -17,7 +17,7 @@ export type Nullable<T> = ColumnType<T | null, T | null | undefined, T | null>;
 export type Role = "user" | "agency_admin" | "sys_admin";
 export type AccountStatus = "enabled" | "disabled" | "inactive";
 export type LoginPermission = "normal" | "locked";
-export type JobState = "pending" | "done" | "dead" | "cancelled";
+export type JobState = "pending" | "running" | "done" | "dead" | "cancelled";
 
 export interface OrgNodesTable {
   id: Generated<number>;
@@ -119,6 +119,12 @@ export interface JobsTable {
   created_at: Date;
   updated_at: Date;
   finished_at: Nullable<Date>;
+  /** The worker holding a 'running' job's lease (0080). */
+  locked_by: Nullable<string>;
+  /** When that lease runs out and another worker may take the job. */
+  locked_until: Nullable<Date>;
+  /** Jobs with one key never run at once (one AD job per account). */
+  serial_key: Nullable<string>;
 }
 
 export interface SystemParamsTable {

@@ -1,7 +1,7 @@
 import { sql } from "kysely";
 import type { Database, Tx } from "../../db/index.js";
 import { enqueue } from "../jobs/queue.js";
-import type { JobHandlers } from "../jobs/worker.js";
+import { callingJob, finished, type JobHandlers } from "../jobs/worker.js";
 import { decrypt, encrypt } from "../oidc/data-key.js";
 import type { Mailer, SmsGateway } from "../ports/mailer.js";
 
@@ -54,22 +54,33 @@ export function secretMessageJobHandlers(deps: { mailer: Mailer; sms: SmsGateway
       .where("id", "=", jobId)
       .execute();
   return {
-    [SECRET_MESSAGE_JOB]: {
+    // Sent with no transaction open (ADR 4); the secret is wiped when the send is recorded.
+    [SECRET_MESSAGE_JOB]: callingJob({
+      callsOut: true,
       backoffMs: (attempt) => 5_000 * 2 ** (attempt - 1),
-      async run({ db, job, payload, now }) {
+      async prepare({ db, job, payload, now }) {
         const p = payload as Payload;
-        if (!p.sealed) return { skipped: "no secret" };
+        if (!p.sealed) return finished({ skipped: "no secret" });
         if (new Date(p.expiresAt) <= now) {
           await wipe(db, job.id);
-          return { skipped: "expired" };
+          return finished({ skipped: "expired" });
         }
-        const text = decrypt(deps.dataKey, p.sealed);
-        const ctx = { db, idempotencyKey: job.idempotency_key ?? `job:${job.id}` };
-        if (p.channel === "sms") await deps.sms.send({ to: p.to, text }, ctx);
-        else await deps.mailer.send({ to: p.to, subject: p.subject, text }, ctx);
-        await wipe(db, job.id);
-        return { sent: p.channel };
+        return { call: { ...p, text: decrypt(deps.dataKey, p.sealed) } };
       },
-    },
+      async call(p, { db, job }) {
+        const ctx = { db, idempotencyKey: job.idempotency_key ?? `job:${job.id}` };
+        if (p.channel === "sms") await deps.sms.send({ to: p.to, text: p.text }, ctx);
+        else await deps.mailer.send({ to: p.to, subject: p.subject, text: p.text }, ctx);
+        return p.channel;
+      },
+      async record({ db, job }, channel) {
+        await wipe(db, job.id);
+        return { sent: channel };
+      },
+      // A message that will never go out takes its secret with it.
+      async onFailure({ db, job }, { outcome }) {
+        if (outcome === "dead") await wipe(db, job.id);
+      },
+    }),
   };
 }

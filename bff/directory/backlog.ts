@@ -42,7 +42,8 @@ export function createDirectoryBacklog(deps: { db: Database }) {
           "a.name",
         ])
         .where("j.kind", "in", [SYNC_JOB, PASSWORD_JOB])
-        .where("j.state", "=", "pending")
+        // Running jobs too: their AD write is in flight, they have not reached AD yet.
+        .where("j.state", "in", ["pending", "running"])
         .orderBy("j.id")
         .limit(Math.min(opts.limit ?? 50, 500))
         .offset(Math.max(opts.offset ?? 0, 0))

@@ -19,13 +19,16 @@ export interface DirectoryQueue {
   passwordSet(trx: Tx, change: { accountId: number; password: string; at: Date; by?: number | null }): Promise<void>;
 }
 
+/** Two AD jobs with this key never run at once: per-account order (bff/jobs serial keys). */
+export const adSerialKey = (accountId: number) => `ad-account:${accountId}`;
+
 /** The payload a password job keeps once AD has the password or the job gave up. */
 export const wipedPayload = (accountId: number) => ({ accountId, wiped: true });
 
 /**
  * A sync job reads the account as it is when it runs, so one pending job per account is
  * enough: a second change joins the pending one unless a worker holds it right now (then
- * a new job follows it; the handler's per-account lock keeps the two apart).
+ * a new job follows it; the account's serial key keeps the two apart).
  */
 export function createDirectoryQueue(deps: { dataKey: Buffer }): DirectoryQueue {
   return {
@@ -39,6 +42,7 @@ export function createDirectoryQueue(deps: { dataKey: Buffer }): DirectoryQueue 
         kind: SYNC_JOB,
         payload: { accountId: change.accountId },
         runAt: change.at,
+        serialKey: adSerialKey(change.accountId),
         maxAttempts: null,
         createdBy: change.by ?? null,
       });
@@ -63,6 +67,7 @@ export function createDirectoryQueue(deps: { dataKey: Buffer }): DirectoryQueue 
         kind: PASSWORD_JOB,
         payload: { accountId: change.accountId, sealed: encrypt(deps.dataKey, change.password) },
         runAt: change.at,
+        serialKey: adSerialKey(change.accountId),
         maxAttempts: null,
         createdBy: change.by ?? null,
       });
@@ -70,7 +75,11 @@ export function createDirectoryQueue(deps: { dataKey: Buffer }): DirectoryQueue 
   };
 }
 
-/** Pending jobs of this kind for the account that no worker is running now (locked until commit). */
+/**
+ * Pending jobs of this kind for the account that no worker is taking now: a job being
+ * claimed is row-locked until its claim commits, then 'running' (its AD write may already
+ * have read the account), so a change made meanwhile gets a job of its own.
+ */
 async function pendingFor(trx: Tx, kind: string, accountId: number): Promise<number[]> {
   const rows = await trx
     .selectFrom("jobs")

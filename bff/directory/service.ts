@@ -64,13 +64,14 @@ export function createDirectoryService(deps: {
       const row = await db
         .selectFrom("jobs")
         .select([
-          sql<number>`count(*) FILTER (WHERE state = 'pending')::int`.as("backlog"),
+          // A running job (its AD write in flight) is still waiting to reach AD.
+          sql<number>`count(*) FILTER (WHERE state IN ('pending', 'running'))::int`.as("backlog"),
           sql<number>`count(*) FILTER (WHERE state = 'pending' AND attempts > 0)::int`.as("failing"),
           sql<number>`count(*) FILTER (WHERE state = 'dead')::int`.as("dead"),
-          sql<Date | null>`min(created_at) FILTER (WHERE state = 'pending')`.as("oldest"),
+          sql<Date | null>`min(created_at) FILTER (WHERE state IN ('pending', 'running'))`.as("oldest"),
         ])
         .where("kind", "in", AD_KINDS)
-        .where("state", "in", ["pending", "dead"])
+        .where("state", "in", ["pending", "running", "dead"])
         .executeTakeFirstOrThrow();
       return {
         configured: deps.port.configured,
@@ -138,6 +139,9 @@ export function createDirectoryService(deps: {
           .where("kind", "in", AD_KINDS)
           .forUpdate()
           .executeTakeFirst();
+        if (job?.state === "running") {
+          throw new DomainError("conflict", "這筆作業正在寫入 AD，請稍後再看結果。");
+        }
         if (!job || (job.state !== "pending" && job.state !== "dead")) {
           throw new DomainError("not_found", "找不到這筆待同步作業，可能已完成。");
         }
@@ -195,12 +199,12 @@ export function createDirectoryService(deps: {
         .selectFrom("jobs")
         .select(["state"])
         .where("kind", "=", PASSWORD_JOB)
-        .where("state", "in", ["pending", "done", "dead"])
+        .where("state", "in", ["pending", "running", "done", "dead"])
         .where(sql<string>`payload->>'accountId'`, "=", String(actor.accountId))
         .orderBy("id", "desc")
         .executeTakeFirst();
       if (!job) return null;
-      if (job.state === "pending") return { state: "pending", reason: null };
+      if (job.state === "pending" || job.state === "running") return { state: "pending", reason: null };
       if (job.state === "done") return { state: "synced", reason: null };
       const state = await db
         .selectFrom("directory_sync_state")
@@ -221,7 +225,7 @@ export function createDirectoryService(deps: {
         .selectFrom("jobs")
         .select(["kind", sql<number>`count(*)::int`.as("n")])
         .where("kind", "in", AD_KINDS)
-        .where("state", "=", "pending")
+        .where("state", "in", ["pending", "running"])
         .where(sql<string>`payload->>'accountId'`, "=", String(accountId))
         .groupBy("kind")
         .execute();

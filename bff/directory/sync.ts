@@ -1,6 +1,6 @@
 import { sql } from "kysely";
-import type { Database, Tx } from "../../db/index.js";
-import { DeferJob, GiveUpJob, type JobContext, type JobHandlers } from "../jobs/worker.js";
+import type { Database } from "../../db/index.js";
+import { callingJob, DeferJob, finished, GiveUpJob, type JobContext, type JobHandlers } from "../jobs/worker.js";
 import { decrypt } from "../oidc/data-key.js";
 import { splitName } from "./names.js";
 import { DirectoryError, type DirectoryPort, type DirectoryUser } from "./port.js";
@@ -11,8 +11,6 @@ import type { DirectorySettings } from "./settings.js";
 export const NOT_CONFIGURED_RECHECK_MS = 60_000;
 /** AD away: 10 s doubling, capped at 5 minutes, for ever (these jobs have no max_attempts). */
 export const directoryBackoffMs = (attempt: number) => Math.min(5 * 60_000, 10_000 * 2 ** (attempt - 1));
-/** pg_advisory_xact_lock class for "one AD job per account at a time" ('AD'). */
-const LOCK_CLASS = 0x4144;
 
 export interface SyncDeps {
   port: DirectoryPort;
@@ -23,7 +21,7 @@ export interface SyncDeps {
 }
 
 /**
- * What AD should hold for the account now, read in the job's transaction. Undefined for
+ * What AD should hold for the account now, read in the job's claim transaction. Undefined for
  * an account that no longer exists. Used by the sync job and by reconcile.
  */
 export async function desiredUser(
@@ -97,27 +95,31 @@ async function recordState(
     .execute();
 }
 
-/** Waits for this account's other AD job (another worker) to commit: per-account order. */
-async function lockAccount(trx: Tx, accountId: number): Promise<void> {
-  await sql`SELECT pg_advisory_xact_lock(${LOCK_CLASS}::int, ${accountId}::int)`.execute(trx);
-}
-
 const accountIdOf = (ctx: JobContext) => Number(ctx.payload?.accountId);
 
-/** Makes AD match the account as it is now. Returns what the port did. */
-async function syncAccount(ctx: JobContext, deps: SyncDeps, accountId: number) {
+/** What the sync reads in the claim transaction and writes to AD with none open. */
+interface SyncInput {
+  accountId: number;
+  user: DirectoryUser;
+  linked: boolean;
+}
+
+/** Reads what AD should hold for the account now; undefined for a deleted account. */
+async function readDesired(ctx: JobContext, deps: SyncDeps, accountId: number): Promise<SyncInput | undefined> {
   if (!deps.port.configured) throw new DeferJob(NOT_CONFIGURED_RECHECK_MS, "AD 尚未設定（AD_URL）");
   const desired = await desiredUser(ctx.db, accountId, deps);
-  if (!desired) return { skipped: "account deleted" };
-  const outcome = await deps.port.createOrUpdate(desired.user, { adopt: desired.linked });
+  return desired && { accountId, ...desired };
+}
+
+/** Records that AD matches the account (after the write, in the recording transaction). */
+async function recordSynced(ctx: JobContext, accountId: number, dn: string): Promise<void> {
   await recordState(ctx.db, accountId, ctx.now, {
-    dn: outcome.dn,
+    dn,
     synced_at: ctx.now,
     sync_error: null,
     sync_error_ldap: null,
     sync_error_at: null,
   });
-  return { username: desired.user.username, ...outcome };
 }
 
 /** A failed attempt's reason, kept on the account for the admin page (never a password). */
@@ -157,34 +159,45 @@ function unseal(key: Buffer, sealed: string): string {
   }
 }
 
+/** Runs a phase, turning the port's refusals into job outcomes. */
+async function asJob<T>(body: () => Promise<T>): Promise<T> {
+  try {
+    return await body();
+  } catch (err) {
+    throw asJobError(err);
+  }
+}
+
+/**
+ * Both AD jobs write to AD with no transaction open (ADR 4, ADR 11): the account is read in
+ * the claim transaction, LDAP is written after that commits, and the outcome is recorded in
+ * a second short transaction. Two jobs of one account never run at once: they share the
+ * serial key `ad-account:<id>` (bff/directory/queue.ts), and the worker claims no job whose
+ * key has one running.
+ */
 export function directoryJobHandlers(deps: SyncDeps): JobHandlers {
   return {
-    [SYNC_JOB]: {
+    [SYNC_JOB]: callingJob({
+      callsOut: true,
       backoffMs: directoryBackoffMs,
-      async run(ctx) {
-        const accountId = accountIdOf(ctx);
-        await lockAccount(ctx.db, accountId);
-        try {
-          return await syncAccount(ctx, deps, accountId);
-        } catch (err) {
-          throw asJobError(err);
-        }
+      async prepare(ctx) {
+        const input = await asJob(() => readDesired(ctx, deps, accountIdOf(ctx)));
+        return input ? { call: input } : finished({ skipped: "account deleted" });
+      },
+      call: (input) => asJob(() => deps.port.createOrUpdate(input.user, { adopt: input.linked })),
+      async record(ctx, outcome, input) {
+        await recordSynced(ctx, input.accountId, outcome.dn);
+        return { username: input.user.username, ...outcome };
       },
       async onFailure(ctx, { error, outcome }) {
         if (outcome !== "deferred") await recordSyncFailure(ctx, error);
       },
-    },
-    [PASSWORD_JOB]: {
+    }),
+    [PASSWORD_JOB]: callingJob({
+      callsOut: true,
       backoffMs: directoryBackoffMs,
-      async run(ctx) {
+      async prepare(ctx) {
         const accountId = accountIdOf(ctx);
-        await lockAccount(ctx.db, accountId);
-        const wipe = () =>
-          ctx.db
-            .updateTable("jobs")
-            .set({ payload: JSON.stringify(wipedPayload(accountId)) })
-            .where("id", "=", ctx.job.id)
-            .execute();
         const newer = await ctx.db
           .selectFrom("jobs")
           .select("id")
@@ -194,23 +207,25 @@ export function directoryJobHandlers(deps: SyncDeps): JobHandlers {
           .where("id", ">", ctx.job.id)
           .executeTakeFirst();
         if (newer) {
-          await wipe();
-          return { superseded: true };
+          await wipe(ctx, accountId);
+          return finished({ superseded: true });
         }
-        if (typeof ctx.payload?.sealed !== "string") return { skipped: "no password" };
-        try {
-          // The user must exist (and be where the portal wants it) before it gets a password.
-          await syncAccount(ctx, deps, accountId);
-          const username = (
-            await ctx.db.selectFrom("accounts").select("username").where("id", "=", accountId).executeTakeFirst()
-          )?.username;
-          if (!username) return { skipped: "account deleted" };
-          await deps.port.setPassword(username, unseal(deps.dataKey, ctx.payload.sealed));
-        } catch (err) {
-          throw asJobError(err);
-        }
-        await wipe();
-        await recordState(ctx.db, accountId, ctx.now, {
+        if (typeof ctx.payload?.sealed !== "string") return finished({ skipped: "no password" });
+        // The user must exist (and be where the portal wants it) before it gets a password.
+        const input = await asJob(() => readDesired(ctx, deps, accountId));
+        if (!input) return finished({ skipped: "account deleted" });
+        return { call: { ...input, password: unseal(deps.dataKey, ctx.payload.sealed) } };
+      },
+      call: (input) =>
+        asJob(async () => {
+          const outcome = await deps.port.createOrUpdate(input.user, { adopt: input.linked });
+          await deps.port.setPassword(input.user.username, input.password);
+          return outcome;
+        }),
+      async record(ctx, outcome, input) {
+        await wipe(ctx, input.accountId);
+        await recordSynced(ctx, input.accountId, outcome.dn);
+        await recordState(ctx.db, input.accountId, ctx.now, {
           password_synced_at: ctx.now,
           password_error: null,
           password_error_at: null,
@@ -224,15 +239,18 @@ export function directoryJobHandlers(deps: SyncDeps): JobHandlers {
         const message =
           cause instanceof DirectoryError ? cause.message : error instanceof GiveUpJob ? error.message : "密碼同步失敗";
         await recordState(ctx.db, accountId, ctx.now, { password_error: message, password_error_at: ctx.now });
-        if (outcome === "dead") {
-          // Given up: the encrypted password leaves the database with the job.
-          await ctx.db
-            .updateTable("jobs")
-            .set({ payload: JSON.stringify(wipedPayload(accountId)) })
-            .where("id", "=", ctx.job.id)
-            .execute();
-        }
+        // Given up: the encrypted password leaves the database with the job.
+        if (outcome === "dead") await wipe(ctx, accountId);
       },
-    },
+    }),
   };
+}
+
+/** Replaces a password job's payload by one without the sealed password. */
+async function wipe(ctx: JobContext, accountId: number): Promise<void> {
+  await ctx.db
+    .updateTable("jobs")
+    .set({ payload: JSON.stringify(wipedPayload(accountId)) })
+    .where("id", "=", ctx.job.id)
+    .execute();
 }

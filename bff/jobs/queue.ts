@@ -14,6 +14,11 @@ export interface EnqueueOptions {
   /** Attempts before the job goes dead; `null` retries for ever. Default: the kind's own. */
   maxAttempts?: number | null;
   createdBy?: number | null;
+  /**
+   * Jobs with one serial key never run at once (the claim skips a key with a job running,
+   * and a unique index holds it): one AD job per account.
+   */
+  serialKey?: string;
 }
 
 /**
@@ -30,6 +35,7 @@ export async function enqueue(trx: Tx, opts: EnqueueOptions): Promise<number | u
       max_attempts: opts.maxAttempts === undefined ? 5 : opts.maxAttempts,
       idempotency_key: opts.idempotencyKey ?? null,
       created_by: opts.createdBy ?? null,
+      serial_key: opts.serialKey ?? null,
       created_at: opts.runAt,
       updated_at: opts.runAt,
     })

@@ -6,24 +6,76 @@ import type { Clock } from "../ports/clock.js";
 import { inTransaction } from "../../db/transaction.js";
 
 export interface JobContext {
-  /** The job's transaction: database effects commit together with the job's new state. */
+  /** A transaction: database effects commit together with the job's new state. */
   db: Tx;
   job: Job;
   payload: any;
   now: Date;
 }
 
-export interface JobHandler {
-  run(ctx: JobContext): Promise<unknown>;
+interface FailureHooks {
   /** Backoff after the n-th failed attempt (1-based). Default: 10 s doubling, capped at 15 min. */
   backoffMs?(attempt: number): number;
   /**
-   * Runs after a failed, deferred or given-up run, in the job's transaction but after the
-   * run's own writes were rolled back: lets a handler record why (or wipe a secret from a
-   * job that gave up). Its writes commit with the job's new state.
+   * Runs after a failed, deferred or given-up run, in the transaction that records the job's
+   * new state (after the run's own writes were rolled back): lets a handler record why (or
+   * wipe a secret from a job that gave up). Its writes commit with the job's new state.
    */
   onFailure?(ctx: JobContext, failure: { error: unknown; outcome: "retry" | "dead" | "deferred" }): Promise<void>;
 }
+
+/**
+ * A job that only touches the database (scheduled changes, decisions, housekeeping): it runs
+ * inside its claim transaction, so its effects and `state = 'done'` commit together.
+ */
+export interface DatabaseJobHandler extends FailureHooks {
+  callsOut?: false;
+  run(ctx: JobContext): Promise<unknown>;
+}
+
+/** What a calling job's prepare decided: make the call with this input, or finish now. */
+export type Prepared<I> = { call: I } | Finished;
+/** prepare's "nothing to call": the job is done with this result. */
+export interface Finished {
+  done: unknown;
+}
+export const finished = (result: unknown): Finished => ({ done: result });
+
+/** What the network call gets: no transaction, only the plain pool (an embedded adapter's own write). */
+export interface CallContext {
+  db: Database;
+  job: Job;
+  payload: any;
+  now: Date;
+}
+
+/**
+ * A job that calls another system (mail, SMS, push, AD). No transaction is open while it
+ * calls: a slow push service must not hold a database session (on the embedded database
+ * there is only one). Three phases:
+ * - `prepare` in the claim transaction: reads what the call needs, or finishes the job
+ *   (`{ done }`) when there is nothing to send. The claim commits as a lease.
+ * - `call` with no transaction: the network call. Idempotent: a lease that ran out (a crashed
+ *   or stalled worker) lets another worker call again (at least once).
+ * - `record` in a second short transaction, only while the lease is still this worker's:
+ *   the call's outcome commits with `state = 'done'`. Its return value is the job's result.
+ */
+export interface CallingJobHandler<I = any, O = any> extends FailureHooks {
+  callsOut: true;
+  /** How long a claim holds the job before another worker may take it; renewed while the call runs. */
+  leaseMs?: number;
+  prepare(ctx: JobContext): Promise<Prepared<I>>;
+  call(input: I, ctx: CallContext): Promise<O>;
+  record?(ctx: JobContext, output: O, input: I): Promise<unknown>;
+}
+
+export type JobHandler = DatabaseJobHandler | CallingJobHandler;
+
+/** Types a calling handler's phases against each other (`Record<string, JobHandler>` would lose them). */
+export const callingJob = <I, O>(h: CallingJobHandler<I, O>): CallingJobHandler<I, O> => h;
+
+/** A lease long enough for any call's own timeouts; renewed every third of it while the call runs. */
+export const DEFAULT_LEASE_MS = 5 * 60_000;
 
 /**
  * Thrown by a handler that cannot run yet for a reason that is not the job's fault (e.g.
@@ -62,84 +114,292 @@ function errorText(err: unknown): string {
   return msg.replace(/\u0000/g, "").slice(0, 2000);
 }
 
+/** Cleared whenever a job leaves 'running'. */
+const NO_LEASE = { locked_by: null, locked_until: null } as const;
+
+/** The unique index that lets one job per serial key run at a time (0080). */
+const SERIAL_INDEX = "jobs_one_running_per_serial_key";
+
 /**
- * Claims and runs one due job. The claim (`FOR UPDATE SKIP LOCKED`), the handler's database
- * work and the job's new state share one transaction, so several workers never run the same
- * job and its database effects happen once. A failure rolls back to a savepoint, keeping the
- * claim, and records the attempt. Returns false when nothing was due.
+ * The next job to run: first one whose lease ran out (its worker crashed or stalled), then
+ * the oldest due pending job whose serial key has no job running. Locked for this transaction.
  */
-export async function runOneJob(db: Database, handlers: JobHandlers, clock: Clock, logger: Logger): Promise<boolean> {
-  return inTransaction(db, async (trx) => {
+async function claimDue(trx: Tx, now: Date): Promise<Job | undefined> {
+  const expired = await trx
+    .selectFrom("jobs")
+    .selectAll()
+    .where("state", "=", "running")
+    .where("locked_until", "<=", now)
+    .orderBy("locked_until")
+    .limit(1)
+    .forUpdate()
+    .skipLocked()
+    .executeTakeFirst();
+  if (expired) return expired;
+  return trx
+    .selectFrom("jobs as j")
+    .selectAll("j")
+    .where("j.state", "=", "pending")
+    .where("j.run_at", "<=", now)
+    .where((eb) =>
+      eb.or([
+        eb("j.serial_key", "is", null),
+        eb.not(
+          eb.exists(
+            eb
+              .selectFrom("jobs as r")
+              .select("r.id")
+              .whereRef("r.serial_key", "=", "j.serial_key")
+              .where("r.state", "=", "running"),
+          ),
+        ),
+      ]),
+    )
+    .orderBy("j.run_at")
+    .orderBy("j.id")
+    .limit(1)
+    .forUpdate()
+    .skipLocked()
+    .executeTakeFirst();
+}
+
+/**
+ * Records a failed, deferred or given-up attempt (`attempts` counts this one) and runs the
+ * handler's onFailure in the same transaction.
+ */
+async function recordFailure(
+  trx: Tx,
+  job: Job,
+  handler: JobHandler | undefined,
+  err: unknown,
+  attempts: number,
+  now: Date,
+  logger: Logger,
+): Promise<void> {
+  const ctx = { db: trx, job, payload: job.payload, now };
+  if (err instanceof DeferJob) {
+    await trx
+      .updateTable("jobs")
+      .set({
+        state: "pending",
+        ...NO_LEASE,
+        attempts: attempts - 1, // not the job's fault: not an attempt
+        updated_at: now,
+        run_at: new Date(now.getTime() + err.delayMs),
+        last_error: errorText(err),
+      })
+      .where("id", "=", job.id)
+      .execute();
+    await handler?.onFailure?.(ctx, { error: err, outcome: "deferred" });
+    return;
+  }
+  const dead = err instanceof GiveUpJob || (job.max_attempts !== null && attempts >= job.max_attempts);
+  const backoff = (handler?.backoffMs ?? defaultBackoffMs)(attempts);
+  await trx
+    .updateTable("jobs")
+    .set({
+      state: dead ? "dead" : "pending",
+      ...NO_LEASE,
+      attempts,
+      updated_at: now,
+      finished_at: dead ? now : null,
+      run_at: dead ? job.run_at : new Date(now.getTime() + backoff),
+      last_error: errorText(err),
+    })
+    .where("id", "=", job.id)
+    .execute();
+  await handler?.onFailure?.(ctx, { error: err, outcome: dead ? "dead" : "retry" });
+  logger.error(dead ? "job dead" : "job failed, will retry", {
+    id: job.id,
+    kind: job.kind,
+    attempts,
+    error: errorText(err),
+  });
+}
+
+async function recordDone(trx: Tx, jobId: number, attempts: number, result: unknown, now: Date): Promise<void> {
+  await trx
+    .updateTable("jobs")
+    .set({
+      state: "done",
+      ...NO_LEASE,
+      attempts,
+      updated_at: now,
+      finished_at: now,
+      last_error: null,
+      result: result === undefined ? null : JSON.stringify(result),
+    })
+    .where("id", "=", jobId)
+    .execute();
+}
+
+/** Runs `body` behind a savepoint: its writes roll back when it throws, the transaction lives on. */
+async function guarded<T>(
+  trx: Tx,
+  body: () => Promise<T>,
+): Promise<{ ok: true; value: T } | { ok: false; error: unknown }> {
+  await sql`SAVEPOINT job_run`.execute(trx);
+  try {
+    const value = await body();
+    await sql`RELEASE SAVEPOINT job_run`.execute(trx);
+    return { ok: true, value };
+  } catch (error) {
+    await sql`ROLLBACK TO SAVEPOINT job_run`.execute(trx);
+    return { ok: false, error };
+  }
+}
+
+type Claim =
+  | { kind: "none" }
+  | { kind: "finished" }
+  | { kind: "call"; job: Job; handler: CallingJobHandler; input: unknown; leaseMs: number };
+
+/**
+ * Claims and runs one due job. Returns false when nothing was due.
+ *
+ * A database-only job runs in its claim transaction (`FOR UPDATE SKIP LOCKED`): several
+ * workers never run the same job and its effects happen once; a failure rolls back to a
+ * savepoint, keeping the claim, and records the attempt.
+ *
+ * A calling job is claimed with a lease (`state = 'running'`, locked_by, locked_until)
+ * in a short transaction that commits; the call is made with no transaction open; a second
+ * short transaction records the result only if the lease is still this worker's. A lease
+ * that runs out (the worker crashed) makes the job claimable again. The attempt is counted
+ * at the claim, so a job that keeps killing its worker still goes dead.
+ */
+export async function runOneJob(
+  db: Database,
+  handlers: JobHandlers,
+  clock: Clock,
+  logger: Logger,
+  workerId: string = `run-${randomUUID()}`,
+): Promise<boolean> {
+  let claim: Claim;
+  try {
+    claim = await inTransaction(db, (trx) => claimAndStart(trx, handlers, clock, logger, workerId));
+  } catch (err) {
+    // Another worker started a job with the same serial key between our look and our claim:
+    // nothing ran, but other work may be due, so the caller looks again.
+    if ((err as { constraint?: string }).constraint === SERIAL_INDEX) return true;
+    throw err;
+  }
+  if (claim.kind === "none") return false;
+  if (claim.kind === "finished") return true;
+  await callAndRecord(db, claim, clock, logger, workerId);
+  return true;
+}
+
+async function claimAndStart(
+  trx: Tx,
+  handlers: JobHandlers,
+  clock: Clock,
+  logger: Logger,
+  workerId: string,
+): Promise<Claim> {
+  const now = clock.now();
+  const job = await claimDue(trx, now);
+  if (!job) return { kind: "none" };
+  const handler = handlers[job.kind];
+  if (job.state === "running") {
+    // Its worker claimed it (counting that attempt) and never reported back.
+    logger.error("job lease ran out; another worker takes it", { id: job.id, kind: job.kind, lockedBy: job.locked_by });
+    if (job.max_attempts !== null && job.attempts >= job.max_attempts) {
+      await recordFailure(trx, job, handler, new Error("作業逾時：執行的程序未回報結果"), job.attempts, now, logger);
+      return { kind: "finished" };
+    }
+  }
+  const attempts = job.attempts + 1;
+  const ctx: JobContext = { db: trx, job, payload: job.payload, now };
+
+  if (!handler || !handler.callsOut) {
+    const ran = await guarded(trx, async () => {
+      if (!handler) throw new Error(`no handler for job kind "${job.kind}"`);
+      return handler.run(ctx);
+    });
+    if (ran.ok) await recordDone(trx, job.id, attempts, ran.value, now);
+    else await recordFailure(trx, job, handler, ran.error, attempts, now, logger);
+    return { kind: "finished" };
+  }
+
+  const prepared = await guarded(trx, () => handler.prepare(ctx));
+  if (!prepared.ok) {
+    await recordFailure(trx, job, handler, prepared.error, attempts, now, logger);
+    return { kind: "finished" };
+  }
+  if (!("call" in prepared.value)) {
+    await recordDone(trx, job.id, attempts, prepared.value.done, now);
+    return { kind: "finished" };
+  }
+  const leaseMs = handler.leaseMs ?? DEFAULT_LEASE_MS;
+  const leased = await trx
+    .updateTable("jobs")
+    .set({
+      state: "running",
+      attempts,
+      locked_by: workerId,
+      locked_until: new Date(now.getTime() + leaseMs),
+      updated_at: now,
+    })
+    .where("id", "=", job.id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  return { kind: "call", job: leased, handler, input: prepared.value.call, leaseMs };
+}
+
+async function callAndRecord(
+  db: Database,
+  claim: Extract<Claim, { kind: "call" }>,
+  clock: Clock,
+  logger: Logger,
+  workerId: string,
+): Promise<void> {
+  const { job, handler, input, leaseMs } = claim;
+  // A call longer than the lease keeps it: one short statement every third of the lease.
+  const renew = setInterval(() => {
+    void db
+      .updateTable("jobs")
+      .set({ locked_until: new Date(clock.now().getTime() + leaseMs) })
+      .where("id", "=", job.id)
+      .where("state", "=", "running")
+      .where("locked_by", "=", workerId)
+      .execute()
+      .catch((err) => logger.error("job lease renewal failed", { id: job.id, error: errorText(err) }));
+  }, leaseMs / 3);
+  renew.unref();
+  let outcome: { ok: true; output: unknown } | { ok: false; error: unknown };
+  try {
+    outcome = { ok: true, output: await handler.call(input, { db, job, payload: job.payload, now: clock.now() }) };
+  } catch (error) {
+    outcome = { ok: false, error };
+  } finally {
+    clearInterval(renew);
+  }
+
+  await inTransaction(db, async (trx) => {
     const now = clock.now();
-    const job = await trx
+    const mine = await trx
       .selectFrom("jobs")
       .selectAll()
-      .where("state", "=", "pending")
-      .where("run_at", "<=", now)
-      .orderBy("run_at")
-      .orderBy("id")
-      .limit(1)
+      .where("id", "=", job.id)
+      .where("state", "=", "running")
+      .where("locked_by", "=", workerId)
       .forUpdate()
-      .skipLocked()
       .executeTakeFirst();
-    if (!job) return false;
-
-    const handler = handlers[job.kind];
-    const attempts = job.attempts + 1;
-    await sql`SAVEPOINT job_run`.execute(trx);
-    try {
-      if (!handler) throw new Error(`no handler for job kind "${job.kind}"`);
-      const result = await handler.run({ db: trx, job, payload: job.payload, now });
-      await sql`RELEASE SAVEPOINT job_run`.execute(trx);
-      await trx
-        .updateTable("jobs")
-        .set({
-          state: "done",
-          attempts,
-          updated_at: now,
-          finished_at: now,
-          last_error: null,
-          result: result === undefined ? null : JSON.stringify(result),
-        })
-        .where("id", "=", job.id)
-        .execute();
-    } catch (err) {
-      await sql`ROLLBACK TO SAVEPOINT job_run`.execute(trx);
-      if (err instanceof DeferJob) {
-        await trx
-          .updateTable("jobs")
-          .set({ updated_at: now, run_at: new Date(now.getTime() + err.delayMs), last_error: errorText(err) })
-          .where("id", "=", job.id)
-          .execute();
-        await handler?.onFailure?.({ db: trx, job, payload: job.payload, now }, { error: err, outcome: "deferred" });
-        return true;
-      }
-      const dead = err instanceof GiveUpJob || (job.max_attempts !== null && attempts >= job.max_attempts);
-      const backoff = (handler?.backoffMs ?? defaultBackoffMs)(attempts);
-      await trx
-        .updateTable("jobs")
-        .set({
-          state: dead ? "dead" : "pending",
-          attempts,
-          updated_at: now,
-          finished_at: dead ? now : null,
-          run_at: dead ? job.run_at : new Date(now.getTime() + backoff),
-          last_error: errorText(err),
-        })
-        .where("id", "=", job.id)
-        .execute();
-      await handler?.onFailure?.(
-        { db: trx, job, payload: job.payload, now },
-        { error: err, outcome: dead ? "dead" : "retry" },
-      );
-      logger.error(dead ? "job dead" : "job failed, will retry", {
-        id: job.id,
-        kind: job.kind,
-        attempts,
-        error: errorText(err),
-      });
+    if (!mine) {
+      // The lease ran out and another worker took the job (or an admin ended it): its
+      // holder records the outcome, not us.
+      logger.error("job lease lost before its result was recorded", { id: job.id, kind: job.kind });
+      return;
     }
-    return true;
+    const ctx: JobContext = { db: trx, job: mine, payload: mine.payload, now };
+    if (!outcome.ok) {
+      await recordFailure(trx, mine, handler, outcome.error, mine.attempts, now, logger);
+      return;
+    }
+    const output = outcome.output;
+    const recorded = await guarded(trx, async () => (handler.record ? handler.record(ctx, output, input) : output));
+    if (recorded.ok) await recordDone(trx, mine.id, mine.attempts, recorded.value, now);
+    else await recordFailure(trx, mine, handler, recorded.error, mine.attempts, now, logger);
   });
 }
 
@@ -195,14 +455,14 @@ export function createWorker(opts: {
 
   async function drain(): Promise<number> {
     let n = 0;
-    while (await runOneJob(opts.db, opts.handlers, opts.clock, opts.logger)) n++;
+    while (await runOneJob(opts.db, opts.handlers, opts.clock, opts.logger, id)) n++;
     return n;
   }
 
   async function run(): Promise<void> {
     while (running) {
       try {
-        const ran = await runOneJob(opts.db, opts.handlers, opts.clock, opts.logger);
+        const ran = await runOneJob(opts.db, opts.handlers, opts.clock, opts.logger, id);
         if (!ran && running) await sleep();
       } catch (err) {
         // The database is away (restart, network): wait a poll and try again.

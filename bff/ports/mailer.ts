@@ -7,7 +7,10 @@ export interface OutgoingMessage {
 }
 
 export interface SendContext {
-  /** The job's transaction: an embedded adapter writes in it, so it commits exactly once. */
+  /**
+   * The plain pool, never a transaction: the send runs with none open (ADR 4). An embedded
+   * adapter writes once, keyed by the idempotency key, so a repeated send adds nothing.
+   */
   db: Database;
   /** Stable across retries, so a receiver can drop a duplicate. */
   idempotencyKey: string;

@@ -1,6 +1,6 @@
 import type { Database, Tx } from "../../db/index.js";
 import { enqueue } from "../jobs/queue.js";
-import type { JobHandlers } from "../jobs/worker.js";
+import { callingJob, finished, type JobHandlers } from "../jobs/worker.js";
 import type { PushOptions, PushSender } from "../ports/push.js";
 import { mintDecisionToken } from "./tokens.js";
 
@@ -108,14 +108,18 @@ async function eachLimited<T>(items: T[], limit: number, fn: (item: T) => Promis
 }
 
 /**
- * push.fanout sends to every device of the recipients at once (limited), in the job's
- * transaction: pruned subscriptions and the retry jobs for the failed ones commit with it.
- * A retry (push.deliver) is one device, with the job's own backoff.
+ * Push services are called with no transaction open (ADR 4): a slow one must not hold a
+ * database session. push.fanout reads the devices and mints decision tokens in its claim
+ * transaction, sends to every device at once (limited), then records pruned and failed
+ * subscriptions and the retry jobs for the failed ones in a second short transaction. A retry
+ * (push.deliver) is one device, with the job's own backoff. A token minted for a message
+ * that never arrived stays unused until it expires (housekeeping deletes it).
  */
 export function pushJobHandlers(sender: PushSender, badge?: BadgeCount): JobHandlers {
   return {
-    "push.fanout": {
-      async run({ db, payload, now, job }) {
+    "push.fanout": callingJob({
+      callsOut: true,
+      async prepare({ db, payload, now }) {
         const { recipients, notification, options } = payload as {
           recipients: number[];
           notification: PushNotification;
@@ -126,14 +130,21 @@ export function pushJobHandlers(sender: PushSender, badge?: BadgeCount): JobHand
           .select(["id", "account_id", "endpoint", "p256dh", "auth"])
           .where("account_id", "in", recipients)
           .execute();
+        if (subs.length === 0) return finished({ sent: 0, pruned: 0, retry: 0 });
         const bodies = new Map<number, string>();
         for (const accountId of new Set(subs.map((s) => s.account_id))) {
           bodies.set(accountId, await payloadFor(db, now, accountId, notification, badge));
         }
+        return { call: { subs, bodies, notification, options } };
+      },
+      async call({ subs, bodies, options }) {
         const outcomes = new Map<number, Outcome>();
         await eachLimited(subs, FANOUT_CONCURRENCY, async (sub) => {
           outcomes.set(sub.id, await sendOne(sender, sub, bodies.get(sub.account_id)!, options));
         });
+        return outcomes;
+      },
+      async record({ db, now, job }, outcomes, { subs, notification, options }) {
         const { retry, ...counts } = await recordOutcomes(db, outcomes, now);
         for (const sub of subs.filter((x) => retry.includes(x.id))) {
           await enqueue(db, {
@@ -146,9 +157,10 @@ export function pushJobHandlers(sender: PushSender, badge?: BadgeCount): JobHand
         }
         return { ...counts, retry: retry.length };
       },
-    },
-    "push.deliver": {
-      async run({ db, payload, now }) {
+    }),
+    "push.deliver": callingJob({
+      callsOut: true,
+      async prepare({ db, payload, now }) {
         const { subscriptionId, accountId, notification, options } = payload as {
           subscriptionId: number;
           accountId: number;
@@ -160,14 +172,20 @@ export function pushJobHandlers(sender: PushSender, badge?: BadgeCount): JobHand
           .select(["id", "account_id", "endpoint", "p256dh", "auth"])
           .where("id", "=", subscriptionId)
           .executeTakeFirst();
-        if (!sub) return { skipped: "subscription removed" };
+        if (!sub) return finished({ skipped: "subscription removed" });
         // A fresh token: the one in the failed attempt never reached the device.
-        const result = await sendOne(sender, sub, await payloadFor(db, now, accountId, notification, badge), options);
-        // A retry throws so the job backs off; its savepoint rollback also drops the token.
+        return { call: { sub, body: await payloadFor(db, now, accountId, notification, badge), options } };
+      },
+      async call({ sub, body, options }) {
+        const result = await sendOne(sender, sub, body, options);
+        // A retry throws so the job backs off.
         if (result === "retry") throw new Error("push service did not accept the message");
+        return result;
+      },
+      async record({ db, now }, result, { sub }) {
         await recordOutcomes(db, new Map([[sub.id, result]]), now);
         return { result };
       },
-    },
+    }),
   };
 }

@@ -1,7 +1,7 @@
 import { randomInt } from "node:crypto";
 import type { Tx } from "../../db/index.js";
 import { enqueue } from "../jobs/queue.js";
-import type { JobHandlers } from "../jobs/worker.js";
+import { callingJob, finished, type JobHandlers } from "../jobs/worker.js";
 import { decrypt, encrypt } from "../oidc/data-key.js";
 import type { Mailer } from "../ports/mailer.js";
 
@@ -50,10 +50,15 @@ export async function queuePasswordMail(
 
 export function sharedAccountJobHandlers(deps: { mailer: Mailer; dataKey: Buffer }): JobHandlers {
   return {
-    [PASSWORD_MAIL_JOB]: {
-      async run({ db, job, payload }) {
+    // The mail goes out with no transaction open (ADR 4); the sealed password is dropped when it is recorded.
+    [PASSWORD_MAIL_JOB]: callingJob({
+      callsOut: true,
+      async prepare({ payload }) {
         const p = payload as { to: string; username: string; name: string; why: string; sealed: string };
-        const password = decrypt(deps.dataKey, p.sealed);
+        if (typeof p.sealed !== "string") return finished({ skipped: "no password" });
+        return { call: { ...p, password: decrypt(deps.dataKey, p.sealed) } };
+      },
+      async call(p, { db, job }) {
         const opening =
           p.why === "approved"
             ? `您申請的機關及資訊系統帳號「${p.name}」已審核通過。`
@@ -62,17 +67,19 @@ export function sharedAccountJobHandlers(deps: { mailer: Mailer; dataKey: Buffer
           {
             to: p.to,
             subject: `【公務入口網】機關及資訊系統帳號 ${p.username} 密碼通知`,
-            text: `${opening}\n\n帳號：${p.username}\n密碼：${password}\n\n請由「機關及資訊系統帳號登入專區」登入。此信含密碼，請妥善保管並於閱後刪除。`,
+            text: `${opening}\n\n帳號：${p.username}\n密碼：${p.password}\n\n請由「機關及資訊系統帳號登入專區」登入。此信含密碼，請妥善保管並於閱後刪除。`,
           },
           { db, idempotencyKey: job.idempotency_key ?? `job:${job.id}` },
         );
-        // Sent: the sealed password has no further use in the queue.
+      },
+      // Sent: the sealed password has no further use in the queue.
+      async record({ db, job, payload }) {
         await db
           .updateTable("jobs")
-          .set({ payload: JSON.stringify({ to: p.to, username: p.username }) })
+          .set({ payload: JSON.stringify({ to: payload.to, username: payload.username }) })
           .where("id", "=", job.id)
           .execute();
       },
-    },
+    }),
   };
 }

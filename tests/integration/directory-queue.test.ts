@@ -264,6 +264,61 @@ describe("sync jobs against a failing AD", () => {
   });
 });
 
+describe("per-account order without a transaction held across the AD write", () => {
+  it("while one account's AD write is in flight its other jobs wait, other accounts go on, and a change made meanwhile reaches AD", async () => {
+    const settings = directorySettings({
+      AD_URL: "ldaps://dc.invalid",
+      AD_BIND_DN: "CN=x",
+      AD_BIND_PASSWORD: "x",
+      AD_BASE_DN: "DC=tainan,DC=test",
+      AD_OU_MAP: JSON.stringify({ "*": "OU=Portal" }),
+      AD_TIMEOUT_MS: 1000,
+    })!;
+    const port = fakePort(() => undefined);
+    // The first AD write hangs until the test lets it go: a slow DC.
+    let release: () => void = () => undefined;
+    const slow = new Promise<void>((r) => (release = r));
+    const write = port.createOrUpdate.bind(port);
+    let calls = 0;
+    port.createOrUpdate = async (u, o) => {
+      if (calls++ === 0) await slow;
+      return write(u, o);
+    };
+    const handlers = directoryJobHandlers({ port, settings, dataKey: c.dataKey, officialMailDomain: "mail.test" });
+    await c.db.updateTable("jobs").set({ state: "cancelled" }).where("state", "=", "pending").execute();
+    const a1 = await makeAccount(c, { unitId, username: "ord.one" });
+    const a2 = await makeAccount(c, { unitId, username: "ord.two" });
+    await changeAccount(c, a1.id, { title: "舊職稱" });
+    await setPassword(c, a1.id, "Order#Pw-2026");
+    await changeAccount(c, a2.id, { title: "技正" });
+
+    const first = runOneJob(c.db, handlers, clock, silentLogger, "worker-a");
+    for (let i = 0; i < 250 && (await lastJob(c, SYNC_JOB, a1.id)).state !== "running"; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect((await lastJob(c, SYNC_JOB, a1.id)).state).toBe("running");
+    // Changed while its sync is in flight: the running job may have read the old title, so
+    // the change gets a job of its own instead of joining it.
+    await changeAccount(c, a1.id, { title: "新職稱" });
+    const successor = await lastJob(c, SYNC_JOB, a1.id);
+    expect(successor.state).toBe("pending");
+
+    // Another worker meanwhile: only the other account's job; a1's password and new sync wait.
+    while (await runOneJob(c.db, handlers, clock, silentLogger, "worker-b"));
+    expect(port.written.map((u) => u.username)).toEqual(["ord.two"]);
+    expect((await lastJob(c, PASSWORD_JOB, a1.id)).state).toBe("pending");
+    expect(successor.state).toBe("pending");
+
+    release();
+    await first;
+    while (await runOneJob(c.db, handlers, clock, silentLogger, "worker-b"));
+    expect(port.written.map((u) => u.username)).toEqual(["ord.two", "ord.one", "ord.one", "ord.one"]);
+    expect(port.written.at(-1)?.title).toBe("新職稱");
+    for (const kind of [SYNC_JOB, PASSWORD_JOB]) expect((await lastJob(c, kind, a1.id)).state).toBe("done");
+    expect((await lastJob(c, PASSWORD_JOB, a1.id)).payload).toEqual({ accountId: a1.id, wiped: true });
+  });
+});
+
 describe("a password sealed under another DATA_KEY", () => {
   it("gives up at once and is wiped (it can never be read)", async () => {
     const port = fakePort(() => undefined);

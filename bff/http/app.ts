@@ -5,12 +5,12 @@ import type { ServerBuild } from "@remix-run/node";
 import compression from "compression";
 import express, { type NextFunction, type Request, type Response } from "express";
 import helmet from "helmet";
-import { sql } from "kysely";
 import type { Container } from "../container.js";
+import { healthRoutes } from "./health.js";
 
 /**
- * The Express app: security headers with a per-request CSP nonce, compression, static
- * files, /healthz, the Origin check for form posts, then Remix.
+ * The Express app: /healthz and /readyz (health.ts), security headers with a per-request
+ * CSP nonce, compression, static files, the Origin check for form posts, then Remix.
  */
 export function createApp(opts: { container: Container; build: ServerBuild; publicDir: string }) {
   const { container, build, publicDir } = opts;
@@ -18,6 +18,7 @@ export function createApp(opts: { container: Container; build: ServerBuild; publ
   const app = express();
   app.disable("x-powered-by");
   app.set("trust proxy", config.trustProxy);
+  app.use(healthRoutes(container)); // /healthz, /readyz: first, so nothing else runs (or touches the database) before them
 
   app.use((_req, res, next) => {
     res.locals.cspNonce = randomBytes(16).toString("base64");
@@ -87,15 +88,6 @@ export function createApp(opts: { container: Container; build: ServerBuild; publ
     next();
   });
   app.use(compression());
-
-  app.get("/healthz", async (_req, res) => {
-    try {
-      await sql`SELECT 1`.execute(container.db);
-      res.set("Cache-Control", "no-store").json({ status: "ok", database: container.dbKind });
-    } catch {
-      res.status(503).set("Cache-Control", "no-store").json({ status: "unavailable" });
-    }
-  });
 
   // Remix's fingerprinted assets never change: cache them for a year.
   app.use("/build", express.static(path.join(publicDir, "build"), { immutable: true, maxAge: "1y", index: false }));

@@ -149,6 +149,25 @@ describe("rolling upgrades and rollbacks", () => {
     }
   });
 
+  it("a migration merged with a lower number than one already applied is still applied", async () => {
+    const db = await testDatabase();
+    try {
+      await migrate(db.db, nextRelease);
+      const merged: MigrationList = {
+        ...migrations,
+        "0089_merged_late": { up: (k) => sql`CREATE TABLE merged_late (id int)`.execute(k).then(() => undefined) },
+      };
+      expect(await migrate(db.db, merged)).toEqual({ applied: ["0089_merged_late"], newer: ["9990_next_release"] });
+      expect(await migrationState(db.db, merged)).toEqual({
+        missing: [],
+        mismatched: [],
+        newer: ["9990_next_release"],
+      });
+    } finally {
+      await db.close();
+    }
+  });
+
   it.skipIf(concurrencySkip())("app servers starting together on an empty database migrate it once", async () => {
     const url = process.env.DATABASE_URL!;
     // Named like the per-file copies, so the run's teardown drops it.

@@ -195,6 +195,19 @@ describe("when the database is away", () => {
     }
   });
 
+  it("a heartbeat that cannot be written is reported once, not on every beat, and never throws", async () => {
+    const db = away(await freePort());
+    const logged: string[] = [];
+    const logger = { info: () => undefined, error: (msg: string) => void logged.push(msg) };
+    const hb = createHeartbeat({ db, clock, logger, workerId: "w-away", intervalMs: 10_000 });
+    try {
+      for (let i = 0; i < 3; i++) expect(await hb.beat()).toBe(false);
+      expect(logged).toEqual(["worker heartbeat failed"]);
+    } finally {
+      await db.destroy();
+    }
+  });
+
   it("a stalled database: /readyz gives 503 within ~2 s, and parallel probes share one connection attempt", async () => {
     // Accepts TCP connections and never answers, as a hung or partitioned server does.
     const sockets: net.Socket[] = [];

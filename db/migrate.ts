@@ -11,6 +11,7 @@ import {
   sql,
 } from "kysely";
 import type { Database } from "./index.js";
+import { inTransaction, isRetryable } from "./transaction.js";
 import { migrations as releaseMigrations } from "./migrations/index.js";
 
 /**
@@ -175,7 +176,10 @@ export async function migrate(db: Database, list: MigrationList = releaseMigrati
   const names = Object.keys(list).sort();
   // Computed before the transaction: recording runs nothing against the database.
   for (const name of names) await checksumOf(list[name]!);
-  return (db as Kysely<any>).transaction().execute(async (trx) => {
+  // Re-run from the start on a deadlock: during a rolling deploy the old servers' transactions
+  // hold locks on the tables a migration alters.
+  return inTransaction(db, async (tx) => {
+    const trx = tx as unknown as Kysely<any>;
     await sql`SELECT pg_advisory_xact_lock(${LOCK_KEY}::bigint)`.execute(trx);
     await sql`CREATE TABLE IF NOT EXISTS ${sql.table(TABLE)} (
         name varchar(255) NOT NULL PRIMARY KEY, timestamp varchar(255) NOT NULL)`.execute(trx);
@@ -198,6 +202,7 @@ export async function migrate(db: Database, list: MigrationList = releaseMigrati
       try {
         await list[name]!.up(trx);
       } catch (err) {
+        if (isRetryable(err)) throw err; // inTransaction runs the whole batch again
         throw new MigrationError(
           "failed",
           `migration ${name} could not be applied, so this release cannot run on this database: ${(err as Error).message}`,

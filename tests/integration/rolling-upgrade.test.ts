@@ -149,7 +149,7 @@ describe("rolling upgrades and rollbacks", () => {
     }
   });
 
-  it("a migration merged with a lower number than one already applied is still applied", async () => {
+  it("a migration merged with a lower number than one already applied is still applied; a deadlock re-runs the batch", async () => {
     const db = await testDatabase();
     try {
       await migrate(db.db, nextRelease);
@@ -163,6 +163,24 @@ describe("rolling upgrades and rollbacks", () => {
         mismatched: [],
         newer: ["9990_next_release"],
       });
+
+      // A deadlock with a live server's transaction (40P01) re-runs the batch instead of failing the start.
+      let calls = 0;
+      const flaky: MigrationList = {
+        ...merged,
+        "0090_deadlocks_once": {
+          async up(k) {
+            await sql`CREATE TABLE deadlocks_once (id int)`.execute(k);
+            // Only on the database: the checksum's recording run gets no rows back.
+            const { rows } = await sql`SELECT 1 AS one`.execute(k);
+            if (rows.length > 0 && ++calls === 1) {
+              throw Object.assign(new Error("deadlock detected"), { code: "40P01" });
+            }
+          },
+        },
+      };
+      expect(await migrate(db.db, flaky)).toEqual({ applied: ["0090_deadlocks_once"], newer: ["9990_next_release"] });
+      expect(calls).toBe(2);
     } finally {
       await db.close();
     }

@@ -43,6 +43,14 @@ export const configSchema = z.object({
   VAPID_SUBJECT: z.string().default("mailto:portal-admin@mail.tainan.gov.tw"),
   WORKER: z.enum(["inline", "off"]).default("inline"),
   WORKER_POLL_MS: int(1000, 50),
+  // Issue 13 item 4: a running worker's heartbeat period; /readyz calls it stale after 3 missed.
+  WORKER_HEARTBEAT_SECONDS: int(10, 1),
+  // `npm run worker` answers /healthz and /readyz on this port (unset: no listener).
+  WORKER_HEALTH_PORT: z
+    .string()
+    .optional()
+    .transform((v) => (v === undefined || v.trim() === "" ? undefined : Number(v)))
+    .pipe(z.number().int().min(1).max(65535).optional()),
   SESSION_IDLE_MINUTES: int(120, 1),
   SESSION_MAX_HOURS: int(12, 1),
   SSO_VERIFY_PER_MINUTE: int(60, 1),

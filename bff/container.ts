@@ -48,6 +48,7 @@ import { createHomeService } from "./home/service.js";
 import { createItemsService } from "./items/service.js";
 import { pgJobListener } from "./jobs/listen.js";
 import { maintenanceJobHandlers, scheduleMaintenance } from "./jobs/maintenance.js";
+import { createHeartbeat, withHeartbeat } from "./jobs/heartbeat.js";
 import { createWorker, type Logger } from "./jobs/worker.js";
 import { consoleLogger } from "./logger.js";
 import { listDevMailbox } from "./notifications/dev-mailbox.js";
@@ -184,7 +185,7 @@ export async function createContainer(
     ...applicationScheduledExecutors(applications),
     ...accounts.scheduledExecutors,
   };
-  const worker = createWorker({
+  const jobWorker = createWorker({
     db,
     handlers: {
       ...messageJobHandlers(mailer, sms),
@@ -204,6 +205,10 @@ export async function createContainer(
       ? pgJobListener(config.DATABASE_URL, logger, { connectTimeoutMs: config.DATABASE_CONNECT_TIMEOUT_MS })
       : undefined,
   });
+  // Issue 13 item 4: the worker beats into worker_heartbeats while started; /readyz reads it.
+  const worker = withHeartbeat(jobWorker, (workerId) =>
+    createHeartbeat({ db, clock, logger, workerId, intervalMs: config.WORKER_HEARTBEAT_SECONDS * 1000 }),
+  );
 
   const items = createItemsService({ db, clock });
   const scheduled = createScheduledService({ db, clock });

@@ -7,6 +7,7 @@ import type { AccountApplicationTables } from "./schema/account-applications.js"
 import type { AccountConsoleTables } from "./schema/account-console.js";
 import type { SharedAccountTables } from "./schema/shared-accounts.js";
 import type { SsoAppTables } from "./schema/sso-apps.js";
+import type { WorkerHeartbeatTables } from "./schema/worker-heartbeats.js";
 
 /** Columns with a database default: optional on insert. */
 export type Default<T> = ColumnType<T, T | undefined, T>;
@@ -380,7 +381,8 @@ export interface DB
     AccountApplicationTables,
     AccountConsoleTables,
     SharedAccountTables,
-    SsoAppTables {
+    SsoAppTables,
+    WorkerHeartbeatTables {
   org_nodes: OrgNodesTable;
   sites: SitesTable;
   accounts: AccountsTable;

@@ -5,13 +5,13 @@ import type { ServerBuild } from "@remix-run/node";
 import compression from "compression";
 import express, { type NextFunction, type Request, type Response } from "express";
 import helmet from "helmet";
-import { sql } from "kysely";
 import type { Container } from "../container.js";
 import { answerDatabaseOutages, retryAfterOn503 } from "./db-unavailable.js";
+import { healthRoutes } from "./health.js";
 
 /**
- * The Express app: security headers with a per-request CSP nonce, compression, static
- * files, /healthz, the Origin check for form posts, then Remix.
+ * The Express app: /healthz and /readyz (health.ts), security headers with a per-request
+ * CSP nonce, compression, static files, the Origin check for form posts, then Remix.
  */
 export function createApp(opts: { container: Container; build: ServerBuild; publicDir: string }) {
   const { container, build, publicDir } = opts;
@@ -19,6 +19,7 @@ export function createApp(opts: { container: Container; build: ServerBuild; publ
   const app = express();
   app.disable("x-powered-by");
   app.set("trust proxy", config.trustProxy);
+  app.use(healthRoutes(container)); // /healthz, /readyz: first, so nothing else runs (or touches the database) before them
 
   app.use(retryAfterOn503);
   app.use((_req, res, next) => {
@@ -89,15 +90,6 @@ export function createApp(opts: { container: Container; build: ServerBuild; publ
     next();
   });
   app.use(compression());
-
-  app.get("/healthz", async (_req, res) => {
-    try {
-      await sql`SELECT 1`.execute(container.db);
-      res.set("Cache-Control", "no-store").json({ status: "ok", database: container.dbKind });
-    } catch {
-      res.status(503).set("Cache-Control", "no-store").json({ status: "unavailable" });
-    }
-  });
 
   // Remix's fingerprinted assets never change: cache them for a year.
   app.use("/build", express.static(path.join(publicDir, "build"), { immutable: true, maxAge: "1y", index: false }));

@@ -1,6 +1,8 @@
 // `npm run worker`: the jobs worker alone, so several app servers (WORKER=off) can share it.
+import type { Server } from "node:http";
 import { loadConfig } from "../config.js";
 import { createContainer } from "../container.js";
+import { startWorkerHealthServer } from "../http/health.js";
 
 const config = loadConfig();
 if (config.embedded) {
@@ -13,10 +15,26 @@ container.worker.start();
 container.scheduleMaintenance();
 container.logger.info("worker started", { id: container.worker.id, database: container.dbKind });
 
+// Issue 13 item 4: its own /healthz and /readyz (database, migrations, this worker's heartbeat).
+let health: Server | undefined;
+if (config.WORKER_HEALTH_PORT !== undefined) {
+  health = await startWorkerHealthServer({
+    port: config.WORKER_HEALTH_PORT,
+    host: config.HOST,
+    db: container.db,
+    clock: container.clock,
+    logger: container.logger,
+    heartbeat: container.worker.heartbeat,
+  });
+  container.logger.info("worker health listening", { port: config.WORKER_HEALTH_PORT });
+}
+
 let stopping = false;
 const stop = async () => {
   if (stopping) return;
   stopping = true;
+  health?.closeAllConnections();
+  health?.close();
   await container.close(); // finishes the job in hand, then closes the database
   process.exit(0);
 };

@@ -14,8 +14,15 @@ import * as m0063 from "./0063_shared_accounts.js";
 import * as m0070 from "./0070_sso_apps.js";
 import * as m0071 from "./0071_system_params.js";
 import * as m0080 from "./0080_job_leases.js";
+import * as m0081 from "./0081_worker_heartbeats.js";
 
-/** Every migration, in order. A static list keeps the build free of directory scans. */
+/**
+ * Every migration, in order. A static list keeps the build free of directory scans.
+ * Released migrations never change (ADR 21): db/migrations/checksums.json holds each one's
+ * checksum and tests/unit/migrations.test.ts fails when a file's SQL no longer matches it.
+ * A new migration only adds (tables, columns, nullable columns, indexes); drops and renames
+ * come one release after the code stopped using what they remove.
+ */
 export const migrations: Record<string, Migration> = {
   "0001_foundation": m0001,
   "0002_items_bookings": m0002,
@@ -33,4 +40,5 @@ export const migrations: Record<string, Migration> = {
   "0070_sso_apps": m0070,
   "0071_system_params": m0071,
   "0080_job_leases": m0080,
+  "0081_worker_heartbeats": m0081,
 };

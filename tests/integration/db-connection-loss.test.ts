@@ -40,7 +40,8 @@ describe.skipIf(concurrencySkip())("the app's database connections are terminate
     }
   }
 
-  const healthy = async () => (await fetch(`${server.url}/healthz`)).status;
+  // /readyz reads the database (/healthz no longer does: it says only that the process is alive).
+  const healthy = async () => (await fetch(`${server.url}/readyz`)).status;
 
   it("keeps the process up; the pool reconnects and every later request succeeds", async () => {
     // Several idle connections in the pool, as after ordinary traffic.

@@ -1,6 +1,8 @@
-// `npm run worker`: the jobs worker alone, so several app servers (WORKER=off) can share it.
+// `npm run worker` (build/worker.mjs, bundled by `npm run build`): the jobs worker alone, so
+// several app servers (WORKER=off) can share it.
 import { loadConfig } from "../config.js";
 import { createContainer } from "../container.js";
+import { stopOnSignals } from "../lifecycle/shutdown.js";
 
 const config = loadConfig();
 if (config.embedded) {
@@ -10,15 +12,16 @@ if (config.embedded) {
 }
 const container = await createContainer(config);
 container.worker.start();
-container.scheduleMaintenance();
+const stopMaintenance = container.scheduleMaintenance();
 container.logger.info("worker started", { id: container.worker.id, database: container.dbKind });
 
-let stopping = false;
-const stop = async () => {
-  if (stopping) return;
-  stopping = true;
-  await container.close(); // finishes the job in hand, then closes the database
-  process.exit(0);
-};
-process.on("SIGTERM", () => void stop());
-process.on("SIGINT", () => void stop());
+// SIGTERM/SIGINT: the job in hand finishes, then the database closes; exit 0 within
+// SHUTDOWN_GRACE_MS (ADR 0021).
+stopOnSignals({
+  graceMs: config.SHUTDOWN_GRACE_MS,
+  logger: container.logger,
+  stop: async () => {
+    stopMaintenance();
+    await container.close();
+  },
+});

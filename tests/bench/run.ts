@@ -29,6 +29,7 @@ import directorySync from "./directory.bench.js";
 import passwordSignin from "./password-signin.bench.js";
 import sso from "./sso.bench.js";
 import accountReviews from "./account-reviews.bench.js";
+import sigtermInFlight from "./sigterm.bench.js";
 import { describeMachine, machineInfo } from "./machine.js";
 import { killAllSpawned, root, stopSharedServer } from "./server.js";
 import type { Benchmark, BenchRow, StoredResult } from "./types.js";
@@ -51,6 +52,7 @@ export const benchmarks: Benchmark[] = [
   accountSearch,
   accountExport,
   accountReviews,
+  sigtermInFlight,
 ];
 
 const RESULTS = path.join(root, "tests/bench/results.json");

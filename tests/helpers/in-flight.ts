@@ -31,14 +31,18 @@ export async function freeLoopbackPort(): Promise<number> {
 }
 
 /** `node build/server.mjs` (this Node, i.e. the 24 of the `node` package) on 127.0.0.1. */
-export async function spawnBuiltServer(env: Record<string, string>, timeoutMs = 30_000): Promise<SpawnedServer> {
+export async function spawnBuiltServer(
+  env: Record<string, string>,
+  opts: { cwd?: string; timeoutMs?: number } = {},
+): Promise<SpawnedServer> {
+  const timeoutMs = opts.timeoutMs ?? 60_000;
   const port = await freeLoopbackPort();
   const childEnv: NodeJS.ProcessEnv = { ...process.env };
   for (const key of ["DATABASE_URL", "SEED_DEMO", "PUBLIC_ORIGIN", "TRUST_PROXY", "WORKER", "NODE_ENV"]) {
     delete childEnv[key];
   }
   const child = spawn(process.execPath, ["build/server.mjs"], {
-    cwd: root,
+    cwd: opts.cwd ?? root,
     env: { ...childEnv, HOST: "127.0.0.1", PORT: String(port), ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });

@@ -114,7 +114,7 @@ describe("the build stamp", () => {
         spawnSync(process.execPath, ["build/server.mjs"], {
           cwd: dir,
           encoding: "utf8",
-          timeout: 20_000,
+          timeout: 60_000,
           env: { ...parentEnv, HOST: "127.0.0.1", PORT: "1", DATA_DIR: path.join(dir, ".data"), ...env },
         });
       const refused = run({ NODE_ENV: "production" });

@@ -3,10 +3,13 @@ import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { ServerBuild } from "@remix-run/node";
 import { loadConfig } from "../config.js";
-import { createContainer } from "../container.js";
+import { type Container, createContainer } from "../container.js";
+import { buildRefusal, readBuildStamp } from "../lifecycle/build-stamp.js";
+import { httpDeadline, stopOnSignals } from "../lifecycle/shutdown.js";
 import { seedDemo } from "../../db/seed/demo.js";
 import { demoAccounts, DEMO_PASSWORD } from "../../db/seed/demo-data.js";
 import { createApp } from "./app.js";
+import { drainable, type HttpDrain } from "./graceful-shutdown.js";
 
 /** The project folder: found from here both as bff/http/server.ts and bundled in build/. */
 function projectRoot(): string {
@@ -23,6 +26,13 @@ const root = projectRoot();
 
 async function main() {
   process.env.TZ ??= "UTC"; // nothing may depend on it: days are computed as Taipei days
+  // Before the configuration: a wrong build is the first thing to fix, whatever else is.
+  const stamp = readBuildStamp(path.join(root, "build"));
+  const refusal = buildRefusal(stamp, process.env.NODE_ENV);
+  if (refusal) {
+    console.error(refusal);
+    process.exit(1);
+  }
   const config = loadConfig();
   const container = await createContainer(config);
   if (config.seedDemo) {
@@ -32,32 +42,42 @@ async function main() {
   const app = createApp({ container, build, publicDir: path.join(root, "public") });
 
   const server = app.listen(config.PORT, config.HOST, () => {
-    container.logger.info("portal listening", { url: `http://localhost:${config.PORT}`, database: container.dbKind });
+    container.logger.info("portal listening", {
+      url: `http://localhost:${config.PORT}`,
+      database: container.dbKind,
+      build: stamp && { mode: stamp.mode, commit: stamp.commit, dirty: stamp.dirty, builtAt: stamp.builtAt },
+    });
     if (config.seedDemo) printDemoAccounts(config.PORT);
   });
+  const http = drainable(server);
+  let stopMaintenance = () => undefined as void;
   if (config.WORKER === "inline") {
     container.worker.start();
-    container.scheduleMaintenance();
+    stopMaintenance = container.scheduleMaintenance();
   }
 
-  let stopping = false;
-  const shutdown = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    container.logger.info("shutting down", { signal });
-    const force = setTimeout(() => process.exit(1), config.SHUTDOWN_GRACE_MS + 5000).unref();
-    // Stop taking connections; in-flight requests finish, idle keep-alive sockets close.
-    await new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeIdleConnections();
-      setTimeout(() => server.closeAllConnections(), config.SHUTDOWN_GRACE_MS).unref();
-    });
-    await container.close(); // stops the worker after its current job, then the database
-    clearTimeout(force);
-    process.exit(0);
-  };
-  process.on("SIGTERM", () => void shutdown("SIGTERM"));
-  process.on("SIGINT", () => void shutdown("SIGINT"));
+  stopOnSignals({
+    graceMs: config.SHUTDOWN_GRACE_MS,
+    logger: container.logger,
+    stop: (deadline) => stopServer(container, http, stopMaintenance, deadline),
+  });
+}
+
+/**
+ * The stop at SIGTERM/SIGINT (ADR 0022): HTTP drains (every request already received is
+ * answered, with `Connection: close`) while the worker finishes its job in hand; then the
+ * directory client and the database close.
+ */
+async function stopServer(container: Container, http: HttpDrain, stopMaintenance: () => void, deadline: number) {
+  stopMaintenance();
+  const [drained] = await Promise.all([
+    http.drain(httpDeadline(deadline, container.config.SHUTDOWN_GRACE_MS)),
+    container.worker.stop(),
+  ]);
+  if (drained.cut > 0) {
+    container.logger.error("requests cut at the end of the grace period", { connections: drained.cut });
+  }
+  await container.close();
 }
 
 function printDemoAccounts(port: number) {

@@ -1,8 +1,10 @@
-// `npm run worker`: the jobs worker alone, so several app servers (WORKER=off) can share it.
+// `npm run worker` (build/worker.mjs, bundled by `npm run build`): the jobs worker alone, so
+// several app servers (WORKER=off) can share it.
 import type { Server } from "node:http";
 import { loadConfig } from "../config.js";
 import { createContainer } from "../container.js";
 import { startWorkerHealthServer } from "../http/health.js";
+import { stopOnSignals } from "../lifecycle/shutdown.js";
 
 const config = loadConfig();
 if (config.embedded) {
@@ -12,7 +14,7 @@ if (config.embedded) {
 }
 const container = await createContainer(config);
 container.worker.start();
-container.scheduleMaintenance();
+const stopMaintenance = container.scheduleMaintenance();
 container.logger.info("worker started", { id: container.worker.id, database: container.dbKind });
 
 // Issue 13 item 4: its own /healthz and /readyz (database, migrations, this worker's heartbeat).
@@ -29,14 +31,15 @@ if (config.WORKER_HEALTH_PORT !== undefined) {
   container.logger.info("worker health listening", { port: config.WORKER_HEALTH_PORT });
 }
 
-let stopping = false;
-const stop = async () => {
-  if (stopping) return;
-  stopping = true;
-  health?.closeAllConnections();
-  health?.close();
-  await container.close(); // finishes the job in hand, then closes the database
-  process.exit(0);
-};
-process.on("SIGTERM", () => void stop());
-process.on("SIGINT", () => void stop());
+// SIGTERM/SIGINT: the job in hand finishes, then the database closes; exit 0 within
+// SHUTDOWN_GRACE_MS (ADR 0022).
+stopOnSignals({
+  graceMs: config.SHUTDOWN_GRACE_MS,
+  logger: container.logger,
+  stop: async () => {
+    health?.closeAllConnections();
+    health?.close();
+    stopMaintenance();
+    await container.close();
+  },
+});

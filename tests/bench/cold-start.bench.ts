@@ -67,7 +67,7 @@ async function measure(kind: "npm-start" | "server", dataDir: string): Promise<S
   const env = serverEnv({ PORT: String(port), DATA_DIR: dataDir });
   const sp =
     kind === "npm-start"
-      ? spawnGroup("npm", ["start"], env) // its own cross-env sets NODE_ENV=production
+      ? spawnGroup("npm", ["start"], env) // sets NODE_ENV=production itself
       : spawnGroup(SERVER_COMMAND[0], SERVER_COMMAND.slice(1), { ...env, NODE_ENV: "production" });
   let readyMs: number;
   try {
@@ -181,13 +181,13 @@ const bench: Benchmark = {
       "**First run** = empty DATA_DIR: PGlite creates its data directory, runs every migration and seeds the demo " +
         `organisation and ${demoAccounts.length} accounts (one argon2id hash each at the production parameters). ` +
         "**Second run** = the same DATA_DIR again: opens it, no migration to apply, the seed finds its data.",
-      "`npm start` = `npm run build && cross-env NODE_ENV=production node build/server.mjs`, measured once per case. " +
+      "`npm start` = `NODE_ENV=production npm run build && exec npm run serve` (serve = `NODE_ENV=production exec node build/server.mjs`), measured once per case. " +
         `The server alone = \`NODE_ENV=production ${SERVER_COMMAND.join(" ")}\` (what \`npm start\` runs after its ` +
         `build; \`npx tsx\` would add npx's own start-up), measured ${RUNS}× per case after the build. ` +
         "`npm start` ≈ build + server alone: compare the rows to see which dominates.",
       `Samples (s) — server alone, first run: ${list(ready(first), (n) => String(sec(n)))}; ` +
         `second run: ${list(ready(second), (n) => String(sec(n)))}.`,
-      "Graceful shutdown: SIGTERM to the whole process group (npm, sh, cross-env, tsx and node all receive it), " +
+      "Graceful shutdown: SIGTERM to the whole process group (npm and node receive it), " +
         "timed until no process of the group is left (zombies excepted). With no request in flight the server " +
         "closes its listener, stops the inline worker and closes PGlite. " +
         `Server-alone samples (ms): ${list(down(all), (n) => String(Math.round(n)))}. ` +

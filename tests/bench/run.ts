@@ -31,6 +31,7 @@ import sso from "./sso.bench.js";
 import accountReviews from "./account-reviews.bench.js";
 import embeddedConcurrency from "./embedded-concurrency.bench.js";
 import dbRecovery from "./db-recovery.bench.js";
+import sigtermInFlight from "./sigterm.bench.js";
 import { describeMachine, machineInfo } from "./machine.js";
 import { killAllSpawned, root, stopSharedServer } from "./server.js";
 import type { Benchmark, BenchRow, StoredResult } from "./types.js";
@@ -56,6 +57,7 @@ export const benchmarks: Benchmark[] = [
   accountReviews,
   embeddedConcurrency,
   dbRecovery,
+  sigtermInFlight,
 ];
 
 const RESULTS = path.join(root, "tests/bench/results.json");

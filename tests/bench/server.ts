@@ -18,7 +18,7 @@ export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "
 /** The demo account the signed-in pages are measured with (seeded on the embedded database). */
 export const BENCH_USER = { username: "wang.xm", password: DEMO_PASSWORD };
 
-/** The server command `npm start` runs after its build (cross-env only sets NODE_ENV): the bundled server, no tsx. */
+/** The server command `npm run serve` execs (it only adds NODE_ENV=production): the bundled server, no tsx. */
 export const SERVER_COMMAND = ["node", "build/server.mjs"] as const;
 
 export const HEALTH_POLL_MS = 50;

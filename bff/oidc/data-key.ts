@@ -13,7 +13,7 @@ import path from "node:path";
 export type DataKey = Buffer & { readonly previous?: readonly Buffer[] };
 
 export function withPrevious(current: Buffer, previous: Buffer[]): DataKey {
-  return Object.assign(current, { previous });
+  return previous.length > 0 ? Object.assign(current, { previous }) : current;
 }
 
 /** Where the key came from, for an error message that tells the operator what to change. */

@@ -13,6 +13,7 @@ import * as m0062 from "./0062_account_console.js";
 import * as m0063 from "./0063_shared_accounts.js";
 import * as m0070 from "./0070_sso_apps.js";
 import * as m0071 from "./0071_system_params.js";
+import * as m0082 from "./0082_oidc_key_schedule.js";
 
 /** Every migration, in order. A static list keeps the build free of directory scans. */
 export const migrations: Record<string, Migration> = {
@@ -31,4 +32,5 @@ export const migrations: Record<string, Migration> = {
   "0063_shared_accounts": m0063,
   "0070_sso_apps": m0070,
   "0071_system_params": m0071,
+  "0082_oidc_key_schedule": m0082,
 };

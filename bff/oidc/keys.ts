@@ -129,7 +129,9 @@ export interface Rotation {
 
 /**
  * Makes a new key per algorithm, published at once and signing `publishDelaySeconds`
- * later; the keys signing now stop then (any still waiting never sign). Keys retired
+ * later; the keys before it stop then (a key still waiting from an earlier rotation
+ * signs from its own time until this one's: each key signs only once published for the
+ * whole delay). Keys retired
  * longer ago than `retiredKeepSeconds` are deleted: nothing they signed is still valid.
  */
 export async function rotateSigningKeys(

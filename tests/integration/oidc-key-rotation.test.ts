@@ -40,7 +40,8 @@ async function appServer(db?: Container) {
 }
 
 const jwksOf = async (server: { url: string }) =>
-  ((await (await fetch(`${server.url}/oidc/jwks`)).json()) as { keys: { kid: string; alg: string; d?: string }[] }).keys;
+  ((await (await fetch(`${server.url}/oidc/jwks`)).json()) as { keys: { kid: string; alg: string; d?: string }[] })
+    .keys;
 const kidsOf = async (server: { url: string }) => (await jwksOf(server)).map((k) => k.kid).sort();
 const signedBy = async (server: { url: string }) => kidOf(await idTokenFrom(server.url, client, REDIRECT, user));
 

@@ -31,6 +31,9 @@ try {
     );
     process.exitCode = 1;
   }
+} catch (e) {
+  console.error(e instanceof Error ? e.message : e);
+  process.exitCode = 1;
 } finally {
   await handle.close();
 }

@@ -5,7 +5,7 @@
 // No restart is needed. See docs/decisions/0010-oidc-keys.md.
 import { loadConfig } from "../bff/config.js";
 import { openDataKey } from "../bff/oidc/open-data-key.js";
-import { rotateSigningKeys } from "../bff/oidc/keys.js";
+import { ensureSigningKeys, rotateSigningKeys } from "../bff/oidc/keys.js";
 import { KEY_CACHE_SECONDS, RETIRED_KEY_KEEP_SECONDS } from "../bff/oidc/provider.js";
 import { openDatabase } from "../db/index.js";
 
@@ -23,6 +23,9 @@ const handle = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: c
 try {
   const now = new Date();
   const dataKey = await openDataKey(handle.db, now, config);
+  // A database no server has started on yet gets its first keys (signing at once) first,
+  // so that the new ones wait their delay behind them as after any other rotation.
+  await ensureSigningKeys(handle.db, dataKey, now);
   const r = await rotateSigningKeys(handle.db, dataKey, now, {
     publishDelaySeconds: delay,
     retiredKeepSeconds: RETIRED_KEY_KEEP_SECONDS,
@@ -36,6 +39,10 @@ try {
       .filter(Boolean)
       .join("\n"),
   );
+} catch (e) {
+  // A wrong DATA_KEY (or a database away) is a message for the operator, not a stack.
+  console.error(e instanceof Error ? e.message : e);
+  process.exitCode = 1;
 } finally {
   await handle.close();
 }

@@ -9,8 +9,8 @@ export class WrongDataKey extends Error {
   constructor(source: string) {
     super(
       `Invalid configuration:\n  ${source}: does not open the secrets in this database (they were sealed with another key). ` +
-        "Set DATA_KEY to the key this database was first started with (during a rotation: DATA_KEY=new, DATA_KEY_PREVIOUS=old). " +
-        "See README, 「DATA_KEY」.",
+        "Set DATA_KEY to the key they were sealed with; during a key change, DATA_KEY=<new> with DATA_KEY_PREVIOUS=<old> " +
+        '(README, "Rotating keys").',
     );
     this.name = "WrongDataKey";
   }

@@ -102,23 +102,21 @@ describe("DATA_KEY rotation", () => {
       .set({ totp_secret_enc: encrypt(oldKey, "BOBSECRET") })
       .where("id", "=", bob.id)
       .execute();
-    await c.db
-      .transaction()
-      .execute((trx) =>
-        queueSecretMessage(
-          trx,
-          c.dataKey,
-          c.clock.now(),
-          {
-            channel: "sms",
-            to: "0912345678",
-            subject: "",
-            text: "驗證碼 123456",
-            expiresAt: new Date(Date.now() + 6e5),
-          },
-          "rotation-test",
-        ),
-      );
+    await c.db.transaction().execute((trx) =>
+      queueSecretMessage(
+        trx,
+        c.dataKey,
+        c.clock.now(),
+        {
+          channel: "sms",
+          to: "0912345678",
+          subject: "",
+          text: "驗證碼 123456",
+          expiresAt: new Date(Date.now() + 6e5),
+        },
+        "rotation-test",
+      ),
+    );
     const kidsBefore = (await c.db.selectFrom("oidc_signing_keys").select("kid").execute()).map((k) => k.kid).sort();
 
     // Step 2 of the rollout: the new key seals, the old one still opens.

@@ -38,6 +38,8 @@ export const configSchema = z.object({
   TRUST_PROXY: z.string().default("false"),
   PUBLIC_ORIGIN: optional,
   DATA_KEY: optional,
+  // During a DATA_KEY rotation only: the old key(s), comma-separated, still opened but never used to seal.
+  DATA_KEY_PREVIOUS: optional,
   VAPID_PUBLIC_KEY: optional,
   VAPID_PRIVATE_KEY: optional,
   VAPID_SUBJECT: z.string().default("mailto:portal-admin@mail.tainan.gov.tw"),

@@ -31,7 +31,7 @@ import { mitakeSms } from "./adapters/mitake-sms.js";
 import type { Actor } from "./actor.js";
 import { notFound } from "./errors.js";
 import { type Config, databaseTimeouts } from "./config.js";
-import { loadDataKey } from "./oidc/data-key.js";
+import { openDataKey } from "./oidc/open-data-key.js";
 import { createOidcProvider } from "./oidc/provider.js";
 import { createVerifyApi } from "./oidc/verify-api.js";
 import { createSsoApplications } from "./oidc/applications.js";
@@ -89,7 +89,8 @@ export async function createContainer(
       ? mitakeSms({ url: config.MITAKE_URL, username: config.MITAKE_USERNAME, password: config.MITAKE_PASSWORD })
       : embeddedOutbox;
 
-  const vapid = await loadVapidKeys(db, clock.now(), {
+  const dataKey = await openDataKey(db, clock.now(), config);
+  const vapid = await loadVapidKeys(db, dataKey, clock.now(), {
     publicKey: config.VAPID_PUBLIC_KEY,
     privateKey: config.VAPID_PRIVATE_KEY,
     subject: config.VAPID_SUBJECT,
@@ -103,13 +104,6 @@ export async function createContainer(
   const params = cachedParams({ load: () => readParams(db), clock, ttlMs: config.PARAMS_CACHE_SECONDS * 1000 });
 
   const hasher = argon2Hasher({ memoryKiB: config.ARGON2_MEMORY_KIB, iterations: config.ARGON2_ITERATIONS });
-  const dataKey = loadDataKey({
-    dataKey: config.DATA_KEY,
-    isProduction: config.isProduction,
-    embedded: config.embedded,
-    isTest: config.NODE_ENV === "test",
-    dataDir: config.dataDir,
-  });
   /** IDN-2: TOTP enrolment, the sign-in's second step and the admin's reset. */
   const totp = createTotp({ db, clock, dataKey });
   const auth = createAuthService({

@@ -353,6 +353,8 @@ export interface OidcSigningKeysTable {
   public_jwk: Json;
   private_enc: string;
   created_at: Date;
+  /** Published from created_at; signs from sign_from (a rotation leaves a publish delay between). */
+  sign_from: Default<Date>;
   retired_at: Nullable<Date>;
 }
 

@@ -3,22 +3,51 @@ import fs from "node:fs";
 import path from "node:path";
 
 /**
- * The key that encrypts secrets at rest (OIDC private keys, cookie keys): DATA_KEY when
- * set (32 bytes, base64). Without it a production server on PostgreSQL refuses to start;
- * a local install keeps a random key in DATA_DIR/data.key; tests use one per process.
+ * The key that seals secrets at rest (OIDC private keys, cookie keys, TOTP secrets, the
+ * VAPID private key, passwords waiting in jobs). During a DATA_KEY rotation it also
+ * carries the previous key(s): `decrypt` opens what either sealed, `encrypt` always
+ * uses the current one. The previous keys ride on the Buffer itself so every service
+ * that already takes `dataKey: Buffer` accepts both keys without a signature change.
  * See docs/decisions/0010-oidc-keys.md.
+ */
+export type DataKey = Buffer & { readonly previous?: readonly Buffer[] };
+
+export function withPrevious(current: Buffer, previous: Buffer[]): DataKey {
+  return previous.length > 0 ? Object.assign(current, { previous }) : current;
+}
+
+/** Where the key came from, for an error message that tells the operator what to change. */
+export function dataKeySource(opts: { dataKey?: string; isTest: boolean; dataDir: string }): string {
+  if (opts.dataKey) return "DATA_KEY";
+  if (opts.isTest) return "DATA_KEY (unset: a key made for this test process)";
+  return `DATA_KEY (unset: the key in ${path.join(opts.dataDir, "data.key")})`;
+}
+
+function parseKey(name: string, value: string): Buffer {
+  const key = Buffer.from(value, "base64");
+  if (key.length !== 32) throw new Error(`Invalid configuration:\n  ${name}: must be 32 bytes, base64`);
+  return key;
+}
+
+/**
+ * DATA_KEY when set (32 bytes, base64), with DATA_KEY_PREVIOUS during a rotation.
+ * Without it a production server on PostgreSQL refuses to start; a local install keeps
+ * a random key in DATA_DIR/data.key; tests use one per process.
  */
 export function loadDataKey(opts: {
   dataKey?: string;
+  previousDataKey?: string;
   isProduction: boolean;
   embedded: boolean;
   isTest: boolean;
   dataDir: string;
-}): Buffer {
-  if (opts.dataKey) {
-    const key = Buffer.from(opts.dataKey, "base64");
-    if (key.length !== 32) throw new Error("Invalid configuration:\n  DATA_KEY: must be 32 bytes, base64");
-    return key;
+}): DataKey {
+  const previous = opts.previousDataKey
+    ? opts.previousDataKey.split(",").map((v) => parseKey("DATA_KEY_PREVIOUS", v.trim()))
+    : [];
+  if (opts.dataKey) return withPrevious(parseKey("DATA_KEY", opts.dataKey), previous);
+  if (previous.length > 0) {
+    throw new Error("Invalid configuration:\n  DATA_KEY: required when DATA_KEY_PREVIOUS is set");
   }
   if (opts.isProduction && !opts.embedded) {
     throw new Error("Invalid configuration:\n  DATA_KEY: required when NODE_ENV=production with DATABASE_URL");
@@ -50,10 +79,37 @@ export function encrypt(key: Buffer, plaintext: string): string {
     .join(".");
 }
 
-export function decrypt(key: Buffer, sealed: string): string {
+/** A sealed value that neither the current nor a previous key opens. */
+export class SealedWithAnotherKey extends Error {
+  constructor() {
+    super("sealed with another DATA_KEY: it does not open with DATA_KEY (nor DATA_KEY_PREVIOUS)");
+    this.name = "SealedWithAnotherKey";
+  }
+}
+
+/**
+ * Opens a sealed value with the current key, else with a previous one. The format has no
+ * key id (servers of the previous release must keep reading what this one writes), so
+ * the keys are tried in turn: GCM's tag makes a wrong key fail, never misread.
+ */
+export function decrypt(key: DataKey, sealed: string): string {
+  return open(key, sealed).plaintext;
+}
+
+/** Like decrypt, and whether the current key opened it (false: re-seal it). */
+export function open(key: DataKey, sealed: string): { plaintext: string; current: boolean } {
   const [v, iv, tag, body] = sealed.split(".");
   if (v !== "v1" || !iv || !tag || body === undefined) throw new Error("unknown sealed value format");
-  const decipher = createDecipheriv("aes-256-gcm", key, Buffer.from(iv, "base64url"));
-  decipher.setAuthTag(Buffer.from(tag, "base64url"));
-  return Buffer.concat([decipher.update(Buffer.from(body, "base64url")), decipher.final()]).toString("utf8");
+  const keys = [key, ...(key.previous ?? [])];
+  for (let i = 0; i < keys.length; i++) {
+    try {
+      const decipher = createDecipheriv("aes-256-gcm", keys[i]!, Buffer.from(iv, "base64url"));
+      decipher.setAuthTag(Buffer.from(tag, "base64url"));
+      const plaintext = Buffer.concat([decipher.update(Buffer.from(body, "base64url")), decipher.final()]);
+      return { plaintext: plaintext.toString("utf8"), current: i === 0 };
+    } catch {
+      // next key
+    }
+  }
+  throw new SealedWithAnotherKey();
 }

@@ -1,3 +1,4 @@
+import type { JsonWebKey } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import Provider from "oidc-provider";
 import type { Database } from "../../db/index.js";
@@ -5,7 +6,8 @@ import type { Logger } from "../jobs/worker.js";
 import type { Clock } from "../ports/clock.js";
 import { findGrantId, kyselyAdapterFactory } from "./adapter.js";
 import { clientName, clientPreApproved, verifyClientSecret } from "./clients.js";
-import { loadSecretList, loadSigningKeys } from "./keys.js";
+import { ensureSigningKeys, loadSecretList, readSigningKeys } from "./keys.js";
+import { providerFollowingKeys } from "./key-cache.js";
 
 /** What each scope releases (IDN-6 claims). `openid` alone gives only `sub`. */
 export const SCOPE_CLAIMS: Record<string, string[]> = {
@@ -42,8 +44,16 @@ const TTL = {
   RefreshToken: 14 * 24 * 3600,
   Session: 12 * 3600,
 };
-/** A retired signing key stays published this long: longer than any JWT it signed lives. */
-const RETIRED_KEY_KEEP_SECONDS = 2 * TTL.IdToken;
+/**
+ * A retired signing key stays published this long: longer than any JWT it signed lives
+ * (an ID token, an hour), with room for a server that re-reads its keys a minute late.
+ */
+export const RETIRED_KEY_KEEP_SECONDS = 2 * TTL.IdToken;
+/**
+ * How long a server keeps the signing keys it read before reading them again: a rotation
+ * is published by, and a new key signs on, every server within this bound (no restart).
+ */
+export const KEY_CACHE_SECONDS = 60;
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -71,7 +81,9 @@ export interface OidcDeps {
 export async function createOidcProvider(deps: OidcDeps) {
   const { db, clock } = deps;
   const now = clock.now();
-  const keys = await loadSigningKeys(db, deps.dataKey, now, { retiredKeepSeconds: RETIRED_KEY_KEEP_SECONDS });
+  await ensureSigningKeys(db, deps.dataKey, now);
+  const readKeys = () =>
+    readSigningKeys(db, deps.dataKey, clock.now(), { retiredKeepSeconds: RETIRED_KEY_KEEP_SECONDS });
   const cookieKeys = await loadSecretList(db, deps.dataKey, "oidc_cookie_keys", now);
 
   async function findAccount(_ctx: unknown, sub: string) {
@@ -111,87 +123,111 @@ export async function createOidcProvider(deps: OidcDeps) {
     };
   }
 
-  const provider = new Provider(deps.issuer, {
-    adapter: kyselyAdapterFactory(db, clock),
-    findAccount,
-    jwks: { keys },
-    cookies: {
-      keys: cookieKeys,
-      long: { signed: true, secure: deps.secureCookies, sameSite: "lax" },
-      short: { signed: true, secure: deps.secureCookies, sameSite: "lax" },
-    },
-    scopes: SCOPES,
-    claims: { openid: ["sub"], ...SCOPE_CLAIMS },
-    conformIdTokenClaims: true,
-    pkce: { required: () => true },
-    ttl: TTL,
-    clientAuthMethods: ["client_secret_basic", "client_secret_post", "none"],
-    enabledJWA: {
-      // No HS*: those would sign with the client secret, which we keep only as a hash.
-      idTokenSigningAlgValues: ["RS256", "ES256"],
-      userinfoSigningAlgValues: ["RS256", "ES256"],
-      introspectionSigningAlgValues: ["RS256", "ES256"],
-      authorizationSigningAlgValues: ["RS256", "ES256"],
-      requestObjectSigningAlgValues: ["RS256", "ES256"],
-      clientAuthSigningAlgValues: ["RS256", "ES256"],
-    },
-    features: {
-      devInteractions: { enabled: false },
-      clientCredentials: { enabled: true },
-      introspection: { enabled: true },
-      revocation: { enabled: true },
-      userinfo: { enabled: true },
-      rpInitiatedLogout: {
-        enabled: true,
-        logoutSource: (ctx: any, form: string) => {
-          ctx.type = "html";
-          ctx.body = page(
-            "登出",
-            `<p>是否要登出公務入口網及已登入的系統？</p>${form}<button autofocus type="submit" form="op.logoutForm" value="yes" name="logout">登出</button> <button type="submit" form="op.logoutForm">取消</button>`,
-          );
-        },
-        postLogoutSuccessSource: (ctx: any) => {
-          ctx.type = "html";
-          ctx.body = page("已登出", `<p>您已登出。</p><p><a href="/">回到公務入口網</a></p>`);
+  /**
+   * oidc-provider takes its keys only at construction, so a changed key set (a rotation
+   * published, a new key's turn to sign, a retired key's time to leave) makes a new
+   * provider; every other state is in the database or the cookies, which both share.
+   */
+  const build = (keys: JsonWebKey[]) => {
+    const provider = new Provider(deps.issuer, {
+      adapter: kyselyAdapterFactory(db, clock),
+      findAccount,
+      jwks: { keys },
+      cookies: {
+        keys: cookieKeys,
+        long: { signed: true, secure: deps.secureCookies, sameSite: "lax" },
+        short: { signed: true, secure: deps.secureCookies, sameSite: "lax" },
+      },
+      scopes: SCOPES,
+      claims: { openid: ["sub"], ...SCOPE_CLAIMS },
+      conformIdTokenClaims: true,
+      pkce: { required: () => true },
+      ttl: TTL,
+      clientAuthMethods: ["client_secret_basic", "client_secret_post", "none"],
+      enabledJWA: {
+        // No HS*: those would sign with the client secret, which we keep only as a hash.
+        idTokenSigningAlgValues: ["RS256", "ES256"],
+        userinfoSigningAlgValues: ["RS256", "ES256"],
+        introspectionSigningAlgValues: ["RS256", "ES256"],
+        authorizationSigningAlgValues: ["RS256", "ES256"],
+        requestObjectSigningAlgValues: ["RS256", "ES256"],
+        clientAuthSigningAlgValues: ["RS256", "ES256"],
+      },
+      features: {
+        devInteractions: { enabled: false },
+        clientCredentials: { enabled: true },
+        introspection: { enabled: true },
+        revocation: { enabled: true },
+        userinfo: { enabled: true },
+        rpInitiatedLogout: {
+          enabled: true,
+          logoutSource: (ctx: any, form: string) => {
+            ctx.type = "html";
+            ctx.body = page(
+              "登出",
+              `<p>是否要登出公務入口網及已登入的系統？</p>${form}<button autofocus type="submit" form="op.logoutForm" value="yes" name="logout">登出</button> <button type="submit" form="op.logoutForm">取消</button>`,
+            );
+          },
+          postLogoutSuccessSource: (ctx: any) => {
+            ctx.type = "html";
+            ctx.body = page("已登出", `<p>您已登出。</p><p><a href="/">回到公務入口網</a></p>`);
+          },
         },
       },
-    },
-    interactions: { url: (_ctx: unknown, interaction: { uid: string }) => `/sso/interaction/${interaction.uid}` },
-    // Remembered consent: an account's grant for a system outlives the provider session.
-    loadExistingGrant: async (ctx: any) => {
-      const grantId =
-        ctx.oidc.result?.consent?.grantId ??
-        ctx.oidc.session.grantIdFor(ctx.oidc.client.clientId) ??
-        (ctx.oidc.session.accountId
-          ? await findGrantId(db, ctx.oidc.session.accountId, ctx.oidc.client.clientId, clock.now())
-          : undefined);
-      return grantId ? ctx.oidc.provider.Grant.find(grantId) : undefined;
-    },
-    // A system registered for refresh tokens gets them; its registration is the consent.
-    issueRefreshToken: (_ctx: unknown, client: any) => client.grantTypeAllowed("refresh_token"),
-    renderError: (ctx: any, out: { error?: string; error_description?: string }) => {
-      ctx.type = "html";
-      ctx.body = page(
-        "無法完成登入",
-        `<p>${html(out.error_description ?? out.error ?? "請求有誤")}</p><p>請回到原系統重新操作。</p>`,
-      );
-    },
-  });
-  provider.proxy = deps.trustProxy;
-  // Secrets are stored as hashes: compare the hash of what the client presents.
-  provider.Client.prototype.compareClientSecret = function compare(this: { clientSecret?: string }, actual: unknown) {
-    return verifyClientSecret(this.clientSecret, actual);
+      interactions: { url: (_ctx: unknown, interaction: { uid: string }) => `/sso/interaction/${interaction.uid}` },
+      // Remembered consent: an account's grant for a system outlives the provider session.
+      loadExistingGrant: async (ctx: any) => {
+        const grantId =
+          ctx.oidc.result?.consent?.grantId ??
+          ctx.oidc.session.grantIdFor(ctx.oidc.client.clientId) ??
+          (ctx.oidc.session.accountId
+            ? await findGrantId(db, ctx.oidc.session.accountId, ctx.oidc.client.clientId, clock.now())
+            : undefined);
+        return grantId ? ctx.oidc.provider.Grant.find(grantId) : undefined;
+      },
+      // A system registered for refresh tokens gets them; its registration is the consent.
+      issueRefreshToken: (_ctx: unknown, client: any) => client.grantTypeAllowed("refresh_token"),
+      renderError: (ctx: any, out: { error?: string; error_description?: string }) => {
+        ctx.type = "html";
+        ctx.body = page(
+          "無法完成登入",
+          `<p>${html(out.error_description ?? out.error ?? "請求有誤")}</p><p>請回到原系統重新操作。</p>`,
+        );
+      },
+    });
+    provider.proxy = deps.trustProxy;
+    // Secrets are stored as hashes: compare the hash of what the client presents.
+    provider.Client.prototype.compareClientSecret = function compare(this: { clientSecret?: string }, actual: unknown) {
+      return verifyClientSecret(this.clientSecret, actual);
+    };
+    provider.on("server_error", (_ctx: unknown, err: Error) =>
+      deps.logger.error("oidc server error", { err: String(err) }),
+    );
+    return provider;
   };
-  provider.on("server_error", (_ctx: unknown, err: Error) =>
-    deps.logger.error("oidc server error", { err: String(err) }),
-  );
+  const keyed = providerFollowingKeys({
+    initial: await readKeys(),
+    load: readKeys,
+    build,
+    clock,
+    logger: deps.logger,
+    ttlMs: KEY_CACHE_SECONDS * 1000,
+  });
+  /** The provider of the key set read last; the interaction steps below never sign. */
+  const current = () => keyed.current();
 
   return {
-    provider,
-    callback: provider.callback(),
+    /** The provider built from the key set read last (a getter: it changes after a rotation). */
+    get provider() {
+      return current();
+    },
+    /** Mounted at /oidc: re-reads the key set once it is older than KEY_CACHE_SECONDS. */
+    callback: keyed.callback,
+    /** Re-reads the key set now, whatever its age (tests; after a rotation on this server). */
+    refreshKeys: keyed.refresh,
     /** The pending sign-in or consent behind the interaction cookie, with what it asks. */
     async interaction(req: IncomingMessage, res: ServerResponse) {
-      const details = await provider.interactionDetails(req, res);
+      const details = await current().interactionDetails(req, res);
       const clientId = String(details.params.client_id ?? "");
       const requested = String(details.params.scope ?? "")
         .split(" ")
@@ -220,7 +256,7 @@ export async function createOidcProvider(deps: OidcDeps) {
       let target: unknown;
       const m = /^\/sso\/interaction\/([A-Za-z0-9_-]{1,100})$/.exec(path);
       if (m) {
-        const interaction = await provider.Interaction.find(m[1]);
+        const interaction = await current().Interaction.find(m[1]);
         target = interaction?.params?.redirect_uri;
       } else if (path === "/oidc/session/end") {
         target = query.post_logout_redirect_uri;
@@ -243,15 +279,15 @@ export async function createOidcProvider(deps: OidcDeps) {
       return row.public_id;
     },
     async finishLogin(req: IncomingMessage, res: ServerResponse, accountId: string) {
-      return provider.interactionResult(req, res, { login: { accountId } }, { mergeWithLastSubmission: false });
+      return current().interactionResult(req, res, { login: { accountId } }, { mergeWithLastSubmission: false });
     },
     async finishConsent(req: IncomingMessage, res: ServerResponse) {
-      const details = await provider.interactionDetails(req, res);
+      const details = await current().interactionDetails(req, res);
       const { prompt, params, session, grantId: existing } = details;
       if (prompt.name !== "consent" || !session) throw new Error("not a consent interaction");
       const grant = existing
-        ? await provider.Grant.find(existing)
-        : new provider.Grant({ accountId: session.accountId, clientId: params.client_id });
+        ? await current().Grant.find(existing)
+        : new (current().Grant)({ accountId: session.accountId, clientId: params.client_id });
       const d = prompt.details as {
         missingOIDCScope?: string[];
         missingOIDCClaims?: string[];
@@ -263,10 +299,10 @@ export async function createOidcProvider(deps: OidcDeps) {
         grant.addResourceScope(indicator, scopes.join(" "));
       }
       const grantId = await grant.save();
-      return provider.interactionResult(req, res, { consent: { grantId } }, { mergeWithLastSubmission: true });
+      return current().interactionResult(req, res, { consent: { grantId } }, { mergeWithLastSubmission: true });
     },
     async abort(req: IncomingMessage, res: ServerResponse) {
-      return provider.interactionResult(
+      return current().interactionResult(
         req,
         res,
         { error: "access_denied", error_description: "使用者拒絕授權" },

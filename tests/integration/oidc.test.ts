@@ -4,6 +4,7 @@ import * as oidc from "openid-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Container, createContainer } from "../../bff/container.js";
 import { rotateSigningKeys } from "../../bff/oidc/keys.js";
+import { RETIRED_KEY_KEEP_SECONDS } from "../../bff/oidc/provider.js";
 import { createVerifyApi } from "../../bff/oidc/verify-api.js";
 import { registerClient } from "../../bff/oidc/clients.js";
 import { freePort, silentLogger, startTestServer, testContainer } from "../helpers/container.js";
@@ -378,7 +379,11 @@ describe("OpenID Connect provider", () => {
     expect(firstIdToken).toBeTruthy();
     const [header, payload, signature] = firstIdToken.split(".") as [string, string, string];
     const { kid } = JSON.parse(Buffer.from(header, "base64url").toString()) as { kid: string };
-    const newKids = await rotateSigningKeys(c.db, c.dataKey, c.clock.now());
+    // No publish delay here (the schedule has its own test, tests/integration/oidc-key-rotation.test.ts).
+    const { kids: newKids } = await rotateSigningKeys(c.db, c.dataKey, c.clock.now(), {
+      publishDelaySeconds: 0,
+      retiredKeepSeconds: RETIRED_KEY_KEEP_SECONDS,
+    });
     // Another app server starting after the rotation on the same database.
     const c2 = await createContainer(c.config, {
       db: { db: c.db, kind: c.dbKind, close: async () => undefined },

@@ -13,13 +13,19 @@ import { healthRoutes } from "./health.js";
  * The Express app: /healthz and /readyz (health.ts), security headers with a per-request
  * CSP nonce, compression, static files, the Origin check for form posts, then Remix.
  */
-export function createApp(opts: { container: Container; build: ServerBuild; publicDir: string }) {
+export function createApp(opts: {
+  container: Container;
+  build: ServerBuild;
+  publicDir: string;
+  /** True once SIGTERM started the drain: /readyz then answers 503. */
+  isDraining?: () => boolean;
+}) {
   const { container, build, publicDir } = opts;
   const { config } = container;
   const app = express();
   app.disable("x-powered-by");
   app.set("trust proxy", config.trustProxy);
-  app.use(healthRoutes(container)); // /healthz, /readyz: first, so nothing else runs (or touches the database) before them
+  app.use(healthRoutes(container, opts.isDraining)); // /healthz, /readyz: first, so nothing else runs (or touches the database) before them
 
   app.use(retryAfterOn503);
   app.use((_req, res, next) => {

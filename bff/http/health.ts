@@ -138,12 +138,18 @@ function unavailable(database: Check, withWorker: boolean): Readiness {
 const noStore = (res: Response) => res.set("Cache-Control", "no-store");
 
 /** /healthz and /readyz, mounted first in the app so no other middleware runs before them. */
-export function healthRouter(readiness: () => Promise<Readiness>): Router {
+export function healthRouter(readiness: () => Promise<Readiness>, isDraining: () => boolean = () => false): Router {
   const router = Router();
   router.get("/healthz", (_req, res) => {
     noStore(res).json({ status: "ok" });
   });
   router.get("/readyz", async (_req, res) => {
+    // At SIGTERM the server still answers what it received, but a load balancer should send
+    // nothing new: not ready, whatever the database says (ADR 0022).
+    if (isDraining()) {
+      noStore(res).status(503).json({ status: "draining" });
+      return;
+    }
     const r = await readiness();
     noStore(res)
       .status(r.ready ? 200 : 503)
@@ -156,16 +162,20 @@ export function healthRouter(readiness: () => Promise<Readiness>): Router {
  * The app server's routes: the worker check applies when the jobs worker runs in this
  * process (WORKER=inline).
  */
-export function healthRoutes(container: {
-  db: Database;
-  clock: Clock;
-  logger: Logger;
-  config: { WORKER: "inline" | "off" };
-  worker: { heartbeat: Heartbeat };
-}): Router {
+export function healthRoutes(
+  container: {
+    db: Database;
+    clock: Clock;
+    logger: Logger;
+    config: { WORKER: "inline" | "off" };
+    worker: { heartbeat: Heartbeat };
+  },
+  isDraining?: () => boolean,
+): Router {
   const { db, clock, logger, config, worker } = container;
   return healthRouter(
     createReadiness({ db, clock, logger, heartbeat: config.WORKER === "inline" ? worker.heartbeat : undefined }),
+    isDraining,
   );
 }
 

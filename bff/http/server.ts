@@ -39,7 +39,14 @@ async function main() {
     await seedDemo(container.db, container.hasher.hash, container.clock.now());
   }
   const build = (await import(pathToFileURL(path.join(root, "build/index.js")).href)) as ServerBuild;
-  const app = createApp({ container, build, publicDir: path.join(root, "public") });
+  // Set once the server listens; /readyz reads it to answer 503 while draining.
+  let drain: HttpDrain | undefined;
+  const app = createApp({
+    container,
+    build,
+    publicDir: path.join(root, "public"),
+    isDraining: () => drain?.draining ?? false,
+  });
 
   const server = app.listen(config.PORT, config.HOST, () => {
     container.logger.info("portal listening", {
@@ -49,7 +56,7 @@ async function main() {
     });
     if (config.seedDemo) printDemoAccounts(config.PORT);
   });
-  const http = drainable(server);
+  const http = (drain = drainable(server));
   let stopMaintenance = () => undefined as void;
   if (config.WORKER === "inline") {
     container.worker.start();

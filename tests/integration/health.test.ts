@@ -43,10 +43,11 @@ describe("/readyz on an app server with the worker inline", () => {
   let c: Container;
   let server: { url: string; close(): Promise<void> };
   const readyz = () => getJson(`${server.url}/readyz`);
+  let draining = false;
 
   beforeAll(async () => {
     c = await testContainer({ clock, env: { WORKER: "inline", WORKER_HEARTBEAT_SECONDS: "10" } });
-    server = await serve(healthRoutes(c));
+    server = await serve(healthRoutes(c, () => draining));
   });
   afterAll(async () => {
     await server?.close();
@@ -56,6 +57,17 @@ describe("/readyz on an app server with the worker inline", () => {
   it("/healthz answers ok with no-store", async () => {
     const r = await getJson(`${server.url}/healthz`);
     expect(r).toMatchObject({ status: 200, cacheControl: "no-store", body: { status: "ok" } });
+  });
+
+  it("answers 503 draining once SIGTERM started the drain, whatever the checks say; /healthz stays 200", async () => {
+    draining = true;
+    try {
+      expect(await readyz()).toMatchObject({ status: 503, cacheControl: "no-store", body: { status: "draining" } });
+      expect((await getJson(`${server.url}/healthz`)).status).toBe(200);
+    } finally {
+      draining = false;
+    }
+    expect((await readyz()).body.status).not.toBe("draining");
   });
 
   it("is unavailable until the worker beats, ready while the beat is fresh, unavailable once it is stale", async () => {

@@ -8,6 +8,7 @@ import { type Container, createContainer } from "../../bff/container.js";
 import { createApp } from "../../bff/http/app.js";
 import type { Logger } from "../../bff/jobs/worker.js";
 import { type Clock } from "../../bff/ports/clock.js";
+import type { DbHandle } from "../../db/index.js";
 import { testDatabase } from "./db.js";
 
 export const silentLogger: Logger & { errors: string[] } = Object.assign(
@@ -21,7 +22,9 @@ export const silentLogger: Logger & { errors: string[] } = Object.assign(
 );
 
 /** The app's own composition root on this file's database, with cheap argon2 parameters. */
-export async function testContainer(opts: { clock?: Clock; env?: Record<string, string> } = {}): Promise<Container> {
+export async function testContainer(
+  opts: { clock?: Clock; env?: Record<string, string>; db?: DbHandle } = {},
+): Promise<Container> {
   const config = loadConfig({
     NODE_ENV: "test",
     ARGON2_MEMORY_KIB: "1024",
@@ -33,7 +36,7 @@ export async function testContainer(opts: { clock?: Clock; env?: Record<string, 
     PARAMS_CACHE_SECONDS: "0",
     ...opts.env,
   });
-  const db = await testDatabase();
+  const db = opts.db ?? (await testDatabase());
   return createContainer(config, { db, clock: opts.clock, logger: silentLogger });
 }
 

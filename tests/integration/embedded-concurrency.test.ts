@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadConfig } from "../../bff/config.js";
-import { type Container, createContainer } from "../../bff/container.js";
+import type { Container } from "../../bff/container.js";
 import { taipeiDayClock } from "../helpers/clock.js";
-import { silentLogger, startTestServer } from "../helpers/container.js";
+import { silentLogger, startTestServer, testContainer } from "../helpers/container.js";
 import { embeddedDatabase } from "../helpers/db.js";
 import { makeAccount, makeAgency, makeItem, makeSite, makeUnit, type MadeAccount } from "../helpers/factory.js";
 import { getAs, postAs, signInOverHttp } from "../helpers/http-session.js";
@@ -31,15 +30,7 @@ const clients: {
 }[] = [];
 
 beforeAll(async () => {
-  const config = loadConfig({
-    NODE_ENV: "test",
-    ARGON2_MEMORY_KIB: "1024",
-    ARGON2_ITERATIONS: "1",
-    WORKER: "off",
-    DATA_DIR: "/nonexistent",
-    PARAMS_CACHE_SECONDS: "0",
-  });
-  c = await createContainer(config, { db: await embeddedDatabase(), clock, logger: silentLogger });
+  c = await testContainer({ db: await embeddedDatabase(), clock });
   server = await startTestServer(c);
   agencyId = (await makeAgency(c, "嵌入式並行測試機關")).id;
   unitId = (await makeUnit(c, agencyId, "資訊科")).id;

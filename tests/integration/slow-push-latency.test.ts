@@ -2,11 +2,10 @@ import { createECDH, randomBytes } from "node:crypto";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadConfig } from "../../bff/config.js";
-import { type Container, createContainer } from "../../bff/container.js";
+import type { Container } from "../../bff/container.js";
 import { queuePush } from "../../bff/push/notify.js";
 import { systemClock } from "../../bff/ports/clock.js";
-import { silentLogger, startTestServer } from "../helpers/container.js";
+import { startTestServer, testContainer } from "../helpers/container.js";
 import { embeddedDatabase } from "../helpers/db.js";
 import { makeAccount, makeAgency, makeUnit, signInAs } from "../helpers/factory.js";
 import { getAs, signInOverHttp } from "../helpers/http-session.js";
@@ -30,16 +29,7 @@ const pushes: { at: number; answeredAt?: number }[] = [];
 
 beforeAll(async () => {
   // Always the embedded database (one connection, ADR 0001), whatever DATABASE_URL says.
-  const handle = await embeddedDatabase();
-  const config = loadConfig({
-    NODE_ENV: "test",
-    ARGON2_MEMORY_KIB: "1024",
-    ARGON2_ITERATIONS: "1",
-    WORKER: "off",
-    DATA_DIR: "/nonexistent",
-    WORKER_POLL_MS: "100",
-  });
-  c = await createContainer(config, { db: handle, clock: systemClock, logger: silentLogger });
+  c = await testContainer({ db: await embeddedDatabase(), clock: systemClock, env: { WORKER_POLL_MS: "100" } });
   expect(c.dbKind).toBe("pglite");
   server = await startTestServer(c);
   // A push service on loopback that takes 9 s to accept each message.

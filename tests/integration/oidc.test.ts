@@ -9,6 +9,7 @@ import { createVerifyApi } from "../../bff/oidc/verify-api.js";
 import { registerClient } from "../../bff/oidc/clients.js";
 import { freePort, silentLogger, startTestServer, testContainer } from "../helpers/container.js";
 import { makeAccount, makeAgency, makeUnit, signInAs, type MadeAccount } from "../helpers/factory.js";
+import { HandBrowser } from "../helpers/oidc-browser.js";
 
 let c: Container;
 let server: { url: string; close(): Promise<void> };
@@ -53,34 +54,9 @@ const discover = (client: { clientId: string; clientSecret?: string }) =>
   });
 
 /** A browser by hand: a cookie jar (name → value) and manual redirects. */
-class Browser {
-  jar = new Map<string, string>();
-  async fetch(url: string, init: RequestInit = {}) {
-    const res = await fetch(new URL(url, server.url), {
-      ...init,
-      redirect: "manual",
-      headers: {
-        ...(init.headers as Record<string, string>),
-        cookie: [...this.jar].map(([k, v]) => `${k}=${v}`).join("; "),
-      },
-    });
-    for (const line of res.headers.getSetCookie()) {
-      const [pair, ...attrs] = line.split(";");
-      const eq = pair!.indexOf("=");
-      const name = pair!.slice(0, eq).trim();
-      const value = pair!.slice(eq + 1).trim();
-      const expired = attrs.some((a) => /max-age=0\b/i.test(a) || /expires=Thu, 01 Jan 1970/i.test(a));
-      if (expired || value === "") this.jar.delete(name);
-      else this.jar.set(name, value);
-    }
-    return res;
-  }
-  post(url: string, form: Record<string, string>) {
-    return this.fetch(url, {
-      method: "POST",
-      headers: { "Content-Type": "application/x-www-form-urlencoded", Origin: server.url },
-      body: new URLSearchParams(form).toString(),
-    });
+class Browser extends HandBrowser {
+  constructor() {
+    super(server.url);
   }
 }
 

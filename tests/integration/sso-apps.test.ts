@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Container } from "../../bff/container.js";
 import { freePort, startTestServer, testContainer } from "../helpers/container.js";
 import { makeAccount, makeAgency, makeUnit, type MadeAccount } from "../helpers/factory.js";
+import { HandBrowser } from "../helpers/oidc-browser.js";
 
 /**
  * IDN-6/8 over HTTP: integration applications and their review, the client console
@@ -35,29 +36,12 @@ afterAll(async () => {
 });
 
 /** A browser by hand: a cookie jar and manual redirects. */
-class Browser {
-  jar = new Map<string, string>();
-  async fetch(url: string, init: RequestInit = {}) {
-    const res = await fetch(new URL(url, server.url), {
-      ...init,
-      redirect: "manual",
-      headers: {
-        ...(init.headers as Record<string, string>),
-        cookie: [...this.jar].map(([k, v]) => `${k}=${v}`).join("; "),
-      },
-    });
-    for (const line of res.headers.getSetCookie()) {
-      const [pair, ...attrs] = line.split(";");
-      const eq = pair!.indexOf("=");
-      const name = pair!.slice(0, eq).trim();
-      const value = pair!.slice(eq + 1).trim();
-      const expired = attrs.some((a) => /max-age=0\b/i.test(a) || /expires=Thu, 01 Jan 1970/i.test(a));
-      if (expired || value === "") this.jar.delete(name);
-      else this.jar.set(name, value);
-    }
-    return res;
+class Browser extends HandBrowser {
+  constructor() {
+    super(server.url);
   }
-  post(url: string, form: Record<string, string | string[]>) {
+  /** Repeated fields (checkbox groups) as arrays. */
+  override post(url: string, form: Record<string, string | string[]>) {
     const body = new URLSearchParams();
     for (const [k, v] of Object.entries(form)) for (const x of Array.isArray(v) ? v : [v]) body.append(k, x);
     return this.fetch(url, {
@@ -65,15 +49,6 @@ class Browser {
       headers: { "Content-Type": "application/x-www-form-urlencoded", Origin: server.url },
       body: body.toString(),
     });
-  }
-  /** Follows redirects on our own server until one leaves it or a page answers. */
-  async follow(res: Response): Promise<Response | URL> {
-    while (res.status >= 300 && res.status < 400) {
-      const to = new URL(res.headers.get("location")!, server.url);
-      if (to.origin !== server.url) return to;
-      res = await this.fetch(to.href);
-    }
-    return res;
   }
 }
 

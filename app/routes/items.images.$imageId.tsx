@@ -2,7 +2,7 @@ import type { LoaderFunctionArgs } from "@remix-run/node";
 import { load } from "~/utils/errors.server";
 import { requireActor } from "~/utils/session.server";
 
-/** A venue image, for those who may see the venue; private to the browser's cache. */
+/** A venue image, for those who may see the venue; kept out of every cache (shared PCs). */
 export async function loader({ request, context, params }: LoaderFunctionArgs) {
   const actor = await requireActor(request, context);
   const image = await load(() => context.services.items.image(actor, params.imageId));
@@ -10,7 +10,7 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
     headers: {
       "Content-Type": image.contentType,
       "Content-Length": String(image.bytes.length),
-      "Cache-Control": "private, max-age=3600",
+      "Cache-Control": "private, no-store",
       "X-Content-Type-Options": "nosniff",
       "Content-Disposition": "inline",
     },

@@ -51,10 +51,28 @@ export function xlsxStream<T>(opts: {
 }
 
 /** Excel refuses control characters in cells and cuts text at 32,767 characters. */
-function cell(v: string | number | null | undefined): string | number | null {
+export function cell(v: string | number | null | undefined): string | number | null {
   if (v === null || v === undefined) return null;
   if (typeof v === "number") return v;
-  return v.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, "").slice(0, 32_767);
+  return textStaysText(v.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, "")).slice(0, 32_767);
+}
+
+/** What a spreadsheet reads as the start of a formula (OWASP CSV injection): = + - @, TAB, CR. */
+const FORMULA_START = /^[=+\-@\t\r]/;
+/** Signs and digits only ("-5", "+886 2 1234"): no function or link can hide there. */
+const PLAIN_NUMBER = /^[-+]?[\d.,:/ ]*$/;
+
+/**
+ * Issue 14 item 6 (ASVS V5.3.10-style output encoding for spreadsheets): text someone typed —
+ * an account's name, a venue, a reason — is written as a text cell, but once a user edits
+ * that cell in Excel (F2, Enter) a leading `=HYPERLINK(...)` or `@SUM(...)` becomes a live
+ * formula. A leading apostrophe keeps it text through any edit, as OWASP advises. (exceljs
+ * 4.4 cannot write the `quotePrefix` style attribute, and the streaming writer runs without
+ * styles anyway, so the apostrophe is part of the value.) Numbers are passed as numbers and
+ * never reach here; text that is only a signed number is left as it is.
+ */
+export function textStaysText(v: string): string {
+  return FORMULA_START.test(v) && !PLAIN_NUMBER.test(v) ? `'${v}` : v;
 }
 
 /**

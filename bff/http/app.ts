@@ -6,6 +6,7 @@ import compression from "compression";
 import express, { type NextFunction, type Request, type Response } from "express";
 import helmet from "helmet";
 import type { Container } from "../container.js";
+import { noStoreByDefault } from "./cache-control.js";
 import { answerDatabaseOutages, retryAfterOn503 } from "./db-unavailable.js";
 import { healthRoutes } from "./health.js";
 
@@ -105,12 +106,14 @@ export function createApp(opts: {
     next();
   });
   app.use(express.static(publicDir, { maxAge: "1h", index: false }));
+  // Everything after the static files is personal or may be: never cached (ASVS V8.2.1).
+  app.use(noStoreByDefault);
 
   // Single sign-on (IDN-6): oidc-provider answers everything under /oidc; its sign-in and
   // consent pages are Remix routes (/sso/interaction/:uid).
   app.use("/oidc", container.services.oidc.callback);
 
-  app.use(originCheck(config.trustProxy !== false, config.PUBLIC_ORIGIN));
+  app.use(originCheck(config.PUBLIC_ORIGIN));
 
   app.all(
     "*",
@@ -142,24 +145,40 @@ export const withoutUpgrade = (csp: string) =>
 const CARD_SIGNING_PAGES = /^\/(login\/certificate|me\/certificate)\/?$/;
 
 /**
- * Browser form posts must come from our own pages (CSRF). Endpoints that authenticate by
- * token instead of cookie (/oidc, /api) are exempt.
+ * Browser form posts must come from our own pages (CSRF, ASVS V4.2.2 / V13.2.3). Endpoints that
+ * authenticate by token instead of cookie (/oidc, /api) are exempt. The Origin must equal ours
+ * as a whole — scheme, host and port — so a page on `http://` cannot post to the `https://`
+ * site (issue 14 item 6).
  */
-function originCheck(trustProxy: boolean, publicOrigin: string | undefined) {
+function originCheck(publicOrigin: string | undefined) {
   return (req: Request, res: Response, next: NextFunction) => {
     if (req.method === "GET" || req.method === "HEAD" || req.method === "OPTIONS") return next();
     if (req.path.startsWith("/oidc/") || req.path === "/oidc" || req.path.startsWith("/api/")) return next();
     const origin = req.get("origin");
-    const host = (trustProxy && req.get("x-forwarded-host")) || req.get("host");
-    let ok = false;
-    if (origin) {
-      try {
-        ok = publicOrigin ? new URL(origin).origin === new URL(publicOrigin).origin : new URL(origin).host === host;
-      } catch {
-        ok = false;
-      }
-    }
-    if (ok) return next();
+    const expected = publicOrigin ? originOf(publicOrigin) : requestOrigin(req);
+    if (origin && expected && originOf(origin) === expected) return next();
     res.status(403).type("text/plain; charset=utf-8").send("請求來源不符，請重新整理頁面後再試一次。");
   };
+}
+
+/**
+ * Without PUBLIC_ORIGIN, our origin is what the browser asked for: the scheme from
+ * `req.protocol` and the host (with its port) from Host — both from X-Forwarded-* only when
+ * the proxy in front is trusted, by the same `trust proxy` rule Express uses for the scheme.
+ */
+export function requestOrigin(req: Request): string | null {
+  const trust = req.app.get("trust proxy fn") as (addr: string | undefined, i: number) => boolean;
+  const forwarded = trust(req.socket.remoteAddress, 0) ? req.get("x-forwarded-host")?.split(",")[0]?.trim() : "";
+  const host = forwarded || req.get("host");
+  return host ? originOf(`${req.protocol}://${host}`) : null;
+}
+
+/** The serialised origin (default ports dropped, lower case), or null for anything unparsable or opaque. */
+function originOf(value: string): string | null {
+  try {
+    const o = new URL(value).origin;
+    return o === "null" ? null : o;
+  } catch {
+    return null;
+  }
 }

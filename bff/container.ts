@@ -10,6 +10,7 @@ import { pushJobHandlers } from "./push/notify.js";
 import { createPushService } from "./push/service.js";
 import { createRepairsService } from "./repairs/service.js";
 import { scheduledJobHandlers } from "./scheduled/runner.js";
+import { stripStoredMetadataHandlers } from "./items/strip-stored-metadata.js";
 import { createScheduledService } from "./scheduled/service.js";
 import { sharedAccountJobHandlers } from "./shared-accounts/password.js";
 import { createSharedAccountsService } from "./shared-accounts/service.js";
@@ -190,6 +191,7 @@ export async function createContainer(
       ...ad.jobHandlers,
       ...scheduledJobHandlers(scheduledExecutors),
       ...sharedAccountJobHandlers({ mailer, dataKey }),
+      ...stripStoredMetadataHandlers(),
     },
     clock,
     logger,

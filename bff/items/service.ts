@@ -8,6 +8,7 @@ import type { Clock } from "../ports/clock.js";
 import { parseId, parseInput } from "../validation.js";
 import { personOfAgency } from "../custodians/slots.js";
 import { createCustodians } from "./custodians.js";
+import { withoutMetadata } from "./image-metadata.js";
 import { IMAGE_MAX_BYTES, IMAGE_REFUSED, IMAGES_PER_ITEM, sniffImage } from "./images.js";
 import { agencyPeople, checkAgencies, custodiansOf, escapeLike, manageableItem } from "./queries.js";
 import { createRecords } from "./records.js";
@@ -421,7 +422,9 @@ export function createItemsService(deps: { db: Database; clock: Clock }) {
     const item = await manageableItem(db, actor, "venue", itemId);
     if (bytes.length === 0) throw new DomainError("invalid", "請選擇要上傳的圖片。", { image: "請選擇要上傳的圖片" });
     const type = bytes.length <= IMAGE_MAX_BYTES ? sniffImage(bytes) : null;
-    if (!type) throw new DomainError("invalid", IMAGE_REFUSED, { image: IMAGE_REFUSED });
+    // Issue 14: stored without EXIF/GPS, whatever its size; re-encoded before the transaction opens.
+    const clean = type ? await withoutMetadata(bytes, type) : null;
+    if (!type || !clean) throw new DomainError("invalid", IMAGE_REFUSED, { image: IMAGE_REFUSED });
     const now = clock.now();
     return inTransaction(db, async (trx) => {
       await trx.selectFrom("items").select("id").where("id", "=", item.id).forUpdate().executeTakeFirst();
@@ -439,7 +442,7 @@ export function createItemsService(deps: { db: Database; clock: Clock }) {
         .values({
           item_id: item.id,
           content_type: type,
-          bytes: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength),
+          bytes: clean,
           sort: (count.last ?? 0) + 1,
           created_at: now,
         })

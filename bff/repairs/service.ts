@@ -4,6 +4,7 @@ import type { Actor } from "../actor.js";
 import { mailAddresses } from "../accounts/mail-address.js";
 import { writeAudit } from "../audit.js";
 import { DomainError, notFound } from "../errors.js";
+import { withoutMetadata } from "../items/image-metadata.js";
 import { IMAGE_MAX_BYTES, IMAGE_REFUSED, type ImageType, sniffImage } from "../items/images.js";
 import { queueMail } from "../notifications/mail.js";
 import type { Clock } from "../ports/clock.js";
@@ -23,16 +24,25 @@ export const repairStatusLabels: Record<RepairStatus, string> = {
 
 type Photo = { type: ImageType; bytes: Uint8Array };
 
-/** Every photo sniffed by its bytes and at most 5 MB, at most `room` of them; else one zh-TW message. */
-function checkPhotos(photos: Uint8Array[], room: number): Photo[] {
+const tooManyPhotos = () =>
+  new DomainError("invalid", `每筆報修最多 ${MAX_PHOTOS} 張照片。`, { photos: `最多 ${MAX_PHOTOS} 張照片` });
+
+/**
+ * Every photo sniffed by its bytes and at most 5 MB, at most `room` of them, then stored
+ * without EXIF/GPS whatever its size (issue 14, bff/items/image-metadata.ts); else one zh-TW
+ * message. Re-encoding takes a moment: callers do it before their transaction opens.
+ */
+async function cleanPhotos(photos: Uint8Array[], room: number): Promise<Photo[]> {
   const given = photos.filter((p) => p.length > 0);
-  if (given.length > room)
-    throw new DomainError("invalid", `每筆報修最多 ${MAX_PHOTOS} 張照片。`, { photos: `最多 ${MAX_PHOTOS} 張照片` });
-  return given.map((bytes) => {
+  if (given.length > room) throw tooManyPhotos();
+  const out: Photo[] = [];
+  for (const bytes of given) {
     const type = bytes.length <= IMAGE_MAX_BYTES ? sniffImage(bytes) : null;
-    if (!type) throw new DomainError("invalid", IMAGE_REFUSED, { photos: IMAGE_REFUSED });
-    return { type, bytes };
-  });
+    const clean = type ? await withoutMetadata(bytes, type) : null;
+    if (!type || !clean) throw new DomainError("invalid", IMAGE_REFUSED, { photos: IMAGE_REFUSED });
+    out.push({ type, bytes: clean });
+  }
+  return out;
 }
 
 /**
@@ -105,7 +115,7 @@ export function createRepairsService(deps: {
     const fields: Record<string, string> = {};
     if (parseId(input.typeId) === null) fields.typeId = "請選擇報修類型";
     const v = validateTicket({ ...input, typeId: input.typeId ?? "" }, fields);
-    const checked = checkPhotos(photos, MAX_PHOTOS);
+    const checked = await cleanPhotos(photos, MAX_PHOTOS);
     const type = await db
       .selectFrom("repair_types as rt")
       .select(["rt.id", "rt.name"])
@@ -459,6 +469,7 @@ export function createRepairsService(deps: {
       floor: input.floor,
       description: input.description,
     });
+    const checked = await cleanPhotos(photos, MAX_PHOTOS);
     const now = clock.now();
     await inTransaction(db, async (trx) => {
       const t = await lockedTicket(trx, actor, ticketId, "reporter");
@@ -468,7 +479,7 @@ export function createRepairsService(deps: {
         .select((eb) => [eb.fn.countAll<number>().as("n"), eb.fn.max("sort").as("last")])
         .where("ticket_id", "=", t.id)
         .executeTakeFirstOrThrow();
-      const checked = checkPhotos(photos, MAX_PHOTOS - Number(existing.n));
+      if (checked.length > MAX_PHOTOS - Number(existing.n)) throw tooManyPhotos();
       await checkSite(trx, v.siteId);
       await trx
         .updateTable("repair_tickets")

@@ -1,10 +1,11 @@
-import type { LookupFunction } from "node:net";
+import http from "node:http";
+import type { AddressInfo, LookupFunction } from "node:net";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "../../bff/config.js";
 import { classifyAddress, isPublicAddress } from "../../bff/outbound/ip.js";
 import { DEFAULT_PUSH_SERVICE_HOSTS, hostMatches } from "../../bff/outbound/policy.js";
-import { pushOutbound } from "../../bff/outbound/push.js";
+import { OutboundRefused, pushOutbound } from "../../bff/outbound/push.js";
 
 /** DNS as a table: tests never ask a real resolver. */
 const fakeDns =
@@ -177,5 +178,44 @@ describe("push outbound policy", () => {
       "a.example",
       "*.b.example",
     ]);
+  });
+});
+
+describe("push sends never follow a redirect", () => {
+  async function listen(handler: http.RequestListener) {
+    const server = http.createServer(handler);
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+  }
+
+  it("answers the 3xx of an allowed host as its status; the target receives nothing", async () => {
+    let targetHits = 0;
+    const target = await listen((_req, res) => {
+      targetHits += 1;
+      res.writeHead(201).end();
+    });
+    let pushHits = 0;
+    const push = await listen((req, res) => {
+      pushHits += 1;
+      req.resume();
+      res.writeHead(307, { Location: `${target.url}/stolen` }).end();
+    });
+    // The test loophole makes the loopback "push service" allowed; the redirect still is not followed.
+    const policy = pushOutbound({ hosts: [], allowLoopback: true });
+    try {
+      const answer = await policy.post(`${push.url}/push/x`, { headers: {}, body: new Uint8Array([1, 2, 3]) });
+      expect(answer).toEqual({ status: 307 });
+      expect(pushHits).toBe(1);
+      expect(targetHits).toBe(0);
+      // Without the loophole the same endpoint is refused before any request.
+      const strict = pushOutbound({ hosts: DEFAULT_PUSH_SERVICE_HOSTS, allowLoopback: false });
+      await expect(strict.post(`${push.url}/push/x`, { headers: {} })).rejects.toBeInstanceOf(OutboundRefused);
+      await strict.close();
+      expect(pushHits).toBe(1);
+    } finally {
+      await policy.close();
+      target.server.close();
+      push.server.close();
+    }
   });
 });

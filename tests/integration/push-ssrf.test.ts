@@ -5,9 +5,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Actor } from "../../bff/actor.js";
 import type { Container } from "../../bff/container.js";
 import { fixedClock } from "../../bff/ports/clock.js";
-import { testContainer } from "../helpers/container.js";
+import { startTestServer, testContainer } from "../helpers/container.js";
 import { concurrencySkip } from "../helpers/env.js";
-import { makeAccount, makeAgency, makeUnit, signInAs } from "../helpers/factory.js";
+import { makeAccount, makeAgency, makeUnit, type MadeAccount, signInAs } from "../helpers/factory.js";
+import { postAs, signInOverHttp } from "../helpers/http-session.js";
 
 /**
  * Issue 14 item 2: the SSRF probe's push endpoints, against the portal's own policy (no test
@@ -37,9 +38,11 @@ const keys = () => {
   return { p256dh: ecdh.getPublicKey().toString("base64url"), auth: randomBytes(16).toString("base64url") };
 };
 
+let made: MadeAccount;
 async function person(): Promise<Actor> {
   const agency = await makeAgency(c);
-  return (await signInAs(c, await makeAccount(c, { unitId: (await makeUnit(c, agency.id)).id }))).actor;
+  made = await makeAccount(c, { unitId: (await makeUnit(c, agency.id)).id });
+  return (await signInAs(c, made)).actor;
 }
 
 beforeAll(async () => {
@@ -161,5 +164,28 @@ describe("「傳送測試通知」 throttle", () => {
     // The next window allows again.
     clock.advance(10 * 60_000);
     await expect(c.services.push.sendTest(me)).resolves.toBeUndefined();
+  });
+
+  it("the page answers the fourth click in 10 minutes with 429 and the zh-TW reason", async () => {
+    dnsTable.set("fcm.googleapis.com", ["142.250.196.106"]);
+    const me = await person();
+    await c.services.push.subscribe(me, { endpoint: "https://fcm.googleapis.com/fcm/send/page", keys: keys() });
+    const server = await startTestServer(c);
+    try {
+      const cookie = await signInOverHttp(server.url, made);
+      const click = () =>
+        postAs(
+          server.url,
+          cookie,
+          "/me/notifications?_data=routes%2F_app.me.notifications",
+          new URLSearchParams({ intent: "test" }),
+        );
+      for (let i = 0; i < 3; i++) expect((await click()).status).toBe(200);
+      const fourth = await click();
+      expect(fourth.status).toBe(429);
+      expect(((await fourth.json()) as { message: string }).message).toMatch(/測試通知每 10 分鐘最多傳送 3 次/);
+    } finally {
+      await server.close();
+    }
   });
 });

@@ -16,8 +16,9 @@ import { bodyLimitFor, formatBytes } from "./body-limits.js";
  * 51 s) and stalled /healthz. Two guards:
  *
  * 1. `refuseDeclaredOversize` (Express middleware, before /oidc and Remix): a Content-Length
- *    over the cap is answered 413 at once, without reading the body; `Connection: close`
- *    makes Node drop the connection once the answer is out instead of draining the rest.
+ *    over the cap is answered 413 at once, before the body is read; over DISCARD_AT_MOST,
+ *    `Connection: close` makes Node drop the connection once the answer is out instead of
+ *    draining the rest.
  * 2. `boundedRemixHandler` (in place of @remix-run/express's handler): Remix reads the body
  *    through a counting stream, so a body without Content-Length (chunked) is cut at the cap:
  *    the 413 goes out, the action's read fails, and the connection closes.
@@ -25,9 +26,19 @@ import { bodyLimitFor, formatBytes } from "./body-limits.js";
 export function refuseDeclaredOversize(req: Request, res: Response, next: NextFunction) {
   const declared = Number(req.headers["content-length"] ?? 0);
   const cap = bodyLimitFor(req.path);
-  if (Number.isFinite(declared) && declared > cap) return answerTooLarge(req, res, cap);
+  if (Number.isFinite(declared) && declared > cap) {
+    return answerTooLarge(req, res, cap, { close: declared > DISCARD_AT_MOST });
+  }
   next();
 }
+
+/**
+ * A browser that is still uploading when the 413 arrives may report a reset connection
+ * instead of the page if the server closes on unread data. So a modest overshoot (a form
+ * with a few too-large photos) is read and discarded by Node after the answer, on a
+ * connection that stays usable; anything larger gets `Connection: close` and is never read.
+ */
+const DISCARD_AT_MOST = 32 * 1024 * 1024;
 
 const message = (cap: number) => `送出的資料太大（上限 ${formatBytes(cap)}），請縮小檔案或減少內容後再送出一次。`;
 
@@ -35,13 +46,14 @@ const message = (cap: number) => `送出的資料太大（上限 ${formatBytes(c
  * The 413: a page for a document, JSON for /api and /oidc, text for a Remix `?_data` fetch
  * (marked as a thrown response, so the route's error boundary shows it).
  */
-export function answerTooLarge(req: IncomingMessage, res: Response, cap: number) {
+export function answerTooLarge(req: IncomingMessage, res: Response, cap: number, opts = { close: true }) {
   if (res.headersSent) {
     req.destroy();
     return;
   }
   const url = new URL(req.url ?? "/", "http://portal.invalid");
-  res.status(413).set({ Connection: "close", "Cache-Control": "no-store" });
+  res.status(413).set("Cache-Control", "no-store");
+  if (opts.close) res.set("Connection", "close");
   if (/^\/(api|oidc)(\/|$)/.test(url.pathname)) {
     res.json({ error: "request_too_large", error_description: message(cap) });
   } else if (url.searchParams.has("_data")) {

@@ -136,6 +136,13 @@ describe("request body limits", () => {
     expect(growthMb).toBeLessThan(50);
   });
 
+  it("a modest overshoot (8 MB) gets its 413 after the upload completes, as a browser needs", async () => {
+    const res = await bigPost("/login", 8 * MB, { declare: true });
+    expect(res.error).toBeUndefined();
+    expect(res.status).toBe(413);
+    expect(res.body).toContain("送出的資料太大");
+  });
+
   it("answers `?_data` fetches as a thrown 413 text and APIs as JSON", async () => {
     const data = await bigPost("/login?_data=routes%2Flogin", 2 * MB, { declare: true });
     expect(data.status).toBe(413);

@@ -174,7 +174,7 @@ describe("push outbound policy", () => {
     ).toThrow(/PUSH_ALLOW_LOOPBACK_FOR_TESTS/);
     expect(loadConfig({ NODE_ENV: "test", PUSH_ALLOW_LOOPBACK_FOR_TESTS: "1" }).pushAllowLoopback).toBe(true);
     expect(loadConfig({ NODE_ENV: "production" }).pushAllowLoopback).toBe(false);
-    expect(loadConfig({ PUSH_SERVICE_HOSTS: " a.example , *.b.example " }).pushServiceHosts).toEqual([
+    expect(loadConfig({ NODE_ENV: "test", PUSH_SERVICE_HOSTS: " a.example , *.b.example " }).pushServiceHosts).toEqual([
       "a.example",
       "*.b.example",
     ]);

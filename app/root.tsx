@@ -83,9 +83,11 @@ export function ErrorBoundary() {
         ? "找不到這個頁面"
         : status === 403
           ? "無法處理這個請求"
-          : status < 500
-            ? "請求有誤"
-            : "系統暫時發生問題";
+          : status === 413 // a body over its cap (bff/http/bounded-body.ts); the text names the cap
+            ? "送出的資料太大"
+            : status < 500
+              ? "請求有誤"
+              : "系統暫時發生問題";
   const detail =
     status === 404
       ? "您要找的資料不存在，或您沒有權限檢視。"

@@ -1,6 +1,7 @@
 import path from "node:path";
 import { z } from "zod";
 import { type DatabaseTimeouts, DEFAULT_TIMEOUTS } from "../db/pool-options.js";
+import { DEFAULT_PUSH_SERVICE_HOSTS } from "./outbound/policy.js";
 
 /** Empty strings in the environment mean "not set". */
 const optional = z
@@ -43,6 +44,11 @@ export const configSchema = z.object({
   VAPID_PUBLIC_KEY: optional,
   VAPID_PRIVATE_KEY: optional,
   VAPID_SUBJECT: z.string().default("mailto:portal-admin@mail.tainan.gov.tw"),
+  // Issue 14 item 2 (ADR 0024): the push services devices may subscribe with, comma-separated
+  // hosts or `*.domain` patterns (unset: FCM, Mozilla, Windows, Apple; bff/outbound/policy.ts).
+  PUSH_SERVICE_HOSTS: optional,
+  // Tests only: also allow push endpoints on this machine's loopback. Refused in production.
+  PUSH_ALLOW_LOOPBACK_FOR_TESTS: z.enum(["", "0", "1", "true", "false"]).default(""),
   WORKER: z.enum(["inline", "off"]).default("inline"),
   WORKER_POLL_MS: int(1000, 50),
   // Issue 13 item 4: a running worker's heartbeat period; /readyz calls it stale after 3 missed.
@@ -93,7 +99,7 @@ export const configSchema = z.object({
 
 export type RawConfig = z.infer<typeof configSchema>;
 
-export interface Config extends Omit<RawConfig, "SEED_DEMO" | "TRUST_PROXY"> {
+export interface Config extends Omit<RawConfig, "SEED_DEMO" | "TRUST_PROXY" | "PUSH_ALLOW_LOOPBACK_FOR_TESTS"> {
   isProduction: boolean;
   /** Demo accounts are seeded on the embedded database, elsewhere only with SEED_DEMO=1. */
   seedDemo: boolean;
@@ -107,6 +113,10 @@ export interface Config extends Omit<RawConfig, "SEED_DEMO" | "TRUST_PROXY"> {
    * (NODE_ENV=production on a real DATABASE_URL) must configure SMTP instead.
    */
   devMailbox: boolean;
+  /** Where push may be sent (PUSH_SERVICE_HOSTS or the built-in list). */
+  pushServiceHosts: string[];
+  /** PUSH_ALLOW_LOOPBACK_FOR_TESTS: never true in production. */
+  pushAllowLoopback: boolean;
 }
 
 /** The database bounds for request work, from the three DATABASE_*_TIMEOUT_MS settings. */
@@ -125,7 +135,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new Error(`Invalid configuration:\n${lines.join("\n")}`);
   }
   const raw = parsed.data;
-  const { SEED_DEMO, TRUST_PROXY, ...rest } = raw;
+  const { SEED_DEMO, TRUST_PROXY, PUSH_ALLOW_LOOPBACK_FOR_TESTS, ...rest } = raw;
   const embedded = raw.DATABASE_URL === undefined;
   const config: Config = {
     ...rest,
@@ -135,7 +145,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir: path.resolve(raw.DATA_DIR),
     embedded,
     devMailbox: raw.SMTP_URL === undefined,
+    pushServiceHosts: raw.PUSH_SERVICE_HOSTS
+      ? raw.PUSH_SERVICE_HOSTS.split(",")
+          .map((h) => h.trim())
+          .filter(Boolean)
+      : [...DEFAULT_PUSH_SERVICE_HOSTS],
+    pushAllowLoopback: PUSH_ALLOW_LOOPBACK_FOR_TESTS === "1" || PUSH_ALLOW_LOOPBACK_FOR_TESTS === "true",
   };
+  if (config.pushAllowLoopback && config.isProduction) {
+    // The loophole would let any signed-in user make the server post to itself (SSRF).
+    throw new Error("Invalid configuration:\n  PUSH_ALLOW_LOOPBACK_FOR_TESTS: not allowed when NODE_ENV=production");
+  }
   if (config.devMailbox && config.isProduction && !embedded) {
     throw new Error("Invalid configuration:\n  SMTP_URL: required when NODE_ENV=production with DATABASE_URL");
   }

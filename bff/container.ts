@@ -59,6 +59,8 @@ import { messageJobHandlers } from "./notifications/mail.js";
 import { disconnectedAdminSystems } from "./ports/admin-systems.js";
 import { type Clock, systemClock } from "./ports/clock.js";
 import type { PushSender } from "./ports/push.js";
+import { pushOutbound } from "./outbound/push.js";
+import type { LookupFunction } from "node:net";
 
 /**
  * The composition root: configuration in, services out. Everything a request or a job
@@ -66,7 +68,14 @@ import type { PushSender } from "./ports/push.js";
  */
 export async function createContainer(
   config: Config,
-  opts: { db?: DbHandle; clock?: Clock; logger?: Logger; pushSender?: PushSender } = {},
+  opts: {
+    db?: DbHandle;
+    clock?: Clock;
+    logger?: Logger;
+    pushSender?: PushSender;
+    /** Tests: the DNS the push policy resolves with (bff/outbound/push.ts). */
+    pushLookup?: LookupFunction;
+  } = {},
 ) {
   const clock = opts.clock ?? systemClock;
   const logger = opts.logger ?? consoleLogger(config.NODE_ENV === "test");
@@ -96,7 +105,13 @@ export async function createContainer(
     privateKey: config.VAPID_PRIVATE_KEY,
     subject: config.VAPID_SUBJECT,
   });
-  const pushSender = opts.pushSender ?? webPushSender(vapid);
+  /** Issue 14 item 2 (ADR 0024): push goes only to known push services on public addresses. */
+  const pushPolicy = pushOutbound({
+    hosts: config.pushServiceHosts,
+    allowLoopback: config.pushAllowLoopback,
+    lookup: opts.pushLookup,
+  });
+  const pushSender = opts.pushSender ?? webPushSender(vapid, pushPolicy);
 
   /**
    * PRT-5 系統參數 (ADR 19): this app server's copy, re-read at most every
@@ -264,7 +279,7 @@ export async function createContainer(
       db,
       clock,
       sender: pushSender,
-      strictEndpoints: config.isProduction && !config.embedded,
+      endpoints: pushPolicy,
     }),
     pushDecisions: createPushDecisions({ db, clock, inbox }),
     inbox,
@@ -328,6 +343,7 @@ export async function createContainer(
     async close() {
       await worker.stop();
       await ad.close();
+      await pushPolicy.close();
       await handle.close();
     },
   };

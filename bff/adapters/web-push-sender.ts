@@ -1,4 +1,5 @@
 import webpush from "web-push";
+import type { PushOutbound } from "../outbound/push.js";
 import type { PushSender } from "../ports/push.js";
 
 export interface VapidKeys {
@@ -12,11 +13,12 @@ const JWT_LIFETIME_S = 12 * 3600;
 
 /**
  * VAPID-signed, aes128gcm-encrypted web push. web-push builds the request; it is sent
- * with fetch so the same code reaches real push services and a local test receiver.
+ * through the push outbound policy (bff/outbound/push.ts: known push services only, public
+ * addresses checked at connect time, no redirects), never with a bare fetch.
  * Signing an ES256 JWT per message would dominate a large fan-out, so the Authorization
  * header is cached per push-service origin until shortly before it expires.
  */
-export function webPushSender(keys: VapidKeys): PushSender {
+export function webPushSender(keys: VapidKeys, outbound: PushOutbound): PushSender {
   const headers = new Map<string, { value: Record<string, string>; until: number }>();
   const vapidHeaders = (endpoint: string) => {
     const audience = new URL(endpoint).origin;
@@ -46,15 +48,10 @@ export function webPushSender(keys: VapidKeys): PushSender {
           contentEncoding: "aes128gcm",
         },
       );
-      const res = await fetch(details.endpoint, {
-        method: details.method,
+      return outbound.post(details.endpoint, {
         headers: { ...(details.headers as Record<string, string>), ...vapidHeaders(target.endpoint) },
         body: details.body ? new Uint8Array(details.body) : undefined,
-        signal: AbortSignal.timeout(10_000),
-        redirect: "manual", // a push service never redirects; following one could reach anywhere
       });
-      await res.arrayBuffer().catch(() => undefined);
-      return { status: res.status };
     },
   };
 }

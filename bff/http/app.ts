@@ -1,11 +1,11 @@
 import { randomBytes } from "node:crypto";
 import path from "node:path";
-import { createRequestHandler } from "@remix-run/express";
 import type { ServerBuild } from "@remix-run/node";
 import compression from "compression";
 import express, { type NextFunction, type Request, type Response } from "express";
 import helmet from "helmet";
 import type { Container } from "../container.js";
+import { boundedRemixHandler, refuseDeclaredOversize } from "./bounded-body.js";
 import { noStoreByDefault } from "./cache-control.js";
 import { answerDatabaseOutages, retryAfterOn503 } from "./db-unavailable.js";
 import { healthRoutes } from "./health.js";
@@ -109,6 +109,11 @@ export function createApp(opts: {
   // Everything after the static files is personal or may be: never cached (ASVS V8.2.1).
   app.use(noStoreByDefault);
 
+  // Issue 14 item 4 (ADR 0024): bounded input. A body declared larger than its route's cap
+  // (body-limits.ts) is refused with 413 before a byte is read; Remix reads the rest through
+  // a counter that cuts a chunked body at the cap (boundedRemixHandler below).
+  app.use(refuseDeclaredOversize);
+
   // Single sign-on (IDN-6): oidc-provider answers everything under /oidc; its sign-in and
   // consent pages are Remix routes (/sso/interaction/:uid).
   app.use("/oidc", container.services.oidc.callback);
@@ -117,7 +122,7 @@ export function createApp(opts: {
 
   app.all(
     "*",
-    createRequestHandler({
+    boundedRemixHandler({
       // A database outage is a 503 page, not a 500 (issue 13 item 2).
       build: answerDatabaseOutages(build, container.logger),
       mode: config.isProduction ? "production" : "development",

@@ -3,6 +3,7 @@ import { enqueue } from "../jobs/queue.js";
 import { callingJob, finished, type JobHandlers } from "../jobs/worker.js";
 import type { PushOptions, PushSender } from "../ports/push.js";
 import { mintDecisionToken } from "./tokens.js";
+import { OutboundRefused } from "../outbound/push.js";
 
 /** What the service worker shows (service-worker/push.ts reads the same shape). */
 export interface PushNotification {
@@ -72,14 +73,18 @@ async function payloadFor(
 
 type Sub = { id: number; account_id: number; endpoint: string; p256dh: string; auth: string };
 
-type Outcome = "sent" | "pruned" | "retry";
+/** "refused": the push policy stopped it before any request (ADR 0024); never retried. */
+type Outcome = "sent" | "pruned" | "retry" | "refused";
 
 /** Sends one message and classifies the push service's answer. */
 async function sendOne(sender: PushSender, sub: Sub, body: string, options: PushOptions): Promise<Outcome> {
   let status: number;
   try {
     status = (await sender.send(sub, body, options)).status;
-  } catch {
+  } catch (e) {
+    // A URL the policy refuses (stored before the policy, or the list changed) can never be
+    // delivered to: forget it. A name that now resolves inside is recorded as a failure.
+    if (e instanceof OutboundRefused) return e.permanent ? "pruned" : "refused";
     status = 0; // network error: retry
   }
   if (status === 404 || status === 410) return "pruned"; // gone for good: forget it
@@ -89,13 +94,14 @@ async function sendOne(sender: PushSender, sub: Sub, body: string, options: Push
 /** Records outcomes in a few statements rather than one per device. */
 async function recordOutcomes(db: Database, outcomes: Map<number, Outcome>, now: Date) {
   const ids = (o: Outcome) => [...outcomes].filter(([, v]) => v === o).map(([k]) => k);
-  const [sent, pruned, retry] = [ids("sent"), ids("pruned"), ids("retry")];
+  const [sent, pruned, retry, refused] = [ids("sent"), ids("pruned"), ids("retry"), ids("refused")];
+  const failed = [...retry, ...refused];
   if (pruned.length) await db.deleteFrom("push_subscriptions").where("id", "in", pruned).execute();
   if (sent.length)
     await db.updateTable("push_subscriptions").set({ last_success_at: now }).where("id", "in", sent).execute();
-  if (retry.length)
-    await db.updateTable("push_subscriptions").set({ last_failure_at: now }).where("id", "in", retry).execute();
-  return { sent: sent.length, pruned: pruned.length, retry };
+  if (failed.length)
+    await db.updateTable("push_subscriptions").set({ last_failure_at: now }).where("id", "in", failed).execute();
+  return { sent: sent.length, pruned: pruned.length, retry, refused: refused.length };
 }
 
 /** Runs `fn` over `items`, at most `limit` at a time. */

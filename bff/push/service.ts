@@ -7,28 +7,26 @@ import { cleanText } from "../text.js";
 import { queuePush } from "./notify.js";
 import { parseId } from "../validation.js";
 import { inTransaction } from "../../db/transaction.js";
+import { type PushOutbound, PUSH_REFUSAL_MESSAGES } from "../outbound/push.js";
+import { countAction } from "../rate-windows.js";
 
 const MAX_DEVICES = 10;
 
-/** NTF-1: my devices. */
-/**
- * Push services are public HTTPS hosts (FCM, Mozilla, Apple). In production an endpoint
- * must be one: otherwise any signed-in user could make the server post to internal
- * addresses. Tests and local installs use a receiver on 127.0.0.1 over http.
- */
-export function endpointAllowed(url: URL, strict: boolean): boolean {
-  if (!strict) return /^https?:$/.test(url.protocol);
-  if (url.protocol !== "https:") return false;
-  const host = url.hostname.replace(/^\[|\]$/g, "").toLowerCase();
-  if (host === "localhost" || host.endsWith(".localhost") || host.endsWith(".internal") || host.endsWith(".local"))
-    return false;
-  const private4 = /^(10\.|127\.|169\.254\.|192\.168\.|172\.(1[6-9]|2\d|3[01])\.|0\.)/;
-  if (/^\d+\.\d+\.\d+\.\d+$/.test(host)) return !private4.test(host);
-  if (host.includes(":")) return false; // IPv6 literals: no push service uses one
-  return host.includes(".");
-}
+/** 「傳送測試通知」: at most this many per account in TEST_WINDOW_MS (issue 14 item 2). */
+export const TEST_PUSH_LIMIT = 3;
+const TEST_WINDOW_MS = 10 * 60_000;
 
-export function createPushService(deps: { db: Database; clock: Clock; sender: PushSender; strictEndpoints: boolean }) {
+/**
+ * NTF-1: my devices. An endpoint is checked against the push outbound policy
+ * (bff/outbound/push.ts) before it is stored: otherwise any signed-in user could make the
+ * server post to internal addresses (SSRF). It is checked again at every send.
+ */
+export function createPushService(deps: {
+  db: Database;
+  clock: Clock;
+  sender: PushSender;
+  endpoints: Pick<PushOutbound, "check">;
+}) {
   const { db, clock } = deps;
 
   /** Saves this device's subscription for me; the same endpoint moves to me if it was someone else's. */
@@ -57,8 +55,10 @@ export function createPushService(deps: { db: Database; clock: Clock; sender: Pu
       auth.length < 16 ||
       auth.length > 64
     ) {
-      throw new DomainError("invalid", "這個裝置的通知訂閱資料不正確，請重新開啟通知。");
+      throw new DomainError("invalid", PUSH_REFUSAL_MESSAGES.invalid);
     }
+    const refusal = await deps.endpoints.check(endpoint);
+    if (refusal) throw new DomainError("invalid", PUSH_REFUSAL_MESSAGES[refusal]);
     const label = cleanText(input.label, 100).trim();
     const now = clock.now();
     const count = await db
@@ -117,6 +117,20 @@ export function createPushService(deps: { db: Database; clock: Clock; sender: Pu
     const now = clock.now();
     const mine = await devices(actor);
     if (mine.length === 0) throw new DomainError("invalid", "您尚未在任何裝置開啟通知。");
+    const { allowed, retryAfterSeconds } = await countAction(db, {
+      action: "push.test",
+      subject: String(actor.accountId),
+      now,
+      windowMs: TEST_WINDOW_MS,
+      limit: TEST_PUSH_LIMIT,
+    });
+    if (!allowed) {
+      const minutes = Math.ceil(retryAfterSeconds / 60);
+      throw new DomainError(
+        "rate_limited",
+        `測試通知每 10 分鐘最多傳送 ${TEST_PUSH_LIMIT} 次，請於 ${minutes} 分鐘後再試。`,
+      );
+    }
     await inTransaction(db, (trx) =>
       queuePush(
         trx,

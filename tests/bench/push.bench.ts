@@ -15,7 +15,13 @@ const quiet: Logger = { info: () => undefined, error: () => undefined };
 async function setup() {
   const bench = await benchDatabase({ poolMax: 10 });
   const receiver = await startPushReceiver();
-  const config = loadConfig({ NODE_ENV: "test", WORKER: "off", DATABASE_URL: bench.url, WORKER_POLL_MS: "1000" });
+  const config = loadConfig({
+    NODE_ENV: "test",
+    WORKER: "off",
+    DATABASE_URL: bench.url,
+    WORKER_POLL_MS: "1000",
+    PUSH_ALLOW_LOOPBACK_FOR_TESTS: "1", // the receiver is on 127.0.0.1 (ADR 0024)
+  });
   const c = await createContainer(config, {
     db: { db: bench.db, kind: "postgres", close: async () => undefined },
     logger: quiet,

@@ -1,5 +1,5 @@
 import type { Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, LookupFunction } from "node:net";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import type { ServerBuild } from "@remix-run/node";
@@ -23,7 +23,7 @@ export const silentLogger: Logger & { errors: string[] } = Object.assign(
 
 /** The app's own composition root on this file's database, with cheap argon2 parameters. */
 export async function testContainer(
-  opts: { clock?: Clock; env?: Record<string, string>; db?: DbHandle } = {},
+  opts: { clock?: Clock; env?: Record<string, string>; db?: DbHandle; pushLookup?: LookupFunction } = {},
 ): Promise<Container> {
   const config = loadConfig({
     NODE_ENV: "test",
@@ -37,7 +37,7 @@ export async function testContainer(
     ...opts.env,
   });
   const db = opts.db ?? (await testDatabase());
-  return createContainer(config, { db, clock: opts.clock, logger: silentLogger });
+  return createContainer(config, { db, clock: opts.clock, logger: silentLogger, pushLookup: opts.pushLookup });
 }
 
 /** The real Express app and Remix build, served from this process on a free port. */

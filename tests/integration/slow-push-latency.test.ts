@@ -29,7 +29,11 @@ const pushes: { at: number; answeredAt?: number }[] = [];
 
 beforeAll(async () => {
   // Always the embedded database (one connection, ADR 0001), whatever DATABASE_URL says.
-  c = await testContainer({ db: await embeddedDatabase(), clock: systemClock, env: { WORKER_POLL_MS: "100" } });
+  c = await testContainer({
+    db: await embeddedDatabase(),
+    clock: systemClock,
+    env: { WORKER_POLL_MS: "100", PUSH_ALLOW_LOOPBACK_FOR_TESTS: "1" },
+  });
   expect(c.dbKind).toBe("pglite");
   server = await startTestServer(c);
   // A push service on loopback that takes 9 s to accept each message.

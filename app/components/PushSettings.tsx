@@ -50,6 +50,16 @@ export function PushSettings({ publicKey }: { publicKey: string }) {
     else setSupport("ok");
   }, []);
 
+  // A subscription the server refused (its push service is not one we send to) is useless
+  // on this device: drop it, so the browser does not keep a channel nobody will use.
+  useEffect(() => {
+    if (fetcher.state !== "idle" || fetcher.data?.ok !== false) return;
+    void navigator.serviceWorker.ready
+      .then((registration) => registration.pushManager.getSubscription())
+      .then((subscription) => subscription?.unsubscribe())
+      .catch(() => undefined);
+  }, [fetcher.state, fetcher.data]);
+
   async function enable() {
     setBusy(true);
     setError("");

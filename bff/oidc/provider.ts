@@ -256,6 +256,8 @@ export async function createOidcProvider(deps: OidcDeps) {
   });
   /** The provider of the key set read last; the interaction steps below never sign. */
   const current = () => keyed.current();
+  const refreshTokenAllowed = async (clientId: string) =>
+    Boolean((await current().Client.find(clientId))?.grantTypeAllowed("refresh_token"));
 
   return {
     /** The provider built from the key set read last (a getter: it changes after a rotation). */
@@ -315,7 +317,9 @@ export async function createOidcProvider(deps: OidcDeps) {
         clientName: (await clientName(db, clientId)) ?? clientId,
         preApproved: await clientPreApproved(db, clientId),
         claims: claims.map((c) => ({ claim: c, label: CLAIM_LABELS[c] ?? c })),
-        offline: requested.includes("offline_access"),
+        // Offline access asked for, or a refresh token due anyway (issueRefreshToken below):
+        // either way the system keeps access after the person leaves, so consent must say so.
+        offline: requested.includes("offline_access") || (await refreshTokenAllowed(clientId)),
         /** How long a refresh token lasts: the consent page names it (offline access). */
         offlineDays: TTL.RefreshToken / 86_400,
       };

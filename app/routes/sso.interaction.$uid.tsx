@@ -27,7 +27,11 @@ async function pending(context: AppLoadContext, uid: string | undefined) {
  */
 export async function loader({ request, context, params }: LoaderFunctionArgs) {
   const it = await pending(context, params.uid);
-  if (!it) return json({ step: "expired" as const, clientName: "", claims: [], offline: false, offlineDays: 0 }, { status: 400 });
+  if (!it)
+    return json(
+      { step: "expired" as const, clientName: "", claims: [], offline: false, offlineDays: 0 },
+      { status: 400 },
+    );
   if (it.prompt === "login") {
     const actor = it.forceLogin ? null : await getActor(request, context);
     if (actor) {
@@ -38,14 +42,26 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
     }
     // IDN-2: the password was right and the account's TOTP code is due.
     if (await context.services.auth.pendingChallenge(await challengeToken(request, context))) {
-      return json({ step: "totp" as const, clientName: it.clientName, claims: it.claims, offline: false, offlineDays: 0 });
+      return json({
+        step: "totp" as const,
+        clientName: it.clientName,
+        claims: it.claims,
+        offline: false,
+        offlineDays: 0,
+      });
     }
   }
   // IDN-8: a system the admins approved for everyone asks no consent (transfer sign-in).
   if (it.prompt === "consent" && it.preApproved) {
     return redirectDocument(await context.services.oidc.finishConsent(context.http.req, context.http.res));
   }
-  return json({ step: it.prompt, clientName: it.clientName, claims: it.claims, offline: it.offline, offlineDays: it.offlineDays });
+  return json({
+    step: it.prompt,
+    clientName: it.clientName,
+    claims: it.claims,
+    offline: it.offline,
+    offlineDays: it.offlineDays,
+  });
 }
 
 export async function action({ request, context, params }: ActionFunctionArgs) {
@@ -214,7 +230,8 @@ export default function SsoInteraction() {
               ))}
               {data.offline ? (
                 <li>
-                  <strong>離線存取</strong>：您離開或登出後，此系統仍可繼續取得上述資料，更新權杖有效 {data.offlineDays} 天
+                  <strong>離線存取</strong>：您離開或登出後，此系統仍可繼續取得上述資料，更新權杖有效 {data.offlineDays}{" "}
+                  天
                 </li>
               ) : null}
             </ul>

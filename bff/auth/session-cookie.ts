@@ -29,7 +29,8 @@ export async function readSessionCookie(
   const order = secure ? [cookies.host, cookies.legacySecure] : [cookies.plain];
   for (const cookie of order) {
     const value: unknown = await cookie.parse(cookieHeader ?? null);
-    if (typeof value === "string" && value !== "") return { token: value, legacy: cookie.name === LEGACY_NAME && secure };
+    if (typeof value === "string" && value !== "")
+      return { token: value, legacy: cookie.name === LEGACY_NAME && secure };
   }
   return undefined;
 }

@@ -8,10 +8,7 @@ import { legacyClearCookie, readSessionCookie, sessionSetCookie } from "../auth/
  * expiry) and the old one cleared, on whatever request it makes first. Nobody is signed out
  * by the rename, whichever release of a rolling deploy answered their sign-in.
  */
-export function moveLegacySessionCookie(
-  secure: boolean,
-  auth: { sessionExpiry(token: string): Promise<Date | null> },
-) {
+export function moveLegacySessionCookie(secure: boolean, auth: { sessionExpiry(token: string): Promise<Date | null> }) {
   return (req: Request, res: Response, next: NextFunction) => {
     if (!secure || !req.headers.cookie?.includes("portal_session=")) return next();
     void (async () => {

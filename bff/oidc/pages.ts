@@ -65,7 +65,11 @@ export const logoutPage = (style: PageStyle, form: string, clientName?: string) 
   );
 
 export const loggedOutPage = (style: PageStyle) =>
-  page(style, "已登出", `<p role="status">您已登出。</p><p class="login-help"><a href="/login">回到公務入口網登入</a></p>`);
+  page(
+    style,
+    "已登出",
+    `<p role="status">您已登出。</p><p class="login-help"><a href="/login">回到公務入口網登入</a></p>`,
+  );
 
 export const errorPage = (style: PageStyle, error: string | undefined) =>
   page(

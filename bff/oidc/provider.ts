@@ -60,7 +60,6 @@ export const KEY_CACHE_SECONDS = 60;
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-
 export interface OidcDeps {
   db: Database;
   clock: Clock;
@@ -238,7 +237,10 @@ export async function createOidcProvider(deps: OidcDeps) {
     const found = await readSessionCookie(ctx.get("cookie") as string, deps.secureCookies);
     try {
       if (found && deps.endPortalSession) {
-        await deps.endPortalSession(found.token, { ip: String(ctx.ip ?? ""), userAgent: String(ctx.get("user-agent")) });
+        await deps.endPortalSession(found.token, {
+          ip: String(ctx.ip ?? ""),
+          userAgent: String(ctx.get("user-agent")),
+        });
       }
     } catch (err) {
       deps.logger.error("portal session not ended at sso sign-out", { err: String(err) });

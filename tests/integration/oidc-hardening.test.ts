@@ -131,7 +131,9 @@ describe("OIDC hardening (issue 14 item 6)", () => {
     const b = new HandBrowser(server.url);
     let step = await b.follow(await b.fetch(url));
     if (step instanceof URL) throw new Error("no sign-in page");
-    step = await b.follow(await b.post(step.url, { intent: "login", username: user.username, password: user.password }));
+    step = await b.follow(
+      await b.post(step.url, { intent: "login", username: user.username, password: user.password }),
+    );
     if (step instanceof URL) throw new Error("no consent page");
     const page = await step.text();
     expect(page).toContain("授權確認");

@@ -53,9 +53,8 @@ beforeAll(async () => {
   const agency = await makeAgency(c, "研考會");
   const unit = await makeUnit(c, agency.id);
   user = await makeAccount(c, { unitId: unit.id, name: "林登出" });
-  publicId = (
-    await c.db.selectFrom("accounts").select("public_id").where("id", "=", user.id).executeTakeFirstOrThrow()
-  ).public_id;
+  publicId = (await c.db.selectFrom("accounts").select("public_id").where("id", "=", user.id).executeTakeFirstOrThrow())
+    .public_id;
   client = await registerClient(c.db, {
     name: "差勤系統",
     ownerAgencyId: agency.id,
@@ -96,7 +95,9 @@ async function signInThroughSso(b: HandBrowser): Promise<string> {
   const { url, verifier, state } = await authorization(config);
   let step = await b.follow(await b.fetch(url));
   if (!(step instanceof URL)) {
-    step = await b.follow(await b.post(step.url, { intent: "login", username: user.username, password: user.password }));
+    step = await b.follow(
+      await b.post(step.url, { intent: "login", username: user.username, password: user.password }),
+    );
   }
   if (!(step instanceof URL)) throw new Error(`the flow stopped at ${step.url} (${step.status})`);
   const tokens = await oidc.authorizationCodeGrant(config, step, { pkceCodeVerifier: verifier, expectedState: state });

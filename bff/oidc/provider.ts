@@ -206,7 +206,7 @@ export async function createOidcProvider(deps: OidcDeps) {
     provider.use(async (ctx: any, next: () => Promise<void>) => {
       Object.defineProperty(ctx, "href", {
         configurable: true,
-        get: () => new URL(ctx.originalUrl as string, issuerOrigin).href,
+        get: () => new URL((ctx.req.originalUrl ?? ctx.originalUrl) as string, issuerOrigin).href,
       });
       await next();
     });
@@ -248,6 +248,27 @@ export async function createOidcProvider(deps: OidcDeps) {
     for (const c of await sessionClearCookies(deps.secureCookies)) ctx.append("Set-Cookie", c);
   }
 
+  /** endBrowserSession's work: the provider's end_session with logout=yes, minus the page. */
+  async function endSession(req: IncomingMessage, res: ServerResponse, opts: { unlessAccount?: string }) {
+    const provider = current();
+    const session = await provider.Session.get(provider.createContext(req, res));
+    if (session.new || !session.accountId) return;
+    if (opts.unlessAccount && session.accountId === opts.unlessAccount) return;
+    const authorizations = Object.entries((session.authorizations ?? {}) as Record<string, SessionAuthorization>);
+    await Promise.all(
+      authorizations.map(async ([clientId, auth]) => {
+        try {
+          const client = await provider.Client.find(clientId);
+          if (client?.backchannelLogoutUri) await client.backchannelLogout(session.accountId, auth.sid);
+        } catch (err) {
+          deps.logger.error("back-channel logout not delivered", { clientId, err: String(err) });
+        }
+        if (auth.grantId && !auth.persistsLogout) await provider.AccessToken.adapter.revokeByGrantId(auth.grantId);
+      }),
+    );
+    await session.destroy();
+  }
+
   const keyed = providerFollowingKeys({
     initial: await readKeys(),
     load: readKeys,
@@ -282,23 +303,12 @@ export async function createOidcProvider(deps: OidcDeps) {
      * `unlessAccount`: keep the session when it is that account's (a re-sign-in by the same person).
      */
     async endBrowserSession(req: IncomingMessage, res: ServerResponse, opts: { unlessAccount?: string } = {}) {
-      const provider = current();
-      const session = await provider.Session.get(provider.createContext(req, res));
-      if (session.new || !session.accountId) return;
-      if (opts.unlessAccount && session.accountId === opts.unlessAccount) return;
-      const authorizations = Object.entries((session.authorizations ?? {}) as Record<string, SessionAuthorization>);
-      await Promise.all(
-        authorizations.map(async ([clientId, auth]) => {
-          try {
-            const client = await provider.Client.find(clientId);
-            if (client?.backchannelLogoutUri) await client.backchannelLogout(session.accountId, auth.sid);
-          } catch (err) {
-            deps.logger.error("back-channel logout not delivered", { clientId, err: String(err) });
-          }
-          if (auth.grantId && !auth.persistsLogout) await provider.AccessToken.adapter.revokeByGrantId(auth.grantId);
-        }),
-      );
-      await session.destroy();
+      try {
+        await endSession(req, res, opts);
+      } catch (err) {
+        // The portal's own sign-out goes on; an SSO session left behind still expires (TTL.Session).
+        deps.logger.error("sso session not ended at portal sign-out", { err: String(err) });
+      }
     },
     /** The pending sign-in or consent behind the interaction cookie, with what it asks. */
     async interaction(req: IncomingMessage, res: ServerResponse) {

@@ -15,6 +15,14 @@ function normalized(value: string): string | undefined {
   }
 }
 
+const originOf = (value: string) => {
+  try {
+    return new URL(value).origin;
+  } catch {
+    return "(not a URL)";
+  }
+};
+
 /** Whether an enabled system registered exactly this back-channel logout address. */
 export async function isRegisteredBackchannelUri(db: Database, url: string): Promise<boolean> {
   const target = normalized(url);
@@ -47,7 +55,7 @@ export function backchannelLogoutFetch(deps: {
   return async (url, options = {}) => {
     const href = String(url);
     if (!(await isRegisteredBackchannelUri(deps.db, href))) {
-      throw new Error(`outbound request refused: ${new URL(href).origin} is not a registered back-channel logout URI`);
+      throw new Error(`outbound request refused: ${originOf(href)} is not a registered back-channel logout URI`);
     }
     const { dispatcher: _specialUseGuard, signal: _providerTimeout, ...rest } = options;
     const res = await send(href, {
@@ -57,7 +65,7 @@ export function backchannelLogoutFetch(deps: {
     });
     if (res.status >= 300 && res.status < 400) {
       throw new Error(
-        `back-channel logout to ${new URL(href).origin} answered a redirect (${res.status}); not followed`,
+        `back-channel logout to ${originOf(href)} answered a redirect (${res.status}); not followed`,
       );
     }
     return res;

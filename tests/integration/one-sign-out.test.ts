@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Container } from "../../bff/container.js";
 import { registerClient } from "../../bff/oidc/clients.js";
 import { backchannelLogoutFetch } from "../../bff/outbound/backchannel-logout.js";
-import { freePort, startTestServer, testContainer } from "../helpers/container.js";
+import { freePort, silentLogger, startTestServer, testContainer } from "../helpers/container.js";
 import { makeAccount, makeAgency, makeUnit, meta, type MadeAccount } from "../helpers/factory.js";
 import { HandBrowser } from "../helpers/oidc-browser.js";
 
@@ -260,11 +260,13 @@ describe("back-channel logout outbound policy", () => {
       const b = new HandBrowser(server.url);
       await signInThroughSso(b);
       const token = tokenOf(b.jar.get("portal_session"));
+      silentLogger.errors.length = 0;
       const out = await b.post("/logout", {});
       expect(out.status).toBe(302);
       expect(out.headers.get("location")).toBe("/login");
       expect(await c.services.auth.actorFromToken(token, meta)).toBeNull();
       expect(await silentCode(b)).toBe(false);
+      expect(silentLogger.errors.join("\n")).toMatch(/back-channel logout not delivered.*redirect/);
     } finally {
       await c.db
         .updateTable("oidc_clients")

@@ -64,6 +64,21 @@ export const logoutPage = (style: PageStyle, form: string, clientName?: string) 
       `<button type="submit" form="op.logoutForm" class="btn btn-block">${clientName ? `僅登出${html(clientName)}` : "取消"}</button>`,
   );
 
+/**
+ * /oidc/session/end when this browser has no sign-on session left: the provider answers an
+ * English self-posting form; this is the same form (logout=yes) in zh-TW, posted by a script
+ * carrying the page's CSP nonce, with a button for browsers without JavaScript.
+ */
+export const continueLogoutPage = (style: PageStyle, action: string, xsrf: string, nonce: string | undefined) =>
+  page(
+    style,
+    "登出",
+    `<form method="post" action="${html(action)}"><input type="hidden" name="xsrf" value="${html(xsrf)}">` +
+      `<input type="hidden" name="logout" value="yes"><p>您已登出公務入口網，正在完成登出…</p>` +
+      `<button type="submit" class="btn btn-primary btn-block">繼續</button></form>` +
+      (nonce ? `<script nonce="${html(nonce)}">document.forms[0].submit()</script>` : ""),
+  );
+
 export const loggedOutPage = (style: PageStyle) =>
   page(
     style,

@@ -10,7 +10,7 @@ import { findGrantId, kyselyAdapterFactory } from "./adapter.js";
 import { clientName, clientPreApproved, verifyClientSecret } from "./clients.js";
 import { ensureSigningKeys, loadSecretList, readSigningKeys } from "./keys.js";
 import { providerFollowingKeys } from "./key-cache.js";
-import { errorPage, loggedOutPage, logoutPage, type PageStyle } from "./pages.js";
+import { continueLogoutPage, errorPage, loggedOutPage, logoutPage, type PageStyle } from "./pages.js";
 
 /** What each scope releases (IDN-6 claims). `openid` alone gives only `sub`. */
 export const SCOPE_CLAIMS: Record<string, string[]> = {
@@ -211,6 +211,23 @@ export async function createOidcProvider(deps: OidcDeps) {
       await next();
     });
     provider.use(endsPortalSession);
+    provider.use(async (ctx: any, next: () => Promise<void>) => {
+      await next();
+      // The provider's self-posting form (no session left to confirm) in English: ours instead.
+      if (
+        ctx.oidc?.route === "end_session" &&
+        typeof ctx.body === "string" &&
+        ctx.body.includes("Submitting Callback")
+      ) {
+        const nonce = (ctx.res as { locals?: { cspNonce?: string } }).locals?.cspNonce;
+        ctx.body = continueLogoutPage(
+          style,
+          ctx.oidc.urlFor("end_session_confirm"),
+          String(ctx.oidc.session.state?.secret ?? ""),
+          nonce,
+        );
+      }
+    });
     provider.on("end_session.success", (ctx: any) => {
       // Marked here, acted on in endsPortalSession once the provider's handler returns.
       if (ctx.oidc?.params?.logout) ctx.state.endPortalSession = true;

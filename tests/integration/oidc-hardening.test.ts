@@ -110,6 +110,22 @@ describe("OIDC hardening (issue 14 item 6)", () => {
     expect(css.status).toBe(200);
   });
 
+  it("answers /oidc/session/end without a sign-on session with a zh-TW page that posts itself under the CSP", async () => {
+    const b = new HandBrowser(server.url);
+    const res = await b.fetch("/oidc/session/end");
+    const page = await res.text();
+    expect(res.status).toBe(200);
+    expect(page).not.toContain("Submitting Callback");
+    expect(page).toContain("正在完成登出");
+    expect(page).toContain(">繼續</button>");
+    const nonce = /<script nonce="([^"]+)">/.exec(page)![1]!;
+    expect(res.headers.get("content-security-policy")).toContain(`'nonce-${nonce}'`);
+    const xsrf = /name="xsrf" value="([^"]+)"/.exec(page)![1]!;
+    const done = await b.post("/oidc/session/end/confirm", { xsrf, logout: "yes" });
+    expect(done.status).toBe(303);
+    expect(await (await b.fetch(done.headers.get("location")!)).text()).toContain("您已登出");
+  });
+
   it("answers an implicit-flow request with the zh-TW unsupported response type", async () => {
     const url = new URL(await startAuthorization("openid"));
     url.searchParams.set("response_type", "id_token");

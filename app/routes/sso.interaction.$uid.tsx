@@ -230,8 +230,8 @@ export default function SsoInteraction() {
               ))}
               {data.offline ? (
                 <li>
-                  <strong>離線存取</strong>：您離開或登出後，此系統仍可繼續取得上述資料，更新權杖有效 {data.offlineDays}{" "}
-                  天
+                  <strong>離線存取</strong>
+                  {`：您離開或登出後，此系統仍可繼續取得上述資料，更新權杖有效 ${data.offlineDays} 天`}
                 </li>
               ) : null}
             </ul>

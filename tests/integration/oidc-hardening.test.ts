@@ -161,7 +161,7 @@ describe("OIDC hardening (issue 14 item 6)", () => {
       await startAuthorization("openid profile offline_access", web, { prompt: "consent" }),
     );
     expect(asked).toContain("離線存取");
-    expect(asked).toContain("更新權杖有效 <!-- -->14<!-- --> 天");
+    expect(asked).toContain("更新權杖有效 14 天");
     // Registered for refresh tokens: they come without offline_access too, so consent says so.
     expect(await consentPage(await startAuthorization("openid profile"))).toContain("離線存取");
     expect(await consentPage(await startAuthorization("openid profile", online))).not.toContain("離線存取");

@@ -64,9 +64,7 @@ export function backchannelLogoutFetch(deps: {
       signal: AbortSignal.timeout(deps.timeoutMs ?? BACKCHANNEL_TIMEOUT_MS),
     });
     if (res.status >= 300 && res.status < 400) {
-      throw new Error(
-        `back-channel logout to ${originOf(href)} answered a redirect (${res.status}); not followed`,
-      );
+      throw new Error(`back-channel logout to ${originOf(href)} answered a redirect (${res.status}); not followed`);
     }
     return res;
   };

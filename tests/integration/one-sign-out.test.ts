@@ -111,7 +111,12 @@ const tokenOf = (cookieValue: string | undefined) =>
 async function verifyLogoutToken(body: string) {
   const token = new URLSearchParams(body).get("logout_token")!;
   const jwks = (await (await fetch(`${issuer}/jwks`)).json()) as Parameters<typeof createLocalJWKSet>[0];
-  const { payload } = await jwtVerify(token, createLocalJWKSet(jwks), { issuer, audience: client.clientId });
+  const { payload, protectedHeader } = await jwtVerify(token, createLocalJWKSet(jwks), {
+    issuer,
+    audience: client.clientId,
+  });
+  // OIDC Back-Channel Logout §2.4 and ASVS 5.0 V10.5.5: typed, so it is no ID token to a confused RP.
+  expect(protectedHeader.typ).toBe("logout+jwt");
   return payload;
 }
 
@@ -142,6 +147,7 @@ describe("one sign-out (issue 14 item 1)", () => {
     expect(claims.sid).toBe(sid);
     expect(claims.nonce).toBeUndefined();
     expect(typeof claims.jti).toBe("string");
+    expect(claims.exp! - claims.iat!).toBeLessThanOrEqual(120); // short-lived
 
     expect(await silentCode(b)).toBe(false);
   });

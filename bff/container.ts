@@ -175,6 +175,8 @@ export async function createContainer(
     trustProxy: config.trustProxy !== false,
     officialMailDomain: config.OFFICIAL_MAIL_DOMAIN,
     secureCookies: config.isProduction && !config.embedded,
+    // One sign-out (ADR 0023): a sign-out confirmed at /oidc/session/end ends the portal session too.
+    endPortalSession: (token, meta) => auth.signOut(token, meta),
   });
 
   /** 機關及郵件系統帳號 (ACC-14/15): apply, hold, admin console, review, sign-in zone. */

@@ -86,6 +86,8 @@ export default function SsoApplicationReview() {
           <dd>{app.post_logout_redirect_uri ?? "—"}</dd>
           <dt>登入起始網址</dt>
           <dd>{app.initiate_login_uri ?? "—"}</dd>
+          <dt>登出通知網址</dt>
+          <dd>{app.backchannel_logout_uri ?? "—"}</dd>
           <dt>申請理由</dt>
           <dd>{app.reason}</dd>
           {app.status !== "pending" ? (

@@ -48,6 +48,10 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
       });
       return redirect(`/admin/sso-clients/${id}?saved=transfer`);
     }
+    if (intent === "backchannel") {
+      await admin.setBackchannelLogout(actor, id, { backchannelLogoutUri: form.get("backchannelLogoutUri") });
+      return redirect(`/admin/sso-clients/${id}?saved=backchannel`);
+    }
     return json(
       {
         ok: false as const,
@@ -58,8 +62,14 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
       { status: 400 },
     );
   } catch (e) {
-    const uri = form.get("initiateLoginUri");
-    return formFailure(e, { initiateLoginUri: typeof uri === "string" ? uri : "" });
+    const text = (name: string) => {
+      const v = form.get(name);
+      return typeof v === "string" ? v : "";
+    };
+    return formFailure(e, {
+      initiateLoginUri: text("initiateLoginUri"),
+      backchannelLogoutUri: text("backchannelLogoutUri"),
+    });
   }
 }
 
@@ -67,6 +77,7 @@ const SAVED: Record<string, string> = {
   disable: "已停用此系統，並撤銷其所有授權與權杖。",
   enable: "已啟用此系統。",
   transfer: "已儲存轉登設定。",
+  backchannel: "已儲存登出通知網址。",
 };
 
 export default function SsoClient() {
@@ -179,6 +190,33 @@ export default function SsoClient() {
                 disabled={nav.state !== "idle"}
               >
                 儲存轉登設定
+              </button>
+            </div>
+          </Form>
+        </section>
+      ) : null}
+      {client.grant_types.includes("authorization_code") ? (
+        <section className="card" aria-labelledby="backchannel-title">
+          <h2 id="backchannel-title">登出通知（back-channel logout）</h2>
+          <Form method="post" noValidate>
+            <TextField
+              label="登出通知網址"
+              name="backchannelLogoutUri"
+              type="url"
+              maxLength={500}
+              hint="使用者登出時，以 POST 傳送簽章的登出權杖（含 sid）至此網址；可為機關內網位址，不跟隨轉址，逾時 5 秒。留空表示不通知。"
+              defaultValue={failure?.values.backchannelLogoutUri ?? client.backchannel_logout_uri ?? ""}
+              error={failure?.fields.backchannelLogoutUri}
+            />
+            <div className="actions">
+              <button
+                type="submit"
+                name="intent"
+                value="backchannel"
+                className="btn btn-primary"
+                disabled={nav.state !== "idle"}
+              >
+                儲存登出通知網址
               </button>
             </div>
           </Form>

@@ -24,6 +24,7 @@ const FIELDS = [
   "redirectUris",
   "postLogoutRedirectUri",
   "initiateLoginUri",
+  "backchannelLogoutUri",
   "reason",
 ];
 
@@ -215,6 +216,15 @@ export default function SsoApply() {
             hint="使用者從公務入口網開啟系統時導向的網址，系統收到後應導向本網站登入（OIDC 第三方發起登入）。"
             defaultValue={values.initiateLoginUri}
             error={errors.initiateLoginUri}
+          />
+          <TextField
+            label="登出通知網址（選填，back-channel logout）"
+            name="backchannelLogoutUri"
+            type="url"
+            maxLength={500}
+            hint="使用者登出公務入口網時，本網站會以 POST 傳送登出權杖（logout_token）至此網址，系統應結束該使用者的登入狀態。須為 https 網址，可為機關內網位址；不會跟隨轉址。"
+            defaultValue={values.backchannelLogoutUri}
+            error={errors.backchannelLogoutUri}
           />
           <TextAreaField
             label="申請理由"

@@ -1,11 +1,12 @@
 import type { ActionFunctionArgs, LinksFunction, MetaFunction } from "@remix-run/node";
 import { json } from "@remix-run/node";
-import { Form, Link, useActionData } from "@remix-run/react";
+import { Form, Link, useActionData, useSearchParams } from "@remix-run/react";
 import { CodeStep, EmailStep, NewPasswordFields, SignedOutCard, type StepData } from "~/components/applications";
 import { FormMessage } from "~/components/forms";
 import styles from "~/styles/applications.css";
 import { proofSteps, stepFailure } from "~/utils/applications.server";
 import { formValues, readForm } from "~/utils/errors.server";
+import { withRedirect } from "~/utils/signin-links";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: styles }];
 export const meta: MetaFunction = () => [{ title: "忘記密碼 | 臺南市政府公務入口網" }];
@@ -31,6 +32,8 @@ export async function action({ request, context }: ActionFunctionArgs) {
 
 export default function ForgotPassword() {
   const data = useActionData<typeof action>() as StepData | undefined;
+  // From the single sign-on page: signing in afterwards returns there (/login checks the path).
+  const [params] = useSearchParams();
   return (
     <SignedOutCard title="忘記密碼">
       {!data?.step ? (
@@ -51,7 +54,7 @@ export default function ForgotPassword() {
         <div className="alert alert-success" role="status">
           <p>密碼已重設，其他裝置上的登入已登出。</p>
           <p>
-            <Link to="/login">前往登入</Link>
+            <Link to={withRedirect("/login", params.get("redirectTo"))}>前往登入</Link>
           </p>
         </div>
       )}

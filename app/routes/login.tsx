@@ -27,7 +27,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
       requestMeta(request, context),
     );
     // IDN-2: with TOTP on, the session waits for the code (/login/totp).
-    return afterFirstFactor(context, step, safeRedirect(values.redirectTo));
+    return afterFirstFactor(request, context, step, safeRedirect(values.redirectTo));
   } catch (e) {
     return formFailure(e, values);
   }

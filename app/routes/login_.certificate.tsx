@@ -4,7 +4,7 @@ import { useActionData, useLoaderData, useSearchParams } from "@remix-run/react"
 import { CardSignForm } from "~/components/CardSignForm";
 import certificateStyles from "~/styles/certificate.css";
 import { formFailure, formValues, readForm } from "~/utils/errors.server";
-import { commitSession, getActor, requestMeta, safeRedirect } from "~/utils/session.server";
+import { getActor, requestMeta, safeRedirect, startSession } from "~/utils/session.server";
 import { withRedirect } from "~/utils/signin-links";
 
 export const meta: MetaFunction = () => [{ title: "自然人憑證登入 | 臺南市政府公務入口網" }];
@@ -31,9 +31,9 @@ export async function action({ request, context }: ActionFunctionArgs) {
       { challengeId: form.get("challengeId"), signature: form.get("signature"), certificate: form.get("certificate") },
       requestMeta(request, context),
     );
-    return redirect(safeRedirect(values.redirectTo), {
-      headers: { "Set-Cookie": await commitSession(context, session.token, session.expiresAt) },
-    });
+    const headers = new Headers();
+    for (const c of await startSession(request, context, session)) headers.append("Set-Cookie", c);
+    return redirect(safeRedirect(values.redirectTo), { headers });
   } catch (e) {
     return formFailure(e, values);
   }

@@ -34,7 +34,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
       { username: form.get("username"), password: form.get("password") },
       requestMeta(request, context),
     );
-    return afterFirstFactor(context, step, safeRedirect(values.redirectTo));
+    return afterFirstFactor(request, context, step, safeRedirect(values.redirectTo));
   } catch (e) {
     return formFailure(e, values);
   }

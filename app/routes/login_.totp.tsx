@@ -3,7 +3,7 @@ import { json, redirect } from "@remix-run/node";
 import { Form, Link, useActionData, useNavigation, useSearchParams } from "@remix-run/react";
 import { FormMessage, TextField } from "~/components/forms";
 import { formFailure, formValues, isDomainError, readForm } from "~/utils/errors.server";
-import { commitSession, requestMeta, safeRedirect } from "~/utils/session.server";
+import { requestMeta, safeRedirect, startSession } from "~/utils/session.server";
 import { challengeToken, clearChallenge } from "~/utils/signin-challenge.server";
 import { withRedirect } from "~/utils/signin-links";
 
@@ -32,7 +32,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
       requestMeta(request, context),
     );
     const headers = new Headers();
-    headers.append("Set-Cookie", await commitSession(context, session.token, session.expiresAt));
+    for (const c of await startSession(request, context, session)) headers.append("Set-Cookie", c);
     headers.append("Set-Cookie", await clearChallenge(context));
     return redirect(safeRedirect(values.redirectTo), { headers });
   } catch (e) {

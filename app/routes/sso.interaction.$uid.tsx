@@ -1,10 +1,11 @@
 import type { ActionFunctionArgs, AppLoadContext, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json, redirect, redirectDocument } from "@remix-run/node";
-import { Form, useActionData, useLoaderData } from "@remix-run/react";
+import { Form, Link, useActionData, useLoaderData, useParams } from "@remix-run/react";
 import { FormMessage, TextField } from "~/components/forms";
 import { formFailure, formValues, isDomainError, readForm } from "~/utils/errors.server";
-import { commitSession, getActor, requestMeta } from "~/utils/session.server";
+import { getActor, requestMeta, startSession } from "~/utils/session.server";
 import { challengeToken, clearChallenge, commitChallenge } from "~/utils/signin-challenge.server";
+import { withRedirect } from "~/utils/signin-links";
 
 export const meta: MetaFunction = () => [{ title: "單一登入 | 臺南市政府公務入口網" }];
 
@@ -26,7 +27,11 @@ async function pending(context: AppLoadContext, uid: string | undefined) {
  */
 export async function loader({ request, context, params }: LoaderFunctionArgs) {
   const it = await pending(context, params.uid);
-  if (!it) return json({ step: "expired" as const, clientName: "", claims: [] }, { status: 400 });
+  if (!it)
+    return json(
+      { step: "expired" as const, clientName: "", claims: [], offline: false, offlineDays: 0 },
+      { status: 400 },
+    );
   if (it.prompt === "login") {
     const actor = it.forceLogin ? null : await getActor(request, context);
     if (actor) {
@@ -37,14 +42,26 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
     }
     // IDN-2: the password was right and the account's TOTP code is due.
     if (await context.services.auth.pendingChallenge(await challengeToken(request, context))) {
-      return json({ step: "totp" as const, clientName: it.clientName, claims: it.claims });
+      return json({
+        step: "totp" as const,
+        clientName: it.clientName,
+        claims: it.claims,
+        offline: false,
+        offlineDays: 0,
+      });
     }
   }
   // IDN-8: a system the admins approved for everyone asks no consent (transfer sign-in).
   if (it.prompt === "consent" && it.preApproved) {
     return redirectDocument(await context.services.oidc.finishConsent(context.http.req, context.http.res));
   }
-  return json({ step: it.prompt, clientName: it.clientName, claims: it.claims });
+  return json({
+    step: it.prompt,
+    clientName: it.clientName,
+    claims: it.claims,
+    offline: it.offline,
+    offlineDays: it.offlineDays,
+  });
 }
 
 export async function action({ request, context, params }: ActionFunctionArgs) {
@@ -67,7 +84,7 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
           headers: { "Set-Cookie": await commitChallenge(context, step.challenge) },
         });
       }
-      return finishSignIn(context, step);
+      return finishSignIn(request, context, step);
     } catch (e) {
       return formFailure(e, values);
     }
@@ -83,7 +100,7 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
           clientId: it.clientId,
         },
       );
-      return finishSignIn(context, session);
+      return finishSignIn(request, context, session);
     } catch (e) {
       if (isDomainError(e) && e.code === "unauthenticated") {
         // The half sign-in is over (expired, locked): back to the password form.
@@ -107,11 +124,17 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
 }
 
 /** The portal session starts with the system's sign-in, so the next system asks nothing. */
-async function finishSignIn(context: AppLoadContext, session: { token: string; expiresAt: Date; accountId: number }) {
+async function finishSignIn(
+  request: Request,
+  context: AppLoadContext,
+  session: { token: string; expiresAt: Date; accountId: number },
+) {
   const { oidc } = context.services;
   const to = await oidc.finishLogin(context.http.req, context.http.res, await oidc.publicIdOf(session.accountId));
   const headers = new Headers();
-  headers.append("Set-Cookie", await commitSession(context, session.token, session.expiresAt));
+  for (const c of await startSession(request, context, session, { keepProviderSession: true })) {
+    headers.append("Set-Cookie", c);
+  }
   headers.append("Set-Cookie", await clearChallenge(context));
   return redirectDocument(to, { headers });
 }
@@ -120,6 +143,8 @@ export default function SsoInteraction() {
   const data = useLoaderData<typeof loader>();
   const failure = useActionData<typeof action>();
   const fields: Record<string, string> = failure?.fields ?? {};
+  // The other sign-in methods come back here once signed in; this page then finishes silently.
+  const back = `/sso/interaction/${useParams().uid ?? ""}`;
   return (
     <main className="login" id="main">
       <div className="login-card">
@@ -181,6 +206,16 @@ export default function SsoInteraction() {
             <button type="submit" name="intent" value="login" className="btn btn-primary btn-block">
               登入
             </button>
+            <p className="login-help">
+              <Link to={withRedirect("/login/temporary", back)}>使用臨時密碼登入</Link>
+            </p>
+            <p className="login-help">
+              {/* A full page load: only that page's CSP lets the browser reach the card's signing component. */}
+              <a href={withRedirect("/login/certificate", back)}>使用自然人憑證登入</a>
+            </p>
+            <p className="login-help">
+              <Link to={withRedirect("/forgot-password", back)}>忘記密碼</Link>
+            </p>
           </Form>
         ) : (
           <Form method="post">
@@ -193,6 +228,12 @@ export default function SsoInteraction() {
               {data.claims.map((c) => (
                 <li key={c.claim}>{c.label}</li>
               ))}
+              {data.offline ? (
+                <li>
+                  <strong>離線存取</strong>
+                  {`：您離開或登出後，此系統仍可繼續取得上述資料，更新權杖有效 ${data.offlineDays} 天`}
+                </li>
+              ) : null}
             </ul>
             <p className="login-help">同意後，下次登入此系統時不會再詢問。</p>
             <button type="submit" name="intent" value="consent" className="btn btn-primary btn-block">

@@ -1,27 +1,51 @@
-import { type AppLoadContext, createCookie, redirect } from "@remix-run/node";
+import { type AppLoadContext, redirect } from "@remix-run/node";
 import type { Actor } from "../../bff/actor.js";
-
-const cookies = {
-  secure: createCookie("portal_session", { httpOnly: true, sameSite: "lax", path: "/", secure: true }),
-  plain: createCookie("portal_session", { httpOnly: true, sameSite: "lax", path: "/", secure: false }),
-};
-const cookieFor = (context: AppLoadContext) => (context.secureCookies ? cookies.secure : cookies.plain);
+import {
+  legacyClearCookie,
+  readSessionCookie,
+  sessionClearCookies,
+  sessionSetCookie,
+} from "../../bff/auth/session-cookie.js";
 
 export function requestMeta(request: Request, context: AppLoadContext) {
   return { ip: context.clientIp, userAgent: request.headers.get("user-agent") ?? "" };
 }
 
+/** The session token the browser carries (`__Host-portal_session`, or the old name for one release). */
 export async function sessionToken(request: Request, context: AppLoadContext): Promise<string | undefined> {
-  const value: unknown = await cookieFor(context).parse(request.headers.get("cookie"));
-  return typeof value === "string" ? value : undefined;
+  return (await readSessionCookie(request.headers.get("cookie"), context.secureCookies))?.token;
 }
 
-export function commitSession(context: AppLoadContext, token: string, expires: Date): Promise<string> {
-  return cookieFor(context).serialize(token, { expires });
+/**
+ * Set-Cookie values for a session that just started (every sign-in method). A session the
+ * browser carried before is ended first (ASVS V3.2.1: a new token at every sign-in, and
+ * the old one worth nothing), and so is the browser's single sign-on session when it is
+ * someone else's: on a shared PC the next person must not inherit the previous one's
+ * sign-ins to other systems. The SSO sign-in page passes keepProviderSession: there the
+ * provider itself is finishing the sign-in.
+ */
+export async function startSession(
+  request: Request,
+  context: AppLoadContext,
+  session: { token: string; expiresAt: Date; accountId: number },
+  opts: { keepProviderSession?: boolean } = {},
+): Promise<string[]> {
+  const { auth, oidc } = context.services;
+  const old = await sessionToken(request, context);
+  if (old && old !== session.token) await auth.dropSession(old);
+  if (!opts.keepProviderSession) {
+    await oidc.endBrowserSession(context.http.req, context.http.res, {
+      unlessAccount: await oidc.publicIdOf(session.accountId),
+    });
+  }
+  const set = await sessionSetCookie(context.secureCookies, session.token, session.expiresAt);
+  // Secure mode: the old name (one release of both, ADR 0023) goes, so only the new one is left.
+  return context.secureCookies ? [await legacyClearCookie(), set] : [set];
 }
 
-export function destroySession(context: AppLoadContext): Promise<string> {
-  return cookieFor(context).serialize("", { maxAge: 0 });
+/** Set-Cookie values that end the session cookie (every name it may carry). */
+export function destroySession(context: AppLoadContext): Promise<string[]> {
+  return sessionClearCookies(context.secureCookies);
 }
 
 export async function getActor(request: Request, context: AppLoadContext): Promise<Actor | null> {

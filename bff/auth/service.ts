@@ -442,6 +442,27 @@ export function createAuthService(deps: {
     });
   }
 
+  /**
+   * Ends the session a browser carried when it signs in again (ADR 0023): every sign-in
+   * gets a new token and the old one stops working at once.
+   */
+  async function dropSession(token: string): Promise<void> {
+    if (token.length > 100) return;
+    await db.deleteFrom("sessions").where("id", "=", sessionIdOf(token)).execute();
+  }
+
+  /** When a live session ends at the latest (its cookie's expiry), or null when it is gone. */
+  async function sessionExpiry(token: string): Promise<Date | null> {
+    if (token.length > 100) return null;
+    const row = await db
+      .selectFrom("sessions")
+      .select("expires_at")
+      .where("id", "=", sessionIdOf(token))
+      .where("expires_at", ">", clock.now())
+      .executeTakeFirst();
+    return row?.expires_at ?? null;
+  }
+
   async function signOut(token: string, meta: RequestMeta): Promise<void> {
     const session = await db
       .deleteFrom("sessions")
@@ -517,6 +538,8 @@ export function createAuthService(deps: {
     completeTotp,
     signInAccount,
     signOut,
+    dropSession,
+    sessionExpiry,
     actorFromToken,
     recordSessionSignIn,
     verifyCredentials,

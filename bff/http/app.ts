@@ -9,6 +9,7 @@ import { boundedRemixHandler, refuseDeclaredOversize } from "./bounded-body.js";
 import { noStoreByDefault } from "./cache-control.js";
 import { answerDatabaseOutages, retryAfterOn503 } from "./db-unavailable.js";
 import { healthRoutes } from "./health.js";
+import { moveLegacySessionCookie, stylesheetsOf } from "./session-cookie-move.js";
 
 /**
  * The Express app: /healthz and /readyz (health.ts), security headers with a per-request
@@ -119,6 +120,10 @@ export function createApp(opts: {
   app.use("/oidc", container.services.oidc.callback);
 
   app.use(originCheck(config.PUBLIC_ORIGIN));
+  // The provider's own pages (sign-out, errors) wear the portal's stylesheet.
+  container.services.oidc.useStylesheets(stylesheetsOf(build));
+  const secureCookies = config.isProduction && !config.embedded;
+  app.use(moveLegacySessionCookie(secureCookies, container.services.auth));
 
   app.all(
     "*",
@@ -132,7 +137,7 @@ export function createApp(opts: {
         clientIp: req.ip ?? "",
         http: { req, res },
         // Secure cookies need HTTPS, which a local or demo install (embedded database) lacks.
-        secureCookies: config.isProduction && !config.embedded,
+        secureCookies,
         cookieSecret: container.cookieSecret,
       }),
     }),

@@ -33,6 +33,7 @@ export interface ApplicationInput {
   redirectUris: string[];
   postLogoutRedirectUri: string | null;
   initiateLoginUri: string | null;
+  backchannelLogoutUri: string | null;
   grantTypes: string[];
   scopes: string[];
   reason: string;
@@ -136,6 +137,8 @@ export function parseApplication(raw: Record<string, unknown>, agencyIds: Set<nu
   const postLogoutRedirectUri = optionalUri(raw.postLogoutRedirectUri, "postLogoutRedirectUri", fields);
   const initiateLoginUri = optionalUri(raw.initiateLoginUri, "initiateLoginUri", fields);
   if (initiateLoginUri && !browser) fields.initiateLoginUri = "登入起始網址須搭配授權碼（使用者登入）";
+  const backchannelLogoutUri = optionalUri(raw.backchannelLogoutUri, "backchannelLogoutUri", fields);
+  if (backchannelLogoutUri && !browser) fields.backchannelLogoutUri = "登出通知網址須搭配授權碼（使用者登入）";
 
   if (Object.keys(fields).length > 0) throw new DomainError("invalid", "申請資料有誤，請修正標示的欄位。", fields);
   return {
@@ -147,6 +150,7 @@ export function parseApplication(raw: Record<string, unknown>, agencyIds: Set<nu
     redirectUris: browser ? redirectUris : [],
     postLogoutRedirectUri,
     initiateLoginUri,
+    backchannelLogoutUri,
     grantTypes,
     scopes,
     reason,

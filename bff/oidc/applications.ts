@@ -89,6 +89,7 @@ export function createSsoApplications(deps: ApplicationsDeps) {
           redirect_uris: JSON.stringify(input.redirectUris),
           post_logout_redirect_uri: input.postLogoutRedirectUri,
           initiate_login_uri: input.initiateLoginUri,
+          backchannel_logout_uri: input.backchannelLogoutUri,
           grant_types: JSON.stringify(input.grantTypes),
           scopes: JSON.stringify(input.scopes),
           reason: input.reason,
@@ -198,6 +199,7 @@ export function createSsoApplications(deps: ApplicationsDeps) {
           "a.redirect_uris",
           "a.post_logout_redirect_uri",
           "a.initiate_login_uri",
+          "a.backchannel_logout_uri",
           "a.grant_types",
           "a.scopes",
           "a.reason",
@@ -251,6 +253,7 @@ export function createSsoApplications(deps: ApplicationsDeps) {
             ownerAgencyId: app.owner_agency_id,
             redirectUris: app.redirect_uris as string[],
             postLogoutRedirectUris: app.post_logout_redirect_uri ? [app.post_logout_redirect_uri] : [],
+            backchannelLogoutUri: app.backchannel_logout_uri,
             grantTypes: app.grant_types as string[],
             scopes: app.scopes as string[],
           });

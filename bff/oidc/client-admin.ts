@@ -42,6 +42,7 @@ export function createClientAdmin(deps: { db: Database; clock: Clock }) {
         "c.disabled_at",
         "c.pre_approved",
         "c.initiate_login_uri",
+        "c.backchannel_logout_uri",
         "c.redirect_uris",
         "c.grant_types",
         "c.scopes",
@@ -140,6 +141,30 @@ export function createClientAdmin(deps: { db: Database; clock: Clock }) {
         if (!secret) throw notFound();
         await audit(trx, actor, "oidc_client.rotate_secret", c.client_id, { name: c.name });
         return secret;
+      });
+    },
+
+    /**
+     * Where the system hears of a sign-out (OpenID back-channel logout, ADR 0023): checked
+     * like a callback address; only a system that signs users in can have one.
+     */
+    async setBackchannelLogout(actor: Actor, rawId: unknown, input: { backchannelLogoutUri: unknown }) {
+      const c = await find(actor, rawId);
+      const uri = typeof input.backchannelLogoutUri === "string" ? input.backchannelLogoutUri.trim() : "";
+      const problem = uri ? uriProblem(uri) : null;
+      if (problem) throw new DomainError("invalid", "登出通知網址有誤。", { backchannelLogoutUri: problem });
+      if (uri && !c.grant_types.includes("authorization_code")) {
+        throw new DomainError("invalid", "此系統未使用授權碼登入，無法設定登出通知網址。", {
+          backchannelLogoutUri: "此系統未使用授權碼登入",
+        });
+      }
+      await inTransaction(db, async (trx) => {
+        await trx
+          .updateTable("oidc_clients")
+          .set({ backchannel_logout_uri: uri || null, updated_at: clock.now() })
+          .where("client_id", "=", c.client_id)
+          .execute();
+        await audit(trx, actor, "oidc_client.backchannel_logout", c.client_id, { backchannelLogoutUri: uri || null });
       });
     },
 

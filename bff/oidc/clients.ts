@@ -24,6 +24,8 @@ export interface NewClient {
   ownerAgencyId?: number | null;
   redirectUris?: string[];
   postLogoutRedirectUris?: string[];
+  /** Where the system hears of a sign-out (OpenID back-channel logout, ADR 0023). */
+  backchannelLogoutUri?: string | null;
   grantTypes?: string[];
   scopes?: string[];
   /** A browser-only system without a secret (PKCE alone). */
@@ -43,6 +45,7 @@ export async function registerClient(db: Database, c: NewClient): Promise<{ clie
       owner_agency_id: c.ownerAgencyId ?? null,
       redirect_uris: JSON.stringify(c.redirectUris ?? []),
       post_logout_redirect_uris: JSON.stringify(c.postLogoutRedirectUris ?? []),
+      backchannel_logout_uri: c.backchannelLogoutUri ?? null,
       grant_types: JSON.stringify(c.grantTypes ?? ["authorization_code", "refresh_token"]),
       scopes: JSON.stringify(c.scopes ?? ["openid", "profile"]),
     })
@@ -87,6 +90,10 @@ export async function clientMetadata(db: Database, clientId: string): Promise<Re
       : { token_endpoint_auth_method: "none" }),
     redirect_uris: browser ? (row.redirect_uris as string[]) : [],
     post_logout_redirect_uris: row.post_logout_redirect_uris as string[],
+    // With sid, so a system can end just the session it opened for this browser.
+    ...(browser && row.backchannel_logout_uri
+      ? { backchannel_logout_uri: row.backchannel_logout_uri, backchannel_logout_session_required: true }
+      : {}),
     grant_types: grantTypes,
     response_types: browser ? ["code"] : [],
     scope: (row.scopes as string[]).join(" "),

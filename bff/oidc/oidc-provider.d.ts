@@ -21,6 +21,8 @@ declare module "oidc-provider" {
       opts?: { mergeWithLastSubmission?: boolean },
     ): Promise<string>;
     on(event: string, listener: (...args: any[]) => void): this;
+    use(middleware: (ctx: any, next: () => Promise<void>) => Promise<void>): this;
+    createContext(req: IncomingMessage, res: ServerResponse): any;
   }
   export const errors: Record<string, any>;
 }

@@ -4,10 +4,13 @@ import Provider from "oidc-provider";
 import type { Database } from "../../db/index.js";
 import type { Logger } from "../jobs/worker.js";
 import type { Clock } from "../ports/clock.js";
+import { readSessionCookie, sessionClearCookies } from "../auth/session-cookie.js";
+import { backchannelLogoutFetch } from "../outbound/backchannel-logout.js";
 import { findGrantId, kyselyAdapterFactory } from "./adapter.js";
 import { clientName, clientPreApproved, verifyClientSecret } from "./clients.js";
 import { ensureSigningKeys, loadSecretList, readSigningKeys } from "./keys.js";
 import { providerFollowingKeys } from "./key-cache.js";
+import { continueLogoutPage, errorPage, loggedOutPage, logoutPage, type PageStyle } from "./pages.js";
 
 /** What each scope releases (IDN-6 claims). `openid` alone gives only `sub`. */
 export const SCOPE_CLAIMS: Record<string, string[]> = {
@@ -57,11 +60,6 @@ export const KEY_CACHE_SECONDS = 60;
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-const html = (s: string) =>
-  s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c] ?? c);
-const page = (title: string, body: string) =>
-  `<!DOCTYPE html><html lang="zh-Hant-TW"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${html(title)} | 臺南市政府公務入口網</title></head><body><main><h1>${html(title)}</h1>${body}</main></body></html>`;
-
 export interface OidcDeps {
   db: Database;
   clock: Clock;
@@ -71,6 +69,11 @@ export interface OidcDeps {
   trustProxy: boolean;
   officialMailDomain: string;
   secureCookies: boolean;
+  /**
+   * Ends a portal session by its token (one sign-out, ADR 0023): a sign-out confirmed at
+   * /oidc/session/end ends the portal session of the same browser.
+   */
+  endPortalSession?: (token: string, meta: { ip: string; userAgent: string }) => Promise<void>;
 }
 
 /**
@@ -85,6 +88,9 @@ export async function createOidcProvider(deps: OidcDeps) {
   const readKeys = () =>
     readSigningKeys(db, deps.dataKey, clock.now(), { retiredKeepSeconds: RETIRED_KEY_KEEP_SECONDS });
   const cookieKeys = await loadSecretList(db, deps.dataKey, "oidc_cookie_keys", now);
+  const style: PageStyle = { stylesheets: [] };
+  const issuerOrigin = new URL(deps.issuer).origin;
+  const outbound = backchannelLogoutFetch({ db });
 
   async function findAccount(_ctx: unknown, sub: string) {
     if (typeof sub !== "string" || !UUID_RE.test(sub)) return undefined;
@@ -142,6 +148,10 @@ export async function createOidcProvider(deps: OidcDeps) {
       claims: { openid: ["sub"], ...SCOPE_CLAIMS },
       conformIdTokenClaims: true,
       pkce: { required: () => true },
+      // Only the authorization code flow: no client here may use implicit or hybrid responses.
+      responseTypes: ["code"],
+      // Back-channel logout tokens are its only outbound requests: registered URIs only (ADR 0023).
+      fetch: outbound,
       ttl: TTL,
       clientAuthMethods: ["client_secret_basic", "client_secret_post", "none"],
       enabledJWA: {
@@ -159,18 +169,16 @@ export async function createOidcProvider(deps: OidcDeps) {
         introspection: { enabled: true },
         revocation: { enabled: true },
         userinfo: { enabled: true },
+        backchannelLogout: { enabled: true },
         rpInitiatedLogout: {
           enabled: true,
           logoutSource: (ctx: any, form: string) => {
             ctx.type = "html";
-            ctx.body = page(
-              "登出",
-              `<p>是否要登出公務入口網及已登入的系統？</p>${form}<button autofocus type="submit" form="op.logoutForm" value="yes" name="logout">登出</button> <button type="submit" form="op.logoutForm">取消</button>`,
-            );
+            ctx.body = logoutPage(style, form, ctx.oidc.client?.clientName as string | undefined);
           },
           postLogoutSuccessSource: (ctx: any) => {
             ctx.type = "html";
-            ctx.body = page("已登出", `<p>您已登出。</p><p><a href="/">回到公務入口網</a></p>`);
+            ctx.body = loggedOutPage(style);
           },
         },
       },
@@ -189,13 +197,44 @@ export async function createOidcProvider(deps: OidcDeps) {
       issueRefreshToken: (_ctx: unknown, client: any) => client.grantTypeAllowed("refresh_token"),
       renderError: (ctx: any, out: { error?: string; error_description?: string }) => {
         ctx.type = "html";
-        ctx.body = page(
-          "無法完成登入",
-          `<p>${html(out.error_description ?? out.error ?? "請求有誤")}</p><p>請回到原系統重新操作。</p>`,
-        );
+        ctx.body = errorPage(style, out.error);
       },
     });
     provider.proxy = deps.trustProxy;
+    // Every URL the provider writes (discovery, redirects to its own endpoints) starts with
+    // the issuer's origin (PUBLIC_ORIGIN), whatever Host header the request carried.
+    provider.use(async (ctx: any, next: () => Promise<void>) => {
+      Object.defineProperty(ctx, "href", {
+        configurable: true,
+        get: () => new URL((ctx.req.originalUrl ?? ctx.originalUrl) as string, issuerOrigin).href,
+      });
+      await next();
+    });
+    provider.use(endsPortalSession);
+    provider.use(async (ctx: any, next: () => Promise<void>) => {
+      await next();
+      // The provider's self-posting form (no session left to confirm) in English: ours instead.
+      if (
+        ctx.oidc?.route === "end_session" &&
+        typeof ctx.body === "string" &&
+        ctx.body.includes("Submitting Callback")
+      ) {
+        const nonce = (ctx.res as { locals?: { cspNonce?: string } }).locals?.cspNonce;
+        ctx.body = continueLogoutPage(
+          style,
+          ctx.oidc.urlFor("end_session_confirm"),
+          String(ctx.oidc.session.state?.secret ?? ""),
+          nonce,
+        );
+      }
+    });
+    provider.on("end_session.success", (ctx: any) => {
+      // Marked here, acted on in endsPortalSession once the provider's handler returns.
+      if (ctx.oidc?.params?.logout) ctx.state.endPortalSession = true;
+    });
+    provider.on("backchannel.error", (_ctx: unknown, err: Error, client: { clientId: string }) =>
+      deps.logger.error("back-channel logout not delivered", { clientId: client?.clientId, err: String(err) }),
+    );
     // Secrets are stored as hashes: compare the hash of what the client presents.
     provider.Client.prototype.compareClientSecret = function compare(this: { clientSecret?: string }, actual: unknown) {
       return verifyClientSecret(this.clientSecret, actual);
@@ -205,6 +244,48 @@ export async function createOidcProvider(deps: OidcDeps) {
     );
     return provider;
   };
+  /**
+   * After a sign-out confirmed at /oidc/session/end (the provider's end_session.success
+   * with logout=yes): the portal session of the same browser ends too, and its cookie.
+   */
+  async function endsPortalSession(ctx: any, next: () => Promise<void>) {
+    await next();
+    if (!ctx.state.endPortalSession) return;
+    const found = await readSessionCookie(ctx.get("cookie") as string, deps.secureCookies);
+    try {
+      if (found && deps.endPortalSession) {
+        await deps.endPortalSession(found.token, {
+          ip: String(ctx.ip ?? ""),
+          userAgent: String(ctx.get("user-agent")),
+        });
+      }
+    } catch (err) {
+      deps.logger.error("portal session not ended at sso sign-out", { err: String(err) });
+    }
+    for (const c of await sessionClearCookies(deps.secureCookies)) ctx.append("Set-Cookie", c);
+  }
+
+  /** endBrowserSession's work: the provider's end_session with logout=yes, minus the page. */
+  async function endSession(req: IncomingMessage, res: ServerResponse, opts: { unlessAccount?: string }) {
+    const provider = current();
+    const session = await provider.Session.get(provider.createContext(req, res));
+    if (session.new || !session.accountId) return;
+    if (opts.unlessAccount && session.accountId === opts.unlessAccount) return;
+    const authorizations = Object.entries((session.authorizations ?? {}) as Record<string, SessionAuthorization>);
+    await Promise.all(
+      authorizations.map(async ([clientId, auth]) => {
+        try {
+          const client = await provider.Client.find(clientId);
+          if (client?.backchannelLogoutUri) await client.backchannelLogout(session.accountId, auth.sid);
+        } catch (err) {
+          deps.logger.error("back-channel logout not delivered", { clientId, err: String(err) });
+        }
+        if (auth.grantId && !auth.persistsLogout) await provider.AccessToken.adapter.revokeByGrantId(auth.grantId);
+      }),
+    );
+    await session.destroy();
+  }
+
   const keyed = providerFollowingKeys({
     initial: await readKeys(),
     load: readKeys,
@@ -215,6 +296,8 @@ export async function createOidcProvider(deps: OidcDeps) {
   });
   /** The provider of the key set read last; the interaction steps below never sign. */
   const current = () => keyed.current();
+  const refreshTokenAllowed = async (clientId: string) =>
+    Boolean((await current().Client.find(clientId))?.grantTypeAllowed("refresh_token"));
 
   return {
     /** The provider built from the key set read last (a getter: it changes after a rotation). */
@@ -225,6 +308,25 @@ export async function createOidcProvider(deps: OidcDeps) {
     callback: keyed.callback,
     /** Re-reads the key set now, whatever its age (tests; after a rotation on this server). */
     refreshKeys: keyed.refresh,
+    /** The portal's built stylesheets, for the provider's own pages (set once the build is loaded). */
+    useStylesheets(hrefs: string[]) {
+      style.stylesheets = hrefs;
+    },
+    /**
+     * One sign-out (ADR 0023): ends the single sign-on session this browser carries, as a
+     * confirmed /oidc/session/end would. Systems with a back-channel logout URI get a logout
+     * token (sid included); tokens of sessions without offline access are revoked. Delivery
+     * failures are logged, never thrown: they must not keep anyone signed in.
+     * `unlessAccount`: keep the session when it is that account's (a re-sign-in by the same person).
+     */
+    async endBrowserSession(req: IncomingMessage, res: ServerResponse, opts: { unlessAccount?: string } = {}) {
+      try {
+        await endSession(req, res, opts);
+      } catch (err) {
+        // The portal's own sign-out goes on; an SSO session left behind still expires (TTL.Session).
+        deps.logger.error("sso session not ended at portal sign-out", { err: String(err) });
+      }
+    },
     /** The pending sign-in or consent behind the interaction cookie, with what it asks. */
     async interaction(req: IncomingMessage, res: ServerResponse) {
       const details = await current().interactionDetails(req, res);
@@ -244,7 +346,11 @@ export async function createOidcProvider(deps: OidcDeps) {
         clientName: (await clientName(db, clientId)) ?? clientId,
         preApproved: await clientPreApproved(db, clientId),
         claims: claims.map((c) => ({ claim: c, label: CLAIM_LABELS[c] ?? c })),
-        offline: requested.includes("offline_access"),
+        // Offline access asked for, or a refresh token due anyway (issueRefreshToken below):
+        // either way the system keeps access after the person leaves, so consent must say so.
+        offline: requested.includes("offline_access") || (await refreshTokenAllowed(clientId)),
+        /** How long a refresh token lasts: the consent page names it (offline access). */
+        offlineDays: TTL.RefreshToken / 86_400,
       };
     },
     /**
@@ -310,6 +416,12 @@ export async function createOidcProvider(deps: OidcDeps) {
       );
     },
   };
+}
+
+interface SessionAuthorization {
+  sid?: string;
+  grantId?: string;
+  persistsLogout?: boolean;
 }
 
 export type OidcService = Awaited<ReturnType<typeof createOidcProvider>>;

@@ -21,6 +21,8 @@ export interface SsoApplicationsTable {
   redirect_uris: Default<Json>;
   post_logout_redirect_uri: Nullable<string>;
   initiate_login_uri: Nullable<string>;
+  /** OpenID back-channel logout endpoint (0085, ADR 0023). */
+  backchannel_logout_uri: Nullable<string>;
   grant_types: Json;
   scopes: Json;
   reason: string;
@@ -61,6 +63,8 @@ declare module "../schema.js" {
     initiate_login_uri: Nullable<string>;
     pre_approved: Default<boolean>;
     disabled_at: Nullable<Date>;
+    /** OpenID back-channel logout endpoint (0085, ADR 0023). */
+    backchannel_logout_uri: Nullable<string>;
   }
   interface LoginRecordsTable {
     client_id: Nullable<string>;

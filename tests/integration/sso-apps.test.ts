@@ -2,6 +2,7 @@ import { sql } from "kysely";
 import * as oidc from "openid-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Container } from "../../bff/container.js";
+import { clientMetadata } from "../../bff/oidc/clients.js";
 import { freePort, startTestServer, testContainer } from "../helpers/container.js";
 import { makeAccount, makeAgency, makeUnit, type MadeAccount } from "../helpers/factory.js";
 import { HandBrowser } from "../helpers/oidc-browser.js";
@@ -16,6 +17,8 @@ let agencyId: number;
 let applicant: MadeAccount, other: MadeAccount, admin: MadeAccount, agencyAdmin: MadeAccount;
 const REDIRECT = "https://rp.example.test/cb";
 const INITIATE = "https://rp.example.test/login";
+/** An intranet address: back-channel logout may reach private addresses (ADR 0023). */
+const BACKCHANNEL = "https://10.20.30.40/oidc/backchannel";
 
 beforeAll(async () => {
   const port = await freePort();
@@ -71,6 +74,7 @@ const good = (name: string) => ({
   redirectUris: REDIRECT,
   postLogoutRedirectUri: "https://rp.example.test/bye",
   initiateLoginUri: INITIATE,
+  backchannelLogoutUri: BACKCHANNEL,
   reason: "差勤系統改用入口網單一登入",
 });
 
@@ -169,6 +173,18 @@ describe("integration applications (應用系統服務介接申請)", () => {
       [{ ...good("壞網址五"), redirectUris: "https://user:pw@rp.example.test/cb" }, "不可含帳號密碼"],
       [{ ...good("壞網址六"), postLogoutRedirectUri: "ftp://rp.example.test/" }, "須為 https 網址"],
       [{ ...good("無回呼"), redirectUris: "" }, "使用者登入須填寫至少一個回呼網址"],
+      [{ ...good("壞通知"), backchannelLogoutUri: "http://10.0.0.1/logout" }, "須為 https 網址"],
+      [{ ...good("通知片段"), backchannelLogoutUri: `${BACKCHANNEL}#x` }, "不可含 # 片段"],
+      [
+        {
+          ...good("通知無登入"),
+          grantTypes: ["client_credentials"],
+          scopes: ["verify"],
+          redirectUris: "",
+          initiateLoginUri: "",
+        },
+        "登出通知網址須搭配授權碼",
+      ],
       [{ ...good(long) }, "系統名稱不可超過 100 字"],
       [{ ...good("長理由"), reason: long }, "申請理由不可超過 1000 字"],
       [{ ...good("長聯絡人"), contactName: long }, "聯絡人姓名不可超過 50 字"],
@@ -303,6 +319,7 @@ describe("integration applications (應用系統服務介接申請)", () => {
       .executeTakeFirstOrThrow();
     expect(row.client_secret_hash).toMatch(/^sha256:/);
     expect(row.initiate_login_uri).toBe(INITIATE);
+    expect(row.backchannel_logout_uri).toBe(BACKCHANNEL);
     const app = await c.db.selectFrom("sso_applications").selectAll().where("id", "=", appId).executeTakeFirstOrThrow();
     expect(app.secret_enc).toBeNull();
     expect(app.secret_viewed_at).not.toBeNull();
@@ -361,6 +378,33 @@ describe("client admin", () => {
     expect(await everythingStored()).not.toContain(fresh);
     // Shown once: the page no longer has it.
     expect(secretIn(await adminBrowser.fetch(`/admin/sso-clients/${clientId}`).then((r) => r.text()))).toBeUndefined();
+  });
+
+  it("sets a back-channel logout URI checked like a callback address, audited", async () => {
+    const { clientId, adminBrowser } = await approvedClient("人事系統");
+    const page = `/admin/sso-clients/${clientId}`;
+    const bad = await adminBrowser.post(page, { intent: "backchannel", backchannelLogoutUri: "javascript:alert(1)" });
+    expect(bad.status).toBe(400);
+    expect(await bad.text()).toContain("須為 https 網址");
+    const uri = "https://192.168.1.20/sso/logout";
+    const ok = await adminBrowser.post(page, { intent: "backchannel", backchannelLogoutUri: uri });
+    expect(ok.status).toBe(302);
+    const row = await c.db
+      .selectFrom("oidc_clients")
+      .select("backchannel_logout_uri")
+      .where("client_id", "=", clientId)
+      .executeTakeFirstOrThrow();
+    expect(row.backchannel_logout_uri).toBe(uri);
+    const audit = await c.db
+      .selectFrom("audit_log")
+      .select("action")
+      .where("target_id", "=", clientId)
+      .where("action", "=", "oidc_client.backchannel_logout")
+      .execute();
+    expect(audit).toHaveLength(1);
+    // The provider publishes it to the system with sid required.
+    const meta = await clientMetadata(c.db, clientId);
+    expect(meta).toMatchObject({ backchannel_logout_uri: uri, backchannel_logout_session_required: true });
   });
 
   it("lists a system's recent sign-ins, with its client id on the login record", async () => {

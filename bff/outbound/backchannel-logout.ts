@@ -1,7 +1,10 @@
 import type { Database } from "../../db/index.js";
+import { OUTBOUND_POLICIES } from "./policy.js";
 
+/** The back-channel logout entry of the outbound policy table (policy.ts). */
+const POLICY = OUTBOUND_POLICIES.backchannelLogout;
 /** A sign-out must not wait long on a system that does not answer (ADR 0023). */
-export const BACKCHANNEL_TIMEOUT_MS = 5000;
+export const BACKCHANNEL_TIMEOUT_MS = POLICY.timeoutMs;
 
 type FetchOptions = RequestInit & { dispatcher?: unknown };
 export type OutboundFetch = (url: string | URL, options?: FetchOptions) => Promise<Response>;
@@ -26,7 +29,7 @@ const originOf = (value: string) => {
 /** Whether an enabled system registered exactly this back-channel logout address. */
 export async function isRegisteredBackchannelUri(db: Database, url: string): Promise<boolean> {
   const target = normalized(url);
-  if (!target) return false;
+  if (!target || !(POLICY.schemes as readonly string[]).includes(new URL(target).protocol)) return false;
   const rows = await db
     .selectFrom("oidc_clients")
     .select("backchannel_logout_uri")
@@ -38,7 +41,7 @@ export async function isRegisteredBackchannelUri(db: Database, url: string): Pro
 
 /**
  * oidc-provider's `fetch` (its only outbound requests here are back-channel logout tokens):
- * the outbound policy for that purpose (issue 14 item 2).
+ * the outbound policy for that purpose (OUTBOUND_POLICIES.backchannelLogout, issue 14 item 2).
  * - only addresses an enabled system registered (an admin approved them), nothing else;
  * - private addresses allowed: city systems live on the intranet, so the provider's own
  *   special-use-address guard (its `dispatcher`) is dropped for these registered addresses;

@@ -8,6 +8,7 @@ import type { AccountConsoleTables } from "./schema/account-console.js";
 import type { SharedAccountTables } from "./schema/shared-accounts.js";
 import type { SsoAppTables } from "./schema/sso-apps.js";
 import type { WorkerHeartbeatTables } from "./schema/worker-heartbeats.js";
+import type { SigninThrottleTables } from "./schema/signin-throttle.js";
 
 /** Columns with a database default: optional on insert. */
 export type Default<T> = ColumnType<T, T | undefined, T>;
@@ -384,7 +385,8 @@ export interface DB
     AccountConsoleTables,
     SharedAccountTables,
     SsoAppTables,
-    WorkerHeartbeatTables {
+    WorkerHeartbeatTables,
+    SigninThrottleTables {
   org_nodes: OrgNodesTable;
   sites: SitesTable;
   accounts: AccountsTable;

@@ -3,6 +3,7 @@ import { json, redirect, redirectDocument } from "@remix-run/node";
 import { Form, useActionData, useLoaderData } from "@remix-run/react";
 import { FormMessage, TextField } from "~/components/forms";
 import { formFailure, formValues, isDomainError, readForm } from "~/utils/errors.server";
+import { appendDeviceCookie, signInMeta } from "~/utils/known-device.server";
 import { commitSession, getActor, requestMeta } from "~/utils/session.server";
 import { challengeToken, clearChallenge, commitChallenge } from "~/utils/signin-challenge.server";
 
@@ -59,7 +60,7 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
     try {
       const step = await auth.beginSignIn(
         { username: form.get("username"), password: form.get("password") },
-        requestMeta(request, context),
+        await signInMeta(request, context),
         { method: "sso", clientId: it.clientId },
       );
       if (step.kind === "totp") {
@@ -77,7 +78,7 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
       const session = await auth.completeTotp(
         await challengeToken(request, context),
         form.get("code"),
-        requestMeta(request, context),
+        await signInMeta(request, context),
         {
           method: "sso",
           clientId: it.clientId,
@@ -107,12 +108,16 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
 }
 
 /** The portal session starts with the system's sign-in, so the next system asks nothing. */
-async function finishSignIn(context: AppLoadContext, session: { token: string; expiresAt: Date; accountId: number }) {
+async function finishSignIn(
+  context: AppLoadContext,
+  session: { token: string; expiresAt: Date; accountId: number; device?: { value: string; expiresAt: Date } },
+) {
   const { oidc } = context.services;
   const to = await oidc.finishLogin(context.http.req, context.http.res, await oidc.publicIdOf(session.accountId));
   const headers = new Headers();
   headers.append("Set-Cookie", await commitSession(context, session.token, session.expiresAt));
   headers.append("Set-Cookie", await clearChallenge(context));
+  await appendDeviceCookie(headers, context, session.device);
   return redirectDocument(to, { headers });
 }
 

@@ -16,6 +16,7 @@ import * as m0071 from "./0071_system_params.js";
 import * as m0080 from "./0080_job_leases.js";
 import * as m0081 from "./0081_worker_heartbeats.js";
 import * as m0082 from "./0082_oidc_key_schedule.js";
+import * as m0083 from "./0083_signin_throttle.js";
 
 /**
  * Every migration, in order. A static list keeps the build free of directory scans.
@@ -43,4 +44,5 @@ export const migrations: Record<string, Migration> = {
   "0080_job_leases": m0080,
   "0081_worker_heartbeats": m0081,
   "0082_oidc_key_schedule": m0082,
+  "0083_signin_throttle": m0083,
 };

@@ -132,9 +132,12 @@ export function createAuthService(deps: {
   function gateKeys(username: string, meta: RequestMeta, via: Via, device: KnownDevice | null, threshold: number) {
     if (via.kind === "rp") return [{ kind: "rp", value: `${via.clientId}:${username}` }] satisfies ThrottleKey[];
     if (device) return [{ kind: "device", value: device.deviceId }] satisfies ThrottleKey[];
+    const ip: ThrottleKey = { kind: "ip", value: meta.ip };
+    // A username no account can have (bad characters) counts on the address alone.
+    if (!USERNAME_RE.test(username)) return [ip];
     const own: ThrottleKey =
       via.kind === "temp" ? { kind: "temp", value: username } : { kind: "user", value: username, free: threshold };
-    return [{ kind: "ip", value: meta.ip }, own] satisfies ThrottleKey[];
+    return [ip, own];
   }
 
   /**
@@ -183,7 +186,7 @@ export function createAuthService(deps: {
       : undefined;
     const params = await reader.all();
     const device = via.kind === "rp" ? null : deviceFor(meta, account?.id);
-    const keys = gateKeys(username.slice(0, 64), meta, via, device, params.lockout_threshold);
+    const keys = gateKeys(username, meta, via, device, params.lockout_threshold);
     const wait = await throttle.waitSeconds(keys, clock.now());
     if (wait > 0) {
       return refuse("throttled", throttledMessage(wait), username, account?.id ?? null, meta, method, "rate_limited");

@@ -1,5 +1,6 @@
 import { sql } from "kysely";
 import type { Database } from "../../db/index.js";
+import { cleanText } from "../text.js";
 
 /**
  * How one kind of key slows down (ADR 0025): the first `free` failures cost nothing; from
@@ -38,7 +39,8 @@ export interface ThrottleKey {
   free?: number;
 }
 
-const keyText = (k: ThrottleKey) => `${k.kind}:${k.value}`.slice(0, 200);
+/** Hostile input (NUL, lone surrogates) cannot be stored as text; it is throttled by its cleaned form. */
+const keyText = (k: ThrottleKey) => cleanText(`${k.kind}:${k.value}`, 200);
 
 /**
  * Sign-in throttling kept in PostgreSQL (`signin_throttle`), so every app server and the

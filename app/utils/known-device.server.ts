@@ -28,5 +28,9 @@ export async function appendDeviceCookie(
   device: { value: string; expiresAt: Date } | undefined,
   kind: Kind = "account",
 ) {
-  if (device) headers.append("Set-Cookie", await deviceCookie(context, kind).serialize(device.value, { expires: device.expiresAt }));
+  if (device)
+    headers.append(
+      "Set-Cookie",
+      await deviceCookie(context, kind).serialize(device.value, { expires: device.expiresAt }),
+    );
 }

@@ -176,7 +176,12 @@ export function createSharedAccountsService(deps: SharedDeps) {
           updated_at: now,
           // A new password is the way out of a lock from wrong passwords (ADR 0025), not of an admin's lock.
           failed_login_count: 0,
-          login_permission: eb.case().when("locked_at", "is not", null).then("normal" as const).else(eb.ref("login_permission")).end(),
+          login_permission: eb
+            .case()
+            .when("locked_at", "is not", null)
+            .then("normal" as const)
+            .else(eb.ref("login_permission"))
+            .end(),
           locked_at: null,
         }))
         .where("id", "=", row.id)

@@ -131,7 +131,12 @@ export function createSharedSignIn(deps: {
         failed_login_count: 0,
         last_login_at: now,
         // The right password lifts a lock from wrong passwords (reached only from a known device or after the cool-down).
-        login_permission: eb.case().when("locked_at", "is not", null).then("normal" as const).else(eb.ref("login_permission")).end(),
+        login_permission: eb
+          .case()
+          .when("locked_at", "is not", null)
+          .then("normal" as const)
+          .else(eb.ref("login_permission"))
+          .end(),
         locked_at: null,
       }))
       .where("id", "=", row.id)

@@ -228,7 +228,9 @@ describe("bad input at the sign-in action", () => {
     expect(bodies.length).toBeGreaterThanOrEqual(212);
     for (const [i, body] of bodies.entries()) {
       // Each from its own loopback address (TRUST_PROXY=loopback): the per-address throttle has its own tests.
-      const res = await post("/login", body, { "X-Forwarded-For": `127.0.${Math.floor(i / 200) + 1}.${(i % 200) + 1}` });
+      const res = await post("/login", body, {
+        "X-Forwarded-For": `127.0.${Math.floor(i / 200) + 1}.${(i % 200) + 1}`,
+      });
       const html = await res.text();
       expect(res.status, body.slice(0, 80)).toBe(400);
       expect(res.headers.get("set-cookie")).toBeNull();

@@ -158,7 +158,9 @@ describe("sign-in throttling (issue 14 item 5)", () => {
     const ip = "192.0.2.20";
     const results = await Promise.all(
       Array.from({ length: 20 }, (_, i) =>
-        c.services.auth.signIn({ username: `ghost.${i}`, password: "Wrong#Passw0rd-1" }, { ...meta, ip }).catch((e) => e),
+        c.services.auth
+          .signIn({ username: `ghost.${i}`, password: "Wrong#Passw0rd-1" }, { ...meta, ip })
+          .catch((e) => e),
       ),
     );
     expect(results.every((e) => e.code === "invalid")).toBe(true);

@@ -1,3 +1,4 @@
+import { isIP } from "node:net";
 import path from "node:path";
 import { z } from "zod";
 import { type DatabaseTimeouts, DEFAULT_TIMEOUTS } from "../db/pool-options.js";
@@ -141,7 +142,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ...rest,
     isProduction: raw.NODE_ENV === "production",
     seedDemo: SEED_DEMO === undefined ? embedded : SEED_DEMO === "1" || SEED_DEMO === "true",
-    trustProxy: parseTrustProxy(TRUST_PROXY),
+    trustProxy: parseTrustProxy(TRUST_PROXY, raw.NODE_ENV === "production"),
     dataDir: path.resolve(raw.DATA_DIR),
     embedded,
     devMailbox: raw.SMTP_URL === undefined,
@@ -162,9 +163,37 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return config;
 }
 
-function parseTrustProxy(value: string): boolean | number | string {
-  if (value === "true") return true;
-  if (value === "false" || value === "") return false;
-  if (/^\d+$/.test(value)) return Number(value);
-  return value; // e.g. "loopback, 10.0.0.0/8"
+/** Express's names for address ranges, accepted in a TRUST_PROXY list. */
+const PROXY_RANGE_NAMES = new Set(["loopback", "linklocal", "uniquelocal"]);
+
+/** One TRUST_PROXY list entry: an Express range name, an IPv4/IPv6 address, or a CIDR. */
+function proxyEntryValid(entry: string): boolean {
+  if (PROXY_RANGE_NAMES.has(entry)) return true;
+  const [address, prefix, ...rest] = entry.split("/");
+  const family = isIP(address ?? "");
+  if (family === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
 }
+
+/**
+ * Express "trust proxy" (issue 14 item 6): a hop count, or the load balancers' addresses /
+ * CIDRs (comma list). `true` trusts whatever X-Forwarded-For any client sends — its address
+ * in login records and per-address limits would be forged at will — so production refuses it.
+ */
+export function parseTrustProxy(value: string, production: boolean): false | true | number | string {
+  const v = value.trim();
+  if (v === "false" || v === "") return false;
+  if (v === "true") {
+    if (production) throw new Error(TRUST_PROXY_HELP);
+    return true;
+  }
+  if (/^\d+$/.test(v)) return Number(v);
+  const entries = v.split(",").map((e) => e.trim().toLowerCase());
+  if (entries.some((e) => !proxyEntryValid(e))) throw new Error(TRUST_PROXY_HELP);
+  return entries.join(", ");
+}
+
+const TRUST_PROXY_HELP =
+  "Invalid configuration:\n  TRUST_PROXY: expected false, a hop count (e.g. 1) or the load balancers' addresses/CIDRs " +
+  "(e.g. loopback, 10.0.0.0/8, fd00::/8); `true` is refused in production because any client could then forge its address";

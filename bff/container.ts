@@ -24,6 +24,7 @@ import { smtpMailer } from "./adapters/smtp-mailer.js";
 import { createChangePassword } from "./auth/change-password.js";
 import { argon2Hasher } from "./auth/hashing.js";
 import { createAuthService } from "./auth/service.js";
+import { knownDeviceKey, knownDevices } from "./auth/known-device.js";
 import { secretMessageJobHandlers } from "./auth/code-delivery.js";
 import { createPhoneVerification } from "./auth/phone-verification.js";
 import { createTemporaryPasswords } from "./auth/temporary-password.js";
@@ -130,6 +131,9 @@ export async function createContainer(
     params,
     sessionIdleMinutes: config.SESSION_IDLE_MINUTES,
     sessionMaxHours: config.SESSION_MAX_HOURS,
+    /** ADR 0025: a device that signed in before is not refused by its account's lock. */
+    devices: knownDevices(knownDeviceKey(dataKey)),
+    officialMailDomain: config.OFFICIAL_MAIL_DOMAIN,
   });
   /** IDN-5: every account change enqueues its AD change through this, in its own transaction. */
   const directory = createDirectoryQueue({ dataKey });

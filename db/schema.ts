@@ -9,6 +9,7 @@ import type { SharedAccountTables } from "./schema/shared-accounts.js";
 import type { SsoAppTables } from "./schema/sso-apps.js";
 import type { WorkerHeartbeatTables } from "./schema/worker-heartbeats.js";
 import type { ActionRateWindowTables } from "./schema/action-rate-windows.js";
+import type { SigninThrottleTables } from "./schema/signin-throttle.js";
 
 /** Columns with a database default: optional on insert. */
 export type Default<T> = ColumnType<T, T | undefined, T>;
@@ -386,7 +387,8 @@ export interface DB
     SharedAccountTables,
     SsoAppTables,
     WorkerHeartbeatTables,
-    ActionRateWindowTables {
+    ActionRateWindowTables,
+    SigninThrottleTables {
   org_nodes: OrgNodesTable;
   sites: SitesTable;
   accounts: AccountsTable;

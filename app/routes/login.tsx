@@ -4,8 +4,9 @@ import { Form, Link, useActionData, useNavigation, useSearchParams } from "@remi
 import { FormMessage, TextField } from "~/components/forms";
 import applicationsStyles from "~/styles/applications.css";
 import { formFailure, formValues, readForm } from "~/utils/errors.server";
-import { getActor, requestMeta, safeRedirect } from "~/utils/session.server";
+import { getActor, safeRedirect } from "~/utils/session.server";
 import { withRedirect } from "~/utils/signin-links";
+import { signInMeta } from "~/utils/known-device.server";
 import { afterFirstFactor } from "~/utils/signin-step.server";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: applicationsStyles }];
@@ -24,7 +25,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   try {
     const step = await context.services.auth.beginSignIn(
       { username: form.get("username"), password: form.get("password") },
-      requestMeta(request, context),
+      await signInMeta(request, context),
     );
     // IDN-2: with TOTP on, the session waits for the code (/login/totp).
     return afterFirstFactor(request, context, step, safeRedirect(values.redirectTo));
@@ -117,7 +118,9 @@ export default function Login() {
             </li>
           </ul>
         </nav>
-        <p className="login-help">帳號被鎖定時，請聯絡所屬機關的機關管理者。</p>
+        <p className="login-help">
+          忘記密碼或帳號遭鎖定時，請使用「使用臨時密碼登入」或「忘記密碼」，驗證身分後即可登入並解除鎖定；管理者鎖定的帳號請聯絡所屬機關的機關管理者。
+        </p>
       </div>
     </main>
   );

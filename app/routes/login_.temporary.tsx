@@ -4,8 +4,9 @@ import { Form, Link, useActionData, useNavigation, useSearchParams } from "@remi
 import { FormMessage, TextField } from "~/components/forms";
 import signinStyles from "~/styles/signin.css";
 import { formFailure, formValues, readForm } from "~/utils/errors.server";
-import { getActor, requestMeta, safeRedirect } from "~/utils/session.server";
+import { getActor, safeRedirect } from "~/utils/session.server";
 import { withRedirect } from "~/utils/signin-links";
+import { signInMeta } from "~/utils/known-device.server";
 import { afterFirstFactor } from "~/utils/signin-step.server";
 
 export const meta: MetaFunction = () => [{ title: "臨時密碼登入 | 臺南市政府公務入口網" }];
@@ -32,7 +33,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
     }
     const step = await auth.signInWithTemporaryPassword(
       { username: form.get("username"), password: form.get("password") },
-      requestMeta(request, context),
+      await signInMeta(request, context),
     );
     return afterFirstFactor(request, context, step, safeRedirect(values.redirectTo));
   } catch (e) {

@@ -3,7 +3,8 @@ import { json, redirect } from "@remix-run/node";
 import { Form, Link, useActionData, useNavigation, useSearchParams } from "@remix-run/react";
 import { FormMessage, TextField } from "~/components/forms";
 import { formFailure, formValues, isDomainError, readForm } from "~/utils/errors.server";
-import { requestMeta, safeRedirect, startSession } from "~/utils/session.server";
+import { appendDeviceCookie, signInMeta } from "~/utils/known-device.server";
+import { safeRedirect, startSession } from "~/utils/session.server";
 import { challengeToken, clearChallenge } from "~/utils/signin-challenge.server";
 import { withRedirect } from "~/utils/signin-links";
 
@@ -29,11 +30,12 @@ export async function action({ request, context }: ActionFunctionArgs) {
     const session = await context.services.auth.completeTotp(
       await challengeToken(request, context),
       form.get("code"),
-      requestMeta(request, context),
+      await signInMeta(request, context),
     );
     const headers = new Headers();
     for (const c of await startSession(request, context, session)) headers.append("Set-Cookie", c);
     headers.append("Set-Cookie", await clearChallenge(context));
+    await appendDeviceCookie(headers, context, session.device);
     return redirect(safeRedirect(values.redirectTo), { headers });
   } catch (e) {
     // The challenge is gone (expired, too many wrong codes, account locked): start over.

@@ -3,7 +3,7 @@ import { json } from "@remix-run/node";
 import { Form, Link, useActionData, useNavigation } from "@remix-run/react";
 import { FormMessage, TextField } from "~/components/forms";
 import { formFailure, formValues, readForm } from "~/utils/errors.server";
-import { requestMeta } from "~/utils/session.server";
+import { appendDeviceCookie, signInMeta } from "~/utils/known-device.server";
 
 export const meta: MetaFunction = () => [{ title: "機關及資訊系統帳號登入專區 | 臺南市政府公務入口網" }];
 
@@ -17,9 +17,11 @@ export async function action({ request, context }: ActionFunctionArgs) {
   try {
     const who = await context.services.sharedAccounts.sharedSignIn(
       { username: form.get("username"), password: form.get("password") },
-      requestMeta(request, context),
+      await signInMeta(request, context, "shared"),
     );
-    return json({ ok: true as const, message: `「${who.name}（${who.username}）」帳號密碼驗證成功。` });
+    const headers = new Headers();
+    await appendDeviceCookie(headers, context, who.device, "shared");
+    return json({ ok: true as const, message: `「${who.name}（${who.username}）」帳號密碼驗證成功。` }, { headers });
   } catch (e) {
     return formFailure(e, values);
   }

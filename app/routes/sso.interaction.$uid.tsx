@@ -3,6 +3,7 @@ import { json, redirect, redirectDocument } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useParams } from "@remix-run/react";
 import { FormMessage, TextField } from "~/components/forms";
 import { formFailure, formValues, isDomainError, readForm } from "~/utils/errors.server";
+import { appendDeviceCookie, signInMeta } from "~/utils/known-device.server";
 import { getActor, requestMeta, startSession } from "~/utils/session.server";
 import { challengeToken, clearChallenge, commitChallenge } from "~/utils/signin-challenge.server";
 import { withRedirect } from "~/utils/signin-links";
@@ -76,7 +77,7 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
     try {
       const step = await auth.beginSignIn(
         { username: form.get("username"), password: form.get("password") },
-        requestMeta(request, context),
+        await signInMeta(request, context),
         { method: "sso", clientId: it.clientId },
       );
       if (step.kind === "totp") {
@@ -94,7 +95,7 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
       const session = await auth.completeTotp(
         await challengeToken(request, context),
         form.get("code"),
-        requestMeta(request, context),
+        await signInMeta(request, context),
         {
           method: "sso",
           clientId: it.clientId,
@@ -127,7 +128,7 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
 async function finishSignIn(
   request: Request,
   context: AppLoadContext,
-  session: { token: string; expiresAt: Date; accountId: number },
+  session: { token: string; expiresAt: Date; accountId: number; device?: { value: string; expiresAt: Date } },
 ) {
   const { oidc } = context.services;
   const to = await oidc.finishLogin(context.http.req, context.http.res, await oidc.publicIdOf(session.accountId));
@@ -136,6 +137,7 @@ async function finishSignIn(
     headers.append("Set-Cookie", c);
   }
   headers.append("Set-Cookie", await clearChallenge(context));
+  await appendDeviceCookie(headers, context, session.device);
   return redirectDocument(to, { headers });
 }
 

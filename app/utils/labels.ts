@@ -20,6 +20,7 @@ export const loginResultLabels: Record<string, string> = {
   bad_certificate: "憑證無效",
   bad_signature: "憑證簽章錯誤",
   stale_challenge: "登入請求逾時或重複",
+  throttled: "嘗試過於頻繁，暫緩受理",
 };
 export const label = (labels: Record<string, string>, code: string) => labels[code] ?? code;
 export const bookingStatusLabels: Record<string, string> = {

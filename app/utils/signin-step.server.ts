@@ -1,5 +1,6 @@
 import { type AppLoadContext, redirect } from "@remix-run/node";
 import type { SignInStep } from "../../bff/auth/service.js";
+import { appendDeviceCookie } from "./known-device.server";
 import { startSession } from "./session.server";
 import { clearChallenge, commitChallenge } from "./signin-challenge.server";
 
@@ -12,6 +13,7 @@ export async function afterFirstFactor(request: Request, context: AppLoadContext
     const headers = new Headers();
     for (const c of await startSession(request, context, step)) headers.append("Set-Cookie", c);
     headers.append("Set-Cookie", await clearChallenge(context));
+    await appendDeviceCookie(headers, context, step.device);
     return redirect(to, { headers });
   }
   return redirect(`/login/totp?redirectTo=${encodeURIComponent(to)}`, {

@@ -12,6 +12,7 @@ import { escapeLike } from "../items/queries.js";
 import { revokeAccountSso } from "../oidc/revoke.js";
 import { directParams, type ParamReader } from "../params/store.js";
 import type { Clock } from "../ports/clock.js";
+import { clearUsernameThrottle } from "../auth/throttle.js";
 import { scheduleChange } from "../scheduled/changes.js";
 import { cleanText } from "../text.js";
 import { taipeiDaysBetween } from "../time.js";
@@ -484,6 +485,9 @@ export function createAccountsService(deps: {
       if (to === "locked") {
         await trx.deleteFrom("sessions").where("account_id", "=", account.id).execute();
         await revokeAccountSso(trx, account.id);
+      } else {
+        // An unlock is at once: the username's sign-in delays go with the lock (ADR 0025).
+        await clearUsernameThrottle(trx, account.username);
       }
       await logChanges(trx, {
         accountId: account.id,

@@ -60,6 +60,13 @@ export function createEmailCodes(deps: { dataKey: Buffer }) {
     meta: { ip: string; now: Date },
   ): Promise<void> {
     const since = new Date(meta.now.getTime() - RATE_WINDOW_MS);
+    // Issue 14 item 6: count-then-insert is atomic only if requests for one address (and one
+    // client address) take turns. Transaction-scoped advisory locks, always address first,
+    // make them wait for each other's commit; the count below then sees every earlier row.
+    await sql`SELECT pg_advisory_xact_lock(hashtextextended(${`email-code:${input.email}`}, 0))`.execute(trx);
+    if (meta.ip !== "") {
+      await sql`SELECT pg_advisory_xact_lock(hashtextextended(${`email-code-ip:${meta.ip}`}, 0))`.execute(trx);
+    }
     const counts = await trx
       .selectFrom("email_codes")
       .select([

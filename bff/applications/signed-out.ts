@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import type { Database } from "../../db/index.js";
 import type { EmailCodePurpose } from "../../db/schema/account-applications.js";
 import { passwordProblems } from "../auth/password-policy.js";
+import { clearUsernameThrottle } from "../auth/throttle.js";
 import { DomainError } from "../errors.js";
 import { revokeAccountSso } from "../oidc/revoke.js";
 import { type ApplicationDeps, type ClientMeta } from "./deps.js";
@@ -272,6 +273,8 @@ export function createSignedOutFlows(deps: ApplicationDeps) {
         }))
         .where("id", "=", account.id)
         .execute();
+      // …and the username's sign-in delays (ADR 0025): the owner proved who they are.
+      await clearUsernameThrottle(trx, account.username);
       await trx.deleteFrom("sessions").where("account_id", "=", account.id).execute();
       await revokeAccountSso(trx, account.id);
       await deps.directory.passwordSet(trx, { accountId: account.id, password, at: now, by: account.id });

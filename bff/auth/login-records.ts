@@ -20,7 +20,9 @@ export type LoginResult =
   /** IDN-4: the signature over the challenge does not verify (counts towards the lockout). */
   | "bad_signature"
   /** IDN-4: the challenge was unknown, already used or expired (a replay lands here). */
-  | "stale_challenge";
+  | "stale_challenge"
+  /** ADR 0025: refused before the password was checked, the address or username must wait. */
+  | "throttled";
 
 export interface LoginRecordInput {
   accountId: number | null;

@@ -1,4 +1,3 @@
-import { sql } from "kysely";
 import type { Database } from "../../db/index.js";
 import type { Actor } from "../actor.js";
 import { DomainError, isDomainError } from "../errors.js";
@@ -6,21 +5,48 @@ import { directParams, type ParamReader } from "../params/store.js";
 import type { Clock } from "../ports/clock.js";
 import { closeChallenge, failChallenge, findChallenge, openChallenge } from "./challenges.js";
 import type { PasswordHasher } from "./hashing.js";
+import type { KnownDevice, KnownDevices } from "./known-device.js";
+import { countAccountFailure, SIGNIN_REFUSED, throttledMessage } from "./lockout.js";
 import { type LoginMethod, type LoginResult, recordLogin } from "./login-records.js";
 import { newSessionToken, sessionIdOf } from "./sessions.js";
 import { consumeTemporaryPassword } from "./temporary-password.js";
+import { clearUsernameThrottle, createThrottle, type ThrottleKey } from "./throttle.js";
 import type { Totp } from "./totp.js";
 import { inTransaction } from "../../db/transaction.js";
 
 export interface RequestMeta {
   ip: string;
   userAgent: string;
+  /** The known-device cookie as the browser sent it (ADR 0025); checked here, never trusted. */
+  device?: string;
 }
 
 export interface SignInResult {
   token: string;
   expiresAt: Date;
   accountId: number;
+  /** The known-device cookie to set (renewed at every sign-in), ADR 0025. */
+  device?: { value: string; expiresAt: Date };
+}
+
+/**
+ * Where a password check comes from, which decides its throttle keys and lock rules
+ * (ADR 0025): the portal's sign-in pages, the temporary-password page (its proof lifts a
+ * lock), or another system through the verification API (counted apart, IDN-7).
+ */
+type Via = { kind: "portal" } | { kind: "temp" } | { kind: "rp"; clientId: string };
+
+/** How `admit` treats one attempt once the account is known. */
+interface Gate {
+  /** Throttle keys a refusal counts against. */
+  keys: ThrottleKey[];
+  /** A lock from wrong passwords does not refuse (a known device, a temporary password, another system). */
+  passesLock: boolean;
+  /** A wrong credential counts towards the account's lock (not from a known device or another system). */
+  countsTowardLock: boolean;
+  lockedMessage: string;
+  /** Spends the time a credential check would, so a lock is not told apart by timing. */
+  spendTime?: () => Promise<void>;
 }
 
 /**
@@ -41,7 +67,7 @@ interface Credential {
 const USERNAME_RE = /^[a-z0-9._-]{1,20}$/;
 /** Longer than any password the policy allows; hashing megabytes would be a cheap DoS. */
 const MAX_PASSWORD_INPUT = 1024;
-const WRONG = "帳號或密碼錯誤，請重新輸入。";
+const WRONG = SIGNIN_REFUSED;
 const WRONG_TEMPORARY = "帳號或臨時密碼錯誤，或臨時密碼已失效，請重新輸入。";
 const CHALLENGE_GONE = "驗證已逾時，請重新登入。";
 
@@ -55,9 +81,14 @@ export function createAuthService(deps: {
   totp: Pick<Totp, "verifyForSignIn">;
   /** PRT-5 system parameters (lockout); read straight from the table when absent. */
   params?: ParamReader;
+  /** ADR 0025: the known-device cookies. */
+  devices: KnownDevices;
+  /** Where the owner of a newly locked account is mailed (their official mailbox). */
+  officialMailDomain: string;
 }) {
-  const { db, clock, hasher } = deps;
+  const { db, clock, hasher, devices } = deps;
   const reader = deps.params ?? directParams(db);
+  const throttle = createThrottle(db);
 
   const passwordCredential: Credential = {
     field: "password",
@@ -73,6 +104,7 @@ export function createAuthService(deps: {
     accountId: number | null,
     meta: RequestMeta,
     method: LoginMethod,
+    code: "invalid" | "rate_limited" = "invalid",
   ): Promise<never> {
     await recordLogin(db, {
       accountId,
@@ -83,20 +115,44 @@ export function createAuthService(deps: {
       ...meta,
       at: clock.now(),
     });
-    throw new DomainError("invalid", message);
+    throw new DomainError(code, message);
+  }
+
+  /** The device a cookie names, only when it names this account. */
+  function deviceFor(meta: RequestMeta, accountId: number | undefined): KnownDevice | null {
+    const device = devices.read(meta.device, clock.now());
+    return device && device.accountId === accountId ? device : null;
   }
 
   /**
-   * IDN-1: username + password, lockout after repeated failures, every attempt recorded.
-   * `method` names where the sign-in came from in the login records ("sso" for a sign-in
-   * on behalf of another system, IDN-6).
+   * ADR 0025: what an attempt counts against. A known device of the account counts only on
+   * itself; otherwise the client address and the username (known or not, so the answer never
+   * tells them apart); another system only on its own view of the username.
+   */
+  function gateKeys(username: string, meta: RequestMeta, via: Via, device: KnownDevice | null, threshold: number) {
+    if (via.kind === "rp") return [{ kind: "rp", value: `${via.clientId}:${username}` }] satisfies ThrottleKey[];
+    if (device) return [{ kind: "device", value: device.deviceId }] satisfies ThrottleKey[];
+    const ip: ThrottleKey = { kind: "ip", value: meta.ip };
+    // A username no account can have (bad characters) counts on the address alone.
+    if (!USERNAME_RE.test(username)) return [ip];
+    const own: ThrottleKey =
+      via.kind === "temp" ? { kind: "temp", value: username } : { kind: "user", value: username, free: threshold };
+    return [ip, own];
+  }
+
+  /**
+   * IDN-1: username + password, every attempt recorded. ADR 0025: the throttle is asked
+   * before any hash is computed; unknown, wrong and locked answer the same text after the
+   * same hashing work. `method` names where the sign-in came from in the login records
+   * ("sso" for a sign-in on behalf of another system, IDN-6).
    */
   async function checkPassword(
     input: { username: unknown; password: unknown },
     meta: RequestMeta,
     method: LoginMethod,
     credential: Credential = passwordCredential,
-  ): Promise<{ accountId: number; username: string; totpEnabled: boolean }> {
+    via: Via = { kind: "portal" },
+  ): Promise<{ accountId: number; username: string; totpEnabled: boolean; device: KnownDevice | null }> {
     const rawUsername = typeof input.username === "string" ? input.username : "";
     const password = typeof input.password === "string" ? input.password : "";
     const username = rawUsername.trim().toLowerCase();
@@ -120,68 +176,90 @@ export function createAuthService(deps: {
       );
     }
 
-    if (!USERNAME_RE.test(username)) {
-      await hasher.dummyVerify("x");
-      return refuse("invalid_input", credential.wrong, username, null, meta, method);
+    const wellFormed = USERNAME_RE.test(username);
+    const account = wellFormed
+      ? await db
+          .selectFrom("accounts")
+          .select(["id", "password_hash", "status", "login_permission", "locked_at", "totp_enabled_at"])
+          .where("username", "=", username)
+          .executeTakeFirst()
+      : undefined;
+    const params = await reader.all();
+    const device = via.kind === "rp" ? null : deviceFor(meta, account?.id);
+    const keys = gateKeys(username, meta, via, device, params.lockout_threshold);
+    const wait = await throttle.waitSeconds(keys, clock.now());
+    if (wait > 0) {
+      return refuse("throttled", throttledMessage(wait), username, account?.id ?? null, meta, method, "rate_limited");
     }
-    const account = await db
-      .selectFrom("accounts")
-      .select(["id", "password_hash", "status", "login_permission", "locked_at", "totp_enabled_at"])
-      .where("username", "=", username)
-      .executeTakeFirst();
+    const spendTime = () => hasher.dummyVerify(password.slice(0, MAX_PASSWORD_INPUT));
+
     if (!account || !account.password_hash) {
-      await hasher.dummyVerify(password.slice(0, MAX_PASSWORD_INPUT));
-      return refuse(
-        account ? "inactive" : "unknown_user",
-        credential.wrong,
-        username,
-        account?.id ?? null,
-        meta,
-        method,
-      );
+      await spendTime();
+      await throttle.fail(keys, clock.now());
+      const result = !wellFormed ? "invalid_input" : account ? "inactive" : "unknown_user";
+      return refuse(result, credential.wrong, username, account?.id ?? null, meta, method);
     }
 
     const withHash = { id: account.id, password_hash: account.password_hash };
-    await admit({ ...account, username }, meta, method, async () =>
+    const gate: Gate = {
+      keys,
+      passesLock: device !== null || via.kind !== "portal",
+      countsTowardLock: device === null && via.kind !== "rp",
+      lockedMessage: credential.wrong,
+      spendTime,
+    };
+    await admit({ ...account, username }, meta, method, gate, async () =>
       password.length <= MAX_PASSWORD_INPUT && (await credential.verify(withHash, password))
         ? null
         : { result: "wrong_password", message: credential.wrong },
     );
-    return { accountId: account.id, username, totpEnabled: account.totp_enabled_at !== null };
+    // The owner proved it: the username's (or device's) delays end; the address keeps its own.
+    // A temporary password also ends the delays a stranger's wrong passwords caused.
+    if (via.kind === "temp") await clearUsernameThrottle(db, username);
+    await throttle.clear(keys.filter((k) => k.kind !== "ip"));
+    return { accountId: account.id, username, totpEnabled: account.totp_enabled_at !== null, device };
   }
 
   /**
    * The checks every sign-in method makes once it knows the account, in the same order:
-   * a lock (lifted when its cool-down has passed), then the credential (a refusal counts
-   * towards the lockout), then the account's status. Refusals are recorded and thrown.
+   * a lock (lifted when its cool-down has passed; passed by a known device or a temporary
+   * password, never an admin's lock), then the credential (a refusal counts against the
+   * gate's throttle keys and, from an unknown device, towards the lock), then the account's
+   * status. Refusals are recorded and thrown.
    */
   async function admit(
     account: { id: number; username: string; status: string; login_permission: string; locked_at: Date | null },
     meta: RequestMeta,
     method: LoginMethod,
+    gate: Gate,
     proveCredential: () => Promise<{ result: LoginResult; message: string } | null>,
   ): Promise<void> {
     const { username } = account;
     const params = await reader.all();
     const now = clock.now();
     if (account.login_permission === "locked") {
-      const unlocked = await releaseExpiredLock(account.id, now, params.lockout_cooldown_minutes);
-      if (!unlocked) {
-        // No lock time: an admin locked it, and only an unlock lifts it.
-        const message = account.locked_at
-          ? `帳號已鎖定，請於 ${minutesLeft(account.locked_at, now, params.lockout_cooldown_minutes)} 分鐘後再試，或聯絡機關管理者解鎖。`
-          : "帳號已被管理者鎖定，請聯絡機關管理者解鎖。";
-        return refuse("locked", message, username, account.id, meta, method);
+      // No lock time: an admin locked it, and only an unlock lifts it.
+      const byGuesses = account.locked_at !== null;
+      const passes =
+        byGuesses && (gate.passesLock || (await releaseExpiredLock(account.id, now, params.lockout_cooldown_minutes)));
+      if (!passes) {
+        await gate.spendTime?.();
+        await throttle.fail(gate.keys, now);
+        return refuse("locked", gate.lockedMessage, username, account.id, meta, method);
       }
     }
 
     const refusal = await proveCredential();
     if (refusal) {
-      const locked = await countFailure(account.id, now, params.lockout_threshold);
-      const message = locked
-        ? `${refusal.message}連續錯誤 ${params.lockout_threshold} 次，帳號已鎖定 ${params.lockout_cooldown_minutes} 分鐘。`
-        : refusal.message;
-      return refuse(refusal.result, message, username, account.id, meta, method);
+      await throttle.fail(gate.keys, now);
+      if (gate.countsTowardLock) {
+        await countAccountFailure(db, account, now, {
+          threshold: params.lockout_threshold,
+          cooldownMinutes: params.lockout_cooldown_minutes,
+          officialMailDomain: deps.officialMailDomain,
+        });
+      }
+      return refuse(refusal.result, refusal.message, username, account.id, meta, method);
     }
     if (account.status === "disabled") {
       return refuse("disabled", "帳號已停用，請聯絡機關管理者。", username, account.id, meta, method);
@@ -194,7 +272,8 @@ export function createAuthService(deps: {
   /**
    * A sign-in whose credential is not a password (IDN-4 certificate): the caller found the
    * account, `proveCredential` checks the credential, and everything else (lock, failure
-   * count, status, session, login record, last sign-in) is the password sign-in's.
+   * count, status, session, login record, last sign-in) is the password sign-in's. The card
+   * holder is identified, so a lock is named (with its way out).
    */
   async function signInAccount(
     accountId: number,
@@ -207,7 +286,12 @@ export function createAuthService(deps: {
       .select(["id", "username", "status", "login_permission", "locked_at"])
       .where("id", "=", accountId)
       .executeTakeFirstOrThrow();
-    await admit(account, meta, method, proveCredential);
+    const params = await reader.all();
+    const lockedMessage = account.locked_at
+      ? `帳號已鎖定，請於 ${minutesLeft(account.locked_at, clock.now(), params.lockout_cooldown_minutes)} 分鐘後再試，或使用「臨時密碼登入」或「忘記密碼」解除鎖定。`
+      : "帳號已被管理者鎖定，請聯絡機關管理者解鎖。";
+    const gate: Gate = { keys: [], passesLock: false, countsTowardLock: true, lockedMessage };
+    await admit(account, meta, method, gate, proveCredential);
     return openSession(account.id, account.username, meta, method);
   }
 
@@ -236,22 +320,31 @@ export function createAuthService(deps: {
     return step;
   }
 
-  /** IDN-3: username and a temporary password (single use); then TOTP like a password. */
+  /**
+   * IDN-3: username and a temporary password (single use); then TOTP like a password. Its
+   * proof passes a lock from wrong passwords, and the session it opens lifts it (ADR 0025).
+   */
   async function signInWithTemporaryPassword(
     input: { username: unknown; password: unknown },
     meta: RequestMeta,
   ): Promise<SignInStep> {
-    const checked = await checkPassword(input, meta, "temp_password", {
-      field: "password",
-      missing: "請輸入臨時密碼",
-      wrong: WRONG_TEMPORARY,
-      verify: (account, secret) => consumeTemporaryPassword(db, hasher, account.id, secret, clock.now()),
-    });
+    const checked = await checkPassword(
+      input,
+      meta,
+      "temp_password",
+      {
+        field: "password",
+        missing: "請輸入臨時密碼",
+        wrong: WRONG_TEMPORARY,
+        verify: (account, secret) => consumeTemporaryPassword(db, hasher, account.id, secret, clock.now()),
+      },
+      { kind: "temp" },
+    );
     return afterFirstFactor(checked, meta, "temp_password");
   }
 
   async function afterFirstFactor(
-    checked: { accountId: number; username: string; totpEnabled: boolean },
+    checked: { accountId: number; username: string; totpEnabled: boolean; device: KnownDevice | null },
     meta: RequestMeta,
     method: LoginMethod,
     clientId?: string,
@@ -276,6 +369,8 @@ export function createAuthService(deps: {
    * IDN-2 second step: the TOTP code for an open challenge. A wrong code counts toward the
    * lockout like a wrong password and is recorded; the session exists only after a right one.
    * `method` overrides the first factor's in the login record (a single sign-on page, IDN-6).
+   * A challenge opened by a temporary password or on a known device passes a lock from
+   * wrong passwords, as its first step did.
    */
   async function completeTotp(
     token: unknown,
@@ -291,8 +386,15 @@ export function createAuthService(deps: {
       .where("id", "=", challenge.accountId)
       .executeTakeFirstOrThrow();
     const method = opts.method ?? (challenge.firstMethod as LoginMethod);
+    const known = deviceFor(meta, account.id) !== null;
+    const gate: Gate = {
+      keys: [],
+      passesLock: known || challenge.firstMethod === "temp_password",
+      countsTowardLock: !known,
+      lockedMessage: SIGNIN_REFUSED,
+    };
     try {
-      await admit(account, meta, "totp", async () => {
+      await admit(account, meta, "totp", gate, async () => {
         if (await deps.totp.verifyForSignIn(account.id, code)) return null;
         const dropped = await failChallenge(db, challenge.id);
         return {
@@ -308,7 +410,8 @@ export function createAuthService(deps: {
         .select(["login_permission", "status"])
         .where("id", "=", account.id)
         .executeTakeFirstOrThrow();
-      if (current.login_permission === "locked" || current.status !== "enabled") await closeChallenge(db, challenge.id);
+      if ((current.login_permission === "locked" && !gate.passesLock) || current.status !== "enabled")
+        await closeChallenge(db, challenge.id);
       const open = await findChallenge(db, token, clock.now());
       throw new DomainError(open ? "invalid" : "unauthenticated", e.message, open ? { code: "請重新輸入驗證碼" } : {});
     }
@@ -316,7 +419,10 @@ export function createAuthService(deps: {
     return openSession(account.id, account.username, meta, method, opts.clientId);
   }
 
-  /** A successful sign-in: failures reset, last sign-in set, a session and its login record. */
+  /**
+   * A successful sign-in: failures reset, a lock from wrong passwords lifted (the owner is
+   * in), last sign-in set, a session and its login record, and the device becomes known.
+   */
   async function openSession(
     accountId: number,
     username: string,
@@ -326,10 +432,20 @@ export function createAuthService(deps: {
   ): Promise<SignInResult> {
     const now = clock.now();
     const account = { id: accountId };
-    return inTransaction(db, async (trx) => {
+    const result = await inTransaction(db, async (trx) => {
       await trx
         .updateTable("accounts")
-        .set({ failed_login_count: 0, last_login_at: now })
+        .set((eb) => ({
+          failed_login_count: 0,
+          last_login_at: now,
+          login_permission: eb
+            .case()
+            .when("locked_at", "is not", null)
+            .then("normal" as const)
+            .else(eb.ref("login_permission"))
+            .end(),
+          locked_at: null,
+        }))
         .where("id", "=", account.id)
         .execute();
       const { token, id } = newSessionToken();
@@ -358,25 +474,28 @@ export function createAuthService(deps: {
       });
       return { token, expiresAt, accountId: account.id };
     });
+    const device = devices.issue(accountId, now, deviceFor(meta, accountId)?.deviceId);
+    return { ...result, device };
   }
 
   /**
-   * IDN-7: another system asks whether a username and password are valid. The same checks,
-   * lockout and login record as a sign-in (method "api"), counted as a sign-in, but no
-   * session. Refusals throw the same DomainError as signIn.
+   * IDN-7: another system asks whether a username and password are valid. The same checks
+   * and login record as a sign-in (method "api"), but no session, and (issue 14, ADR 0025)
+   * its failures are counted apart, per system and username: they never lock the person
+   * out of the portal, and a portal lock from wrong passwords does not refuse it (an
+   * admin's lock does). Refusals throw the same DomainError as signIn.
    */
   async function verifyCredentials(
     input: { username: unknown; password: unknown },
     meta: RequestMeta,
-    clientId?: string,
+    clientId: string,
   ) {
-    const { accountId, username } = await checkPassword(input, meta, "api");
+    const { accountId, username } = await checkPassword(input, meta, "api", passwordCredential, {
+      kind: "rp",
+      clientId,
+    });
     const now = clock.now();
-    await db
-      .updateTable("accounts")
-      .set({ failed_login_count: 0, last_login_at: now })
-      .where("id", "=", accountId)
-      .execute();
+    await db.updateTable("accounts").set({ last_login_at: now }).where("id", "=", accountId).execute();
     await recordLogin(db, {
       accountId,
       username,
@@ -401,21 +520,6 @@ export function createAuthService(deps: {
       .returning("id")
       .executeTakeFirst();
     return row !== undefined;
-  }
-
-  /** Counts one failure; locks at the threshold. Returns true when this failure locked it. */
-  async function countFailure(accountId: number, now: Date, threshold: number): Promise<boolean> {
-    const row = await db
-      .updateTable("accounts")
-      .set({
-        failed_login_count: sql`failed_login_count + 1`,
-        login_permission: sql`CASE WHEN failed_login_count + 1 >= ${threshold} THEN 'locked' ELSE login_permission END`,
-        locked_at: sql`CASE WHEN failed_login_count + 1 >= ${threshold} AND login_permission = 'normal' THEN ${now}::timestamptz ELSE locked_at END`,
-      })
-      .where("id", "=", accountId)
-      .returning(["failed_login_count", "login_permission"])
-      .executeTakeFirstOrThrow();
-    return row.login_permission === "locked" && row.failed_login_count === threshold;
   }
 
   /**

@@ -20,9 +20,10 @@ const oauthError = (status: number, error: string, description: string): ApiAnsw
 
 /**
  * IDN-7 帳號驗證機制: a server holding a client-credentials token with the `verify` scope
- * posts a username and password and learns valid/invalid plus a basic profile. The checks,
- * lockout and login records are the portal sign-in's (method "api"); each client gets
- * `perMinute` checks a minute across all app servers.
+ * posts a username and password and learns valid/invalid plus a basic profile. The checks
+ * and login records are the portal sign-in's (method "api"), but (issue 14, ADR 25) its
+ * failures are throttled per client and username apart from the portal: they never lock
+ * the person out. Each client gets `perMinute` checks a minute across all app servers.
  */
 export function createVerifyApi(deps: {
   db: Database;

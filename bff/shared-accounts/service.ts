@@ -1,4 +1,6 @@
 import type { Actor } from "../actor.js";
+import { knownDeviceKey, knownDevices } from "../auth/known-device.js";
+import { clearUsernameThrottle } from "../auth/throttle.js";
 import { personOfAgency } from "../custodians/slots.js";
 import { DomainError, notFound } from "../errors.js";
 import { escapeLike } from "../items/queries.js";
@@ -168,9 +170,23 @@ export function createSharedAccountsService(deps: SharedDeps) {
       const to = await custodianAddress(trx, deps, row.custodian_account_id);
       await trx
         .updateTable("shared_accounts")
-        .set({ password_hash: hash, password_changed_at: now, updated_at: now })
+        .set((eb) => ({
+          password_hash: hash,
+          password_changed_at: now,
+          updated_at: now,
+          // A new password is the way out of a lock from wrong passwords (ADR 0025), not of an admin's lock.
+          failed_login_count: 0,
+          login_permission: eb
+            .case()
+            .when("locked_at", "is not", null)
+            .then("normal" as const)
+            .else(eb.ref("login_permission"))
+            .end(),
+          locked_at: null,
+        }))
         .where("id", "=", row.id)
         .execute();
+      await clearUsernameThrottle(trx, row.username, "shared");
       await queuePasswordMail(trx, deps.dataKey, {
         to,
         username: row.username,
@@ -229,6 +245,7 @@ export function createSharedAccountsService(deps: SharedDeps) {
         .set({ login_permission: "normal", failed_login_count: 0, locked_at: null, updated_at: now })
         .where("id", "=", row.id)
         .execute();
+      await clearUsernameThrottle(trx, row.username, "shared");
       await logChange(trx, actor, now, row.id, "shared_account.unlock", {
         kind: "status",
         field: "帳號登入許可狀態",
@@ -275,7 +292,7 @@ export function createSharedAccountsService(deps: SharedDeps) {
     ...reviewing,
     /** The approvals inbox's view of unreviewed applications. */
     reviewSource: sharedReviewSource({ db, review: reviewing.review }),
-    ...createSharedSignIn(deps),
+    ...createSharedSignIn({ ...deps, devices: knownDevices(knownDeviceKey(deps.dataKey), "shared") }),
   };
 }
 

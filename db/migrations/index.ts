@@ -16,6 +16,7 @@ import * as m0071 from "./0071_system_params.js";
 import * as m0080 from "./0080_job_leases.js";
 import * as m0081 from "./0081_worker_heartbeats.js";
 import * as m0082 from "./0082_oidc_key_schedule.js";
+import * as m0083 from "./0083_signin_throttle.js";
 import * as m0084 from "./0084_scheduled_change_once.js";
 import * as m0085 from "./0085_backchannel_logout.js";
 import * as m0086 from "./0086_action_rate_windows.js";
@@ -47,6 +48,7 @@ export const migrations: Record<string, Migration> = {
   "0080_job_leases": m0080,
   "0081_worker_heartbeats": m0081,
   "0082_oidc_key_schedule": m0082,
+  "0083_signin_throttle": m0083,
   "0084_scheduled_change_once": m0084,
   "0085_backchannel_logout": m0085,
   "0086_action_rate_windows": m0086,

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type BrowserContext, chromium, type Page } from "playwright-core";
 import { chromiumArgs, chromiumPath } from "../helpers/chromium.js";
+import { SIGNIN_REFUSED } from "../../bff/auth/lockout.js";
 import type { Container } from "../../bff/container.js";
 import { startTestServer, testContainer } from "../helpers/container.js";
 import { makeAccount, makeAgency, makeUnit, type MadeAccount } from "../helpers/factory.js";
@@ -50,7 +51,7 @@ describe.skipIf(skip)("the portal on a phone in Chromium (360x740)", () => {
     await page.getByLabel("帳號").fill(user.username);
     await page.getByLabel("密碼").fill("Wrong#Password1");
     await page.getByRole("button", { name: "登入" }).click();
-    await expect.poll(() => page.getByRole("alert").textContent()).toBe("帳號或密碼錯誤，請重新輸入。");
+    await expect.poll(() => page.getByRole("alert").textContent()).toBe(SIGNIN_REFUSED);
     expect(await page.getByLabel("帳號").inputValue()).toBe(user.username);
     await page.screenshot({ path: screenshotPath("login-error-360") });
   });

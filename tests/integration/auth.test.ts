@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Container } from "../../bff/container.js";
+import { SIGNIN_REFUSED } from "../../bff/auth/lockout.js";
 import { fixedClock } from "../../bff/ports/clock.js";
 import { testContainer } from "../helpers/container.js";
 import { makeAccount, makeAgency, makeUnit, type MadeAccount, meta, signInAs } from "../helpers/factory.js";
@@ -18,8 +19,9 @@ afterAll(() => c?.close());
 const loginRecords = (accountId: number) =>
   c.db.selectFrom("login_records").selectAll().where("account_id", "=", accountId).orderBy("id").execute();
 
+/** Each account's guesses from an address of their own: the per-address throttle has its own tests. */
 async function failSignIn(a: MadeAccount, password: string) {
-  return c.services.auth.signIn({ username: a.username, password }, meta).then(
+  return c.services.auth.signIn({ username: a.username, password }, { ...meta, ip: `198.51.100.${a.id % 256}` }).then(
     () => {
       throw new Error("sign-in should have failed");
     },
@@ -58,7 +60,7 @@ describe("sign-in (IDN-1)", () => {
   it("refuses a wrong password with a zh-TW message, no session, and a record", async () => {
     const a = await makeAccount(c, { unitId });
     const err = await failSignIn(a, "Wrong#Password1");
-    expect(err).toMatchObject({ code: "invalid", message: "帳號或密碼錯誤，請重新輸入。" });
+    expect(err).toMatchObject({ code: "invalid", message: SIGNIN_REFUSED });
     expect(await c.db.selectFrom("sessions").select("id").where("account_id", "=", a.id).execute()).toHaveLength(0);
     expect((await loginRecords(a.id)).map((r) => r.result)).toEqual(["wrong_password"]);
   });
@@ -67,7 +69,7 @@ describe("sign-in (IDN-1)", () => {
     const err = await c.services.auth
       .signIn({ username: "no.such.user", password: "Whatever#12345" }, meta)
       .catch((e) => e);
-    expect(err.message).toBe("帳號或密碼錯誤，請重新輸入。");
+    expect(err.message).toBe(SIGNIN_REFUSED);
     const rec = await c.db
       .selectFrom("login_records")
       .selectAll()
@@ -95,21 +97,22 @@ describe("sign-in (IDN-1)", () => {
 });
 
 describe("lockout", () => {
-  it("locks at the threshold, refuses the right password, then lets in after the cool-down", async () => {
+  it("locks at the threshold, refuses the right password with the same answer, then lets in after the cool-down", async () => {
     const a = await makeAccount(c, { unitId });
     for (let i = 1; i <= 4; i++) {
-      expect((await failSignIn(a, `Wrong#Password${i}`)).message).toBe("帳號或密碼錯誤，請重新輸入。");
+      expect((await failSignIn(a, `Wrong#Password${i}`)).message).toBe(SIGNIN_REFUSED);
     }
     let row = await c.db.selectFrom("accounts").selectAll().where("id", "=", a.id).executeTakeFirstOrThrow();
     expect(row).toMatchObject({ login_permission: "normal", failed_login_count: 4 });
 
-    expect((await failSignIn(a, "Wrong#Password5")).message).toContain("帳號已鎖定 15 分鐘");
+    // ADR 0025: the locking failure and the lock read like any wrong password.
+    expect((await failSignIn(a, "Wrong#Password5")).message).toBe(SIGNIN_REFUSED);
     row = await c.db.selectFrom("accounts").selectAll().where("id", "=", a.id).executeTakeFirstOrThrow();
     expect(row.login_permission).toBe("locked");
 
     clock.advance(14 * 60_000);
     const locked = await failSignIn(a, a.password);
-    expect(locked.message).toBe("帳號已鎖定，請於 1 分鐘後再試，或聯絡機關管理者解鎖。");
+    expect(locked.message).toBe(SIGNIN_REFUSED);
     expect((await loginRecords(a.id)).at(-1)?.result).toBe("locked");
 
     clock.advance(60_000);
@@ -128,7 +131,9 @@ describe("lockout", () => {
     try {
       const a = await makeAccount(c, { unitId });
       await failSignIn(a, "Wrong#Password1");
-      expect((await failSignIn(a, "Wrong#Password2")).message).toContain("連續錯誤 2 次");
+      await failSignIn(a, "Wrong#Password2");
+      const row = await c.db.selectFrom("accounts").selectAll().where("id", "=", a.id).executeTakeFirstOrThrow();
+      expect(row).toMatchObject({ login_permission: "locked", failed_login_count: 2 });
     } finally {
       await c.db
         .updateTable("system_params")
@@ -149,7 +154,10 @@ describe("lockout", () => {
     const admin = await makeAccount(c, { unitId, role: "agency_admin" });
     const a = await makeAccount(c, { unitId });
     for (let i = 0; i < 5; i++) await failSignIn(a, `Wrong#Password${i}`);
-    expect((await failSignIn(a, a.password)).message).toContain("帳號已鎖定");
+    clock.advance(2_000); // past the username's first delay (ADR 0025)
+    expect((await loginRecords(a.id)).at(-1)?.result).toBe("wrong_password");
+    await failSignIn(a, a.password);
+    expect((await loginRecords(a.id)).at(-1)?.result).toBe("locked");
     const { actor } = await signInAs(c, admin);
     await c.services.accounts.unlock(actor, a.id);
     expect((await signInAs(c, a)).actor.accountId).toBe(a.id);
@@ -176,7 +184,9 @@ describe("sessions", () => {
     await c.services.accounts.lock(actor, a.id);
     expect(await c.services.auth.actorFromToken(token, meta)).toBeNull();
     clock.advance(24 * 3600_000);
-    expect((await failSignIn(a, a.password)).message).toBe("帳號已被管理者鎖定，請聯絡機關管理者解鎖。");
+    // The same answer as a wrong password: an admin's lock is not told apart either (ADR 0025).
+    expect((await failSignIn(a, a.password)).message).toBe(SIGNIN_REFUSED);
+    expect((await loginRecords(a.id)).at(-1)?.result).toBe("locked");
     await c.services.accounts.unlock(actor, a.id);
     expect((await signInAs(c, a)).actor.accountId).toBe(a.id);
   });

@@ -226,12 +226,15 @@ describe("bad input at the sign-in action", () => {
       bodies.push(`username=${encodeRaw(v.username)}&password=${encodeRaw(v.password)}`),
     );
     expect(bodies.length).toBeGreaterThanOrEqual(212);
-    for (const body of bodies) {
-      const res = await post("/login", body);
+    for (const [i, body] of bodies.entries()) {
+      // Each from its own loopback address (TRUST_PROXY=loopback): the per-address throttle has its own tests.
+      const res = await post("/login", body, {
+        "X-Forwarded-For": `127.0.${Math.floor(i / 200) + 1}.${(i % 200) + 1}`,
+      });
       const html = await res.text();
       expect(res.status, body.slice(0, 80)).toBe(400);
       expect(res.headers.get("set-cookie")).toBeNull();
-      expect(html).toMatch(/帳號或密碼錯誤，請重新輸入。|請輸入帳號及密碼。/);
+      expect(html).toMatch(/帳號或密碼錯誤，或帳號暫時無法登入。|請輸入帳號及密碼。/);
     }
     expect(await sessionCount()).toBe(before);
   });

@@ -8,7 +8,7 @@ import { RETIRED_KEY_KEEP_SECONDS } from "../../bff/oidc/provider.js";
 import { createVerifyApi } from "../../bff/oidc/verify-api.js";
 import { registerClient } from "../../bff/oidc/clients.js";
 import { freePort, silentLogger, startTestServer, testContainer } from "../helpers/container.js";
-import { makeAccount, makeAgency, makeUnit, signInAs, type MadeAccount } from "../helpers/factory.js";
+import { makeAccount, makeAgency, makeUnit, meta, signInAs, type MadeAccount } from "../helpers/factory.js";
 import { HandBrowser } from "../helpers/oidc-browser.js";
 
 let c: Container;
@@ -439,22 +439,25 @@ describe("account verification API (IDN-7)", () => {
     expect((await verify(token, JSON.stringify({ username: 1 }))).status).toBe(400);
   });
 
-  it("locks an account after repeated wrong passwords through the API, like the portal", async () => {
+  it("counts a system's wrong passwords apart: throttled for that system, never a portal lock (ADR 0025)", async () => {
     const target = await makeAccount(c, { unitId: user.unitId });
     const token = await serviceToken();
+    const messages: string[] = [];
     for (let i = 0; i < 10; i++) {
       const res = await verify(token, JSON.stringify({ username: target.username, password: "wrong-Passw0rd!" }));
       expect(res.status).toBe(200);
-      expect(((await res.json()) as { valid: boolean }).valid).toBe(false);
+      const body = (await res.json()) as { valid: boolean; message: string };
+      expect(body.valid).toBe(false);
+      messages.push(body.message);
     }
+    // After the free failures the system's own key for this username makes it wait.
+    expect(messages.at(-1)).toContain("登入嘗試次數過多");
     const row = await c.db
       .selectFrom("accounts")
-      .select("login_permission")
+      .select(["login_permission", "failed_login_count"])
       .where("id", "=", target.id)
       .executeTakeFirstOrThrow();
-    expect(row.login_permission).toBe("locked");
-    const right = await verify(token, JSON.stringify({ username: target.username, password: target.password }));
-    expect(((await right.json()) as { valid: boolean }).valid).toBe(false);
+    expect(row).toEqual({ login_permission: "normal", failed_login_count: 0 });
     const methods = await c.db
       .selectFrom("login_records")
       .select("method")
@@ -462,6 +465,9 @@ describe("account verification API (IDN-7)", () => {
       .where("account_id", "=", target.id)
       .execute();
     expect(methods).toEqual([{ method: "api" }]);
+    // The person still signs in to the portal at once.
+    const session = await c.services.auth.signIn({ username: target.username, password: target.password }, meta);
+    expect(session.accountId).toBe(target.id);
   });
 
   it("limits each system's checks per minute", async () => {

@@ -90,7 +90,8 @@ describe("系統參數管理 across two app servers", () => {
     await wrong();
     await wrong();
     const third = await text(await wrong());
-    expect(third).toContain("連續錯誤 3 次，帳號已鎖定 15 分鐘");
+    // ADR 0025: the answer does not say so (unknown, wrong and locked read alike); the console does.
+    expect(third).toContain("帳號或密碼錯誤，或帳號暫時無法登入");
     const locked = await a.db
       .selectFrom("accounts")
       .select("login_permission")

@@ -8,6 +8,7 @@ import { runOneJob } from "../../bff/jobs/worker.js";
 import { fixedClock } from "../../bff/ports/clock.js";
 import { sharedAccountsHeldBy } from "../../bff/shared-accounts/custody.js";
 import { PASSWORD_MAIL_JOB, sharedAccountJobHandlers } from "../../bff/shared-accounts/password.js";
+import { SHARED_REFUSED } from "../../bff/shared-accounts/signin.js";
 import { silentLogger, testContainer } from "../helpers/container.js";
 import { makeAccount, makeAgency, makeUnit, type MadeAccount, meta, signInAs } from "../helpers/factory.js";
 
@@ -320,7 +321,12 @@ describe("ACC-14 custodian, password, status", () => {
     const locked = await refusal(
       c.services.sharedAccounts.sharedSignIn({ username, password: "Wrong#Passw0rd!" }, meta),
     );
-    expect(locked.message).toMatch(/帳號已鎖定/);
+    // ADR 0025: right after the lock the username waits (429, before any hash) …
+    expect(locked).toMatchObject({ code: "rate_limited", message: expect.stringMatching(/請於 1 秒後再試/) });
+    clock.advance(2_000);
+    // … then a guess is refused with the one answer for unknown, wrong and locked.
+    const whileLocked = await refusal(c.services.sharedAccounts.sharedSignIn({ username, password: "x" }, meta));
+    expect(whileLocked.message).toBe(SHARED_REFUSED);
     await c.services.sharedAccounts.unlock(admin, id);
     expect((await row(id)).login_permission).toBe("normal");
     const noReason = await refusal(c.services.sharedAccounts.disable(admin, id, { reason: " " }));

@@ -1,0 +1,30 @@
+import { describe, expect, it } from "vitest";
+import { loadConfig, parseTrustProxy } from "./config.js";
+
+/** Issue 14 item 6: TRUST_PROXY takes hop counts or addresses/CIDRs; `true` never in production. */
+describe("TRUST_PROXY", () => {
+  const load = (env: Record<string, string>) => () =>
+    loadConfig({ DATA_DIR: "/nonexistent", ...env } as unknown as NodeJS.ProcessEnv);
+
+  it("accepts false, hop counts and address/CIDR lists (IPv4 and IPv6, Express's range names)", () => {
+    expect(parseTrustProxy("", true)).toBe(false);
+    expect(parseTrustProxy("false", true)).toBe(false);
+    expect(parseTrustProxy("2", true)).toBe(2);
+    expect(parseTrustProxy("loopback", true)).toBe("loopback");
+    expect(parseTrustProxy(" Loopback, 10.0.0.0/8 ,192.168.1.10, fd00::/8, ::1", true)).toBe(
+      "loopback, 10.0.0.0/8, 192.168.1.10, fd00::/8, ::1",
+    );
+    expect(load({ NODE_ENV: "production", TRUST_PROXY: "10.0.0.0/8" })().trustProxy).toBe("10.0.0.0/8");
+  });
+
+  it("refuses `true` at start in production, naming TRUST_PROXY; allows it in development", () => {
+    expect(load({ NODE_ENV: "production", TRUST_PROXY: "true" })).toThrow(/TRUST_PROXY: expected false, a hop count/);
+    expect(load({ NODE_ENV: "development", TRUST_PROXY: "true" })().trustProxy).toBe(true);
+  });
+
+  it("refuses what is neither a count nor an address anywhere", () => {
+    for (const bad of ["yes", "10.0.0.0/33", "fd00::/129", "10.0.0.1/8/8", "example.com", "10.0.0.0/x", "1.2.3"]) {
+      expect(() => parseTrustProxy(bad, false), bad).toThrow(/TRUST_PROXY/);
+    }
+  });
+});

@@ -107,7 +107,7 @@ describe("certificate sign-in over HTTP (IDN-4)", () => {
         "憑證或簽章資料格式不正確，請重新操作。",
       ],
       [
-        new URLSearchParams({ challengeId: ch.id, signature: sig, certificate: "A".repeat(1024 * 1024) }),
+        new URLSearchParams({ challengeId: ch.id, signature: sig, certificate: "A".repeat(900 * 1024) }),
         "憑證或簽章資料格式不正確，請重新操作。",
       ],
       [
@@ -121,6 +121,12 @@ describe("certificate sign-in over HTTP (IDN-4)", () => {
       expect(res.status, String(body).slice(0, 60)).toBe(400);
       expect(await res.text()).toContain(message);
     }
+    // Over the 1 MB default body cap (bff/http/body-limits.ts): a zh-TW 413 before it is read.
+    const huge = await post(
+      new URLSearchParams({ challengeId: ch.id, signature: sig, certificate: "A".repeat(1024 * 1024) }),
+    );
+    expect(huge.status).toBe(413);
+    expect(await huge.text()).toContain("送出的資料太大");
     // A JSON body instead of a form reads as an empty form.
     const json = await fetch(`${server.url}/login/certificate`, {
       method: "POST",

@@ -128,10 +128,15 @@ describe("物品管理 over HTTP", () => {
 
   // Last in the file: the server answers before reading the whole 6 MB body, so the
   // connection is closed afterwards and is not reused by a later request here.
-  it("refuses a 6 MB upload with the zh-TW message, not a 500", async () => {
+  it("refuses an upload over 5 MB with the zh-TW message, and one over the route's body cap with a 413, never a 500", async () => {
     const cookie = await signIn(keeper);
+    // Within the route's body cap (5 MB + room for the form), over the image rule: the rule's message.
+    const over = await upload(cookie, Buffer.alloc(5 * 1024 * 1024 + 64 * 1024, 1), "big.png", "image/png");
+    expect(over.status).toBe(400);
+    expect(await over.json()).toMatchObject({ message: "僅接受 JPEG、PNG、WebP 圖片，每張不超過 5 MB" });
+    // Over the cap (bff/http/body-limits.ts): refused before it is read.
     const big = await upload(cookie, Buffer.alloc(6 * 1024 * 1024, 1), "big.png", "image/png");
-    expect(big.status).toBe(400);
-    expect(await big.json()).toMatchObject({ message: "僅接受 JPEG、PNG、WebP 圖片，每張不超過 5 MB" });
+    expect(big.status).toBe(413);
+    expect(await big.text()).toContain("送出的資料太大");
   });
 });

@@ -30,6 +30,9 @@ let h: DbHandle;
 
 beforeAll(async () => {
   h = await testDatabase(1);
+  // Migrations may queue work of their own (0088 queues the image clean-up); these tests
+  // claim "the next job" and must find only their own.
+  await h.db.deleteFrom("jobs").execute();
   await sql`CREATE TABLE test_calls (job_id bigint NOT NULL, worker text NOT NULL, at timestamptz NOT NULL DEFAULT clock_timestamp())`.execute(
     h.db,
   );

@@ -10,6 +10,7 @@ import { CODE_SENT, normaliseEmail } from "./email-codes.js";
 import { applicationColumns, parseAccountFields, USERNAME_RE } from "./fields.js";
 import { notifyReviewers } from "./notify.js";
 import { inTransaction } from "../../db/transaction.js";
+import { LIFT_WRONG_PASSWORD_LOCK } from "../auth/lockout.js";
 
 const sha256 = (s: string) => createHash("sha256").update(s).digest("base64url");
 const str = (v: unknown) => (typeof v === "string" ? v : "");
@@ -258,19 +259,12 @@ export function createSignedOutFlows(deps: ApplicationDeps) {
       // Proving the backup address also lifts a lock caused by wrong passwords (not an admin's lock).
       await trx
         .updateTable("accounts")
-        .set((eb) => ({
+        .set({
           password_hash: hash,
           password_changed_at: now,
           updated_at: now,
-          failed_login_count: 0,
-          login_permission: eb
-            .case()
-            .when("locked_at", "is not", null)
-            .then("normal" as const)
-            .else(eb.ref("login_permission"))
-            .end(),
-          locked_at: null,
-        }))
+          ...LIFT_WRONG_PASSWORD_LOCK,
+        })
         .where("id", "=", account.id)
         .execute();
       // …and the username's sign-in delays (ADR 0025): the owner proved who they are.

@@ -1,5 +1,6 @@
 import { sql } from "kysely";
 import type { Database, Tx } from "../../db/index.js";
+import type { LoginPermission } from "../../db/schema.js";
 import { inTransaction } from "../../db/transaction.js";
 import { mailAddresses } from "../accounts/mail-address.js";
 import { queueMail } from "../notifications/mail.js";
@@ -17,6 +18,17 @@ export function throttledMessage(seconds: number): string {
   const wait = seconds < 60 ? `${seconds} 秒` : `${Math.ceil(seconds / 60)} 分鐘`;
   return `登入嘗試次數過多，請於 ${wait}後再試。忘記密碼或帳號遭鎖定時，請使用「臨時密碼登入」或「忘記密碼」。`;
 }
+
+/**
+ * The columns that lift a lock caused by wrong passwords (it has a `locked_at`) and leave an
+ * admin's lock (no `locked_at`) in place: for a successful sign-in and for a password proved
+ * or reset (ADR 0025). Spread into `.set({...})` of `accounts` or `shared_accounts`.
+ */
+export const LIFT_WRONG_PASSWORD_LOCK = {
+  failed_login_count: 0,
+  login_permission: sql<LoginPermission>`CASE WHEN locked_at IS NOT NULL THEN 'normal' ELSE login_permission END`,
+  locked_at: null,
+};
 
 /**
  * Counts one failure towards the account's lock (IDN-1, threshold from the system

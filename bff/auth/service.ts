@@ -6,7 +6,7 @@ import type { Clock } from "../ports/clock.js";
 import { closeChallenge, failChallenge, findChallenge, openChallenge } from "./challenges.js";
 import type { PasswordHasher } from "./hashing.js";
 import type { KnownDevice, KnownDevices } from "./known-device.js";
-import { countAccountFailure, SIGNIN_REFUSED, throttledMessage } from "./lockout.js";
+import { countAccountFailure, LIFT_WRONG_PASSWORD_LOCK, SIGNIN_REFUSED, throttledMessage } from "./lockout.js";
 import { type LoginMethod, type LoginResult, recordLogin } from "./login-records.js";
 import { newSessionToken, sessionIdOf } from "./sessions.js";
 import { consumeTemporaryPassword } from "./temporary-password.js";
@@ -435,17 +435,10 @@ export function createAuthService(deps: {
     const result = await inTransaction(db, async (trx) => {
       await trx
         .updateTable("accounts")
-        .set((eb) => ({
-          failed_login_count: 0,
+        .set({
           last_login_at: now,
-          login_permission: eb
-            .case()
-            .when("locked_at", "is not", null)
-            .then("normal" as const)
-            .else(eb.ref("login_permission"))
-            .end(),
-          locked_at: null,
-        }))
+          ...LIFT_WRONG_PASSWORD_LOCK,
+        })
         .where("id", "=", account.id)
         .execute();
       const { token, id } = newSessionToken();

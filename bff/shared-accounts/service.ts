@@ -17,6 +17,7 @@ import { administered, heldByMe, heldOrAdministered, isAdmin } from "./scope.js"
 import { createSharedSignIn } from "./signin.js";
 import { type ApplyInput, reasonField, validateApply } from "./validate.js";
 import { inTransaction } from "../../db/transaction.js";
+import { LIFT_WRONG_PASSWORD_LOCK } from "../auth/lockout.js";
 
 const USERNAME_TAKEN = "此帳號已有人使用，請換一個";
 
@@ -170,20 +171,13 @@ export function createSharedAccountsService(deps: SharedDeps) {
       const to = await custodianAddress(trx, deps, row.custodian_account_id);
       await trx
         .updateTable("shared_accounts")
-        .set((eb) => ({
+        .set({
           password_hash: hash,
           password_changed_at: now,
           updated_at: now,
           // A new password is the way out of a lock from wrong passwords (ADR 0025), not of an admin's lock.
-          failed_login_count: 0,
-          login_permission: eb
-            .case()
-            .when("locked_at", "is not", null)
-            .then("normal" as const)
-            .else(eb.ref("login_permission"))
-            .end(),
-          locked_at: null,
-        }))
+          ...LIFT_WRONG_PASSWORD_LOCK,
+        })
         .where("id", "=", row.id)
         .execute();
       await clearUsernameThrottle(trx, row.username, "shared");

@@ -4,7 +4,7 @@ import { inTransaction } from "../../db/transaction.js";
 import { mailAddresses } from "../accounts/mail-address.js";
 import type { PasswordHasher } from "../auth/hashing.js";
 import type { KnownDevices } from "../auth/known-device.js";
-import { throttledMessage } from "../auth/lockout.js";
+import { LIFT_WRONG_PASSWORD_LOCK, throttledMessage } from "../auth/lockout.js";
 import { createThrottle, type ThrottleKey } from "../auth/throttle.js";
 import { DomainError } from "../errors.js";
 import { queueMail } from "../notifications/mail.js";
@@ -127,18 +127,11 @@ export function createSharedSignIn(deps: {
     }
     await db
       .updateTable("shared_accounts")
-      .set((eb) => ({
-        failed_login_count: 0,
+      .set({
         last_login_at: now,
         // The right password lifts a lock from wrong passwords (reached only from a known device or after the cool-down).
-        login_permission: eb
-          .case()
-          .when("locked_at", "is not", null)
-          .then("normal" as const)
-          .else(eb.ref("login_permission"))
-          .end(),
-        locked_at: null,
-      }))
+        ...LIFT_WRONG_PASSWORD_LOCK,
+      })
       .where("id", "=", row.id)
       .execute();
     await throttle.clear(keys.filter((k) => k.kind !== "ip"));

@@ -31,6 +31,22 @@ export const LIFT_WRONG_PASSWORD_LOCK = {
 };
 
 /**
+ * One more wrong password, in one atomic UPDATE of `accounts` or `shared_accounts`: the failure
+ * that reaches the threshold locks (with a time, which tells it from an admin's lock).
+ */
+export const failureColumns = (threshold: number, now: Date) => ({
+  failed_login_count: sql<number>`failed_login_count + 1`,
+  login_permission: sql<LoginPermission>`CASE WHEN failed_login_count + 1 >= ${threshold} THEN 'locked' ELSE login_permission END`,
+  locked_at: sql<Date | null>`CASE WHEN failed_login_count + 1 >= ${threshold} AND login_permission = 'normal' THEN ${now}::timestamptz ELSE locked_at END`,
+});
+
+/** Whether the failure counted by `failureColumns` was the one that locked (so the owner is mailed once). */
+export const lockedByThisFailure = (
+  row: { login_permission: LoginPermission; locked_at: Date | null; failed_login_count: number },
+  threshold: number,
+) => row.login_permission === "locked" && row.locked_at !== null && row.failed_login_count === threshold;
+
+/**
  * Counts one failure towards the account's lock (IDN-1, threshold from the system
  * parameters) in one atomic UPDATE … RETURNING; the failure that reaches the threshold
  * locks it and mails the owner in the same transaction, so the mail goes exactly once
@@ -46,16 +62,12 @@ export async function countAccountFailure(
   return inTransaction(db, async (trx) => {
     const row = await trx
       .updateTable("accounts")
-      .set({
-        failed_login_count: sql`failed_login_count + 1`,
-        login_permission: sql`CASE WHEN failed_login_count + 1 >= ${threshold} THEN 'locked' ELSE login_permission END`,
-        locked_at: sql`CASE WHEN failed_login_count + 1 >= ${threshold} AND login_permission = 'normal' THEN ${now}::timestamptz ELSE locked_at END`,
-      })
+      .set(failureColumns(threshold, now))
       .where("id", "=", account.id)
       .returning(["failed_login_count", "login_permission", "locked_at"])
       .executeTakeFirstOrThrow();
     // Only the failure that made the count equal the threshold (an admin's lock has no time).
-    const locked = row.login_permission === "locked" && row.locked_at !== null && row.failed_login_count === threshold;
+    const locked = lockedByThisFailure(row, threshold);
     if (locked) await mailLockedOwner(trx, account, now, opts);
     return locked;
   });

@@ -1,10 +1,9 @@
-import { sql } from "kysely";
 import type { Database } from "../../db/index.js";
 import { inTransaction } from "../../db/transaction.js";
 import { mailAddresses } from "../accounts/mail-address.js";
 import type { PasswordHasher } from "../auth/hashing.js";
 import type { KnownDevices } from "../auth/known-device.js";
-import { LIFT_WRONG_PASSWORD_LOCK, throttledMessage } from "../auth/lockout.js";
+import { failureColumns, LIFT_WRONG_PASSWORD_LOCK, lockedByThisFailure, throttledMessage } from "../auth/lockout.js";
 import { createThrottle, type ThrottleKey } from "../auth/throttle.js";
 import { DomainError } from "../errors.js";
 import { queueMail } from "../notifications/mail.js";
@@ -153,16 +152,11 @@ export function createSharedSignIn(deps: {
     await inTransaction(db, async (trx) => {
       const after = await trx
         .updateTable("shared_accounts")
-        .set({
-          failed_login_count: sql`failed_login_count + 1`,
-          login_permission: sql`CASE WHEN failed_login_count + 1 >= ${threshold} THEN 'locked' ELSE login_permission END`,
-          locked_at: sql`CASE WHEN failed_login_count + 1 >= ${threshold} AND login_permission = 'normal' THEN ${now}::timestamptz ELSE locked_at END`,
-        })
+        .set(failureColumns(threshold, now))
         .where("id", "=", row.id)
         .returning(["login_permission", "failed_login_count", "locked_at"])
         .executeTakeFirstOrThrow();
-      if (after.login_permission !== "locked" || after.locked_at === null || after.failed_login_count !== threshold)
-        return;
+      if (!lockedByThisFailure(after, threshold)) return;
       const to = (await mailAddresses(trx, [row.custodian_account_id], deps.officialMailDomain)).get(
         row.custodian_account_id,
       );

@@ -73,6 +73,7 @@ function tooLargePage(cap: number): string {
     <meta name="robots" content="noindex" />
     <title>送出的資料太大｜臺南市政府公務入口網</title>
     <link rel="stylesheet" href="/offline.css" />
+    <link rel="icon" href="/icons/icon-192.png" type="image/png" />
   </head>
   <body>
     <header class="offline-header">

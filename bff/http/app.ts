@@ -9,7 +9,8 @@ import { boundedRemixHandler, refuseDeclaredOversize } from "./bounded-body.js";
 import { noStoreByDefault } from "./cache-control.js";
 import { answerDatabaseOutages, retryAfterOn503 } from "./db-unavailable.js";
 import { healthRoutes } from "./health.js";
-import { moveLegacySessionCookie, stylesheetsOf } from "./session-cookie-move.js";
+import { moveLegacySessionCookie } from "./session-cookie-move.js";
+import { stylesheetsOf } from "./stylesheets.js";
 
 /**
  * The Express app: /healthz and /readyz (health.ts), security headers with a per-request

@@ -1,4 +1,3 @@
-import type { ServerBuild } from "@remix-run/node";
 import type { NextFunction, Request, Response } from "express";
 import { legacyClearCookie, readSessionCookie, sessionSetCookie } from "../auth/session-cookie.js";
 
@@ -19,14 +18,4 @@ export function moveLegacySessionCookie(secure: boolean, auth: { sessionExpiry(t
       res.append("Set-Cookie", await legacyClearCookie());
     })().then(() => next(), next);
   };
-}
-
-/** The stylesheet URLs the root route links (fingerprinted by the build). */
-export function stylesheetsOf(build: ServerBuild): string[] {
-  const links = build.routes.root?.module.links?.() ?? [];
-  return links.flatMap((l) =>
-    "rel" in l && l.rel === "stylesheet" && typeof (l as { href?: unknown }).href === "string"
-      ? [(l as { href: string }).href]
-      : [],
-  );
 }

@@ -43,7 +43,11 @@ export function renderPortalConf(ports: NginxPorts, dir: string): string {
   conf = replaceExactly(conf, "listen 443 ssl;", `listen 127.0.0.1:${ports.https} ssl;`);
   conf = replaceExactly(conf, "listen 80;", `listen 127.0.0.1:${ports.http};`);
   conf = replaceExactly(conf, "server_name portal.tainan.gov.tw;", "server_name localhost;", 2);
-  conf = replaceExactly(conf, "https://portal.tainan.gov.tw$request_uri", `https://localhost:${ports.https}$request_uri`);
+  conf = replaceExactly(
+    conf,
+    "https://portal.tainan.gov.tw$request_uri",
+    `https://localhost:${ports.https}$request_uri`,
+  );
   conf = replaceExactly(conf, "/etc/nginx/tls/portal.crt", path.join(dir, "tls.crt"));
   conf = replaceExactly(conf, "/etc/nginx/tls/portal.key", path.join(dir, "tls.key"));
   conf = replaceExactly(conf, "/var/log/nginx/portal.access.log", path.join(dir, "access.log"));
@@ -109,7 +113,8 @@ export interface RunningNginx {
 
 /** Writes the configuration, checks it with `nginx -t`, and runs nginx in the foreground. */
 export async function startNginx(bin: string, dir: string, ports: NginxPorts): Promise<RunningNginx> {
-  for (const t of ["body", "proxy", "fastcgi", "uwsgi", "scgi"]) fs.mkdirSync(path.join(dir, "tmp", t), { recursive: true });
+  for (const t of ["body", "proxy", "fastcgi", "uwsgi", "scgi"])
+    fs.mkdirSync(path.join(dir, "tmp", t), { recursive: true });
   fs.writeFileSync(path.join(dir, "portal.conf"), renderPortalConf(ports, dir));
   const main = path.join(dir, "nginx.conf");
   fs.writeFileSync(main, mainConf(dir));

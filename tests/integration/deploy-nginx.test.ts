@@ -58,7 +58,9 @@ describe("the documented nginx and systemd configuration", () => {
   });
 
   it.skipIf(
-    skipReason(hasCommand("systemd-analyze") ? undefined : "systemd-analyze is missing: the units are documentation only"),
+    skipReason(
+      hasCommand("systemd-analyze") ? undefined : "systemd-analyze is missing: the units are documentation only",
+    ),
   )("systemd-analyze verify accepts both units without a warning", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "portal-units-"));
     try {
@@ -117,8 +119,9 @@ describe.skipIf(skip)("two app servers and a worker behind nginx, restarted in t
     const made = await makeAccount(c, { unitId: unit.id });
     signIn = { username: made.username, password: made.password, id: made.id };
     // One account per temporary-password mail (the limit is 3 per account), same hash.
-    const hash = (await c.db.selectFrom("accounts").select("password_hash").where("id", "=", made.id).executeTakeFirstOrThrow())
-      .password_hash;
+    const hash = (
+      await c.db.selectFrom("accounts").select("password_hash").where("id", "=", made.id).executeTakeFirstOrThrow()
+    ).password_hash;
     const tag = randomBytes(3).toString("hex");
     const rows = Array.from({ length: MAIL_ACCOUNTS }, (_, i) => ({
       username: `m${tag}.${i}`,
@@ -193,7 +196,10 @@ describe.skipIf(skip)("two app servers and a worker behind nginx, restarted in t
   }
 
   const cookieOf = (h: Record<string, string | string[] | undefined>) =>
-    [h["set-cookie"] ?? []].flat().map((c) => c.split(";")[0]).join("; ");
+    [h["set-cookie"] ?? []]
+      .flat()
+      .map((c) => c.split(";")[0])
+      .join("; ");
 
   it("serves over TLS with the headers the app needs: form posts, OIDC URLs, the client's address", async () => {
     const login = await get("/login");
@@ -227,106 +233,124 @@ describe.skipIf(skip)("two app servers and a worker behind nginx, restarted in t
     await waitFor(async () => /rid=[0-9a-f]{32}/.test(nginx!.accessLog()), 2000);
   });
 
-  it("restarts each app server and the worker under load: 0 failed requests, every mail once", { timeout: 60_000 }, async () => {
-    const failures: Failure[] = [];
-    const counts = { requests: 0, mails: 0 };
-    let stop = false;
-    let nextMail = 0;
-    let round = 0;
+  it(
+    "restarts each app server and the worker under load: 0 failed requests, every mail once",
+    { timeout: 60_000 },
+    async () => {
+      const failures: Failure[] = [];
+      const counts = { requests: 0, mails: 0 };
+      let stop = false;
+      let nextMail = 0;
+      let round = 0;
 
-    const check = async (what: string, call: () => Promise<{ status: number }>, expected: number) => {
-      counts.requests++;
-      try {
-        const res = await call();
-        if (res.status !== expected) failures.push({ what, detail: `HTTP ${res.status}` });
-        return res;
-      } catch (e) {
-        failures.push({ what, detail: String((e as Error).cause ?? e) });
-        return undefined;
-      }
-    };
-
-    const client = async () => {
-      while (!stop) {
-        await check("GET /login", () => get("/login"), 200);
-        const res = (await check(
-          "POST /login",
-          () => postForm("/login", { username: signIn.username, password: signIn.password, redirectTo: "/" }),
-          302,
-        )) as { headers: Record<string, string | string[] | undefined> } | undefined;
-        if (res) await check("GET /", () => get("/", { cookie: cookieOf(res.headers) }), 200);
-        // A mail every few rounds: the worker keeps up, so the drain at the end stays short.
-        const user = ++round % MAIL_EVERY === 0 ? mailUsers[nextMail++] : undefined;
-        if (user) {
-          counts.mails++;
-          await check(
-            "POST /login/temporary",
-            () => postForm("/login/temporary", { intent: "request", username: user, channel: "mail", redirectTo: "/" }),
-            200,
-          );
+      const check = async (what: string, call: () => Promise<{ status: number }>, expected: number) => {
+        counts.requests++;
+        try {
+          const res = await call();
+          if (res.status !== expected) failures.push({ what, detail: `HTTP ${res.status}` });
+          return res;
+        } catch (e) {
+          failures.push({ what, detail: String((e as Error).cause ?? e) });
+          return undefined;
         }
+      };
+
+      const client = async () => {
+        while (!stop) {
+          await check("GET /login", () => get("/login"), 200);
+          const res = (await check(
+            "POST /login",
+            () => postForm("/login", { username: signIn.username, password: signIn.password, redirectTo: "/" }),
+            302,
+          )) as { headers: Record<string, string | string[] | undefined> } | undefined;
+          if (res) await check("GET /", () => get("/", { cookie: cookieOf(res.headers) }), 200);
+          // A mail every few rounds: the worker keeps up, so the drain at the end stays short.
+          const user = ++round % MAIL_EVERY === 0 ? mailUsers[nextMail++] : undefined;
+          if (user) {
+            counts.mails++;
+            await check(
+              "POST /login/temporary",
+              () =>
+                postForm("/login/temporary", { intent: "request", username: user, channel: "mail", redirectTo: "/" }),
+              200,
+            );
+          }
+        }
+      };
+
+      const started = Date.now();
+      const timeline: string[] = [];
+      const mark = (what: string) => timeline.push(`${((Date.now() - started) / 1000).toFixed(1)} s ${what}`);
+      /** SIGTERM, wait for the exit (0), start again on the same port: `systemctl restart`. */
+      const stopThenStart = async (i: number, start: () => Promise<SpawnedServer>) => {
+        const old = running[i]!;
+        old.child.kill("SIGTERM");
+        const exit = await old.exit;
+        mark(`exited ${JSON.stringify(exit)}`);
+        expect(exit, old.output()).toEqual({ code: 0, signal: null });
+        const next = start();
+        void next.then((s) => (running[i] = s));
+        return next;
+      };
+
+      const load = Array.from({ length: CLIENTS }, () => client());
+      try {
+        await sleep(1000);
+        for (const i of [0, 1]) {
+          mark(`SIGTERM app ${i}`);
+          await stopThenStart(i, () => startApp(i));
+          mark(`app ${i} ready`);
+          // nginx leaves a server it saw refuse alone for fail_timeout: the doc's rolling step
+          // waits that long; here, until nginx's log shows this server answering again.
+          const seen = nginx!.accessLog().length;
+          const answered = new RegExp(`upstream=127\\.0\\.0\\.1:${appPorts[i]} ust=[23]`);
+          await waitFor(async () => answered.test(nginx!.accessLog().slice(seen)), FAIL_TIMEOUT_MS + 2000);
+          mark(`nginx sends to app ${i} again`);
+        }
+        mark("SIGTERM worker");
+        // Mail is queued while no worker runs; the load may stop before the new one is up.
+        const worker = stopThenStart(2, () => spawnBuiltServer(env, { port: workerPort, script: "build/worker.mjs" }));
+        await sleep(2000);
+        stop = true;
+        mark("load stops");
+        await worker;
+        mark("worker ready");
+      } finally {
+        stop = true;
+        await Promise.all(load);
       }
-    };
 
-    const started = Date.now();
-    const timeline: string[] = [];
-    const mark = (what: string) => timeline.push(`${((Date.now() - started) / 1000).toFixed(1)} s ${what}`);
-    const restart = async (i: number, start: () => Promise<SpawnedServer>) => {
-      const old = running[i]!;
-      old.child.kill("SIGTERM");
-      const exit = await old.exit;
-      mark(`exited ${JSON.stringify(exit)}`);
-      expect(exit, old.output()).toEqual({ code: 0, signal: null });
-      running[i] = await start();
-    };
+      const queued = async () =>
+        c.db
+          .selectFrom("jobs")
+          .select(["idempotency_key", "state"])
+          .where("kind", "=", "signin.secret-message")
+          .execute();
+      await waitFor(
+        async () => (await queued()).every((j) => j.state === "done") && received.length >= counts.mails,
+        20_000,
+      );
+      mark("mail drained");
+      const jobs = await queued();
 
-    const load = Array.from({ length: CLIENTS }, () => client());
-    try {
-      await sleep(1000);
-      for (const i of [0, 1]) {
-        mark(`SIGTERM app ${i}`);
-        await restart(i, () => startApp(i));
-        mark(`app ${i} ready`);
-        // nginx leaves a server it saw refuse alone for fail_timeout (the doc's rolling step).
-        await sleep(FAIL_TIMEOUT_MS);
-      }
-      mark("SIGTERM worker");
-      await restart(2, () => spawnBuiltServer(env, { port: workerPort, script: "build/worker.mjs" }));
-      mark("worker ready");
-      await sleep(1000);
-    } finally {
-      stop = true;
-      await Promise.all(load);
-    }
-    mark("load stopped");
-
-    const queued = async () =>
-      c.db
-        .selectFrom("jobs")
-        .select(["idempotency_key", "state"])
-        .where("kind", "=", "signin.secret-message")
-        .execute();
-    await waitFor(async () => (await queued()).every((j) => j.state === "done") && received.length >= counts.mails, 20_000);
-    mark("mail drained");
-    const jobs = await queued();
-
-    const log = nginx!.accessLog();
-    const retried = log.split("\n").filter((l) => /upstream=\S+, /.test(l));
-    console.info(
-      `[deploy-nginx] ${counts.requests} requests (${counts.mails} mail posts), ${failures.length} failed; ` +
-        `${retried.length} retried by nginx on the other server (${retried.filter((l) => l.includes('"POST')).length} POST); ` +
-        `${received.length} mails received\n  ${timeline.join("\n  ")}`,
-    );
-    expect(failures, nginx!.errorLog()).toEqual([]);
-    expect(counts.mails).toBeLessThan(MAIL_ACCOUNTS); // the pool never ran dry
-    expect(jobs).toHaveLength(counts.mails);
-    // Every mail arrived, once: one Message-ID per job, none twice, none missing.
-    const ids = jobs.map((j) => `<${j.idempotency_key!.replace(/[^A-Za-z0-9._-]/g, "_")}@portal.tainan.gov.tw>`);
-    expect([...received].sort()).toEqual([...ids].sort());
-    // The restarts happened under load: both servers answered, and nginx moved requests.
-    for (const port of appPorts) expect(log).toContain(`127.0.0.1:${port}`);
-    expect(retried.length).toBeGreaterThan(0);
-  });
+      const log = nginx!.accessLog();
+      const retried = log.split("\n").filter((l) => /upstream=\S+, /.test(l));
+      console.info(
+        `[deploy-nginx] ${counts.requests} requests (${counts.mails} mail posts), ${failures.length} failed; ` +
+          `${retried.length} retried by nginx on the other server (${retried.filter((l) => l.includes('"POST')).length} POST); ` +
+          `${received.length} mails received\n  ${timeline.join("\n  ")}\n  ${retried.join("\n  ")}`,
+      );
+      expect(failures, nginx!.errorLog()).toEqual([]);
+      expect(counts.mails).toBeLessThan(MAIL_ACCOUNTS); // the pool never ran dry
+      expect(jobs).toHaveLength(counts.mails);
+      // Every mail arrived, once: one Message-ID per job, none twice, none missing.
+      const ids = jobs.map((j) => `<${j.idempotency_key!.replace(/[^A-Za-z0-9._-]/g, "_")}@portal.tainan.gov.tw>`);
+      expect([...received].sort()).toEqual([...ids].sort());
+      // The restarts happened under load: both servers answered, and nginx moved requests.
+      for (const port of appPorts) expect(log).toContain(`127.0.0.1:${port}`);
+      expect(retried.length).toBeGreaterThan(0);
+    },
+  );
 });
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

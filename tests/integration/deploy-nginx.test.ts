@@ -77,7 +77,7 @@ interface Failure {
 }
 
 describe.skipIf(skip)("two app servers and a worker behind nginx, restarted in turn under load", () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "portal-nginx-"));
+  let dir: string;
   const dataKey = randomBytes(32).toString("base64");
   const received: string[] = [];
   let smtp: SMTPServer;
@@ -94,6 +94,7 @@ describe.skipIf(skip)("two app servers and a worker behind nginx, restarted in t
   const mailUsers: string[] = [];
 
   beforeAll(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "portal-nginx-"));
     smtp = new SMTPServer({
       authOptional: true,
       disabledCommands: ["STARTTLS"],
@@ -175,7 +176,7 @@ describe.skipIf(skip)("two app servers and a worker behind nginx, restarted in t
     await agent?.close();
     await c?.close();
     await new Promise<void>((resolve) => (smtp ? smtp.close(() => resolve()) : resolve()));
-    fs.rmSync(dir, { recursive: true, force: true });
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
 
   const startApp = (i: number) => spawnBuiltServer({ ...env, WORKER: "off" }, { port: appPorts[i] });
@@ -351,6 +352,27 @@ describe.skipIf(skip)("two app servers and a worker behind nginx, restarted in t
       expect(retried.length).toBeGreaterThan(0);
     },
   );
+
+  it("a POST that meets a stopped server's refused connection is answered by the other one", async () => {
+    // App 0 stopped, nothing else in flight: round robin sends one of these to it first.
+    const stopped = running[0]!;
+    stopped.child.kill("SIGTERM");
+    expect(await stopped.exit).toEqual({ code: 0, signal: null });
+    const seen = nginx!.accessLog().length;
+    for (let n = 0; n < 3; n++) {
+      const res = await postForm("/login", { username: signIn.username, password: signIn.password, redirectTo: "/" });
+      expect(res.status).toBe(302);
+    }
+    await waitFor(async () => nginx!.accessLog().slice(seen).split("\n").length > 3, 2000);
+    const lines = nginx!.accessLog().slice(seen);
+    // Refused before anything was sent (502 in nginx's own record), then sent to app 1: 302.
+    expect(lines).toContain(`"POST /login HTTP/1.1" 302`);
+    expect(lines).toMatch(
+      new RegExp(
+        `"POST /login HTTP/1.1" 302 .*upstream=127\\.0\\.0\\.1:${appPorts[0]}, 127\\.0\\.0\\.1:${appPorts[1]} ust=502, 302`,
+      ),
+    );
+  });
 });
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

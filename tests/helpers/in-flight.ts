@@ -30,20 +30,25 @@ export async function freeLoopbackPort(): Promise<number> {
   });
 }
 
-/** `node build/server.mjs` (this Node, i.e. the 24 of the `node` package) on 127.0.0.1. */
+/**
+ * `node build/server.mjs` (this Node, i.e. the 24 of the `node` package) on 127.0.0.1, or
+ * `build/worker.mjs` with its health listener on `port` (tests/integration/deploy-nginx.test.ts).
+ */
 export async function spawnBuiltServer(
   env: Record<string, string>,
-  opts: { cwd?: string; timeoutMs?: number } = {},
+  opts: { cwd?: string; timeoutMs?: number; port?: number; script?: "build/server.mjs" | "build/worker.mjs" } = {},
 ): Promise<SpawnedServer> {
   const timeoutMs = opts.timeoutMs ?? 60_000;
-  const port = await freeLoopbackPort();
+  const port = opts.port ?? (await freeLoopbackPort());
+  const script = opts.script ?? "build/server.mjs";
   const childEnv: NodeJS.ProcessEnv = { ...process.env };
   for (const key of ["DATABASE_URL", "SEED_DEMO", "PUBLIC_ORIGIN", "TRUST_PROXY", "WORKER", "NODE_ENV"]) {
     delete childEnv[key];
   }
-  const child = spawn(process.execPath, ["build/server.mjs"], {
+  const health = script === "build/worker.mjs" ? { WORKER_HEALTH_PORT: String(port) } : {};
+  const child = spawn(process.execPath, [script], {
     cwd: opts.cwd ?? root,
-    env: { ...childEnv, HOST: "127.0.0.1", PORT: String(port), ...env },
+    env: { ...childEnv, HOST: "127.0.0.1", PORT: String(port), ...health, ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let out = "";

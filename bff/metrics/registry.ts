@@ -170,12 +170,12 @@ function scrapeGauges(registry: Registry, opts: { db: Database; clock: Clock; lo
 const ageSeconds = (now: Date, at: Date) => Math.max(0, (now.getTime() - at.getTime()) / 1000);
 
 /**
- * One database read for all gauges of a scrape (prom-client collects them in parallel), kept
- * for a second so two scrapers close together share it too. Undefined when the database
- * failed or was slower than SCRAPE_DB_TIMEOUT_MS (logged as a warning on the change).
+ * One database read for all gauges of a scrape (prom-client collects them in parallel): a
+ * read in flight is shared, the next scrape reads afresh. Undefined when the database failed
+ * or was slower than SCRAPE_DB_TIMEOUT_MS (logged as a warning on the change).
  */
 function sharedSnapshot(opts: { db: Database; clock: Clock; logger: Logger }) {
-  let current: { at: number; promise: Promise<Snapshot | undefined> } | undefined;
+  let inFlight: Promise<Snapshot | undefined> | undefined;
   let failing = false;
   const read = async (): Promise<Snapshot> => {
     const now = opts.clock.now();
@@ -186,7 +186,7 @@ function sharedSnapshot(opts: { db: Database; clock: Clock; logger: Logger }) {
     return { jobs: jobs.groups, heartbeats, now };
   };
   return () => {
-    if (current && Date.now() - current.at < 1000) return current.promise;
+    if (inFlight) return inFlight;
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error("database read timed out")), SCRAPE_DB_TIMEOUT_MS);
@@ -203,8 +203,10 @@ function sharedSnapshot(opts: { db: Database; clock: Clock; logger: Logger }) {
         return undefined;
       },
     );
-    void promise.finally(() => clearTimeout(timer));
-    current = { at: Date.now(), promise };
-    return promise;
+    inFlight = promise.finally(() => {
+      clearTimeout(timer);
+      inFlight = undefined;
+    });
+    return inFlight;
   };
 }

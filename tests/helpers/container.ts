@@ -3,7 +3,7 @@ import type { AddressInfo, LookupFunction } from "node:net";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import type { ServerBuild } from "@remix-run/node";
-import { loadConfig } from "../../bff/config.js";
+import { type Config, loadConfig } from "../../bff/config.js";
 import { type Container, createContainer } from "../../bff/container.js";
 import { createApp } from "../../bff/http/app.js";
 import type { Logger } from "../../bff/jobs/worker.js";
@@ -73,10 +73,16 @@ export async function testContainer(
 export async function startTestServer(
   container: Container,
   port = 0,
+  /** Settings this app server sees differently from the container's (another TRUST_PROXY, a METRICS_TOKEN). */
+  configOverride: Partial<Config> = {},
 ): Promise<{ url: string; close(): Promise<void> }> {
   const buildPath = path.resolve("build/index.js");
   const build = (await import(pathToFileURL(buildPath).href)) as ServerBuild;
-  const app = createApp({ container, build, publicDir: path.resolve("public") });
+  const app = createApp({
+    container: { ...container, config: { ...container.config, ...configOverride } },
+    build,
+    publicDir: path.resolve("public"),
+  });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(port, "127.0.0.1", () => resolve(s));
   });

@@ -1,7 +1,7 @@
 import { PassThrough } from "node:stream";
 import type { ActionFunctionArgs, AppLoadContext, EntryContext, LoaderFunctionArgs } from "@remix-run/node";
 import { createReadableStreamFromReadable } from "@remix-run/node";
-import { RemixServer } from "@remix-run/react";
+import { isRouteErrorResponse, RemixServer } from "@remix-run/react";
 import { isbot } from "isbot";
 import { renderToPipeableStream } from "react-dom/server";
 import { errorFields } from "../bff/logger.js";
@@ -72,6 +72,12 @@ function nameRoute(remixContext: EntryContext, context: AppLoadContext, status: 
  */
 export function handleError(error: unknown, { request, context }: LoaderFunctionArgs | ActionFunctionArgs) {
   if (request.signal.aborted) return; // the browser went away: nothing failed
+  // Remix hands its own answers here too (no route matched: 404, no action: 405): the request
+  // line already says so. A 5xx one carries the error it wraps.
+  if (isRouteErrorResponse(error)) {
+    if (error.status < 500) return;
+    error = (error as { error?: unknown }).error ?? error.data;
+  }
   logError(context, request, "request failed", error);
 }
 

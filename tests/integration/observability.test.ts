@@ -114,6 +114,22 @@ describe("the request log", () => {
   });
 });
 
+describe("answers that are not errors of ours", () => {
+  it("log no error: a path no route matches is 'unmatched', a malformed path a 400 page with its code", async () => {
+    const missing = await fetch(`${proxied.url}/no/such/page/123`);
+    await missing.body?.cancel();
+    expect(missing.status).toBe(404);
+    const missingLines = await linesOf(missing.headers.get("x-request-id")!);
+    expect(missingLines).toEqual([expect.objectContaining({ msg: "request", route: "unmatched", status: 404 })]);
+
+    const malformed = await fetch(`${proxied.url}/%`);
+    const id = malformed.headers.get("x-request-id")!;
+    expect(malformed.status).toBe(400);
+    expect(await malformed.text()).toContain(`錯誤代碼：<code>${id}</code>`);
+    expect(await linesOf(id)).toEqual([expect.objectContaining({ msg: "request", status: 400 })]);
+  });
+});
+
 describe("an unexpected error", () => {
   it("is logged as JSON with the request id and stack, and the page shows only 錯誤代碼 <id>", async () => {
     const cookie = await cookieOf(await signIn(proxied.url, user.password));

@@ -94,10 +94,18 @@ export function ErrorBoundary() {
       : (status < 500 || status === 503) && isRouteErrorResponse(error) && typeof error.data === "string"
         ? error.data
         : "請稍後再試；若問題持續，請聯絡系統管理員。";
+  const requestId = serverErrorId(error);
   return (
     <main className="error-page" id="main">
       <h1>{title}</h1>
       <p>{detail}</p>
+      {requestId ? (
+        <p className="error-code">
+          錯誤代碼：<code>{requestId}</code>
+          <br />
+          聯絡系統管理員時，請提供這個代碼。
+        </p>
+      ) : null}
       <p>
         <Link to="/" className="btn">
           回首頁
@@ -105,4 +113,16 @@ export function ErrorBoundary() {
       </p>
     </main>
   );
+}
+
+/**
+ * The request id of a 500 (bff/http/route-errors.ts answers an unexpected error with only
+ * `{ requestId }`): shown as 錯誤代碼 so support finds the log lines. Nothing else of the error
+ * (its message, its stack) ever reaches the page. The id is checked against the shape of the
+ * ids the server hands out before it is shown.
+ */
+function serverErrorId(error: unknown): string | undefined {
+  if (!isRouteErrorResponse(error) || error.status !== 500) return undefined;
+  const id = (error.data as { requestId?: unknown } | null)?.requestId;
+  return typeof id === "string" && /^[A-Za-z0-9][A-Za-z0-9._:-]{7,127}$/.test(id) ? id : undefined;
 }

@@ -28,3 +28,28 @@ describe("TRUST_PROXY", () => {
     }
   });
 });
+
+/** Issue 15 item 4 (ADR 0029): metrics are never public. */
+describe("METRICS_*", () => {
+  const load = (env: Record<string, string>) => () =>
+    loadConfig({ DATA_DIR: "/nonexistent", ...env } as unknown as NodeJS.ProcessEnv);
+
+  it("binds the metrics port to loopback unless told otherwise, and takes a long token", () => {
+    const c = load({ METRICS_PORT: "9464", METRICS_TOKEN: "t".repeat(32) })();
+    expect(c.METRICS_HOST).toBe("127.0.0.1");
+    expect(c.METRICS_PORT).toBe(9464);
+    expect(load({})().METRICS_PORT).toBeUndefined();
+  });
+
+  it("refuses a metrics listener off loopback without the token, a short token, and the app's own port", () => {
+    expect(load({ METRICS_PORT: "9464", METRICS_HOST: "0.0.0.0" })).toThrow(
+      /METRICS_HOST: a non-loopback address needs METRICS_TOKEN/,
+    );
+    expect(load({ METRICS_PORT: "9464", METRICS_HOST: "10.1.2.3", METRICS_TOKEN: "t".repeat(32) })().METRICS_HOST).toBe(
+      "10.1.2.3",
+    );
+    expect(load({ METRICS_TOKEN: "short" })).toThrow(/METRICS_TOKEN: at least 32 characters/);
+    expect(load({ PORT: "3000", METRICS_PORT: "3000" })).toThrow(/must differ from PORT/);
+    expect(load({ WORKER_METRICS_PORT: "99999" })).toThrow(/WORKER_METRICS_PORT/);
+  });
+});

@@ -17,6 +17,12 @@ const int = (fallback: number, min = 0) =>
     .transform((v) => (v === undefined || v === "" ? fallback : Number(v)))
     .pipe(z.number().int().min(min));
 
+const optionalPort = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === "" ? undefined : Number(v)))
+  .pipe(z.number().int().min(1).max(65535).optional());
+
 /**
  * Every setting the portal reads, with its default. README.md's configuration table is
  * written from this list; keep them together.
@@ -55,11 +61,17 @@ export const configSchema = z.object({
   // Issue 13 item 4: a running worker's heartbeat period; /readyz calls it stale after 3 missed.
   WORKER_HEARTBEAT_SECONDS: int(10, 1),
   // `npm run worker` answers /healthz and /readyz on this port (unset: no listener).
-  WORKER_HEALTH_PORT: z
-    .string()
-    .optional()
-    .transform((v) => (v === undefined || v.trim() === "" ? undefined : Number(v)))
-    .pipe(z.number().int().min(1).max(65535).optional()),
+  WORKER_HEALTH_PORT: optionalPort,
+  // Issue 15 item 4 (ADR 0029): Prometheus metrics on a listener of their own (unset: none),
+  // bound to METRICS_HOST; `npm run worker` uses WORKER_METRICS_PORT (two processes on one
+  // host cannot share a port). METRICS_TOKEN also serves /metrics on the app port (and the
+  // worker's health port) to `Authorization: Bearer <token>`, and is required off loopback.
+  METRICS_PORT: optionalPort,
+  WORKER_METRICS_PORT: optionalPort,
+  METRICS_HOST: z.string().default("127.0.0.1"),
+  METRICS_TOKEN: optional.pipe(
+    z.string().min(32, { message: "at least 32 characters (e.g. openssl rand -hex 32)" }).optional(),
+  ),
   SESSION_IDLE_MINUTES: int(120, 1),
   SESSION_MAX_HOURS: int(12, 1),
   SSO_VERIFY_PER_MINUTE: int(60, 1),
@@ -157,10 +169,23 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     // The loophole would let any signed-in user make the server post to itself (SSRF).
     throw new Error("Invalid configuration:\n  PUSH_ALLOW_LOOPBACK_FOR_TESTS: not allowed when NODE_ENV=production");
   }
+  const metricsRefusal = metricsProblem(config);
+  if (metricsRefusal) throw new Error(`Invalid configuration:\n  ${metricsRefusal}`);
   if (config.devMailbox && config.isProduction && !embedded) {
     throw new Error("Invalid configuration:\n  SMTP_URL: required when NODE_ENV=production with DATABASE_URL");
   }
   return config;
+}
+
+/** Metrics are never public (ADR 0029): off loopback only with the token, and never on the app's own port. */
+function metricsProblem(c: Config): string | undefined {
+  const ports = [c.METRICS_PORT, c.WORKER_METRICS_PORT].filter((p) => p !== undefined);
+  if (ports.includes(c.PORT)) return "METRICS_PORT / WORKER_METRICS_PORT: must differ from PORT";
+  const loopback = c.METRICS_HOST === "localhost" || c.METRICS_HOST === "::1" || c.METRICS_HOST.startsWith("127.");
+  if (ports.length > 0 && !loopback && !c.METRICS_TOKEN) {
+    return "METRICS_HOST: a non-loopback address needs METRICS_TOKEN (metrics are never served without it off this host)";
+  }
+  return undefined;
 }
 
 /** Express's names for address ranges, accepted in a TRUST_PROXY list. */

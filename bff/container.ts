@@ -53,6 +53,7 @@ import { maintenanceJobHandlers, scheduleMaintenance } from "./jobs/maintenance.
 import { createHeartbeat, withHeartbeat } from "./jobs/heartbeat.js";
 import { createWorker, type Logger } from "./jobs/worker.js";
 import { consoleLogger } from "./logger.js";
+import { createMetrics } from "./metrics/registry.js";
 import { listDevMailbox } from "./notifications/dev-mailbox.js";
 import { createParamsService } from "./params/service.js";
 import { cachedParams, readParams } from "./params/store.js";
@@ -227,6 +228,9 @@ export async function createContainer(
     createHeartbeat({ db, clock, logger, workerId, intervalMs: config.WORKER_HEARTBEAT_SECONDS * 1000 }),
   );
 
+  /** Issue 15 item 4 (ADR 0029): this process's Prometheus series (served by server.ts / worker-main.ts). */
+  const metrics = createMetrics({ db, clock, logger });
+
   const items = createItemsService({ db, clock });
   const scheduled = createScheduledService({ db, clock });
   const ssoApplications = createSsoApplications({
@@ -344,9 +348,11 @@ export async function createContainer(
     directory,
     services,
     worker,
+    metrics,
     /** Starts the hourly housekeeping (sessions, decision tokens); returns its stop. */
     scheduleMaintenance: () => scheduleMaintenance(db, () => clock.now()),
     async close() {
+      metrics.close();
       await worker.stop();
       await ad.close();
       await pushPolicy.close();

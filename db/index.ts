@@ -7,7 +7,7 @@ import { type DatabaseTimeouts, type PoolPurpose, poolTimeoutOptions, timeoutsFo
 import type { DB } from "./schema.js";
 import { createDatabase } from "./transaction-guard.js";
 
-export { createDatabase, PoolUsedInTransactionError } from "./transaction-guard.js";
+export { createDatabase, poolStats, type PoolStats, PoolUsedInTransactionError } from "./transaction-guard.js";
 
 export type Database = Kysely<DB>;
 /**
@@ -38,14 +38,15 @@ pg.types.setTypeParser(20, (v: string) => Number(v));
  */
 export type PoolErrorHandler = (err: Error) => void;
 
+/** A JSON line on stderr (ADR 0029); db/ has no logger of its own. */
 const logPoolError: PoolErrorHandler = (err) =>
-  console.error(
-    JSON.stringify({
+  process.stderr.write(
+    `${JSON.stringify({
       t: new Date().toISOString(),
       level: "error",
       msg: "database connection lost; the pool opens a new one",
       error: err.message,
-    }),
+    })}\n`,
   );
 
 export interface PoolOptions {

@@ -28,7 +28,28 @@ export class PoolUsedInTransactionError extends Error {
 
 /** Guarded: see above. `strict` false logs the misuse instead of refusing it. */
 export function createDatabase(pool: pg.Pool, opts: { strict: boolean }): Kysely<DB> {
-  return new GuardedKysely({ dialect: new GuardedDialect({ pool }, opts.strict) });
+  const db = new GuardedKysely({ dialect: new GuardedDialect({ pool }, opts.strict) });
+  pools.set(db, pool);
+  return db;
+}
+
+/** Each database handle's pg Pool, for the pool gauges (bff/metrics, ADR 0029). */
+const pools = new WeakMap<Kysely<DB>, pg.Pool>();
+
+export interface PoolStats {
+  /** Connections open (in use or idle). */
+  total: number;
+  idle: number;
+  /** Queries waiting for a connection: the pool is exhausted while this is above 0. */
+  waiting: number;
+  max: number;
+}
+
+/** The pool behind a handle made by createDatabase, read from the pool's own counters (no query). */
+export function poolStats(db: Kysely<DB>): PoolStats | undefined {
+  const pool = pools.get(db);
+  if (!pool) return undefined;
+  return { total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount, max: pool.options.max ?? 10 };
 }
 
 class GuardedDialect extends PostgresDialect {
@@ -45,8 +66,10 @@ class GuardedDialect extends PostgresDialect {
       if (inTransaction.getStore()?.open) {
         const err = new PoolUsedInTransactionError();
         if (this.#strict) return Promise.reject(err);
-        console.error(
-          JSON.stringify({ t: new Date().toISOString(), level: "error", msg: err.message, stack: err.stack }),
+        // Straight to stderr as a JSON line (ADR 0029): console.error is routed through the
+        // logger in the servers, which would wrap this line in another.
+        process.stderr.write(
+          `${JSON.stringify({ t: new Date().toISOString(), level: "error", msg: err.message, stack: err.stack })}\n`,
         );
       }
       return acquire();

@@ -39,6 +39,7 @@ export async function startSession(
     });
   }
   const set = await sessionSetCookie(context.secureCookies, session.token, session.expiresAt);
+  if (context.requestInfo) context.requestInfo.accountId = session.accountId; // signed in by this request
   // Secure mode: the old name (one release of both, ADR 0023) goes, so only the new one is left.
   return context.secureCookies ? [await legacyClearCookie(), set] : [set];
 }
@@ -49,7 +50,13 @@ export function destroySession(context: AppLoadContext): Promise<string[]> {
 }
 
 export async function getActor(request: Request, context: AppLoadContext): Promise<Actor | null> {
-  return context.services.auth.actorFromToken(await sessionToken(request, context), requestMeta(request, context));
+  const actor = await context.services.auth.actorFromToken(
+    await sessionToken(request, context),
+    requestMeta(request, context),
+  );
+  // The request's log line names who asked (ADR 0029).
+  if (actor && context.requestInfo) context.requestInfo.accountId = actor.accountId;
+  return actor;
 }
 
 /** The signed-in actor, or a redirect to the sign-in page that comes back here afterwards. */

@@ -53,4 +53,19 @@ export async function recordLogin(db: Database, r: LoginRecordInput): Promise<vo
       client_id: r.clientId ?? null,
     })
     .execute();
+  if (r.action === "login") for (const observe of signInObservers) observe(r.method, r.result);
+}
+
+/** Counts sign-in attempts as they are recorded (the metrics' portal_sign_ins_total, ADR 0029). */
+export type SignInObserver = (method: LoginMethod, result: LoginResult) => void;
+const signInObservers = new Set<SignInObserver>();
+
+/**
+ * Every sign-in attempt written from here on is reported to `observe` (a counter increment:
+ * it must not throw or wait). Returns the unsubscribe. Module-wide rather than per service,
+ * since every sign-in method records through this one function; one process has one container.
+ */
+export function observeSignIns(observe: SignInObserver): () => void {
+  signInObservers.add(observe);
+  return () => void signInObservers.delete(observe);
 }

@@ -8,7 +8,11 @@ import type { Container } from "../container.js";
 import { boundedRemixHandler, refuseDeclaredOversize } from "./bounded-body.js";
 import { noStoreByDefault } from "./cache-control.js";
 import { answerDatabaseOutages, retryAfterOn503 } from "./db-unavailable.js";
+import { errorFields } from "../logger.js";
+import { metricsBehindToken } from "../metrics/server.js";
 import { healthRoutes } from "./health.js";
+import { requestInfoOf, requestLog, routeName } from "./request-log.js";
+import { observeRoutes } from "./route-errors.js";
 import { moveLegacySessionCookie } from "./session-cookie-move.js";
 import { stylesheetsOf } from "./stylesheets.js";
 
@@ -28,6 +32,16 @@ export function createApp(opts: {
   const app = express();
   app.disable("x-powered-by");
   app.set("trust proxy", config.trustProxy);
+  // Issue 15 item 4 (ADR 0029): the request id and the request's one log line come first, so
+  // every answer below (probes and refusals included) carries the id and is counted.
+  app.use(requestLog(container.logger, container.metrics.observeRequest));
+  // Never on the public port without the token: without METRICS_TOKEN, /metrics is the 404 page.
+  if (config.METRICS_TOKEN) {
+    app.use(
+      routeFor("/metrics"),
+      metricsBehindToken(container.metrics.registry, config.METRICS_TOKEN, container.logger),
+    );
+  }
   app.use(healthRoutes(container, opts.isDraining)); // /healthz, /readyz: first, so nothing else runs (or touches the database) before them
 
   app.use(retryAfterOn503);
@@ -100,6 +114,8 @@ export function createApp(opts: {
   });
   app.use(compression());
 
+  // Static files are one route name (a file name is not a route); what they do not serve is Remix's to name.
+  app.use(routeName("static"));
   // Remix's fingerprinted assets never change: cache them for a year.
   app.use("/build", express.static(path.join(publicDir, "build"), { immutable: true, maxAge: "1y", index: false }));
   // The service worker must be revalidated on every load or updates would stall.
@@ -108,6 +124,7 @@ export function createApp(opts: {
     next();
   });
   app.use(express.static(publicDir, { maxAge: "1h", index: false }));
+  app.use(routeName(undefined));
   // Everything after the static files is personal or may be: never cached (ASVS V8.2.1).
   app.use(noStoreByDefault);
 
@@ -118,7 +135,7 @@ export function createApp(opts: {
 
   // Single sign-on (IDN-6): oidc-provider answers everything under /oidc; its sign-in and
   // consent pages are Remix routes (/sso/interaction/:uid).
-  app.use("/oidc", container.services.oidc.callback);
+  app.use("/oidc", routeName("oidc"), container.services.oidc.callback);
 
   app.use(originCheck(config.PUBLIC_ORIGIN));
   // The provider's own pages (sign-out, errors) wear the portal's stylesheet.
@@ -130,7 +147,8 @@ export function createApp(opts: {
     "*",
     boundedRemixHandler({
       // A database outage is a 503 page, not a 500 (issue 13 item 2).
-      build: answerDatabaseOutages(build, container.logger),
+      // Issue 15 item 4: route names and unexpected errors (logged with the request id, answered as a 500 carrying it).
+      build: observeRoutes(answerDatabaseOutages(build, container.logger), container.logger),
       mode: config.isProduction ? "production" : "development",
       getLoadContext: (req, res) => ({
         services: container.services,
@@ -140,11 +158,59 @@ export function createApp(opts: {
         // Secure cookies need HTTPS, which a local or demo install (embedded database) lacks.
         secureCookies,
         cookieSecret: container.cookieSecret,
+        requestInfo: requestInfoOf(res)!,
+        logger: container.logger,
       }),
     }),
   );
+  app.use(lastErrorHandler(container.logger));
   return app;
 }
+
+/** The one path a middleware names itself for (a mount would cut req.path). */
+const routeFor = (path: string) => (req: Request, res: Response, next: NextFunction) => {
+  if (req.path === path) routeName(path)(req, res, next);
+  else next();
+};
+
+/**
+ * What reaches Express's error handling (an error outside Remix's loaders, a body stream
+ * that broke): JSON in the log with the request id, and a zh-TW page with 錯誤代碼 — never
+ * Express's default, which prints the stack as plain text and sends it in development.
+ */
+function lastErrorHandler(logger: Container["logger"]) {
+  return (err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    const info = requestInfoOf(res);
+    const declared =
+      (err as { status?: unknown; statusCode?: unknown })?.status ?? (err as { statusCode?: unknown })?.statusCode;
+    const status = typeof declared === "number" && declared >= 400 && declared < 500 ? declared : 500;
+    if (status >= 500) {
+      logger.error("request failed", {
+        requestId: info?.id,
+        route: info?.route,
+        method: req.method,
+        ...errorFields(err),
+      });
+    }
+    // Half an answer already went out: cut it rather than let it pass for a whole one.
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    const text = status >= 500 ? "系統暫時發生問題，請稍後再試；若問題持續，請聯絡系統管理員。" : "請求有誤。";
+    const code = info ? `<p>錯誤代碼：<code>${escapeHtml(info.id)}</code></p>` : "";
+    res
+      .status(status)
+      .set("Cache-Control", "no-store")
+      .type("text/html; charset=utf-8")
+      .send(
+        `<!doctype html><html lang="zh-Hant-TW"><meta charset="utf-8"><title>${text}</title><p>${text}</p>${code}</html>`,
+      );
+  };
+}
+
+const escapeHtml = (s: string) =>
+  s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
 
 export const withoutUpgrade = (csp: string) =>
   csp

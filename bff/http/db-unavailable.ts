@@ -18,7 +18,7 @@ export const DATABASE_UNAVAILABLE_TITLE = "資料庫暫時無法連線，請稍�
 const DETAIL_READ = "系統會自動恢復，請稍候幾秒再重新整理這個頁面。";
 const DETAIL_WRITE = "您剛才送出的資料沒有儲存成功，請稍候幾秒，回上一頁後再送出一次。";
 
-type Handler = (args: { request: globalThis.Request }) => Promise<unknown>;
+type Handler = (args: { request: globalThis.Request; context?: { requestInfo?: { id: string } } }) => Promise<unknown>;
 
 /**
  * Every route's loader and action, wrapped: an error that means the database is unavailable
@@ -35,6 +35,7 @@ export function answerDatabaseOutages(build: ServerBuild, logger: Logger): Serve
         if (!isDatabaseUnavailable(e)) throw e;
         const { pathname } = new URL(args.request.url);
         logger.error("database unavailable; answered 503", {
+          requestId: args.context?.requestInfo?.id,
           path: pathname,
           method: args.request.method,
           error: e instanceof Error ? e.message : String(e),

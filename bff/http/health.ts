@@ -1,5 +1,5 @@
 import type { Server } from "node:http";
-import express, { type Response, Router } from "express";
+import express, { type RequestHandler, type Response, Router } from "express";
 import type { Database } from "../../db/index.js";
 import { migrationState, type MigrationList } from "../../db/migrate.js";
 import { migrations as releaseMigrations } from "../../db/migrations/index.js";
@@ -192,10 +192,13 @@ export async function startWorkerHealthServer(opts: {
   clock: Clock;
   logger: Logger;
   heartbeat: Heartbeat;
+  /** More routes on this port (the token-guarded /metrics, ADR 0029). */
+  extra?: RequestHandler;
 }): Promise<Server> {
   const app = express();
   app.disable("x-powered-by");
   app.use(healthRouter(createReadiness(opts)));
+  if (opts.extra) app.use(opts.extra);
   app.use((_req, res) => {
     noStore(res).status(404).json({ status: "not found" });
   });

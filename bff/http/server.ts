@@ -6,10 +6,13 @@ import { loadConfig } from "../config.js";
 import { type Container, createContainer } from "../container.js";
 import { buildRefusal, readBuildStamp } from "../lifecycle/build-stamp.js";
 import { httpDeadline, stopOnSignals } from "../lifecycle/shutdown.js";
+import { consoleLogger, errorFields, logLine, routeProcessOutput } from "../logger.js";
+import { closeMetricsServer, startMetricsServer } from "../metrics/server.js";
 import { seedDemo } from "../../db/seed/demo.js";
 import { demoAccounts, DEMO_PASSWORD } from "../../db/seed/demo-data.js";
 import { createApp } from "./app.js";
 import { drainable, type HttpDrain } from "./graceful-shutdown.js";
+import type { Server } from "node:http";
 
 /** The project folder: found from here both as bff/http/server.ts and bundled in build/. */
 function projectRoot(): string {
@@ -30,11 +33,14 @@ async function main() {
   const stamp = readBuildStamp(path.join(root, "build"));
   const refusal = buildRefusal(stamp, process.env.NODE_ENV);
   if (refusal) {
-    console.error(refusal);
+    process.stderr.write(logLine("error", refusal));
     process.exit(1);
   }
   const config = loadConfig();
-  const container = await createContainer(config);
+  // Issue 15 item 4 (ADR 0029): JSON lines only, libraries' warnings and errors included.
+  const logger = consoleLogger(config.NODE_ENV === "test");
+  routeProcessOutput(logger);
+  const container = await createContainer(config, { logger });
   if (config.seedDemo) {
     await seedDemo(container.db, container.hasher.hash, container.clock.now());
   }
@@ -57,6 +63,7 @@ async function main() {
     if (config.seedDemo) printDemoAccounts(config.PORT);
   });
   const http = (drain = drainable(server));
+  const metricsServer = await listenForMetrics(container);
   let stopMaintenance = () => undefined as void;
   if (config.WORKER === "inline") {
     container.worker.start();
@@ -66,8 +73,24 @@ async function main() {
   stopOnSignals({
     graceMs: config.SHUTDOWN_GRACE_MS,
     logger: container.logger,
-    stop: (deadline) => stopServer(container, http, stopMaintenance, deadline),
+    stop: (deadline) => stopServer(container, http, stopMaintenance, deadline, metricsServer),
   });
+}
+
+/** METRICS_PORT: the metrics listener of its own, on METRICS_HOST (ADR 0029). */
+async function listenForMetrics(container: Container): Promise<Server | undefined> {
+  const { config, logger, metrics } = container;
+  metrics.addProcessMetrics();
+  if (config.METRICS_PORT === undefined) return undefined;
+  const server = await startMetricsServer({
+    registry: metrics.registry,
+    port: config.METRICS_PORT,
+    host: config.METRICS_HOST,
+    logger,
+    token: config.METRICS_TOKEN,
+  });
+  logger.info("metrics listening", { host: config.METRICS_HOST, port: config.METRICS_PORT });
+  return server;
 }
 
 /**
@@ -75,11 +98,19 @@ async function main() {
  * answered, with `Connection: close`) while the worker finishes its job in hand; then the
  * directory client and the database close.
  */
-async function stopServer(container: Container, http: HttpDrain, stopMaintenance: () => void, deadline: number) {
+async function stopServer(
+  container: Container,
+  http: HttpDrain,
+  stopMaintenance: () => void,
+  deadline: number,
+  metricsServer: Server | undefined,
+) {
   stopMaintenance();
   const [drained] = await Promise.all([
     http.drain(httpDeadline(deadline, container.config.SHUTDOWN_GRACE_MS)),
     container.worker.stop(),
+    // The metrics port closes with the rest: a process that stops must not keep a listener.
+    closeMetricsServer(metricsServer),
   ]);
   if (drained.cut > 0) {
     container.logger.error("requests cut at the end of the grace period", { connections: drained.cut });
@@ -101,6 +132,6 @@ function printDemoAccounts(port: number) {
 }
 
 main().catch((err) => {
-  console.error(err);
+  process.stderr.write(logLine("error", "server failed to start", errorFields(err)));
   process.exit(1);
 });

@@ -99,8 +99,10 @@ export class GiveUpJob extends Error {
 
 export type JobHandlers = Record<string, JobHandler>;
 
+/** Structured logging: one JSON line per call in production (bff/logger.ts, ADR 0029). */
 export interface Logger {
   info(msg: string, extra?: Record<string, unknown>): void;
+  warn(msg: string, extra?: Record<string, unknown>): void;
   error(msg: string, extra?: Record<string, unknown>): void;
 }
 

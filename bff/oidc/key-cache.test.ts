@@ -5,7 +5,12 @@ import { providerFollowingKeys } from "./key-cache.js";
 import { orderForSigning, type PublishedKeys } from "./keys.js";
 
 const set = (fingerprint: string): PublishedKeys => ({ fingerprint, keys: [] });
-const logger = { errors: [] as string[], info: () => undefined, error: (m: string) => void logger.errors.push(m) };
+const logger = {
+  errors: [] as string[],
+  info: () => undefined,
+  warn: () => undefined,
+  error: (m: string) => void logger.errors.push(m),
+};
 const req = {} as IncomingMessage;
 const res = {} as ServerResponse;
 

@@ -239,8 +239,13 @@ export async function createOidcProvider(deps: OidcDeps) {
     provider.Client.prototype.compareClientSecret = function compare(this: { clientSecret?: string }, actual: unknown) {
       return verifyClientSecret(this.clientSecret, actual);
     };
-    provider.on("server_error", (_ctx: unknown, err: Error) =>
-      deps.logger.error("oidc server error", { err: String(err) }),
+    // With the request id the app's first middleware gave the request (ADR 0029).
+    provider.on("server_error", (ctx: { res?: { locals?: { requestInfo?: { id?: string } } } }, err: Error) =>
+      deps.logger.error("oidc server error", {
+        requestId: ctx?.res?.locals?.requestInfo?.id,
+        err: String(err),
+        stack: err?.stack,
+      }),
     );
     return provider;
   };

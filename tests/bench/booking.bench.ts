@@ -13,7 +13,7 @@ import { type BenchDatabase, benchDatabase } from "./pg.js";
 import { ensureBuilt, freePort, SERVER_COMMAND, serverEnv, spawnGroup, stopGroup, waitHealthy } from "./server.js";
 import type { Benchmark } from "./types.js";
 
-const quiet: Logger = { info: () => undefined, error: () => undefined };
+const quiet: Logger = { info: () => undefined, warn: () => undefined, error: () => undefined };
 const pct = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
 const round1 = (n: number) => Math.round(n * 10) / 10;

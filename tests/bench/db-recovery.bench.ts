@@ -23,7 +23,7 @@ import { ensureBuilt, freePort, root } from "./server.js";
 import { BENCH_PASSWORD, seedSignInAccounts } from "./sign-in-accounts.js";
 import type { Benchmark, BenchRow } from "./types.js";
 
-const quiet: Logger = { info: () => undefined, error: () => undefined };
+const quiet: Logger = { info: () => undefined, warn: () => undefined, error: () => undefined };
 const OUTAGE_MS = 10_000;
 const CUT_ROUNDS = 3;
 const STALL_ROUNDS = 2;

@@ -23,7 +23,7 @@ import type { Benchmark } from "./types.js";
 const CREATES = 100;
 const CHANGES = 1_000;
 const MAIL_DOMAIN = "mail.tainan.gov.tw";
-const quiet = { info: () => undefined, error: () => undefined };
+const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
 /** CPU seconds used so far by this process (portal side: jobs, ldapts, pg client) and by the DC. */
 function cpuSeconds(sambaPid: number | undefined): { portal: number; dc: number } {

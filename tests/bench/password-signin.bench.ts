@@ -14,7 +14,7 @@ import { benchDatabase } from "./pg.js";
 import { BENCH_PASSWORD, seedSignInAccounts } from "./sign-in-accounts.js";
 import type { Benchmark, BenchRow } from "./types.js";
 
-const quiet: Logger = { info: () => undefined, error: () => undefined };
+const quiet: Logger = { info: () => undefined, warn: () => undefined, error: () => undefined };
 const KEYCLOAK_PER_VCPU = 15;
 const SECONDS = 8;
 

@@ -10,7 +10,7 @@ import { startPushReceiver } from "../helpers/push-receiver.js";
 import { benchDatabase } from "./pg.js";
 import type { Benchmark, BenchRow } from "./types.js";
 
-const quiet: Logger = { info: () => undefined, error: () => undefined };
+const quiet: Logger = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
 async function setup() {
   const bench = await benchDatabase({ poolMax: 10 });

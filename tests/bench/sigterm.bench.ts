@@ -28,7 +28,7 @@ import type { Benchmark } from "./types.js";
 const ROUNDS = Number(process.env.BENCH_SIGTERM_ROUNDS ?? 20);
 const GRACE_MS = 10_000; // the SHUTDOWN_GRACE_MS default
 
-const quiet: Logger = { info: () => undefined, error: () => undefined };
+const quiet: Logger = { info: () => undefined, warn: () => undefined, error: () => undefined };
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length ? s[Math.floor((s.length - 1) / 2)]! : NaN;

@@ -22,7 +22,7 @@ import { BENCH_PASSWORD, seedSignInAccounts } from "./sign-in-accounts.js";
 import { ensureBuilt, freePort, root } from "./server.js";
 import type { Benchmark, BenchRow } from "./types.js";
 
-const quiet: Logger = { info: () => undefined, error: () => undefined };
+const quiet: Logger = { info: () => undefined, warn: () => undefined, error: () => undefined };
 const REDIRECT = "https://rp.bench.test/cb";
 const SECONDS = 8;
 const KEYCLOAK_CC_PER_VCPU = 120;

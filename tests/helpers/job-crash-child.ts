@@ -6,7 +6,7 @@ import { callingJob, runOneJob } from "../../bff/jobs/worker.js";
 import { systemClock } from "../../bff/ports/clock.js";
 
 const db = new Kysely<any>({ dialect: new PostgresDialect({ pool: createPool(process.argv[2]!, 2) }) });
-const logger = { info: () => undefined, error: () => undefined };
+const logger = { info: () => undefined, warn: () => undefined, error: () => undefined };
 await runOneJob(
   db,
   {

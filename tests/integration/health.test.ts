@@ -210,7 +210,7 @@ describe("when the database is away", () => {
   it("a heartbeat that cannot be written is reported once, not on every beat, and never throws", async () => {
     const db = away(await freePort());
     const logged: string[] = [];
-    const logger = { info: () => undefined, error: (msg: string) => void logged.push(msg) };
+    const logger = { info: () => undefined, warn: () => undefined, error: (msg: string) => void logged.push(msg) };
     const hb = createHeartbeat({ db, clock, logger, workerId: "w-away", intervalMs: 10_000 });
     try {
       for (let i = 0; i < 3; i++) expect(await hb.beat()).toBe(false);

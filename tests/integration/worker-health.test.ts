@@ -17,11 +17,14 @@ describe.skipIf(skipReason(process.env.DATABASE_URL ? undefined : "npm run worke
     let child: ChildProcess | undefined;
     let output = "";
     let url: string;
+    let metricsUrl: string;
 
     beforeAll(async () => {
       db = await testDatabase();
       const port = await freePort();
       url = `http://127.0.0.1:${port}`;
+      const metricsPort = await freePort();
+      metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
       child = spawn(process.execPath, ["--import", "tsx", "bff/jobs/worker-main.ts"], {
         env: {
           ...process.env,
@@ -30,6 +33,8 @@ describe.skipIf(skipReason(process.env.DATABASE_URL ? undefined : "npm run worke
           WORKER_HEALTH_PORT: String(port),
           HOST: "127.0.0.1",
           WORKER_HEARTBEAT_SECONDS: "1",
+          // Issue 15 item 4: its own metrics, on loopback (METRICS_HOST's default).
+          WORKER_METRICS_PORT: String(metricsPort),
         },
         stdio: ["ignore", "pipe", "pipe"],
       });
@@ -65,6 +70,12 @@ describe.skipIf(skipReason(process.env.DATABASE_URL ? undefined : "npm run worke
       expect(health.status).toBe(200);
       expect(health.headers.get("cache-control")).toBe("no-store");
       expect((await fetch(`${url}/anything-else`)).status).toBe(404);
+      // No METRICS_TOKEN: no /metrics on the health port, only on the metrics port.
+      expect((await fetch(`${url}/metrics`)).status).toBe(404);
+      const metrics = await (await fetch(metricsUrl)).text();
+      expect(metrics).toMatch(/^portal_worker_heartbeat_age_seconds\{worker="[^"]+",host="[^"]+"\} \d/m);
+      expect(metrics).toMatch(/^portal_db_pool_connections\{state="idle"\} \d/m);
+      expect(metrics).toContain("process_resident_memory_bytes");
 
       // It keeps beating: a later beat than the first one read (period 1 s; bounded wait).
       const first = rows[0]!.beat_at.getTime();
@@ -80,6 +91,9 @@ describe.skipIf(skipReason(process.env.DATABASE_URL ? undefined : "npm run worke
       child!.kill("SIGTERM");
       expect(await exited).toBe(0);
       expect(await db.db.selectFrom("worker_heartbeats").selectAll().execute()).toEqual([]);
+      await expect(fetch(metricsUrl)).rejects.toThrow();
+      // Issue 15 item 4: what the worker wrote is JSON lines only.
+      for (const line of output.split("\n").filter((l) => l.trim())) expect(() => JSON.parse(line), line).not.toThrow();
     }, 60_000);
   },
 );

@@ -205,7 +205,7 @@ export async function createContainer(
     db,
     handlers: {
       ...messageJobHandlers(mailer, sms),
-      ...secretMessageJobHandlers({ mailer, sms, dataKey }),
+      ...secretMessageJobHandlers({ mailer, sms, dataKey, logger }),
       ...pushJobHandlers(pushSender, inbox.countForAccount),
       ...maintenanceJobHandlers({ sessionIdleMinutes: config.SESSION_IDLE_MINUTES }),
       ...accountJobHandlers({ directory, officialMailDomain: config.OFFICIAL_MAIL_DOMAIN }),

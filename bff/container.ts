@@ -52,6 +52,7 @@ import { pgJobListener } from "./jobs/listen.js";
 import { maintenanceJobHandlers, scheduleMaintenance } from "./jobs/maintenance.js";
 import { createHeartbeat, withHeartbeat } from "./jobs/heartbeat.js";
 import { createWorker, type Logger } from "./jobs/worker.js";
+import { createJobsAdmin } from "./jobs/admin.js";
 import { consoleLogger } from "./logger.js";
 import { listDevMailbox } from "./notifications/dev-mailbox.js";
 import { createParamsService } from "./params/service.js";
@@ -229,6 +230,7 @@ export async function createContainer(
 
   const items = createItemsService({ db, clock });
   const scheduled = createScheduledService({ db, clock });
+  const jobsAdmin = createJobsAdmin({ db, clock });
   const ssoApplications = createSsoApplications({
     db,
     clock,
@@ -315,6 +317,8 @@ export async function createContainer(
       reconcile: createReconcile({ db, clock, port: ad.port, queue: directory, desiredUser: ad.service.desiredUser }),
       links: createLinkImport({ db, clock, port: ad.port, desiredUser: ad.service.desiredUser }),
     },
+    /** 背景作業 (issue 15 item 3): dead jobs for system admins, with retry and discard. */
+    jobsAdmin,
     /** 管理主控台 (ADR 20): which console functions the actor has, with their waiting counts. */
     console: createConsole({
       accountReviews: applications.reviewSource,
@@ -324,6 +328,7 @@ export async function createContainer(
       ssoApplications,
       items,
       repairs,
+      jobs: jobsAdmin,
     }),
     devMailbox: {
       enabled: config.devMailbox && !(config.isProduction && !config.embedded),

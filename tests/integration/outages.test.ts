@@ -55,8 +55,13 @@ const runDue = (handlers: JobHandlers) => async () => {
   for (let i = 0; i < 10_000 && (await runOneJob(c.db, handlers, clock, silentLogger)); i++);
 };
 const nextDue = async () =>
-  (await c.db.selectFrom("jobs").select((eb) => eb.fn.min("run_at").as("t")).where("state", "=", "pending").executeTakeFirst())
-    ?.t ?? null;
+  (
+    await c.db
+      .selectFrom("jobs")
+      .select((eb) => eb.fn.min("run_at").as("t"))
+      .where("state", "=", "pending")
+      .executeTakeFirst()
+  )?.t ?? null;
 const jobsById = (ids: number[]) => c.db.selectFrom("jobs").selectAll().where("id", "in", ids).orderBy("id").execute();
 
 beforeAll(async () => {
@@ -73,7 +78,9 @@ describe("an outage of 30 minutes loses nothing", () => {
     const ids: number[] = [];
     await c.db.transaction().execute(async (trx) => {
       for (let i = 0; i < 20; i++) {
-        ids.push((await queueMail(trx, clock.now(), { to: `u${i}@mail.test`, subject: "通知", text: "內容" }, `o1:${i}`))!);
+        ids.push(
+          (await queueMail(trx, clock.now(), { to: `u${i}@mail.test`, subject: "通知", text: "內容" }, `o1:${i}`))!,
+        );
       }
       ids.push((await queueSms(trx, clock.now(), { to: "0912345678", text: "簡訊" }, "o1:sms"))!);
       // A temporary password valid for a day outlives the outage; a 10-minute code does not.

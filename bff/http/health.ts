@@ -75,7 +75,7 @@ export function createReadiness(deps: ReadinessDeps): () => Promise<Readiness> {
       const current = {
         since: Date.now(),
         promise: (async (): Promise<ProbeResult> => {
-          const [migrations, beat, dead] = await Promise.all([
+          const [migrations, beat] = await Promise.all([
             migrationState(db, list),
             heartbeat
               ? db
@@ -84,9 +84,10 @@ export function createReadiness(deps: ReadinessDeps): () => Promise<Readiness> {
                   .where("worker_id", "=", heartbeat.workerId)
                   .executeTakeFirst()
               : undefined,
-            // Before 0090 is applied (an older schema) this still works: it reads kind/state only.
-            deadJobsByKind(db),
           ]);
+          // After the checks, not beside them: a stalled database costs one connection, not two.
+          // It reads kind and state only, so it works on any schema this code can meet.
+          const dead = await deadJobsByKind(db);
           return { migrations, beatAt: heartbeat ? (beat?.beat_at ?? null) : undefined, dead };
         })().finally(() => {
           if (inFlight === current) inFlight = undefined;

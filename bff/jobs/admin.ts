@@ -152,18 +152,16 @@ export function createJobsAdmin(deps: { db: Database; clock: Clock }) {
       const username = (id: number | null) => (id === null ? "?" : (names.get(id) ?? `#${id}`));
       const byKind = counts.map((c) => ({ kind: c.kind, label: jobKindLabel(c.kind), n: Number(c.n) }));
       return {
-        rows: rows.map(
-          (r, i): DeadJobRow => ({
-            id: r.id,
-            kind: r.kind,
-            kindLabel: jobKindLabel(r.kind),
-            target: targetOf(r.kind, payloads[i]!, username),
-            attempts: r.attempts,
-            lastError: r.last_error ?? "",
-            createdAt: r.created_at,
-            diedAt: r.finished_at,
-          }),
-        ),
+        rows: rows.map((r, i): DeadJobRow => ({
+          id: r.id,
+          kind: r.kind,
+          kindLabel: jobKindLabel(r.kind),
+          target: targetOf(r.kind, payloads[i]!, username),
+          attempts: r.attempts,
+          lastError: r.last_error ?? "",
+          createdAt: r.created_at,
+          diedAt: r.finished_at,
+        })),
         byKind,
         total: byKind.reduce((a, c) => a + c.n, 0),
         page,

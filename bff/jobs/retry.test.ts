@@ -11,7 +11,13 @@ import {
 describe("retry policy (issue 15 item 3, ADR 0028)", () => {
   it("backs off 10 s doubling, capped at 15 minutes, jittered to between half and all of it", () => {
     expect([1, 2, 3, 7, 8, 50, 500].map(defaultBackoffMs)).toEqual([
-      10_000, 20_000, 40_000, 640_000, MAX_BACKOFF_MS, MAX_BACKOFF_MS, MAX_BACKOFF_MS,
+      10_000,
+      20_000,
+      40_000,
+      640_000,
+      MAX_BACKOFF_MS,
+      MAX_BACKOFF_MS,
+      MAX_BACKOFF_MS,
     ]);
     for (let id = 1; id < 2000; id += 7) {
       for (const attempt of [1, 5, 9, 40]) {

@@ -40,10 +40,7 @@ export function retryDelayMs(jobId: number, attempt: number, backoffMs: (attempt
 }
 
 /** When a job's retry window closes; `windowMs` 0 means it has none. */
-export function retryDeadline(
-  job: { created_at: Date; retry_from?: Date | null },
-  windowMs: number,
-): Date {
+export function retryDeadline(job: { created_at: Date; retry_from?: Date | null }, windowMs: number): Date {
   const from = job.retry_from ?? job.created_at;
   return new Date(from.getTime() + windowMs);
 }

@@ -217,8 +217,7 @@ async function recordFailure(
     return;
   }
   const dead =
-    err instanceof GiveUpJob ||
-    outOfTries(job, attempts, now, err instanceof LeaseExpired ? 0 : windowOf(handler));
+    err instanceof GiveUpJob || outOfTries(job, attempts, now, err instanceof LeaseExpired ? 0 : windowOf(handler));
   const backoff = retryDelayMs(job.id, attempts, handler?.backoffMs ?? defaultBackoffMs);
   await trx
     .updateTable("jobs")

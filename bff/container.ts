@@ -52,6 +52,7 @@ import { pgJobListener } from "./jobs/listen.js";
 import { maintenanceJobHandlers, scheduleMaintenance } from "./jobs/maintenance.js";
 import { createHeartbeat, withHeartbeat } from "./jobs/heartbeat.js";
 import { createWorker, type Logger } from "./jobs/worker.js";
+import { createJobsAdmin } from "./jobs/admin.js";
 import { consoleLogger } from "./logger.js";
 import { createMetrics } from "./metrics/registry.js";
 import { listDevMailbox } from "./notifications/dev-mailbox.js";
@@ -206,7 +207,7 @@ export async function createContainer(
     db,
     handlers: {
       ...messageJobHandlers(mailer, sms),
-      ...secretMessageJobHandlers({ mailer, sms, dataKey }),
+      ...secretMessageJobHandlers({ mailer, sms, dataKey, logger }),
       ...pushJobHandlers(pushSender, inbox.countForAccount),
       ...maintenanceJobHandlers({ sessionIdleMinutes: config.SESSION_IDLE_MINUTES }),
       ...accountJobHandlers({ directory, officialMailDomain: config.OFFICIAL_MAIL_DOMAIN }),
@@ -233,6 +234,7 @@ export async function createContainer(
 
   const items = createItemsService({ db, clock });
   const scheduled = createScheduledService({ db, clock });
+  const jobsAdmin = createJobsAdmin({ db, clock });
   const ssoApplications = createSsoApplications({
     db,
     clock,
@@ -319,6 +321,8 @@ export async function createContainer(
       reconcile: createReconcile({ db, clock, port: ad.port, queue: directory, desiredUser: ad.service.desiredUser }),
       links: createLinkImport({ db, clock, port: ad.port, desiredUser: ad.service.desiredUser }),
     },
+    /** 背景作業 (issue 15 item 3): dead jobs for system admins, with retry and discard. */
+    jobsAdmin,
     /** 管理主控台 (ADR 20): which console functions the actor has, with their waiting counts. */
     console: createConsole({
       accountReviews: applications.reviewSource,
@@ -328,6 +332,7 @@ export async function createContainer(
       ssoApplications,
       items,
       repairs,
+      jobs: jobsAdmin,
     }),
     devMailbox: {
       enabled: config.devMailbox && !(config.isProduction && !config.embedded),

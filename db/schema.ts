@@ -128,6 +128,8 @@ export interface JobsTable {
   locked_until: Nullable<Date>;
   /** Jobs with one key never run at once (one AD job per account). */
   serial_key: Nullable<string>;
+  /** Start of the retry window (0090); NULL: created_at. An admin's 重試 restarts it. */
+  retry_from: Nullable<Date>;
 }
 
 export interface SystemParamsTable {

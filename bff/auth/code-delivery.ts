@@ -1,7 +1,7 @@
 import { sql } from "kysely";
 import type { Database, Tx } from "../../db/index.js";
 import { enqueue } from "../jobs/queue.js";
-import { callingJob, finished, type JobHandlers } from "../jobs/worker.js";
+import { callingJob, finished, type JobHandlers, type Logger } from "../jobs/worker.js";
 import { decrypt, encrypt } from "../oidc/data-key.js";
 import type { Mailer, SmsGateway } from "../ports/mailer.js";
 
@@ -9,7 +9,9 @@ import type { Mailer, SmsGateway } from "../ports/mailer.js";
  * Messages that carry a secret (a temporary password, a phone code) go out through the jobs
  * table like every message, but the text is sealed with the data key while it waits and
  * removed once sent, so the jobs table never holds the secret in clear. An expired code is
- * not worth sending late: the job drops it.
+ * not worth sending late: the job drops it on purpose (done, result `{ dropped: "expired" }`,
+ * one log line), never dead; the person asks for a new one (ADR 0028). Until then it retries
+ * like any message that calls out, so an outage shorter than the code's life loses nothing.
  */
 export const SECRET_MESSAGE_JOB = "signin.secret-message";
 
@@ -33,7 +35,7 @@ export function queueSecretMessage(trx: Tx, dataKey: Buffer, now: Date, msg: Sec
     },
     runAt: now,
     idempotencyKey: `secret:${key}`,
-    // The code lives minutes: a few quick retries, then give up.
+    // The code lives minutes: it retries (quickly, see backoffMs) until it expires, then is dropped.
     maxAttempts: 4,
   });
 }
@@ -46,7 +48,12 @@ interface Payload {
   expiresAt: string;
 }
 
-export function secretMessageJobHandlers(deps: { mailer: Mailer; sms: SmsGateway; dataKey: Buffer }): JobHandlers {
+export function secretMessageJobHandlers(deps: {
+  mailer: Mailer;
+  sms: SmsGateway;
+  dataKey: Buffer;
+  logger?: Logger;
+}): JobHandlers {
   const wipe = (db: Database, jobId: number) =>
     db
       .updateTable("jobs")
@@ -63,7 +70,14 @@ export function secretMessageJobHandlers(deps: { mailer: Mailer; sms: SmsGateway
         if (!p.sealed) return finished({ skipped: "no secret" });
         if (new Date(p.expiresAt) <= now) {
           await wipe(db, job.id);
-          return finished({ skipped: "expired" });
+          deps.logger?.info("job dropped: the code expired before it could be sent", {
+            id: job.id,
+            kind: job.kind,
+            channel: p.channel,
+            attempts: job.attempts,
+            expiresAt: p.expiresAt,
+          });
+          return finished({ dropped: "expired" });
         }
         return { call: { ...p, text: decrypt(deps.dataKey, p.sealed) } };
       },

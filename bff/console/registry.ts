@@ -57,6 +57,7 @@ export interface ConsoleDeps {
   ssoApplications: { pendingCount(actor: Actor): Promise<number> };
   items: { consoleAccess(actor: Actor): Promise<{ manage: boolean }> };
   repairs: { consoleAccess(actor: Actor): Promise<{ manage: boolean }> };
+  jobs: { deadCount(actor: Actor): Promise<number> };
 }
 
 const isAdmin = (a: Actor) => isSysAdmin(a) || isAgencyAdmin(a);
@@ -132,6 +133,15 @@ export function consoleEntries(deps: ConsoleDeps): ConsoleEntryDef[] {
     },
     { id: "apps", group: "首頁應用程式管理", title: "首頁應用程式管理", href: "/admin/apps", allowed: isSysAdmin },
     { id: "params", group: "系統參數管理", title: "系統參數管理", href: "/admin/params", allowed: isSysAdmin },
+    // Issue 15 item 3: mail, SMS, push and AD jobs that stopped retrying, with 重試 and 捨棄.
+    {
+      id: "jobs",
+      group: "系統參數管理",
+      title: "背景作業",
+      href: "/admin/jobs",
+      allowed: isSysAdmin,
+      counts: (a) => one("停止重試", deps.jobs.deadCount(a)),
+    },
     // 物品管理: admins, and anyone who holds an item or a repair type (表 2 「僅管理保管物品」).
     {
       id: "items",

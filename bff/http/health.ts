@@ -4,6 +4,7 @@ import type { Database } from "../../db/index.js";
 import { migrationState, type MigrationList } from "../../db/migrate.js";
 import { migrations as releaseMigrations } from "../../db/migrations/index.js";
 import type { Heartbeat } from "../jobs/heartbeat.js";
+import { deadJobsByKind } from "../jobs/stats.js";
 import type { Logger } from "../jobs/worker.js";
 import type { Clock } from "../ports/clock.js";
 
@@ -20,6 +21,10 @@ import type { Clock } from "../ports/clock.js";
  * Both answer JSON with Cache-Control: no-store, 200 or 503. The body names checks and
  * migrations, never error text (it could carry host or user names); the log has the reason,
  * written when readiness changes rather than on every probe.
+ *
+ * `/readyz` also reports dead jobs by kind (`jobs.dead`, issue 15 item 3): a report, not a
+ * check. A dead mail is an operator's task on 背景作業, not a reason to take a healthy
+ * server out of the load balancer, so it never turns the answer into a 503.
  */
 export interface ReadinessDeps {
   db: Database;
@@ -41,12 +46,18 @@ type Check = { status: "ok" | "fail" | "unknown" } & Record<string, unknown>;
 
 export interface Readiness {
   ready: boolean;
-  body: { status: "ready" | "unavailable"; checks: Record<string, Check> };
+  body: {
+    status: "ready" | "unavailable";
+    checks: Record<string, Check>;
+    /** Dead jobs by kind, e.g. { "mail.send": 3 } (never affects `ready`). */
+    jobs?: { dead: Record<string, number> };
+  };
 }
 
 interface ProbeResult {
   migrations: Awaited<ReturnType<typeof migrationState>>;
   beatAt: Date | null | undefined;
+  dead: Record<string, number>;
 }
 
 export function createReadiness(deps: ReadinessDeps): () => Promise<Readiness> {
@@ -74,7 +85,10 @@ export function createReadiness(deps: ReadinessDeps): () => Promise<Readiness> {
                   .executeTakeFirst()
               : undefined,
           ]);
-          return { migrations, beatAt: heartbeat ? (beat?.beat_at ?? null) : undefined };
+          // After the checks, not beside them: a stalled database costs one connection, not two.
+          // It reads kind and state only, so it works on any schema this code can meet.
+          const dead = await deadJobsByKind(db);
+          return { migrations, beatAt: heartbeat ? (beat?.beat_at ?? null) : undefined, dead };
         })().finally(() => {
           if (inFlight === current) inFlight = undefined;
         }),
@@ -125,7 +139,7 @@ export function createReadiness(deps: ReadinessDeps): () => Promise<Readiness> {
             : { status: "ok", beatAt: beatAt!.toISOString() };
     }
     const ready = Object.values(checks).every((c) => c.status === "ok");
-    return record({ ready, body: { status: ready ? "ready" : "unavailable", checks } });
+    return record({ ready, body: { status: ready ? "ready" : "unavailable", checks, jobs: { dead: result.dead } } });
   };
 }
 

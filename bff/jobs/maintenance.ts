@@ -4,6 +4,7 @@ import { purgeSigninState } from "../auth/housekeeping.js";
 import { queueIdleDisable } from "../accounts/jobs.js";
 import { taipeiDate } from "../time.js";
 import { enqueue } from "./queue.js";
+import { purgeFinishedPayloads } from "./retention.js";
 import type { JobHandlers } from "./worker.js";
 import { inTransaction } from "../../db/transaction.js";
 
@@ -13,6 +14,7 @@ const TOKEN_KEEP_MS = 7 * 86_400_000;
 /**
  * Housekeeping: sessions past their lifetime or idle limit, decision tokens long used
  * or expired, and expired single sign-on state (codes, tokens, sessions) are deleted. Nothing else reads them, so the tables would only grow.
+ * Finished jobs' payloads are purged after the retention parameter (retention.ts).
  */
 export function maintenanceJobHandlers(opts: { sessionIdleMinutes: number }): JobHandlers {
   return {
@@ -30,7 +32,14 @@ export function maintenanceJobHandlers(opts: { sessionIdleMinutes: number }): Jo
           .executeTakeFirst();
         const oidc = await purgeExpiredPayloads(db, now);
         const signin = await purgeSigninState(db, now);
-        return { sessions: Number(sessions.numDeletedRows), tokens: Number(tokens.numDeletedRows), oidc, signin };
+        const jobPayloads = await purgeFinishedPayloads(db, now);
+        return {
+          sessions: Number(sessions.numDeletedRows),
+          tokens: Number(tokens.numDeletedRows),
+          oidc,
+          signin,
+          jobPayloads,
+        };
       },
     },
   };

@@ -4,6 +4,9 @@ import type { Database, Tx } from "../../db/index.js";
 import type { Job } from "../../db/schema.js";
 import type { Clock } from "../ports/clock.js";
 import { inTransaction } from "../../db/transaction.js";
+import { defaultBackoffMs, outOfTries, RETRY_WINDOW_MS, retryDelayMs } from "./retry.js";
+
+export { defaultBackoffMs } from "./retry.js";
 
 export interface JobContext {
   /** A transaction: database effects commit together with the job's new state. */
@@ -14,8 +17,17 @@ export interface JobContext {
 }
 
 interface FailureHooks {
-  /** Backoff after the n-th failed attempt (1-based). Default: 10 s doubling, capped at 15 min. */
+  /**
+   * Backoff after the n-th failed attempt (1-based). Default: 10 s doubling. Whatever the
+   * handler says, the wait is capped at 15 min and jittered (retry.ts, ADR 0028).
+   */
   backoffMs?(attempt: number): number;
+  /**
+   * How long after it was queued the job keeps retrying whatever its max_attempts (ADR 0028).
+   * Default: 24 h for a job that calls out (an outage must lose nothing), none for a
+   * database-only job.
+   */
+  retryWindowMs?: number;
   /**
    * Runs after a failed, deferred or given-up run, in the transaction that records the job's
    * new state (after the run's own writes were rolled back): lets a handler record why (or
@@ -106,9 +118,20 @@ export interface Logger {
   error(msg: string, extra?: Record<string, unknown>): void;
 }
 
-export function defaultBackoffMs(attempt: number): number {
-  return Math.min(15 * 60_000, 10_000 * 2 ** (attempt - 1));
+/**
+ * A lease that ran out: the worker that claimed the job crashed or stalled. Counted against
+ * max_attempts only, outside any retry window, so a job that keeps killing its worker ends.
+ */
+export class LeaseExpired extends Error {
+  override readonly name = "LeaseExpired";
+  constructor() {
+    super("作業逾時：執行的程序未回報結果");
+  }
 }
+
+/** The handler's retry window (see FailureHooks.retryWindowMs). */
+const windowOf = (handler: JobHandler | undefined) =>
+  handler?.retryWindowMs ?? (handler?.callsOut ? RETRY_WINDOW_MS : 0);
 
 /** Error text kept on the job: bounded, and free of characters PostgreSQL refuses. */
 function errorText(err: unknown): string {
@@ -195,8 +218,9 @@ async function recordFailure(
     await handler?.onFailure?.(ctx, { error: err, outcome: "deferred" });
     return;
   }
-  const dead = err instanceof GiveUpJob || (job.max_attempts !== null && attempts >= job.max_attempts);
-  const backoff = (handler?.backoffMs ?? defaultBackoffMs)(attempts);
+  const dead =
+    err instanceof GiveUpJob || outOfTries(job, attempts, now, err instanceof LeaseExpired ? 0 : windowOf(handler));
+  const backoff = retryDelayMs(job.id, attempts, handler?.backoffMs ?? defaultBackoffMs);
   await trx
     .updateTable("jobs")
     .set({
@@ -306,7 +330,7 @@ async function claimAndStart(
     // Its worker claimed it (counting that attempt) and never reported back.
     logger.error("job lease ran out; another worker takes it", { id: job.id, kind: job.kind, lockedBy: job.locked_by });
     if (job.max_attempts !== null && job.attempts >= job.max_attempts) {
-      await recordFailure(trx, job, handler, new Error("作業逾時：執行的程序未回報結果"), job.attempts, now, logger);
+      await recordFailure(trx, job, handler, new LeaseExpired(), job.attempts, now, logger);
       return { kind: "finished" };
     }
   }

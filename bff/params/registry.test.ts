@@ -32,7 +32,9 @@ describe("system parameter registry (PRT-5)", () => {
       lockout_threshold: 5,
       lockout_cooldown_minutes: 15,
       file_cleanup_date: null,
+      job_payload_retention_days: 30,
     });
+    expect(paramRegistry.job_payload_retention_days).toMatchObject({ kind: "duration", unit: "天" });
     expect(paramRegistry.idle_disable_days).toMatchObject({ kind: "duration", unit: "天", label: "閒置停用天數" });
     expect(paramRegistry.lockout_cooldown_minutes).toMatchObject({ kind: "duration", unit: "分鐘" });
     expect(paramRegistry.lockout_threshold).toMatchObject({ kind: "number", unit: "次" });
@@ -167,6 +169,7 @@ describe("system parameter registry (PRT-5)", () => {
       lockout_threshold: 5,
       lockout_cooldown_minutes: 15,
       file_cleanup_date: "2027-03-01",
+      job_payload_retention_days: 30,
     });
   });
 });

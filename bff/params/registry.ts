@@ -103,6 +103,16 @@ export const paramRegistry = {
     optional: true,
     default: null,
   }),
+  // Issue 15 item 3: bff/jobs/retention.ts (the hourly housekeeping job, ADR 0028).
+  job_payload_retention_days: defineParam.duration({
+    label: "背景作業內容保存天數",
+    meaning:
+      "已完成或已捨棄的背景作業（郵件、簡訊、推播等）超過這麼多天，由每小時的清理作業清除其內容（收件人與內文），只留下種類、時間與次數。",
+    unit: "天",
+    min: 1,
+    max: 3650,
+    default: 30,
+  }),
 };
 
 export type ParamRegistry = typeof paramRegistry;

@@ -77,6 +77,7 @@ function visits(ids: Ids, signInTwoFactor: (page: Page) => Promise<void>): Recor
     "routes/_app.admin._index": { roles: [...ADMINS, "custodian"], url: "/admin" },
     "routes/_app.admin.account-reviews": { roles: ADMINS, url: "/admin/account-reviews" },
     "routes/_app.admin.params": { roles: ["sysAdmin"], url: "/admin/params" },
+    "routes/_app.admin.jobs": { roles: ["sysAdmin"], url: "/admin/jobs" },
     "routes/_app.admin.accounts.$id": { roles: ADMINS, url: `/admin/accounts/${ids.userId}` },
     "routes/_app.admin.accounts._index": { roles: ADMINS, url: "/admin/accounts" },
     "routes/_app.admin.apps": { roles: ["sysAdmin"], url: "/admin/apps" },

@@ -24,3 +24,42 @@ export function taipeiDayClock(time = "10:00", daysAhead = 2): Clock & { today: 
     day: (n) => taipeiDate(new Date(startOfTaipeiDay(today).getTime() + n * DAY_MS + 12 * 3600_000)),
   };
 }
+
+/**
+ * An outage on a hand-moved clock (issue 15 item 3): `down()` is true from `from` for `ms`.
+ * A fake service throws while it is down; tests move the clock instead of waiting.
+ */
+export function outage(clock: Clock, from: Date, ms: number) {
+  const start = from.getTime();
+  const end = start + ms;
+  return {
+    end: new Date(end),
+    down: () => {
+      const t = clock.now().getTime();
+      return t >= start && t < end;
+    },
+  };
+}
+
+/**
+ * Moves a hand-moved clock from one due job to the next and runs what is due, as a worker
+ * would over that time, until nothing is pending or `until` is reached. Bounded by
+ * `maxSteps` so a job that never settles fails the test instead of hanging it.
+ * Returns how many times the clock moved.
+ */
+export async function runThroughTime(opts: {
+  clock: Clock & { set(d: Date): void };
+  nextDue: () => Promise<Date | null>;
+  runDue: () => Promise<unknown>;
+  until: Date;
+  maxSteps?: number;
+}): Promise<number> {
+  const max = opts.maxSteps ?? 1000;
+  for (let step = 0; step < max; step++) {
+    await opts.runDue();
+    const next = await opts.nextDue();
+    if (!next || next.getTime() > opts.until.getTime()) return step;
+    if (next.getTime() > opts.clock.now().getTime()) opts.clock.set(next);
+  }
+  throw new Error(`runThroughTime: still running after ${max} steps`);
+}

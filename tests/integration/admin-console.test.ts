@@ -147,6 +147,7 @@ describe("the console registry, per role", () => {
       "sso-clients",
       "apps",
       "params",
+      "jobs 停止重試=0",
       "items",
       "repair-types",
     ]);

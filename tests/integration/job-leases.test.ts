@@ -13,6 +13,7 @@ import {
   runOneJob,
   createWorker,
 } from "../../bff/jobs/worker.js";
+import { defaultBackoffMs, retryDelayMs } from "../../bff/jobs/retry.js";
 import { fixedClock, systemClock } from "../../bff/ports/clock.js";
 import { silentLogger } from "../helpers/container.js";
 import { testDatabase } from "../helpers/db.js";
@@ -208,7 +209,7 @@ describe("a calling job is leased, calls with no transaction open, then records"
     await runOneJob(h.db, handlers, clock, silentLogger);
     let j = await jobRow(id);
     expect(j).toMatchObject({ state: "pending", attempts: 1, last_error: "Error: SMTP 451", locked_by: null });
-    expect(j.run_at.getTime() - clock.now().getTime()).toBe(10_000);
+    expect(j.run_at.getTime() - clock.now().getTime()).toBe(retryDelayMs(id, 1, defaultBackoffMs));
 
     clock.advance(10_000);
     failure = new DeferJob(60_000, "not configured");

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Container } from "../../bff/container.js";
 import { enqueue } from "../../bff/jobs/queue.js";
 import { createWorker, type JobHandlers, runOneJob } from "../../bff/jobs/worker.js";
+import { defaultBackoffMs, MAX_BACKOFF_MS, retryDelayMs } from "../../bff/jobs/retry.js";
 import { fixedClock } from "../../bff/ports/clock.js";
 import { queueMail } from "../../bff/notifications/mail.js";
 import { silentLogger, testContainer } from "../helpers/container.js";
@@ -79,16 +80,22 @@ describe("jobs", () => {
     expect(await runOneJob(c.db, handlers, clock, silentLogger)).toBe(true);
     let job = await jobState(id);
     expect(job).toMatchObject({ state: "pending", attempts: 1, last_error: "Error: SMTP 451 try later" });
-    expect(job.run_at.getTime() - clock.now().getTime()).toBe(10_000);
+    // 10 s, then 20 s, each with jitter (ADR 0028): between half and all of it.
+    const first = retryDelayMs(id, 1, defaultBackoffMs);
+    expect(first).toBeGreaterThanOrEqual(5_000);
+    expect(first).toBeLessThanOrEqual(10_000);
+    expect(job.run_at.getTime() - clock.now().getTime()).toBe(first);
 
     expect(await runOneJob(c.db, handlers, clock, silentLogger)).toBe(false); // not due yet
-    clock.advance(10_000);
+    clock.advance(first);
     await runOneJob(c.db, handlers, clock, silentLogger);
     job = await jobState(id);
     expect(job).toMatchObject({ state: "pending", attempts: 2 });
-    expect(job.run_at.getTime() - clock.now().getTime()).toBe(20_000);
+    const second = retryDelayMs(id, 2, defaultBackoffMs);
+    expect(second).toBeGreaterThanOrEqual(10_000);
+    expect(job.run_at.getTime() - clock.now().getTime()).toBe(second);
 
-    clock.advance(20_000);
+    clock.advance(second);
     await runOneJob(c.db, handlers, clock, silentLogger);
     expect(await jobState(id)).toMatchObject({ state: "dead", attempts: 3 });
     expect(calls).toBe(3);
@@ -109,7 +116,10 @@ describe("jobs", () => {
     }
     const job = await jobState(id);
     expect(job).toMatchObject({ state: "pending", attempts: 12 });
-    expect(job.run_at.getTime() - (clock.now().getTime() - 15 * 60_000)).toBe(15 * 60_000);
+    const wait = job.run_at.getTime() - (clock.now().getTime() - 15 * 60_000);
+    expect(wait).toBe(retryDelayMs(id, 12, defaultBackoffMs));
+    expect(wait).toBeGreaterThanOrEqual(MAX_BACKOFF_MS / 2);
+    expect(wait).toBeLessThanOrEqual(MAX_BACKOFF_MS);
     await c.db.updateTable("jobs").set({ state: "cancelled" }).where("id", "=", id).execute();
   });
 

@@ -22,7 +22,7 @@ import type { Benchmark } from "./types.js";
 const MAILS = 10_000;
 const OUTAGE_MS = 30 * 60_000;
 const RUNNERS = 4;
-const quiet = { info: () => undefined, error: () => undefined };
+const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
 async function startSmtp(): Promise<{ server: SMTPServer; port: number; received: () => number }> {
   let received = 0;

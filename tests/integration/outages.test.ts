@@ -21,7 +21,7 @@ const clock = fixedClock(start);
 let c: Container;
 
 const infos: string[] = [];
-const logger: Logger = { info: (msg) => void infos.push(msg), error: () => undefined };
+const logger: Logger = { info: (msg) => void infos.push(msg), warn: () => undefined, error: () => undefined };
 
 /** A fake SMTP server and SMS gateway: refuse while `down()`, else record what they got. */
 function fakeServices(down: () => boolean) {

@@ -128,6 +128,17 @@ export interface JobsTable {
   locked_until: Nullable<Date>;
   /** Jobs with one key never run at once (one AD job per account). */
   serial_key: Nullable<string>;
+  /** The lane it waits in (bff/jobs/lanes.ts, 0089); filled from the kind when left out. */
+  lane: Nullable<string>;
+  /** When the current or last attempt was claimed (0089). */
+  started_at: Nullable<Date>;
+}
+
+/** One row per device a push job reached (0089): a re-run skips them. */
+export interface PushDeliveriesTable {
+  job_id: number;
+  subscription_id: number;
+  sent_at: Date;
 }
 
 export interface SystemParamsTable {
@@ -406,6 +417,7 @@ export interface DB
   car_drivers: CarDriversTable;
   bookings: BookingsTable;
   push_subscriptions: PushSubscriptionsTable;
+  push_deliveries: PushDeliveriesTable;
   app_keys: AppKeysTable;
   decision_tokens: DecisionTokensTable;
   repair_types: RepairTypesTable;

@@ -4,6 +4,7 @@ import type { Database, Tx } from "../../db/index.js";
 import type { Job } from "../../db/schema.js";
 import type { Clock } from "../ports/clock.js";
 import { inTransaction } from "../../db/transaction.js";
+import { DEFAULT_LANE_CONCURRENCY, LANES, type Lane, type LaneConcurrency } from "./lanes.js";
 
 export interface JobContext {
   /** A transaction: database effects commit together with the job's new state. */
@@ -121,15 +122,17 @@ const NO_LEASE = { locked_by: null, locked_until: null } as const;
 const SERIAL_INDEX = "jobs_one_running_per_serial_key";
 
 /**
- * The next job to run: first one whose lease ran out (its worker crashed or stalled), then
- * the oldest due pending job whose serial key has no job running. Locked for this transaction.
+ * The next job to run (in `lane`, or in any lane): first one whose lease ran out (its worker
+ * crashed or stalled), then the oldest due pending job whose serial key has no job running.
+ * Locked for this transaction.
  */
-async function claimDue(trx: Tx, now: Date): Promise<Job | undefined> {
+async function claimDue(trx: Tx, now: Date, lane: Lane | undefined): Promise<Job | undefined> {
   const expired = await trx
     .selectFrom("jobs")
     .selectAll()
     .where("state", "=", "running")
     .where("locked_until", "<=", now)
+    .$if(lane !== undefined, (q) => q.where("lane", "=", lane!))
     .orderBy("locked_until")
     .limit(1)
     .forUpdate()
@@ -140,6 +143,7 @@ async function claimDue(trx: Tx, now: Date): Promise<Job | undefined> {
     .selectFrom("jobs as j")
     .selectAll("j")
     .where("j.state", "=", "pending")
+    .$if(lane !== undefined, (q) => q.where("j.lane", "=", lane!))
     .where("j.run_at", "<=", now)
     .where((eb) =>
       eb.or([
@@ -217,15 +221,22 @@ async function recordFailure(
   });
 }
 
-async function recordDone(trx: Tx, jobId: number, attempts: number, result: unknown, now: Date): Promise<void> {
+/** `finishedAt`: read from the clock when the job ended, not when it was claimed (issue 15 item 2). */
+async function recordDone(
+  trx: Tx,
+  jobId: number,
+  attempts: number,
+  result: unknown,
+  finishedAt: Date,
+): Promise<void> {
   await trx
     .updateTable("jobs")
     .set({
       state: "done",
       ...NO_LEASE,
       attempts,
-      updated_at: now,
-      finished_at: now,
+      updated_at: finishedAt,
+      finished_at: finishedAt,
       last_error: null,
       result: result === undefined ? null : JSON.stringify(result),
     })
@@ -273,20 +284,35 @@ export async function runOneJob(
   clock: Clock,
   logger: Logger,
   workerId: string = `run-${randomUUID()}`,
+  lane?: Lane,
 ): Promise<boolean> {
-  let claim: Claim;
-  try {
-    claim = await inTransaction(db, (trx) => claimAndStart(trx, handlers, clock, logger, workerId));
-  } catch (err) {
-    // Another worker started a job with the same serial key between our look and our claim:
-    // nothing ran, but other work may be due, so the caller looks again.
-    if ((err as { constraint?: string }).constraint === SERIAL_INDEX) return true;
-    throw err;
-  }
+  const claim = await claimNext(db, handlers, clock, logger, workerId, lane);
   if (claim.kind === "none") return false;
   if (claim.kind === "finished") return true;
   await callAndRecord(db, claim, clock, logger, workerId);
   return true;
+}
+
+/**
+ * The claim phase: a database-only job runs (and ends) here; a calling job comes back
+ * leased, for callAndRecord.
+ */
+async function claimNext(
+  db: Database,
+  handlers: JobHandlers,
+  clock: Clock,
+  logger: Logger,
+  workerId: string,
+  lane: Lane | undefined,
+): Promise<Claim> {
+  try {
+    return await inTransaction(db, (trx) => claimAndStart(trx, handlers, clock, logger, workerId, lane));
+  } catch (err) {
+    // Another worker started a job with the same serial key between our look and our claim:
+    // nothing ran, but other work may be due, so the caller looks again.
+    if ((err as { constraint?: string }).constraint === SERIAL_INDEX) return { kind: "finished" };
+    throw err;
+  }
 }
 
 async function claimAndStart(
@@ -295,10 +321,13 @@ async function claimAndStart(
   clock: Clock,
   logger: Logger,
   workerId: string,
+  lane: Lane | undefined,
 ): Promise<Claim> {
   const now = clock.now();
-  const job = await claimDue(trx, now);
+  const job = await claimDue(trx, now, lane);
   if (!job) return { kind: "none" };
+  // When this attempt began (commits with its outcome, or with the lease below).
+  await trx.updateTable("jobs").set({ started_at: now }).where("id", "=", job.id).execute();
   const handler = handlers[job.kind];
   if (job.state === "running") {
     // Its worker claimed it (counting that attempt) and never reported back.
@@ -316,7 +345,7 @@ async function claimAndStart(
       if (!handler) throw new Error(`no handler for job kind "${job.kind}"`);
       return handler.run(ctx);
     });
-    if (ran.ok) await recordDone(trx, job.id, attempts, ran.value, now);
+    if (ran.ok) await recordDone(trx, job.id, attempts, ran.value, clock.now());
     else await recordFailure(trx, job, handler, ran.error, attempts, now, logger);
     return { kind: "finished" };
   }
@@ -327,7 +356,7 @@ async function claimAndStart(
     return { kind: "finished" };
   }
   if (!("call" in prepared.value)) {
-    await recordDone(trx, job.id, attempts, prepared.value.done, now);
+    await recordDone(trx, job.id, attempts, prepared.value.done, clock.now());
     return { kind: "finished" };
   }
   const leaseMs = handler.leaseMs ?? DEFAULT_LEASE_MS;
@@ -405,17 +434,97 @@ async function callAndRecord(
 
 export interface Worker {
   start(): void;
-  /** Stops taking jobs and waits for the one in hand. */
+  /** Stops taking jobs and waits for the ones in hand (every lane's). */
   stop(): Promise<void>;
-  /** Wakes the loop now (after a commit that enqueued work in this process). */
-  nudge(): void;
-  /** Runs every due job, then returns: for tests and for `npm run worker --once`. */
+  /** Wakes a lane's loop now (every lane's without one), after a commit that enqueued work in this process. */
+  nudge(lane?: string): void;
+  /** Runs every due job of every lane, one at a time, then returns: for tests and `npm run worker --once`. */
   drain(): Promise<number>;
   readonly id: string;
 }
 
-/** Subscribes to job notifications; returns its unsubscribe. */
-export type JobListener = (onNotify: () => void) => Promise<() => Promise<void>>;
+/** Subscribes to job notifications (the lane that got work, if said); returns its unsubscribe. */
+export type JobListener = (onNotify: (lane?: string) => void) => Promise<() => Promise<void>>;
+
+/**
+ * Sleeps until woken or `pollMs` passes. A wake that arrives while the loop is busy (or
+ * between an empty claim and the sleep) must not be lost until the next poll: it is
+ * remembered and the next sleep is skipped.
+ */
+function wakeable(pollMs: number) {
+  let wake: (() => void) | undefined;
+  let missed = false;
+  return {
+    signal() {
+      if (wake) wake();
+      else missed = true;
+    },
+    sleep(): Promise<void> {
+      if (missed) {
+        missed = false;
+        return Promise.resolve();
+      }
+      let timer: NodeJS.Timeout | undefined;
+      return new Promise<void>((resolve) => {
+        wake = resolve;
+        timer = setTimeout(resolve, pollMs);
+      }).finally(() => {
+        clearTimeout(timer);
+        wake = undefined;
+      });
+    },
+  };
+}
+
+interface LaneLoopDeps {
+  db: Database;
+  handlers: JobHandlers;
+  clock: Clock;
+  logger: Logger;
+  workerId: string;
+  isRunning(): boolean;
+}
+
+/**
+ * One lane's loop (issue 15 item 1, ADR 0027). It claims one job at a time, in this lane
+ * only. A calling job's call (and its record) then runs beside the loop, up to `slots` at
+ * once, so the next claim does not wait for a slow SMTP or push service. A database-only job
+ * runs inside its claim transaction, so the loop runs those one at a time: each holds a pool
+ * connection for its whole run, and the app's requests share that pool. On stop the loop
+ * claims nothing more and resolves once every call in hand has been recorded.
+ */
+async function laneLoop(deps: LaneLoopDeps, lane: Lane, slots: number, waker: ReturnType<typeof wakeable>) {
+  const inFlight = new Set<Promise<void>>();
+  while (deps.isRunning()) {
+    if (inFlight.size >= slots) {
+      await Promise.race(inFlight);
+      continue;
+    }
+    let claim: Claim;
+    try {
+      claim = await claimNext(deps.db, deps.handlers, deps.clock, deps.logger, deps.workerId, lane);
+    } catch (err) {
+      // The database is away (restart, network): wait a poll and try again.
+      deps.logger.error("worker loop error", { lane, error: errorText(err) });
+      if (deps.isRunning()) await waker.sleep();
+      continue;
+    }
+    if (claim.kind === "none") {
+      if (deps.isRunning()) await waker.sleep();
+      continue;
+    }
+    if (claim.kind === "finished") continue;
+    const call: Promise<void> = callAndRecord(deps.db, claim, deps.clock, deps.logger, deps.workerId)
+      .catch((err) => {
+        // The record transaction failed (database away): the lease runs out and the job is
+        // taken again; a push re-run skips the devices already reached.
+        deps.logger.error("job result could not be recorded", { id: claim.job.id, lane, error: errorText(err) });
+      })
+      .finally(() => inFlight.delete(call));
+    inFlight.add(call);
+  }
+  await Promise.all(inFlight);
+}
 
 export function createWorker(opts: {
   db: Database;
@@ -423,35 +532,26 @@ export function createWorker(opts: {
   clock: Clock;
   logger: Logger;
   pollMs: number;
+  /** Slots per lane (bff/jobs/lanes.ts); a lane left out gets its default, 0 = not served here. */
+  concurrency?: Partial<LaneConcurrency>;
   /** On real PostgreSQL, LISTEN wakes the worker the moment a job is committed. */
   listen?: JobListener;
 }): Worker {
   const id = randomUUID();
+  const slots: LaneConcurrency = { ...DEFAULT_LANE_CONCURRENCY, ...opts.concurrency };
+  const served = LANES.filter((lane) => slots[lane] > 0);
+  const wakers = new Map(served.map((lane) => [lane, wakeable(opts.pollMs)] as const));
   let running = false;
-  let loop: Promise<void> | undefined;
-  let wake: (() => void) | undefined;
-  let timer: NodeJS.Timeout | undefined;
-  // A notification that arrives while a job runs (or between an empty claim and the sleep)
-  // must not be lost until the next poll: remember it and skip the next sleep.
-  let missedWake = false;
-  const signal = () => {
-    if (wake) wake();
-    else missedWake = true;
-  };
+  let loops: Promise<void>[] = [];
+  let unlisten: (() => Promise<void>) | undefined;
 
-  const sleep = () =>
-    new Promise<void>((resolve) => {
-      if (missedWake) {
-        missedWake = false;
-        resolve();
-        return;
-      }
-      wake = resolve;
-      timer = setTimeout(resolve, opts.pollMs);
-    }).finally(() => {
-      clearTimeout(timer);
-      wake = undefined;
-    });
+  const nudge = (lane?: string) => {
+    const one = lane === undefined ? undefined : wakers.get(lane as Lane);
+    if (one) one.signal();
+    // No lane, or one this release does not know (a newer release's): wake every loop.
+    else if (lane === undefined || !(LANES as readonly string[]).includes(lane)) for (const w of wakers.values()) w.signal();
+  };
+  const deps: LaneLoopDeps = { ...opts, workerId: id, isRunning: () => running };
 
   async function drain(): Promise<number> {
     let n = 0;
@@ -459,29 +559,14 @@ export function createWorker(opts: {
     return n;
   }
 
-  async function run(): Promise<void> {
-    while (running) {
-      try {
-        const ran = await runOneJob(opts.db, opts.handlers, opts.clock, opts.logger, id);
-        if (!ran && running) await sleep();
-      } catch (err) {
-        // The database is away (restart, network): wait a poll and try again.
-        opts.logger.error("worker loop error", { error: errorText(err) });
-        if (running) await sleep();
-      }
-    }
-  }
-
-  let unlisten: (() => Promise<void>) | undefined;
-
   return {
     id,
     start() {
       if (running) return;
       running = true;
-      loop = run();
+      loops = served.map((lane) => laneLoop(deps, lane, slots[lane], wakers.get(lane)!));
       opts
-        .listen?.(signal)
+        .listen?.(nudge)
         .then((u) => {
           unlisten = u;
         })
@@ -489,11 +574,11 @@ export function createWorker(opts: {
     },
     async stop() {
       running = false;
-      wake?.();
-      await loop;
+      for (const w of wakers.values()) w.signal();
+      await Promise.all(loops);
       await unlisten?.().catch(() => undefined);
     },
-    nudge: signal,
+    nudge,
     drain,
   };
 }

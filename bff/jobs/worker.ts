@@ -221,19 +221,25 @@ async function recordFailure(
   });
 }
 
-/** `finishedAt`: read from the clock when the job ended, not when it was claimed (issue 15 item 2). */
+/**
+ * `finishedAt`: read from the clock when the job ended, not when it was claimed (issue 15
+ * item 2). `startedAt`: the claim, for a job that ends in its claim transaction (a calling
+ * job's lease recorded it already).
+ */
 async function recordDone(
   trx: Tx,
   jobId: number,
   attempts: number,
   result: unknown,
   finishedAt: Date,
+  startedAt?: Date,
 ): Promise<void> {
   await trx
     .updateTable("jobs")
     .set({
       state: "done",
       ...NO_LEASE,
+      ...(startedAt ? { started_at: startedAt } : {}),
       attempts,
       updated_at: finishedAt,
       finished_at: finishedAt,
@@ -326,8 +332,6 @@ async function claimAndStart(
   const now = clock.now();
   const job = await claimDue(trx, now, lane);
   if (!job) return { kind: "none" };
-  // When this attempt began (commits with its outcome, or with the lease below).
-  await trx.updateTable("jobs").set({ started_at: now }).where("id", "=", job.id).execute();
   const handler = handlers[job.kind];
   if (job.state === "running") {
     // Its worker claimed it (counting that attempt) and never reported back.
@@ -345,7 +349,7 @@ async function claimAndStart(
       if (!handler) throw new Error(`no handler for job kind "${job.kind}"`);
       return handler.run(ctx);
     });
-    if (ran.ok) await recordDone(trx, job.id, attempts, ran.value, clock.now());
+    if (ran.ok) await recordDone(trx, job.id, attempts, ran.value, clock.now(), now);
     else await recordFailure(trx, job, handler, ran.error, attempts, now, logger);
     return { kind: "finished" };
   }
@@ -356,7 +360,7 @@ async function claimAndStart(
     return { kind: "finished" };
   }
   if (!("call" in prepared.value)) {
-    await recordDone(trx, job.id, attempts, prepared.value.done, clock.now());
+    await recordDone(trx, job.id, attempts, prepared.value.done, clock.now(), now);
     return { kind: "finished" };
   }
   const leaseMs = handler.leaseMs ?? DEFAULT_LEASE_MS;
@@ -368,6 +372,7 @@ async function claimAndStart(
       locked_by: workerId,
       locked_until: new Date(now.getTime() + leaseMs),
       updated_at: now,
+      started_at: now,
     })
     .where("id", "=", job.id)
     .returningAll()
@@ -447,17 +452,17 @@ export interface Worker {
 export type JobListener = (onNotify: (lane?: string) => void) => Promise<() => Promise<void>>;
 
 /**
- * Sleeps until woken or `pollMs` passes. A wake that arrives while the loop is busy (or
- * between an empty claim and the sleep) must not be lost until the next poll: it is
- * remembered and the next sleep is skipped.
+ * Sleeps until woken or `pollMs` passes; every sleeper wakes on a signal. A wake that arrives
+ * while nobody sleeps (the loop is busy, or between an empty claim and the sleep) must not be
+ * lost until the next poll: it is remembered and the next sleep is skipped.
  */
 function wakeable(pollMs: number) {
-  let wake: (() => void) | undefined;
+  const sleepers = new Set<() => void>();
   let missed = false;
   return {
     signal() {
-      if (wake) wake();
-      else missed = true;
+      if (sleepers.size === 0) missed = true;
+      for (const wake of [...sleepers]) wake();
     },
     sleep(): Promise<void> {
       if (missed) {
@@ -465,12 +470,14 @@ function wakeable(pollMs: number) {
         return Promise.resolve();
       }
       let timer: NodeJS.Timeout | undefined;
+      let wake: () => void = () => undefined;
       return new Promise<void>((resolve) => {
         wake = resolve;
+        sleepers.add(wake);
         timer = setTimeout(resolve, pollMs);
       }).finally(() => {
         clearTimeout(timer);
-        wake = undefined;
+        sleepers.delete(wake);
       });
     },
   };
@@ -486,43 +493,62 @@ interface LaneLoopDeps {
 }
 
 /**
- * One lane's loop (issue 15 item 1, ADR 0027). It claims one job at a time, in this lane
- * only. A calling job's call (and its record) then runs beside the loop, up to `slots` at
- * once, so the next claim does not wait for a slow SMTP or push service. A database-only job
- * runs inside its claim transaction, so the loop runs those one at a time: each holds a pool
- * connection for its whole run, and the app's requests share that pool. On stop the loop
- * claims nothing more and resolves once every call in hand has been recorded.
+ * Claims run side by side in a lane, at most this many: a claim is a few round trips to the
+ * database, and one claimer at a time capped a lane at about one job per claim time however
+ * many slots it had.
+ */
+const MAX_CLAIMERS = 2;
+
+/**
+ * One lane (issue 15 item 1, ADR 0027): up to MAX_CLAIMERS claimers take jobs of this lane
+ * only. A calling job's call (and its record) runs beside them, up to `slots` calls and claims
+ * at once, so the next claim does not wait for a slow SMTP or push service. A database-only
+ * job runs inside its claim transaction, holding a pool connection for its whole run (the
+ * app's requests share that pool), so a lane runs at most min(slots, MAX_CLAIMERS) of those.
+ * On stop nothing more is claimed, and the lane resolves once every call in hand has been
+ * recorded.
  */
 async function laneLoop(deps: LaneLoopDeps, lane: Lane, slots: number, waker: ReturnType<typeof wakeable>) {
   const inFlight = new Set<Promise<void>>();
-  while (deps.isRunning()) {
-    if (inFlight.size >= slots) {
-      await Promise.race(inFlight);
-      continue;
+  let claiming = 0;
+
+  async function claimer() {
+    while (deps.isRunning()) {
+      if (inFlight.size + claiming >= slots) {
+        // Claimers never outnumber slots, so a full lane has a call in flight to wait for.
+        await (inFlight.size > 0 ? Promise.race(inFlight) : waker.sleep());
+        continue;
+      }
+      claiming++;
+      let claim: Claim;
+      try {
+        claim = await claimNext(deps.db, deps.handlers, deps.clock, deps.logger, deps.workerId, lane);
+      } catch (err) {
+        // The database is away (restart, network): wait a poll and try again.
+        deps.logger.error("worker loop error", { lane, error: errorText(err) });
+        if (deps.isRunning()) await waker.sleep();
+        continue;
+      } finally {
+        claiming--;
+      }
+      if (claim.kind === "none") {
+        if (deps.isRunning()) await waker.sleep();
+        continue;
+      }
+      if (claim.kind === "finished") continue;
+      const { job } = claim;
+      const call: Promise<void> = callAndRecord(deps.db, claim, deps.clock, deps.logger, deps.workerId)
+        .catch((err) => {
+          // The record transaction failed (database away): the lease runs out and the job is
+          // taken again; a push re-run skips the devices already reached.
+          deps.logger.error("job result could not be recorded", { id: job.id, lane, error: errorText(err) });
+        })
+        .finally(() => inFlight.delete(call));
+      inFlight.add(call);
     }
-    let claim: Claim;
-    try {
-      claim = await claimNext(deps.db, deps.handlers, deps.clock, deps.logger, deps.workerId, lane);
-    } catch (err) {
-      // The database is away (restart, network): wait a poll and try again.
-      deps.logger.error("worker loop error", { lane, error: errorText(err) });
-      if (deps.isRunning()) await waker.sleep();
-      continue;
-    }
-    if (claim.kind === "none") {
-      if (deps.isRunning()) await waker.sleep();
-      continue;
-    }
-    if (claim.kind === "finished") continue;
-    const call: Promise<void> = callAndRecord(deps.db, claim, deps.clock, deps.logger, deps.workerId)
-      .catch((err) => {
-        // The record transaction failed (database away): the lease runs out and the job is
-        // taken again; a push re-run skips the devices already reached.
-        deps.logger.error("job result could not be recorded", { id: claim.job.id, lane, error: errorText(err) });
-      })
-      .finally(() => inFlight.delete(call));
-    inFlight.add(call);
   }
+
+  await Promise.all(Array.from({ length: Math.min(slots, MAX_CLAIMERS) }, claimer));
   await Promise.all(inFlight);
 }
 

@@ -32,6 +32,7 @@ import accountReviews from "./account-reviews.bench.js";
 import embeddedConcurrency from "./embedded-concurrency.bench.js";
 import dbRecovery from "./db-recovery.bench.js";
 import sigtermInFlight from "./sigterm.bench.js";
+import { laneThroughput, pushBehindMail } from "./lanes.bench.js";
 import { describeMachine, machineInfo } from "./machine.js";
 import { killAllSpawned, root, stopSharedServer } from "./server.js";
 import type { Benchmark, BenchRow, StoredResult } from "./types.js";
@@ -58,6 +59,8 @@ export const benchmarks: Benchmark[] = [
   embeddedConcurrency,
   dbRecovery,
   sigtermInFlight,
+  laneThroughput,
+  pushBehindMail,
 ];
 
 const RESULTS = path.join(root, "tests/bench/results.json");

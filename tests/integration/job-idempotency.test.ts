@@ -6,10 +6,11 @@ import { SMTPServer } from "smtp-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { smtpMailer } from "../../bff/adapters/smtp-mailer.js";
 import type { Container } from "../../bff/container.js";
+import { enqueue } from "../../bff/jobs/queue.js";
 import { runOneJob } from "../../bff/jobs/worker.js";
 import { messageJobHandlers, queueMail } from "../../bff/notifications/mail.js";
 import { queuePush } from "../../bff/push/notify.js";
-import { systemClock } from "../../bff/ports/clock.js";
+import { fixedClock, systemClock } from "../../bff/ports/clock.js";
 import type { SmsGateway } from "../../bff/ports/mailer.js";
 import { inTransaction } from "../../db/transaction.js";
 import type { DbHandle } from "../../db/index.js";
@@ -232,5 +233,33 @@ describe("a mail sent again keeps its Message-ID", () => {
     expect(ids[1]).toBe(ids[0]);
     const job = await db.selectFrom("jobs").selectAll().where("id", "=", jobId).executeTakeFirstOrThrow();
     expect(job).toMatchObject({ state: "done", attempts: 2, locked_by: null });
+  });
+});
+
+describe("a job's times", () => {
+  it("finished_at is when the job ended and started_at when it was claimed (not both the claim time)", async () => {
+    const db = c.db;
+    const clock = fixedClock(new Date("2026-12-01T01:00:00Z"));
+    const kind = `test.slow-${Date.now()}`;
+    const jobId = (await inTransaction(db, (trx) => enqueue(trx, { kind, runAt: clock.now() })))!;
+    const handlers = {
+      [kind]: {
+        // A database-only job that takes a while: it runs inside its claim transaction.
+        run: async () => void clock.advance(5000),
+      },
+    };
+    // Only this job is due at this clock (the others are due at the real time, years later).
+    await db
+      .updateTable("jobs")
+      .set({ run_at: new Date(clock.now().getTime() + 3600_000) })
+      .where("id", "!=", jobId)
+      .where("state", "=", "pending")
+      .where("run_at", "<=", clock.now())
+      .execute();
+    expect(await runOneJob(db, handlers, clock, silentLogger, "w", "bulk")).toBe(true);
+    const job = await db.selectFrom("jobs").selectAll().where("id", "=", jobId).executeTakeFirstOrThrow();
+    expect(job).toMatchObject({ state: "done", attempts: 1, lane: "bulk" });
+    expect(job.started_at).toEqual(new Date("2026-12-01T01:00:00Z"));
+    expect(job.finished_at).toEqual(new Date("2026-12-01T01:00:05Z"));
   });
 });

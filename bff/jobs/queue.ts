@@ -44,7 +44,7 @@ export async function enqueue(trx: Tx, opts: EnqueueOptions): Promise<number | u
       updated_at: opts.runAt,
     })
     .onConflict((oc) => oc.column("idempotency_key").doNothing())
-      .returning(["id", "lane"])
+    .returning(["id", "lane"])
     .executeTakeFirst();
   // Delivered at commit (never for a rollback): wakes the lane's listening workers at once.
   if (row) await sql`SELECT pg_notify(${JOBS_CHANNEL}, ${row.lane ?? ""})`.execute(trx);

@@ -575,7 +575,8 @@ export function createWorker(opts: {
     const one = lane === undefined ? undefined : wakers.get(lane as Lane);
     if (one) one.signal();
     // No lane, or one this release does not know (a newer release's): wake every loop.
-    else if (lane === undefined || !(LANES as readonly string[]).includes(lane)) for (const w of wakers.values()) w.signal();
+    else if (lane === undefined || !(LANES as readonly string[]).includes(lane))
+      for (const w of wakers.values()) w.signal();
   };
   const deps: LaneLoopDeps = { ...opts, workerId: id, isRunning: () => running };
 

@@ -112,11 +112,7 @@ async function recordOutcomes(db: Database, outcomes: Map<number, Outcome>, now:
  * worker died.
  */
 async function deliveredTo(db: Database, jobId: number): Promise<Set<number>> {
-  const rows = await db
-    .selectFrom("push_deliveries")
-    .select("subscription_id")
-    .where("job_id", "=", jobId)
-    .execute();
+  const rows = await db.selectFrom("push_deliveries").select("subscription_id").where("job_id", "=", jobId).execute();
   return new Set(rows.map((r) => r.subscription_id));
 }
 

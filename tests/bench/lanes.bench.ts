@@ -81,7 +81,7 @@ export const laneThroughput: Benchmark = {
         rows,
         database: bench.version,
         notes: [
-          `${JOBS_PER_LANE} jobs per lane queued before one worker starts with the default slots (urgent 4, push 16, mail 4, directory 1, bulk 1). Each job is a calling job whose call waits ${CALL_MS} ms (a fast external system), so a lane's ceiling is slots × ${Math.round(1000 / CALL_MS)}/s; below it, the claim and record transactions (two short transactions per job on a pool of 10 shared by all lanes) are the cost.`,
+          `${JOBS_PER_LANE} jobs per lane queued before one worker starts with the default slots (urgent 4, push 16, mail 4, directory 1, bulk 1). Each job is a calling job whose call waits ${CALL_MS} ms (a fast external system), so a lane's ceiling is slots × ${Math.round(1000 / CALL_MS)}/s; below it, the claim and record transactions are the cost (two short transactions per job, two claimers per lane, on one pool of 10 shared by all lanes, on a machine whose load average is given above).`,
           "Measured from the worker's start to each lane's last job; the lanes run side by side, so a lane with few slots takes longer without slowing the others.",
         ],
       };

@@ -35,8 +35,8 @@ const ACCOUNTS = 20; // 80 devices
 let h: DbHandle & { connectionString?: string };
 let c: Container;
 let receiver: Awaited<ReturnType<typeof startPushReceiver>>;
-let accounts: number[] = [];
-let endpoints: string[] = [];
+const accounts: number[] = [];
+const endpoints: string[] = [];
 let child: ChildProcess | undefined;
 
 beforeAll(async () => {

@@ -3,6 +3,7 @@ import path from "node:path";
 import { z } from "zod";
 import { type DatabaseTimeouts, DEFAULT_TIMEOUTS } from "../db/pool-options.js";
 import { DEFAULT_PUSH_SERVICE_HOSTS } from "./outbound/policy.js";
+import { DEFAULT_LANE_CONCURRENCY, type LaneConcurrency } from "./jobs/lanes.js";
 
 /** Empty strings in the environment mean "not set". */
 const optional = z
@@ -58,6 +59,12 @@ export const configSchema = z.object({
   PUSH_ALLOW_LOOPBACK_FOR_TESTS: z.enum(["", "0", "1", "true", "false"]).default(""),
   WORKER: z.enum(["inline", "off"]).default("inline"),
   WORKER_POLL_MS: int(1000, 50),
+  // Issue 15 item 1 (ADR 0027): slots per job lane in one worker (bff/jobs/lanes.ts); 0 = leave the lane to other workers.
+  WORKER_CONCURRENCY_URGENT: int(DEFAULT_LANE_CONCURRENCY.urgent, 0).pipe(z.number().max(64)),
+  WORKER_CONCURRENCY_PUSH: int(DEFAULT_LANE_CONCURRENCY.push, 0).pipe(z.number().max(64)),
+  WORKER_CONCURRENCY_MAIL: int(DEFAULT_LANE_CONCURRENCY.mail, 0).pipe(z.number().max(64)),
+  WORKER_CONCURRENCY_DIRECTORY: int(DEFAULT_LANE_CONCURRENCY.directory, 0).pipe(z.number().max(64)),
+  WORKER_CONCURRENCY_BULK: int(DEFAULT_LANE_CONCURRENCY.bulk, 0).pipe(z.number().max(64)),
   // Issue 13 item 4: a running worker's heartbeat period; /readyz calls it stale after 3 missed.
   WORKER_HEARTBEAT_SECONDS: int(10, 1),
   // `npm run worker` answers /healthz and /readyz on this port (unset: no listener).
@@ -130,6 +137,19 @@ export interface Config extends Omit<RawConfig, "SEED_DEMO" | "TRUST_PROXY" | "P
   pushServiceHosts: string[];
   /** PUSH_ALLOW_LOOPBACK_FOR_TESTS: never true in production. */
   pushAllowLoopback: boolean;
+  /** The WORKER_CONCURRENCY_* settings: slots per job lane. */
+  laneConcurrency: LaneConcurrency;
+}
+
+/** Slots per lane from the WORKER_CONCURRENCY_* settings. */
+function laneConcurrency(raw: RawConfig): LaneConcurrency {
+  return {
+    urgent: raw.WORKER_CONCURRENCY_URGENT,
+    push: raw.WORKER_CONCURRENCY_PUSH,
+    mail: raw.WORKER_CONCURRENCY_MAIL,
+    directory: raw.WORKER_CONCURRENCY_DIRECTORY,
+    bulk: raw.WORKER_CONCURRENCY_BULK,
+  };
 }
 
 /** The database bounds for request work, from the three DATABASE_*_TIMEOUT_MS settings. */
@@ -164,6 +184,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
           .filter(Boolean)
       : [...DEFAULT_PUSH_SERVICE_HOSTS],
     pushAllowLoopback: PUSH_ALLOW_LOOPBACK_FOR_TESTS === "1" || PUSH_ALLOW_LOOPBACK_FOR_TESTS === "true",
+    laneConcurrency: laneConcurrency(raw),
   };
   if (config.pushAllowLoopback && config.isProduction) {
     // The loophole would let any signed-in user make the server post to itself (SSRF).

@@ -219,6 +219,8 @@ export async function createContainer(
     clock,
     logger,
     pollMs: config.WORKER_POLL_MS,
+    // Issue 15 item 1 (ADR 0027): slots per lane, so codes and push never wait behind mail, AD or bulk work.
+    concurrency: config.laneConcurrency,
     // PGlite's socket shares one session among all connections, so LISTEN is left to PostgreSQL.
     listen: config.DATABASE_URL
       ? pgJobListener(config.DATABASE_URL, logger, { connectTimeoutMs: config.DATABASE_CONNECT_TIMEOUT_MS })

@@ -130,6 +130,17 @@ export interface JobsTable {
   serial_key: Nullable<string>;
   /** Start of the retry window (0090); NULL: created_at. An admin's 重試 restarts it. */
   retry_from: Nullable<Date>;
+  /** The lane it waits in (bff/jobs/lanes.ts, 0089); filled from the kind when left out. */
+  lane: Nullable<string>;
+  /** When the current or last attempt was claimed (0089). */
+  started_at: Nullable<Date>;
+}
+
+/** One row per device a push job reached (0089): a re-run skips them. */
+export interface PushDeliveriesTable {
+  job_id: number;
+  subscription_id: number;
+  sent_at: Date;
 }
 
 export interface SystemParamsTable {
@@ -408,6 +419,7 @@ export interface DB
   car_drivers: CarDriversTable;
   bookings: BookingsTable;
   push_subscriptions: PushSubscriptionsTable;
+  push_deliveries: PushDeliveriesTable;
   app_keys: AppKeysTable;
   decision_tokens: DecisionTokensTable;
   repair_types: RepairTypesTable;

@@ -109,6 +109,8 @@ export function createEmailCodes(deps: { dataKey: Buffer }) {
         text: `您的驗證碼為 ${code}，10 分鐘內有效，且只能使用一次。\n若您沒有在公務入口網進行「${purposeText[input.purpose]}」，請忽略此信。`,
       },
       `email-code:${row.id}`,
+      // Someone waits on screen for this code: never behind other mail (ADR 0027).
+      { lane: "urgent" },
     );
   }
 

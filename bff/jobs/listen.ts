@@ -64,7 +64,8 @@ export function pgJobListener(
         query_timeout: opts.connectTimeoutMs,
         keepAlive: true,
       });
-      c.on("notification", () => onNotify());
+      // The payload names the lane that got work (bff/jobs/queue.ts); empty wakes every lane.
+      c.on("notification", (msg) => onNotify(msg.payload || undefined));
       c.on("error", (err) => drop(c, "job listener connection lost; reconnecting", err));
       try {
         await c.connect();

@@ -1,5 +1,6 @@
 import { sql } from "kysely";
 import type { Tx } from "../../db/index.js";
+import { type Lane, laneOfKind } from "./lanes.js";
 
 /** The LISTEN/NOTIFY channel that tells workers new work is due. */
 export const JOBS_CHANNEL = "portal_jobs";
@@ -19,6 +20,8 @@ export interface EnqueueOptions {
    * and a unique index holds it): one AD job per account.
    */
   serialKey?: string;
+  /** The lane it waits in; by default its kind's (bff/jobs/lanes.ts). */
+  lane?: Lane;
 }
 
 /**
@@ -36,13 +39,14 @@ export async function enqueue(trx: Tx, opts: EnqueueOptions): Promise<number | u
       idempotency_key: opts.idempotencyKey ?? null,
       created_by: opts.createdBy ?? null,
       serial_key: opts.serialKey ?? null,
+      lane: opts.lane ?? laneOfKind(opts.kind),
       created_at: opts.runAt,
       updated_at: opts.runAt,
     })
     .onConflict((oc) => oc.column("idempotency_key").doNothing())
-    .returning("id")
+    .returning(["id", "lane"])
     .executeTakeFirst();
-  // Delivered at commit (never for a rollback): wakes listening workers at once.
-  if (row) await sql`SELECT pg_notify(${JOBS_CHANNEL}, '')`.execute(trx);
+  // Delivered at commit (never for a rollback): wakes the lane's listening workers at once.
+  if (row) await sql`SELECT pg_notify(${JOBS_CHANNEL}, ${row.lane ?? ""})`.execute(trx);
   return row?.id;
 }

@@ -7,6 +7,7 @@ import { inTransaction } from "../../db/transaction.js";
 import { defaultBackoffMs, outOfTries, RETRY_WINDOW_MS, retryDelayMs } from "./retry.js";
 
 export { defaultBackoffMs } from "./retry.js";
+import { DEFAULT_LANE_CONCURRENCY, LANES, type Lane, type LaneConcurrency } from "./lanes.js";
 
 export interface JobContext {
   /** A transaction: database effects commit together with the job's new state. */
@@ -146,15 +147,17 @@ const NO_LEASE = { locked_by: null, locked_until: null } as const;
 const SERIAL_INDEX = "jobs_one_running_per_serial_key";
 
 /**
- * The next job to run: first one whose lease ran out (its worker crashed or stalled), then
- * the oldest due pending job whose serial key has no job running. Locked for this transaction.
+ * The next job to run (in `lane`, or in any lane): first one whose lease ran out (its worker
+ * crashed or stalled), then the oldest due pending job whose serial key has no job running.
+ * Locked for this transaction.
  */
-async function claimDue(trx: Tx, now: Date): Promise<Job | undefined> {
+async function claimDue(trx: Tx, now: Date, lane: Lane | undefined): Promise<Job | undefined> {
   const expired = await trx
     .selectFrom("jobs")
     .selectAll()
     .where("state", "=", "running")
     .where("locked_until", "<=", now)
+    .$if(lane !== undefined, (q) => q.where("lane", "=", lane!))
     .orderBy("locked_until")
     .limit(1)
     .forUpdate()
@@ -165,6 +168,7 @@ async function claimDue(trx: Tx, now: Date): Promise<Job | undefined> {
     .selectFrom("jobs as j")
     .selectAll("j")
     .where("j.state", "=", "pending")
+    .$if(lane !== undefined, (q) => q.where("j.lane", "=", lane!))
     .where("j.run_at", "<=", now)
     .where((eb) =>
       eb.or([
@@ -243,15 +247,28 @@ async function recordFailure(
   });
 }
 
-async function recordDone(trx: Tx, jobId: number, attempts: number, result: unknown, now: Date): Promise<void> {
+/**
+ * `finishedAt`: read from the clock when the job ended, not when it was claimed (issue 15
+ * item 2). `startedAt`: the claim, for a job that ends in its claim transaction (a calling
+ * job's lease recorded it already).
+ */
+async function recordDone(
+  trx: Tx,
+  jobId: number,
+  attempts: number,
+  result: unknown,
+  finishedAt: Date,
+  startedAt?: Date,
+): Promise<void> {
   await trx
     .updateTable("jobs")
     .set({
       state: "done",
       ...NO_LEASE,
+      ...(startedAt ? { started_at: startedAt } : {}),
       attempts,
-      updated_at: now,
-      finished_at: now,
+      updated_at: finishedAt,
+      finished_at: finishedAt,
       last_error: null,
       result: result === undefined ? null : JSON.stringify(result),
     })
@@ -299,20 +316,35 @@ export async function runOneJob(
   clock: Clock,
   logger: Logger,
   workerId: string = `run-${randomUUID()}`,
+  lane?: Lane,
 ): Promise<boolean> {
-  let claim: Claim;
-  try {
-    claim = await inTransaction(db, (trx) => claimAndStart(trx, handlers, clock, logger, workerId));
-  } catch (err) {
-    // Another worker started a job with the same serial key between our look and our claim:
-    // nothing ran, but other work may be due, so the caller looks again.
-    if ((err as { constraint?: string }).constraint === SERIAL_INDEX) return true;
-    throw err;
-  }
+  const claim = await claimNext(db, handlers, clock, logger, workerId, lane);
   if (claim.kind === "none") return false;
   if (claim.kind === "finished") return true;
   await callAndRecord(db, claim, clock, logger, workerId);
   return true;
+}
+
+/**
+ * The claim phase: a database-only job runs (and ends) here; a calling job comes back
+ * leased, for callAndRecord.
+ */
+async function claimNext(
+  db: Database,
+  handlers: JobHandlers,
+  clock: Clock,
+  logger: Logger,
+  workerId: string,
+  lane: Lane | undefined,
+): Promise<Claim> {
+  try {
+    return await inTransaction(db, (trx) => claimAndStart(trx, handlers, clock, logger, workerId, lane));
+  } catch (err) {
+    // Another worker started a job with the same serial key between our look and our claim:
+    // nothing ran, but other work may be due, so the caller looks again.
+    if ((err as { constraint?: string }).constraint === SERIAL_INDEX) return { kind: "finished" };
+    throw err;
+  }
 }
 
 async function claimAndStart(
@@ -321,9 +353,10 @@ async function claimAndStart(
   clock: Clock,
   logger: Logger,
   workerId: string,
+  lane: Lane | undefined,
 ): Promise<Claim> {
   const now = clock.now();
-  const job = await claimDue(trx, now);
+  const job = await claimDue(trx, now, lane);
   if (!job) return { kind: "none" };
   const handler = handlers[job.kind];
   if (job.state === "running") {
@@ -342,7 +375,7 @@ async function claimAndStart(
       if (!handler) throw new Error(`no handler for job kind "${job.kind}"`);
       return handler.run(ctx);
     });
-    if (ran.ok) await recordDone(trx, job.id, attempts, ran.value, now);
+    if (ran.ok) await recordDone(trx, job.id, attempts, ran.value, clock.now(), now);
     else await recordFailure(trx, job, handler, ran.error, attempts, now, logger);
     return { kind: "finished" };
   }
@@ -353,7 +386,7 @@ async function claimAndStart(
     return { kind: "finished" };
   }
   if (!("call" in prepared.value)) {
-    await recordDone(trx, job.id, attempts, prepared.value.done, now);
+    await recordDone(trx, job.id, attempts, prepared.value.done, clock.now(), now);
     return { kind: "finished" };
   }
   const leaseMs = handler.leaseMs ?? DEFAULT_LEASE_MS;
@@ -365,6 +398,7 @@ async function claimAndStart(
       locked_by: workerId,
       locked_until: new Date(now.getTime() + leaseMs),
       updated_at: now,
+      started_at: now,
     })
     .where("id", "=", job.id)
     .returningAll()
@@ -431,17 +465,118 @@ async function callAndRecord(
 
 export interface Worker {
   start(): void;
-  /** Stops taking jobs and waits for the one in hand. */
+  /** Stops taking jobs and waits for the ones in hand (every lane's). */
   stop(): Promise<void>;
-  /** Wakes the loop now (after a commit that enqueued work in this process). */
-  nudge(): void;
-  /** Runs every due job, then returns: for tests and for `npm run worker --once`. */
+  /** Wakes a lane's loop now (every lane's without one), after a commit that enqueued work in this process. */
+  nudge(lane?: string): void;
+  /** Runs every due job of every lane, one at a time, then returns: for tests and `npm run worker --once`. */
   drain(): Promise<number>;
   readonly id: string;
 }
 
-/** Subscribes to job notifications; returns its unsubscribe. */
-export type JobListener = (onNotify: () => void) => Promise<() => Promise<void>>;
+/** Subscribes to job notifications (the lane that got work, if said); returns its unsubscribe. */
+export type JobListener = (onNotify: (lane?: string) => void) => Promise<() => Promise<void>>;
+
+/**
+ * Sleeps until woken or `pollMs` passes; every sleeper wakes on a signal. A wake that arrives
+ * while nobody sleeps (the loop is busy, or between an empty claim and the sleep) must not be
+ * lost until the next poll: it is remembered and the next sleep is skipped.
+ */
+function wakeable(pollMs: number) {
+  const sleepers = new Set<() => void>();
+  let missed = false;
+  return {
+    signal() {
+      if (sleepers.size === 0) missed = true;
+      for (const wake of [...sleepers]) wake();
+    },
+    sleep(): Promise<void> {
+      if (missed) {
+        missed = false;
+        return Promise.resolve();
+      }
+      let timer: NodeJS.Timeout | undefined;
+      let wake: () => void = () => undefined;
+      return new Promise<void>((resolve) => {
+        wake = resolve;
+        sleepers.add(wake);
+        timer = setTimeout(resolve, pollMs);
+      }).finally(() => {
+        clearTimeout(timer);
+        sleepers.delete(wake);
+      });
+    },
+  };
+}
+
+interface LaneLoopDeps {
+  db: Database;
+  handlers: JobHandlers;
+  clock: Clock;
+  logger: Logger;
+  workerId: string;
+  isRunning(): boolean;
+}
+
+/**
+ * Claims run side by side in a lane, at most this many: a claim is a few round trips to the
+ * database, and one claimer at a time capped a lane at about one job per claim time however
+ * many slots it had.
+ */
+const MAX_CLAIMERS = 2;
+
+/**
+ * One lane (issue 15 item 1, ADR 0027): up to MAX_CLAIMERS claimers take jobs of this lane
+ * only. A calling job's call (and its record) runs beside them, up to `slots` calls and claims
+ * at once, so the next claim does not wait for a slow SMTP or push service. A database-only
+ * job runs inside its claim transaction, holding a pool connection for its whole run (the
+ * app's requests share that pool), so a lane runs at most min(slots, MAX_CLAIMERS) of those.
+ * On stop nothing more is claimed, and the lane resolves once every call in hand has been
+ * recorded.
+ */
+async function laneLoop(deps: LaneLoopDeps, lane: Lane, slots: number, waker: ReturnType<typeof wakeable>) {
+  const inFlight = new Set<Promise<void>>();
+  let claiming = 0;
+
+  async function claimer() {
+    while (deps.isRunning()) {
+      if (inFlight.size + claiming >= slots) {
+        // Claimers never outnumber slots, so a full lane has a call in flight to wait for.
+        await (inFlight.size > 0 ? Promise.race(inFlight) : waker.sleep());
+        continue;
+      }
+      claiming++;
+      let claim: Claim;
+      try {
+        claim = await claimNext(deps.db, deps.handlers, deps.clock, deps.logger, deps.workerId, lane);
+      } catch (err) {
+        // The database is away (restart, network): wait a poll and try again.
+        deps.logger.error("worker loop error", { lane, error: errorText(err) });
+        if (deps.isRunning()) await waker.sleep();
+        continue;
+      } finally {
+        claiming--;
+      }
+      if (claim.kind === "none") {
+        if (deps.isRunning()) await waker.sleep();
+        continue;
+      }
+      if (claim.kind === "finished") continue;
+      const { job } = claim;
+      const call: Promise<void> = callAndRecord(deps.db, claim, deps.clock, deps.logger, deps.workerId)
+        .catch((err) => {
+          // The record transaction failed (database away): the lease runs out and the job is
+          // taken again; a push re-run skips the devices already reached.
+          deps.logger.error("job result could not be recorded", { id: job.id, lane, error: errorText(err) });
+        })
+        .finally(() => inFlight.delete(call));
+      inFlight.add(call);
+    }
+  }
+
+  await Promise.all(Array.from({ length: Math.min(slots, MAX_CLAIMERS) }, claimer));
+  await Promise.all(inFlight);
+}
 
 export function createWorker(opts: {
   db: Database;
@@ -449,35 +584,27 @@ export function createWorker(opts: {
   clock: Clock;
   logger: Logger;
   pollMs: number;
+  /** Slots per lane (bff/jobs/lanes.ts); a lane left out gets its default, 0 = not served here. */
+  concurrency?: Partial<LaneConcurrency>;
   /** On real PostgreSQL, LISTEN wakes the worker the moment a job is committed. */
   listen?: JobListener;
 }): Worker {
   const id = randomUUID();
+  const slots: LaneConcurrency = { ...DEFAULT_LANE_CONCURRENCY, ...opts.concurrency };
+  const served = LANES.filter((lane) => slots[lane] > 0);
+  const wakers = new Map(served.map((lane) => [lane, wakeable(opts.pollMs)] as const));
   let running = false;
-  let loop: Promise<void> | undefined;
-  let wake: (() => void) | undefined;
-  let timer: NodeJS.Timeout | undefined;
-  // A notification that arrives while a job runs (or between an empty claim and the sleep)
-  // must not be lost until the next poll: remember it and skip the next sleep.
-  let missedWake = false;
-  const signal = () => {
-    if (wake) wake();
-    else missedWake = true;
-  };
+  let loops: Promise<void>[] = [];
+  let unlisten: (() => Promise<void>) | undefined;
 
-  const sleep = () =>
-    new Promise<void>((resolve) => {
-      if (missedWake) {
-        missedWake = false;
-        resolve();
-        return;
-      }
-      wake = resolve;
-      timer = setTimeout(resolve, opts.pollMs);
-    }).finally(() => {
-      clearTimeout(timer);
-      wake = undefined;
-    });
+  const nudge = (lane?: string) => {
+    const one = lane === undefined ? undefined : wakers.get(lane as Lane);
+    if (one) one.signal();
+    // No lane, or one this release does not know (a newer release's): wake every loop.
+    else if (lane === undefined || !(LANES as readonly string[]).includes(lane))
+      for (const w of wakers.values()) w.signal();
+  };
+  const deps: LaneLoopDeps = { ...opts, workerId: id, isRunning: () => running };
 
   async function drain(): Promise<number> {
     let n = 0;
@@ -485,29 +612,14 @@ export function createWorker(opts: {
     return n;
   }
 
-  async function run(): Promise<void> {
-    while (running) {
-      try {
-        const ran = await runOneJob(opts.db, opts.handlers, opts.clock, opts.logger, id);
-        if (!ran && running) await sleep();
-      } catch (err) {
-        // The database is away (restart, network): wait a poll and try again.
-        opts.logger.error("worker loop error", { error: errorText(err) });
-        if (running) await sleep();
-      }
-    }
-  }
-
-  let unlisten: (() => Promise<void>) | undefined;
-
   return {
     id,
     start() {
       if (running) return;
       running = true;
-      loop = run();
+      loops = served.map((lane) => laneLoop(deps, lane, slots[lane], wakers.get(lane)!));
       opts
-        .listen?.(signal)
+        .listen?.(nudge)
         .then((u) => {
           unlisten = u;
         })
@@ -515,11 +627,11 @@ export function createWorker(opts: {
     },
     async stop() {
       running = false;
-      wake?.();
-      await loop;
+      for (const w of wakers.values()) w.signal();
+      await Promise.all(loops);
       await unlisten?.().catch(() => undefined);
     },
-    nudge: signal,
+    nudge,
     drain,
   };
 }

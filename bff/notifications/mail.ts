@@ -1,11 +1,15 @@
 import type { Tx } from "../../db/index.js";
 import { enqueue } from "../jobs/queue.js";
+import type { Lane } from "../jobs/lanes.js";
 import { callingJob, type JobHandlers } from "../jobs/worker.js";
 import type { Mailer, OutgoingMessage, SmsGateway } from "../ports/mailer.js";
 
-/** Queues an e-mail in the caller's transaction; the worker sends it after commit. */
-export function queueMail(trx: Tx, now: Date, msg: OutgoingMessage, key: string) {
-  return enqueue(trx, { kind: "mail.send", payload: msg, runAt: now, idempotencyKey: `mail:${key}` });
+/**
+ * Queues an e-mail in the caller's transaction; the worker sends it after commit. A mail
+ * someone waits for on screen (an e-mail code) goes in the "urgent" lane (ADR 0027).
+ */
+export function queueMail(trx: Tx, now: Date, msg: OutgoingMessage, key: string, opts: { lane?: Lane } = {}) {
+  return enqueue(trx, { kind: "mail.send", payload: msg, runAt: now, idempotencyKey: `mail:${key}`, lane: opts.lane });
 }
 
 export function queueSms(trx: Tx, now: Date, msg: { to: string; text: string }, key: string) {

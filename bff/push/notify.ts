@@ -104,6 +104,41 @@ async function recordOutcomes(db: Database, outcomes: Map<number, Outcome>, now:
   return { sent: sent.length, pruned: pruned.length, retry, refused: refused.length };
 }
 
+/**
+ * Issue 15 item 2 (ADR 0027): the devices a job already reached. Written right after the push
+ * service accepted each message, on the pool (no transaction is open during the call), so a
+ * run that dies mid fan-out (kill -9, a lost host, a grace period that ran out) leaves a
+ * record the re-run skips: at least once, and a repeat only for a message in flight when the
+ * worker died.
+ */
+async function deliveredTo(db: Database, jobId: number): Promise<Set<number>> {
+  const rows = await db.selectFrom("push_deliveries").select("subscription_id").where("job_id", "=", jobId).execute();
+  return new Set(rows.map((r) => r.subscription_id));
+}
+
+async function markDelivered(db: Database, jobId: number, subscriptionId: number, now: Date) {
+  await db
+    .insertInto("push_deliveries")
+    .values({ job_id: jobId, subscription_id: subscriptionId, sent_at: now })
+    .onConflict((oc) => oc.doNothing())
+    .execute();
+}
+
+/** Sends, and records the device as reached when the push service took the message. */
+async function sendAndMark(
+  ctx: { db: Database; job: { id: number }; now: Date },
+  sender: PushSender,
+  sub: Sub,
+  body: string,
+  options: PushOptions,
+): Promise<Outcome> {
+  const outcome = await sendOne(sender, sub, body, options);
+  // A record that fails (database away) must not fail the fan-out: the devices not yet
+  // reached would be sent again, and this one with them. The job's own record comes next.
+  if (outcome === "sent") await markDelivered(ctx.db, ctx.job.id, sub.id, ctx.now).catch(() => undefined);
+  return outcome;
+}
+
 /** Runs `fn` over `items`, at most `limit` at a time. */
 async function eachLimited<T>(items: T[], limit: number, fn: (item: T) => Promise<void>) {
   let next = 0;
@@ -120,37 +155,45 @@ async function eachLimited<T>(items: T[], limit: number, fn: (item: T) => Promis
  * subscriptions and the retry jobs for the failed ones in a second short transaction. A retry
  * (push.deliver) is one device, with the job's own backoff. A token minted for a message
  * that never arrived stays unused until it expires (housekeeping deletes it).
+ *
+ * A re-run of either job (its worker died and the lease ran out) skips the devices recorded
+ * in push_deliveries; its result says how many were reached before (`alreadySent`), and
+ * `jobs.attempts` counts the runs.
  */
 export function pushJobHandlers(sender: PushSender, badge?: BadgeCount): JobHandlers {
   return {
     "push.fanout": callingJob({
       callsOut: true,
-      async prepare({ db, payload, now }) {
+      async prepare({ db, job, payload, now }) {
         const { recipients, notification, options } = payload as {
           recipients: number[];
           notification: PushNotification;
           options: PushOptions;
         };
-        const subs = await db
-          .selectFrom("push_subscriptions")
-          .select(["id", "account_id", "endpoint", "p256dh", "auth"])
-          .where("account_id", "in", recipients)
-          .execute();
-        if (subs.length === 0) return finished({ sent: 0, pruned: 0, retry: 0 });
+        const reached = await deliveredTo(db, job.id);
+        const subs = (
+          await db
+            .selectFrom("push_subscriptions")
+            .select(["id", "account_id", "endpoint", "p256dh", "auth"])
+            .where("account_id", "in", recipients)
+            .orderBy("id")
+            .execute()
+        ).filter((sub) => !reached.has(sub.id));
+        if (subs.length === 0) return finished({ sent: 0, pruned: 0, retry: 0, alreadySent: reached.size });
         const bodies = new Map<number, string>();
         for (const accountId of new Set(subs.map((s) => s.account_id))) {
           bodies.set(accountId, await payloadFor(db, now, accountId, notification, badge));
         }
-        return { call: { subs, bodies, notification, options } };
+        return { call: { subs, bodies, notification, options, alreadySent: reached.size } };
       },
-      async call({ subs, bodies, options }) {
+      async call({ subs, bodies, options }, ctx) {
         const outcomes = new Map<number, Outcome>();
         await eachLimited(subs, FANOUT_CONCURRENCY, async (sub) => {
-          outcomes.set(sub.id, await sendOne(sender, sub, bodies.get(sub.account_id)!, options));
+          outcomes.set(sub.id, await sendAndMark(ctx, sender, sub, bodies.get(sub.account_id)!, options));
         });
         return outcomes;
       },
-      async record({ db, now, job }, outcomes, { subs, notification, options }) {
+      async record({ db, now, job }, outcomes, { subs, notification, options, alreadySent }) {
         const { retry, ...counts } = await recordOutcomes(db, outcomes, now);
         for (const sub of subs.filter((x) => retry.includes(x.id))) {
           await enqueue(db, {
@@ -161,12 +204,12 @@ export function pushJobHandlers(sender: PushSender, badge?: BadgeCount): JobHand
             maxAttempts: 5,
           });
         }
-        return { ...counts, retry: retry.length };
+        return { ...counts, retry: retry.length, alreadySent };
       },
     }),
     "push.deliver": callingJob({
       callsOut: true,
-      async prepare({ db, payload, now }) {
+      async prepare({ db, job, payload, now }) {
         const { subscriptionId, accountId, notification, options } = payload as {
           subscriptionId: number;
           accountId: number;
@@ -179,11 +222,12 @@ export function pushJobHandlers(sender: PushSender, badge?: BadgeCount): JobHand
           .where("id", "=", subscriptionId)
           .executeTakeFirst();
         if (!sub) return finished({ skipped: "subscription removed" });
+        if ((await deliveredTo(db, job.id)).has(sub.id)) return finished({ skipped: "already sent" });
         // A fresh token: the one in the failed attempt never reached the device.
         return { call: { sub, body: await payloadFor(db, now, accountId, notification, badge), options } };
       },
-      async call({ sub, body, options }) {
-        const result = await sendOne(sender, sub, body, options);
+      async call({ sub, body, options }, ctx) {
+        const result = await sendAndMark(ctx, sender, sub, body, options);
         // A retry throws so the job backs off.
         if (result === "retry") throw new Error("push service did not accept the message");
         return result;

@@ -21,6 +21,7 @@ import * as m0084 from "./0084_scheduled_change_once.js";
 import * as m0085 from "./0085_backchannel_logout.js";
 import * as m0086 from "./0086_action_rate_windows.js";
 import * as m0088 from "./0088_strip_stored_image_metadata.js";
+import * as m0089 from "./0089_job_lanes.js";
 import * as m0090 from "./0090_job_retry_window.js";
 
 /**
@@ -54,5 +55,6 @@ export const migrations: Record<string, Migration> = {
   "0085_backchannel_logout": m0085,
   "0086_action_rate_windows": m0086,
   "0088_strip_stored_image_metadata": m0088,
+  "0089_job_lanes": m0089,
   "0090_job_retry_window": m0090,
 };

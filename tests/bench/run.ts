@@ -33,6 +33,7 @@ import embeddedConcurrency from "./embedded-concurrency.bench.js";
 import dbRecovery from "./db-recovery.bench.js";
 import sigtermInFlight from "./sigterm.bench.js";
 import outageDrain from "./outage-drain.bench.js";
+import { laneThroughput, pushBehindMail } from "./lanes.bench.js";
 import { describeMachine, machineInfo } from "./machine.js";
 import { killAllSpawned, root, stopSharedServer } from "./server.js";
 import type { Benchmark, BenchRow, StoredResult } from "./types.js";
@@ -60,6 +61,8 @@ export const benchmarks: Benchmark[] = [
   dbRecovery,
   sigtermInFlight,
   outageDrain,
+  laneThroughput,
+  pushBehindMail,
 ];
 
 const RESULTS = path.join(root, "tests/bench/results.json");

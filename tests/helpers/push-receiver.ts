@@ -32,6 +32,10 @@ export async function startPushReceiver(expectedPublicKey?: () => string) {
   const rejected: string[] = [];
   /** Per-endpoint scripted answers, consumed in order; default 201. */
   const script = new Map<string, number[]>();
+  /** Endpoints whose messages are never answered (a push service that hangs). */
+  const held = new Set<string>();
+  /** Every accepted message is answered this much later (a slow push service). */
+  let answerDelayMs = 0;
   let waiters: (() => void)[] = [];
 
   const server = http.createServer((req, res) => {
@@ -48,19 +52,30 @@ export async function startPushReceiver(expectedPublicKey?: () => string) {
           res.writeHead(scripted).end();
           return;
         }
+        if (held.has(endpoint)) return; // never answered: not counted as received
         const plain: Buffer = ece.decrypt(Buffer.concat(chunks), {
           version: "aes128gcm",
           privateKey: device.ecdh,
           authSecret: device.authSecret,
         });
-        received.push({
+        const message: Received = {
           endpoint,
           payload: JSON.parse(plain.toString("utf8")),
           ttl: req.headers.ttl as string | undefined,
           urgency: req.headers.urgency as string | undefined,
           vapidSubject: subject,
-        });
-        res.writeHead(201).end();
+        };
+        // Counted as received when it is accepted (201), as a real push service delivers.
+        const accept = () => {
+          if (res.destroyed) return;
+          received.push(message);
+          res.writeHead(201).end();
+          const w = waiters;
+          waiters = [];
+          w.forEach((f) => f());
+        };
+        if (answerDelayMs > 0) setTimeout(accept, answerDelayMs);
+        else accept();
       } catch (e) {
         rejected.push(`${endpoint}: ${(e as Error).message}`);
         res.writeHead(400).end();
@@ -98,6 +113,15 @@ export async function startPushReceiver(expectedPublicKey?: () => string) {
       script.set(endpoint, [...statuses]);
     },
     for: (endpoint: string) => received.filter((r) => r.endpoint === endpoint),
+    /** From now on, never answers messages to these endpoints (the sender waits until its own timeout); [] ends it. */
+    hold(endpoints: string[]) {
+      held.clear();
+      for (const e of endpoints) held.add(e);
+    },
+    /** Answers every accepted message `ms` later. */
+    delayAnswers(ms: number) {
+      answerDelayMs = ms;
+    },
     /** Resolves once `n` messages in total have arrived. */
     async waitFor(n: number, timeoutMs = 10_000) {
       const until = Date.now() + timeoutMs;

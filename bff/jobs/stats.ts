@@ -9,8 +9,8 @@ import type { Database } from "../../db/index.js";
  */
 export interface JobGroupStats {
   kind: string;
-  /** Present when the jobs table has a `lane` column (lanes may land after this code). */
-  lane?: string;
+  /** The lane it waits in (bff/jobs/lanes.ts). */
+  lane: string;
   /** Pending jobs, due or not. */
   queued: number;
   /** Pending jobs whose run_at has come. */
@@ -28,26 +28,9 @@ export interface JobStats {
   totals: { queued: number; due: number; running: number; dead: number; oldestDueAgeSeconds: number };
 }
 
-/** Whether the jobs table has a `lane` column, asked once per database handle. */
-const laneColumn = new WeakMap<Database, Promise<boolean>>();
-function hasLane(db: Database): Promise<boolean> {
-  let known = laneColumn.get(db);
-  if (!known) {
-    known = sql<{ n: number }>`
-      SELECT count(*)::int AS n FROM information_schema.columns
-      WHERE table_schema = current_schema() AND table_name = 'jobs' AND column_name = 'lane'`
-      .execute(db)
-      .then((r) => (r.rows[0]?.n ?? 0) > 0);
-    // A failed look is asked again next time rather than remembered.
-    known.catch(() => laneColumn.delete(db));
-    laneColumn.set(db, known);
-  }
-  return known;
-}
-
 interface Row {
   kind: string;
-  lane: string | null;
+  lane: string;
   queued: number;
   due: number;
   oldest_due: Date | null;
@@ -55,12 +38,10 @@ interface Row {
   dead: number;
 }
 
-/** Queued, due, oldest due age, running and dead jobs by kind (and lane, when there are lanes). */
+/** Queued, due, oldest due age, running and dead jobs by kind and lane. */
 export async function jobStats(db: Database, now: Date): Promise<JobStats> {
-  const withLane = await hasLane(db);
-  const lane = withLane ? sql`lane::text` : sql`NULL::text`;
   const { rows } = await sql<Row>`
-    SELECT kind, ${lane} AS lane,
+    SELECT kind, coalesce(lane, '') AS lane,
       count(*) FILTER (WHERE state = 'pending')::int AS queued,
       count(*) FILTER (WHERE state = 'pending' AND run_at <= ${now})::int AS due,
       min(run_at) FILTER (WHERE state = 'pending' AND run_at <= ${now}) AS oldest_due,
@@ -71,18 +52,15 @@ export async function jobStats(db: Database, now: Date): Promise<JobStats> {
     GROUP BY 1, 2
     ORDER BY 1, 2`.execute(db);
   const age = (d: Date | null) => (d ? Math.max(0, Math.floor((now.getTime() - d.getTime()) / 1000)) : 0);
-  const groups = rows.map((r): JobGroupStats => {
-    const g: JobGroupStats = {
-      kind: r.kind,
-      queued: r.queued,
-      due: r.due,
-      oldestDueAgeSeconds: age(r.oldest_due),
-      running: r.running,
-      dead: r.dead,
-    };
-    if (withLane) g.lane = r.lane ?? "";
-    return g;
-  });
+  const groups = rows.map((r): JobGroupStats => ({
+    kind: r.kind,
+    lane: r.lane,
+    queued: r.queued,
+    due: r.due,
+    oldestDueAgeSeconds: age(r.oldest_due),
+    running: r.running,
+    dead: r.dead,
+  }));
   const deadByKind: Record<string, number> = {};
   const totals = { queued: 0, due: 0, running: 0, dead: 0, oldestDueAgeSeconds: 0 };
   for (const g of groups) {

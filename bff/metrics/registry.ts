@@ -4,7 +4,7 @@ import { observeSignIns } from "../auth/login-records.js";
 import type { RequestObserver } from "../http/request-log.js";
 import type { Logger } from "../jobs/worker.js";
 import type { Clock } from "../ports/clock.js";
-import { jobStats } from "./job-stats-local.js";
+import { jobStats } from "../jobs/stats.js";
 
 /**
  * Issue 15 item 4 (ADR 0029): the Prometheus series of one process (app server or worker),
@@ -120,7 +120,7 @@ function scrapeGauges(registry: Registry, opts: { db: Database; clock: Clock; lo
         if (s) fill(this, s);
       },
     });
-  const lane = (g: { lane?: string }) => g.lane ?? "default";
+  const lane = (g: { lane: string }) => g.lane;
   gauge("portal_jobs_queued", "Pending jobs (due or scheduled) by kind and lane", ["kind", "lane"], (g, s) => {
     for (const j of s.jobs) g.set({ kind: j.kind, lane: lane(j) }, j.queued);
   });

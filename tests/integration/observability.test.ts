@@ -221,9 +221,9 @@ describe("the metrics", () => {
     expect(
       value('portal_http_request_duration_seconds_count{route="routes/login",method="POST",status_class="4xx"}'),
     ).toBe(1);
-    expect(value('portal_jobs_queued{kind="mail.send",lane="default"}')).toBe(2);
-    expect(value('portal_jobs_oldest_due_age_seconds{kind="mail.send",lane="default"}')).toBe(90);
-    expect(value('portal_jobs_dead{kind="push.fanout",lane="default"}')).toBe(1);
+    expect(value('portal_jobs_queued{kind="mail.send",lane="mail"}')).toBe(2);
+    expect(value('portal_jobs_oldest_due_age_seconds{kind="mail.send",lane="mail"}')).toBe(90);
+    expect(value('portal_jobs_dead{kind="push.fanout",lane="push"}')).toBe(1);
     expect(value('portal_worker_heartbeat_age_seconds{worker="w-test",host="h1"}')).toBe(42);
     expect(value("portal_worker_newest_heartbeat_age_seconds")).toBe(42);
     expect(value('portal_db_pool_connections{state="in_use"}')).toBeGreaterThanOrEqual(0);

@@ -25,5 +25,19 @@ export async function purgeFinishedPayloads(trx: Tx, now: Date): Promise<number>
       ORDER BY finished_at
       LIMIT ${PURGE_BATCH}
     )`.execute(trx);
-  return Number(res.numAffectedRows ?? 0);
+  const purged = Number(res.numAffectedRows ?? 0);
+  await purgeFinishedDeliveries(trx, before);
+  return purged;
+}
+
+/**
+ * The devices a push job reached (push_deliveries, 0089) only keep a re-run of that job from
+ * sending twice; a finished job never runs again, so past the same retention they go too
+ * (otherwise the table grows by one row per push sent, forever).
+ */
+async function purgeFinishedDeliveries(trx: Tx, before: Date): Promise<void> {
+  await sql`
+    DELETE FROM push_deliveries d
+    USING jobs j
+    WHERE j.id = d.job_id AND j.state IN ('done', 'cancelled') AND j.finished_at < ${before}`.execute(trx);
 }

@@ -170,6 +170,26 @@ describe("retention of finished jobs' payloads", () => {
     const oldCancelled = await at(45, "cancelled");
     const recent = await at(29, "done");
     const oldDead = await at(40, "dead");
+    // The devices a push job reached go with its payload; a recent job's stay.
+    const device = await c.db
+      .insertInto("push_subscriptions")
+      .values({
+        account_id: user.id,
+        endpoint: "https://fcm.googleapis.com/x",
+        p256dh: "k".repeat(65),
+        auth: "a".repeat(22),
+        created_at: clock.now(),
+      })
+      .returning("id")
+      .executeTakeFirstOrThrow();
+    await c.db
+      .insertInto("push_deliveries")
+      .values([old, recent].map((job_id) => ({ job_id, subscription_id: device.id, sent_at: clock.now() })))
+      .execute();
+    const deliveries = async () =>
+      (await c.db.selectFrom("push_deliveries").select("job_id").orderBy("job_id").execute()).map((r) =>
+        Number(r.job_id),
+      );
     const housekeeping = maintenanceJobHandlers({ sessionIdleMinutes: 30 });
     const runCleanup = async () => {
       await enqueueAlone(c.db, { kind: "maintenance.cleanup", runAt: clock.now() });
@@ -190,6 +210,7 @@ describe("retention of finished jobs' payloads", () => {
       .execute();
     await runCleanup();
     expect((await jobRow(old)).payload).toEqual({ to: "keep@mail.test", text: "body" });
+    expect(await deliveries()).toEqual([Number(old), Number(recent)].sort((a, b) => a - b));
 
     await c.db.deleteFrom("system_params").where("key", "=", "job_payload_retention_days").execute();
     await runCleanup(); // the default, 30 days
@@ -198,6 +219,7 @@ describe("retention of finished jobs' payloads", () => {
     expect((await jobRow(recent)).payload).toEqual({ to: "keep@mail.test", text: "body" });
     expect((await jobRow(oldDead)).payload).toEqual({ to: "keep@mail.test", text: "body" });
     expect((await jobRow(old)).state).toBe("done"); // the row (kind, times, key) stays
+    expect(await deliveries()).toEqual([Number(recent)]);
   });
 
   it("the 系統參數 page lists the retention with its zh-TW label", async () => {

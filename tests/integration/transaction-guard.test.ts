@@ -81,15 +81,21 @@ describe.skipIf(lenientSkip())("production on PostgreSQL: logged, not refused", 
     const url = (h as DbHandle & { connectionString?: string }).connectionString!;
     const lenient = createDatabase(createPool(url, 2), { strict: false });
     const logged: string[] = [];
-    const original = console.error;
-    console.error = (line: string) => logged.push(line);
+    // The guard writes its JSON line straight to stderr (ADR 0029).
+    const original = process.stderr.write.bind(process.stderr);
+    process.stderr.write = ((chunk: string | Uint8Array) => {
+      logged.push(String(chunk));
+      return true;
+    }) as typeof process.stderr.write;
     try {
       const n = await lenient.transaction().execute(async () => (await one().execute(lenient)).rows[0]!.n);
       expect(n).toBe(1);
     } finally {
-      console.error = original;
+      process.stderr.write = original;
       await lenient.destroy();
     }
-    expect(logged.join("\n")).toContain("a query on the pool (db) ran inside a transaction");
+    const line = logged.find((l) => l.includes("a query on the pool (db) ran inside a transaction"));
+    expect(line).toBeDefined();
+    expect(() => JSON.parse(line!) as unknown).not.toThrow();
   });
 });

@@ -76,8 +76,9 @@ const UNSAFE_CHARS = /[\p{C}\p{Z}\s]/u;
 /**
  * Only same-site paths: an open redirect would hand our users to anyone. A value is followed only
  * if it is a path that resolves to our own origin and holds no control or whitespace character
- * (`/\t/evil` is `//evil` to a browser; CR/LF would break the Location header). Returns the
- * parsed path, so what is followed is exactly what was checked.
+ * (`/\t/evil` is `//evil` to a browser; CR/LF would break the Location header), and whose
+ * resolved path does not start with `//` (a dot segment can make one). Returns the parsed
+ * path, so what is followed is exactly what was checked.
  */
 export function safeRedirect(to: unknown, fallback = "/"): string {
   if (typeof to !== "string" || !to.startsWith("/") || UNSAFE_CHARS.test(to)) return fallback;
@@ -87,6 +88,7 @@ export function safeRedirect(to: unknown, fallback = "/"): string {
   } catch {
     return fallback;
   }
-  if (url.origin !== SAME_SITE) return fallback;
+  // `/../\evil` resolves to the path `//evil`: same origin here, another site to a browser.
+  if (url.origin !== SAME_SITE || url.pathname.startsWith("//")) return fallback;
   return `${url.pathname}${url.search}${url.hash}`;
 }

@@ -76,6 +76,10 @@ describe("safeRedirect (issue 14 item 3)", () => {
       "/\u3000/attacker.example",
       "//attacker.example",
       "/\\attacker.example",
+      // Dot segments that resolve to a path starting with `//` (found by the property above).
+      "/../\\attacker.example",
+      "/./\\attacker.example",
+      "/a/../..//attacker.example",
       "https://attacker.example/",
       "javascript:alert(1)",
       "",

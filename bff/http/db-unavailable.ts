@@ -2,6 +2,7 @@ import type { ServerBuild } from "@remix-run/node";
 import type { NextFunction, Request, Response } from "express";
 import { isDatabaseUnavailable } from "../../db/unavailable.js";
 import type { Logger } from "../jobs/worker.js";
+import { type RouteHandler, wrapRouteHandlers } from "./wrap-routes.js";
 
 /**
  * Issue 13 item 2: while PostgreSQL is away (restart, failover, network cut or stall) a page
@@ -18,7 +19,10 @@ export const DATABASE_UNAVAILABLE_TITLE = "資料庫暫時無法連線，請稍�
 const DETAIL_READ = "系統會自動恢復，請稍候幾秒再重新整理這個頁面。";
 const DETAIL_WRITE = "您剛才送出的資料沒有儲存成功，請稍候幾秒，回上一頁後再送出一次。";
 
-type Handler = (args: { request: globalThis.Request; context?: { requestInfo?: { id: string } } }) => Promise<unknown>;
+/** The part of the load context this module reads (app/load-context.ts). */
+interface ObservedContext {
+  requestInfo?: { id: string };
+}
 
 /**
  * Every route's loader and action, wrapped: an error that means the database is unavailable
@@ -27,7 +31,7 @@ type Handler = (args: { request: globalThis.Request; context?: { requestInfo?: {
  * passes through untouched.
  */
 export function answerDatabaseOutages(build: ServerBuild, logger: Logger): ServerBuild {
-  const guard = (fn: Handler, write: boolean): Handler => {
+  const guard = (fn: RouteHandler, write: boolean): RouteHandler => {
     return async (args) => {
       try {
         return await fn(args);
@@ -35,7 +39,7 @@ export function answerDatabaseOutages(build: ServerBuild, logger: Logger): Serve
         if (!isDatabaseUnavailable(e)) throw e;
         const { pathname } = new URL(args.request.url);
         logger.error("database unavailable; answered 503", {
-          requestId: args.context?.requestInfo?.id,
+          requestId: (args.context as ObservedContext | undefined)?.requestInfo?.id,
           path: pathname,
           method: args.request.method,
           error: e instanceof Error ? e.message : String(e),
@@ -44,15 +48,7 @@ export function answerDatabaseOutages(build: ServerBuild, logger: Logger): Serve
       }
     };
   };
-  const routes = Object.fromEntries(
-    Object.entries(build.routes).map(([id, route]) => {
-      const module = { ...route.module };
-      if (module.loader) module.loader = guard(module.loader as Handler, false) as typeof module.loader;
-      if (module.action) module.action = guard(module.action as Handler, true) as typeof module.action;
-      return [id, { ...route, module }];
-    }),
-  );
-  return { ...build, routes };
+  return wrapRouteHandlers(build, (fn, _routeId, kind) => guard(fn, kind === "action"));
 }
 
 export function databaseUnavailableResponse(write: boolean): globalThis.Response {

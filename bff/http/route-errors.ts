@@ -1,14 +1,13 @@
-import type { AppLoadContext, ServerBuild } from "@remix-run/node";
+import type { ServerBuild } from "@remix-run/node";
 import type { Logger } from "../jobs/worker.js";
 import { errorFields } from "../logger.js";
 import type { RequestInfo } from "./request-log.js";
+import { type RouteHandler, wrapRouteHandlers } from "./wrap-routes.js";
 
 /** The part of the load context this module reads (app/load-context.ts). */
 interface ObservedContext {
   requestInfo?: RequestInfo;
 }
-
-type Handler = (args: { request: globalThis.Request; context: AppLoadContext }) => Promise<unknown>;
 
 /** The JSON a 500 carries to the error boundary: the request id and nothing else (no message, no stack). */
 export interface ServerErrorData {
@@ -30,7 +29,7 @@ export interface ServerErrorData {
  */
 export function observeRoutes(build: ServerBuild, logger: Logger): ServerBuild {
   const depth = routeDepths(build);
-  const wrap = (fn: Handler, routeId: string): Handler => {
+  const wrap = (fn: RouteHandler, routeId: string): RouteHandler => {
     return async (args) => {
       const info = (args.context as ObservedContext).requestInfo;
       if (info && (depth.get(info.route ?? "") ?? -1) < (depth.get(routeId) ?? 0)) info.route = routeId;
@@ -49,15 +48,7 @@ export function observeRoutes(build: ServerBuild, logger: Logger): ServerBuild {
       }
     };
   };
-  const routes = Object.fromEntries(
-    Object.entries(build.routes).map(([id, route]) => {
-      const module = { ...route.module };
-      if (module.loader) module.loader = wrap(module.loader as Handler, id) as typeof module.loader;
-      if (module.action) module.action = wrap(module.action as Handler, id) as typeof module.action;
-      return [id, { ...route, module }];
-    }),
-  );
-  return { ...build, routes };
+  return wrapRouteHandlers(build, wrap);
 }
 
 export function serverErrorResponse(requestId: string): globalThis.Response {

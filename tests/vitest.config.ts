@@ -13,7 +13,7 @@ export default defineConfig({
     // Each file gets its own database, so files may run side by side.
     fileParallelism: true,
     maxWorkers: 2,
-    reporters: ["default"],
+    reporters: ["default", "./tests/helpers/slowest-files-reporter.ts"],
     env: { TZ: "UTC", NODE_ENV: "test" },
   },
 });

@@ -142,6 +142,13 @@ export async function applyRole(
 
 const isRole = (v: unknown): v is Role => v === "user" || v === "agency_admin" || v === "sys_admin";
 
+/** The account's status now, or not_found when it was deleted since the change was scheduled. */
+async function statusOf(trx: Tx, accountId: number) {
+  const row = await trx.selectFrom("accounts").select("status").where("id", "=", accountId).executeTakeFirst();
+  if (!row) throw new DomainError("not_found", "帳號已不存在。");
+  return row;
+}
+
 /**
  * ACC-9/16: what a 預約生效 account change does when its time comes. Each one re-reads the
  * account and re-checks its guards (ACC-4) then; a refusal throws a DomainError whose
@@ -156,12 +163,7 @@ export function createAccountScheduledExecutors(deps: { directory: DirectoryQueu
   });
   return {
     async "account.disable"(trx, change, now) {
-      const row = await trx
-        .selectFrom("accounts")
-        .select("status")
-        .where("id", "=", change.targetAccountId)
-        .executeTakeFirst();
-      if (!row) throw new DomainError("not_found", "帳號已不存在。");
+      const row = await statusOf(trx, change.targetAccountId);
       if (row.status === "disabled") return "帳號已是停用狀態，未再異動。";
       const reason = typeof change.payload.reason === "string" ? change.payload.reason : "其他：預約停用";
       await disableNow(trx, directory, {
@@ -173,12 +175,7 @@ export function createAccountScheduledExecutors(deps: { directory: DirectoryQueu
       return `已停用（${reason}）`;
     },
     async "account.enable"(trx, change, now) {
-      const row = await trx
-        .selectFrom("accounts")
-        .select("status")
-        .where("id", "=", change.targetAccountId)
-        .executeTakeFirst();
-      if (!row) throw new DomainError("not_found", "帳號已不存在。");
+      const row = await statusOf(trx, change.targetAccountId);
       if (row.status === "enabled") return "帳號已是啟用狀態，未再異動。";
       await applyStatus(trx, directory, {
         accountId: change.targetAccountId,

@@ -185,19 +185,35 @@ export function createRepairsService(deps: {
       { ttl: 86_400, urgency: "high" },
       key,
     );
-    const addresses = await mailAddresses(trx, ids, deps.officialMailDomain);
-    for (const [accountId, to] of addresses)
+    await mailEach(
+      trx,
+      now,
+      ids,
+      title,
+      key,
+      () => `${actor.name} 報修「${type.name}」：\n${description}\n請至公務入口網「報修」頁處理。${link(ticketId)}`,
+    );
+  }
+
+  /** The same subject to each account's mail address; the text may differ by account. */
+  async function mailEach(
+    trx: Tx,
+    now: Date,
+    ids: number[],
+    title: string,
+    key: string,
+    text: (accountId: number) => string,
+  ) {
+    for (const [accountId, to] of await mailAddresses(trx, ids, deps.officialMailDomain))
       await queueMail(
         trx,
         now,
-        {
-          to,
-          subject: `【公務入口網】${title}`,
-          text: `${actor.name} 報修「${type.name}」：\n${description}\n請至公務入口網「報修」頁處理。${deps.baseUrl ? `\n${deps.baseUrl}/repairs/${ticketId}` : ""}`,
-        },
+        { to, subject: `【公務入口網】${title}`, text: text(accountId) },
         `${key}:${accountId}`,
       );
   }
+
+  const link = (ticketId: number) => (deps.baseUrl ? `\n${deps.baseUrl}/repairs/${ticketId}` : "");
 
   /** The reporter and the type's custodians hear of a handling or a return (mail and push). */
   async function notifyOutcome(
@@ -223,18 +239,9 @@ export function createRepairsService(deps: {
       { ttl: 86_400, urgency: "normal" },
       key,
     );
-    const addresses = await mailAddresses(trx, ids, deps.officialMailDomain);
-    for (const [accountId, to] of addresses)
-      await queueMail(
-        trx,
-        now,
-        {
-          to,
-          subject: `【公務入口網】${title}`,
-          text: `${title}\n${detail}${outcome === "returned" && accountId === t.reporter_id ? "\n請至公務入口網「報修」頁修改後重新送出。" : ""}${deps.baseUrl ? `\n${deps.baseUrl}/repairs/${t.id}` : ""}`,
-        },
-        `${key}:${accountId}`,
-      );
+    const resend = (accountId: number) =>
+      outcome === "returned" && accountId === t.reporter_id ? "\n請至公務入口網「報修」頁修改後重新送出。" : "";
+    await mailEach(trx, now, ids, title, key, (accountId) => `${title}\n${detail}${resend(accountId)}${link(t.id)}`);
   }
 
   const listColumns = [

@@ -7,6 +7,7 @@ import { DomainError } from "../errors.js";
 import type { Clock } from "../ports/clock.js";
 import { inTransaction } from "../../db/transaction.js";
 import { JOBS_CHANNEL } from "./queue.js";
+import { deadJobsByKind } from "./stats.js";
 
 /**
  * 背景作業 (issue 15 item 3, ADR 0028): the jobs that gave up, for system admins, with 重試
@@ -139,18 +140,12 @@ export function createJobsAdmin(deps: { db: Database; clock: Clock }) {
           .limit(DEAD_PAGE_SIZE)
           .offset((page - 1) * DEAD_PAGE_SIZE)
           .execute(),
-        db
-          .selectFrom("jobs")
-          .select(["kind", (eb) => eb.fn.countAll<string>().as("n")])
-          .where("state", "=", "dead")
-          .groupBy("kind")
-          .orderBy("kind")
-          .execute(),
+        deadJobsByKind(db),
       ]);
       const payloads = rows.map((r) => (r.payload ?? {}) as Record<string, unknown>);
       const names = await usernames([...new Set(payloads.map((p) => num(p.accountId)).filter((n) => n !== null))]);
       const username = (id: number | null) => (id === null ? "?" : (names.get(id) ?? `#${id}`));
-      const byKind = counts.map((c) => ({ kind: c.kind, label: jobKindLabel(c.kind), n: Number(c.n) }));
+      const byKind = Object.entries(counts).map(([kind, n]) => ({ kind, label: jobKindLabel(kind), n }));
       return {
         rows: rows.map((r, i): DeadJobRow => ({
           id: r.id,

@@ -1,4 +1,5 @@
 import type { Role } from "../db/schema.js";
+import { notFound } from "./errors.js";
 
 /** Who is asking. Every BFF function that reads or writes on someone's behalf takes one. */
 export interface Actor {
@@ -16,3 +17,13 @@ export interface Actor {
 
 export const isSysAdmin = (a: Actor) => a.role === "sys_admin";
 export const isAgencyAdmin = (a: Actor) => a.role === "agency_admin";
+
+/** An admin console (帳號管理, 預約管理 …): to anyone else it does not exist, the same 404 as a missing page. */
+export function requireAdmin(actor: Actor): void {
+  if (actor.role === "user") throw notFound();
+}
+
+/** A system-admin console (SSO clients, parameters, AD, jobs): to anyone else it does not exist. */
+export function requireSysAdmin(actor: Actor): void {
+  if (!isSysAdmin(actor)) throw notFound();
+}

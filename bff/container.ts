@@ -30,8 +30,7 @@ import { createPhoneVerification } from "./auth/phone-verification.js";
 import { createTemporaryPasswords } from "./auth/temporary-password.js";
 import { createTotp } from "./auth/totp.js";
 import { mitakeSms } from "./adapters/mitake-sms.js";
-import type { Actor } from "./actor.js";
-import { notFound } from "./errors.js";
+import { type Actor, requireAdmin } from "./actor.js";
 import { type Config, databaseTimeouts } from "./config.js";
 import { openDataKey } from "./oidc/open-data-key.js";
 import { createOidcProvider } from "./oidc/provider.js";
@@ -265,13 +264,13 @@ export async function createContainer(
         confirmEnrolment: totp.confirmEnrolment,
         /** IDN-2: an admin resets an account's TOTP, within the admin's scope (else 404). */
         async reset(actor: Actor, accountId: number) {
-          if (actor.role === "user") throw notFound();
+          requireAdmin(actor);
           await accounts.getAccount(actor, accountId);
           await totp.reset(actor, accountId);
         },
         /** Whether an account in the admin's scope has TOTP on (else 404). */
         async enabledAtFor(actor: Actor, accountId: number) {
-          if (actor.role === "user") throw notFound();
+          requireAdmin(actor);
           await accounts.getAccount(actor, accountId);
           return totp.enabledAt(accountId);
         },

@@ -1,5 +1,5 @@
 import type { Database } from "../../db/index.js";
-import type { Actor } from "../actor.js";
+import { type Actor, requireAdmin } from "../actor.js";
 import { writeAudit } from "../audit.js";
 import type { DirectoryQueue } from "../directory/queue.js";
 import { DomainError, notFound } from "../errors.js";
@@ -101,7 +101,7 @@ export function createBatchDisable(deps: { db: Database; clock: Clock; directory
   }
 
   async function batchDisable(actor: Actor, input: BatchInput): Promise<{ count: number; scheduledAt: Date | null }> {
-    if (actor.role === "user") throw notFound();
+    requireAdmin(actor);
     const ids = parseIds(input.ids);
     const rows = await checkRules(actor, ids);
     const reason = parseDisableReason(input);

@@ -1,7 +1,7 @@
 import type { Database } from "../../db/index.js";
 import type { AccountStatus, Role } from "../../db/schema.js";
 import type { AccountChangeKind } from "../../db/schema/account-console.js";
-import type { Actor } from "../actor.js";
+import { type Actor, requireAdmin } from "../actor.js";
 import { writeAudit } from "../audit.js";
 import { queueSecretMessage } from "../auth/code-delivery.js";
 import type { PasswordHasher } from "../auth/hashing.js";
@@ -114,11 +114,6 @@ export function createAccountsService(deps: {
       .executeTakeFirst();
     if (!row) throw notFound();
     return row;
-  }
-
-  /** The account console is for admins; to anyone else it does not exist. */
-  function requireAdmin(actor: Actor) {
-    if (actor.role === "user") throw notFound();
   }
 
   /** An admin's target: in scope, not themselves, and a system admin only for a system admin. */

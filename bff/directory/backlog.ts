@@ -1,7 +1,6 @@
 import { sql } from "kysely";
 import type { Database } from "../../db/index.js";
-import { type Actor, isSysAdmin } from "../actor.js";
-import { DomainError } from "../errors.js";
+import { type Actor, requireSysAdmin } from "../actor.js";
 import { PASSWORD_JOB, SYNC_JOB } from "./queue.js";
 
 export interface PendingJob {
@@ -22,9 +21,6 @@ export interface PendingJob {
  * payload holds the sealed password and has no business on a page.
  */
 export function createDirectoryBacklog(deps: { db: Database }) {
-  const requireSysAdmin = (actor: Actor) => {
-    if (!isSysAdmin(actor)) throw new DomainError("not_found", "找不到這個頁面。");
-  };
   return {
     async pending(actor: Actor, opts: { limit?: number; offset?: number } = {}): Promise<PendingJob[]> {
       requireSysAdmin(actor);

@@ -1,5 +1,5 @@
 import type { Database } from "../../db/index.js";
-import { type Actor, isSysAdmin } from "../actor.js";
+import { type Actor, requireSysAdmin } from "../actor.js";
 import { writeAudit } from "../audit.js";
 import { DomainError } from "../errors.js";
 import type { Clock } from "../ports/clock.js";
@@ -64,9 +64,6 @@ export function createLinkImport(deps: {
   port: DirectoryPort;
   desiredUser(db: Database, accountId: number): Promise<{ user: DirectoryUser; linked: boolean } | undefined>;
 }) {
-  const requireSysAdmin = (actor: Actor) => {
-    if (!isSysAdmin(actor)) throw new DomainError("not_found", "找不到這個頁面。");
-  };
   const requireConfigured = () => {
     if (!deps.port.configured) throw new DomainError("conflict", "AD 未設定，無法匯入連結。");
   };

@@ -1,5 +1,5 @@
 import type { Database } from "../../db/index.js";
-import { type Actor, isSysAdmin } from "../actor.js";
+import { type Actor, requireSysAdmin } from "../actor.js";
 import { writeAudit } from "../audit.js";
 import { DomainError } from "../errors.js";
 import type { Clock } from "../ports/clock.js";
@@ -80,9 +80,6 @@ export interface ReconcileDeps {
 }
 
 export function createReconcile(deps: ReconcileDeps) {
-  const requireSysAdmin = (actor: Actor) => {
-    if (!isSysAdmin(actor)) throw new DomainError("not_found", "找不到這個頁面。");
-  };
   const requireConfigured = () => {
     if (!deps.port.configured) throw new DomainError("conflict", "AD 未設定，無法比對；異動會在佇列中等候。");
   };

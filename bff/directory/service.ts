@@ -1,6 +1,6 @@
 import { sql } from "kysely";
 import type { Database } from "../../db/index.js";
-import { type Actor, isSysAdmin } from "../actor.js";
+import { type Actor, requireSysAdmin } from "../actor.js";
 import { writeAudit } from "../audit.js";
 import { DomainError } from "../errors.js";
 import type { Clock } from "../ports/clock.js";
@@ -49,9 +49,6 @@ export function createDirectoryService(deps: {
   syncDeps: Omit<SyncDeps, "port" | "dataKey">;
 }) {
   const { db } = deps;
-  const requireSysAdmin = (actor: Actor) => {
-    if (!isSysAdmin(actor)) throw new DomainError("not_found", "找不到這個頁面。");
-  };
 
   return {
     configured: deps.port.configured,

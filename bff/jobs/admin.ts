@@ -1,7 +1,7 @@
 import { sql } from "kysely";
 import type { Database, Tx } from "../../db/index.js";
 import type { Job } from "../../db/schema.js";
-import { type Actor, isSysAdmin } from "../actor.js";
+import { type Actor, requireSysAdmin } from "../actor.js";
 import { writeAudit } from "../audit.js";
 import { DomainError } from "../errors.js";
 import type { Clock } from "../ports/clock.js";
@@ -101,9 +101,6 @@ const missing = () => new DomainError("not_found", "找不到這筆背景作業�
 
 export function createJobsAdmin(deps: { db: Database; clock: Clock }) {
   const { db, clock } = deps;
-  const requireSysAdmin = (actor: Actor) => {
-    if (!isSysAdmin(actor)) throw new DomainError("not_found", "找不到這個頁面。");
-  };
 
   async function usernames(ids: number[]): Promise<Map<number, string>> {
     if (ids.length === 0) return new Map();

@@ -1,5 +1,5 @@
 import type { Database } from "../../db/index.js";
-import { type Actor, isSysAdmin } from "../actor.js";
+import { type Actor, requireSysAdmin } from "../actor.js";
 import { writeAudit } from "../audit.js";
 import { DomainError, notFound } from "../errors.js";
 import type { Clock } from "../ports/clock.js";
@@ -29,10 +29,6 @@ interface EntryInput {
  */
 export function createAppList(deps: { db: Database; clock: Clock; issuer: string }) {
   const { db, clock } = deps;
-
-  function requireAdmin(actor: Actor) {
-    if (!isSysAdmin(actor)) throw notFound();
-  }
 
   /** The entries a user sees: visible ones whose system is enabled and can start a sign-in. */
   function visibleEntries() {
@@ -122,7 +118,7 @@ export function createAppList(deps: { db: Database; clock: Clock; issuer: string
     },
 
     async adminList(actor: Actor) {
-      requireAdmin(actor);
+      requireSysAdmin(actor);
       const [entries, systems] = await Promise.all([
         db
           .selectFrom("app_list_entries as e")
@@ -148,7 +144,7 @@ export function createAppList(deps: { db: Database; clock: Clock; issuer: string
     },
 
     async add(actor: Actor, raw: Record<string, unknown>) {
-      requireAdmin(actor);
+      requireSysAdmin(actor);
       const input = await parse(raw, true);
       const now = clock.now();
       return inTransaction(db, async (trx) => {
@@ -185,7 +181,7 @@ export function createAppList(deps: { db: Database; clock: Clock; issuer: string
     },
 
     async update(actor: Actor, rawId: unknown, raw: Record<string, unknown>) {
-      requireAdmin(actor);
+      requireSysAdmin(actor);
       const id = toId(rawId);
       if (!id) throw notFound();
       const current = await db.selectFrom("app_list_entries").selectAll().where("id", "=", id).executeTakeFirst();
@@ -219,7 +215,7 @@ export function createAppList(deps: { db: Database; clock: Clock; issuer: string
     },
 
     async remove(actor: Actor, rawId: unknown) {
-      requireAdmin(actor);
+      requireSysAdmin(actor);
       const id = toId(rawId);
       if (!id) throw notFound();
       const now = clock.now();

@@ -1,7 +1,7 @@
 import type { Database } from "../../db/index.js";
 import type { SsoApplicationStatus } from "../../db/schema/sso-apps.js";
 import { mailAddresses } from "../accounts/mail-address.js";
-import { type Actor, isSysAdmin } from "../actor.js";
+import { type Actor, requireSysAdmin } from "../actor.js";
 import { writeAudit } from "../audit.js";
 import { DomainError, notFound } from "../errors.js";
 import { queueMail } from "../notifications/mail.js";
@@ -49,11 +49,6 @@ export function createSsoApplications(deps: ApplicationsDeps) {
       .orderBy("sort")
       .orderBy("id")
       .execute();
-  }
-
-  function requireAdmin(actor: Actor) {
-    // Not theirs to see: the same answer as a missing page.
-    if (!isSysAdmin(actor)) throw notFound();
   }
 
   const listColumns = [
@@ -158,7 +153,7 @@ export function createSsoApplications(deps: ApplicationsDeps) {
     },
 
     async adminList(actor: Actor, filter: { status?: unknown } = {}) {
-      requireAdmin(actor);
+      requireSysAdmin(actor);
       const status = ["pending", "approved", "rejected"].includes(String(filter.status))
         ? (String(filter.status) as SsoApplicationStatus)
         : undefined;
@@ -173,7 +168,7 @@ export function createSsoApplications(deps: ApplicationsDeps) {
 
     /** Applications waiting for a decision (the 管理主控台's waiting count). */
     async pendingCount(actor: Actor): Promise<number> {
-      requireAdmin(actor);
+      requireSysAdmin(actor);
       const r = await db
         .selectFrom("sso_applications")
         .where("status", "=", "pending")
@@ -183,7 +178,7 @@ export function createSsoApplications(deps: ApplicationsDeps) {
     },
 
     async adminDetail(actor: Actor, rawId: unknown) {
-      requireAdmin(actor);
+      requireSysAdmin(actor);
       const id = toId(rawId);
       if (!id) throw notFound();
       const row = await db
@@ -223,7 +218,7 @@ export function createSsoApplications(deps: ApplicationsDeps) {
      * look); 駁回 needs a note. Either way the applicant is mailed and the decision audited.
      */
     async decide(actor: Actor, rawId: unknown, input: { decision: unknown; note: unknown }) {
-      requireAdmin(actor);
+      requireSysAdmin(actor);
       const id = toId(rawId);
       if (!id) throw notFound();
       const decision = input.decision === "approve" ? "approved" : input.decision === "reject" ? "rejected" : null;

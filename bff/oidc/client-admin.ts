@@ -1,6 +1,6 @@
 import { sql } from "kysely";
 import type { Database, Tx } from "../../db/index.js";
-import { type Actor, isSysAdmin } from "../actor.js";
+import { type Actor, requireSysAdmin } from "../actor.js";
 import { writeAudit } from "../audit.js";
 import { DomainError, notFound } from "../errors.js";
 import type { Clock } from "../ports/clock.js";
@@ -30,7 +30,7 @@ export function createClientAdmin(deps: { db: Database; clock: Clock }) {
   const { db, clock } = deps;
 
   async function find(actor: Actor, rawId: unknown) {
-    if (!isSysAdmin(actor)) throw notFound();
+    requireSysAdmin(actor);
     if (typeof rawId !== "string" || !CLIENT_ID_RE.test(rawId)) throw notFound();
     const row = await db
       .selectFrom("oidc_clients as c")
@@ -68,7 +68,7 @@ export function createClientAdmin(deps: { db: Database; clock: Clock }) {
 
   return {
     async list(actor: Actor) {
-      if (!isSysAdmin(actor)) throw notFound();
+      requireSysAdmin(actor);
       return db
         .selectFrom("oidc_clients as c")
         .leftJoin("org_nodes as g", "g.id", "c.owner_agency_id")

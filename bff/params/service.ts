@@ -1,7 +1,7 @@
 import type { Database } from "../../db/index.js";
-import { isSysAdmin, type Actor } from "../actor.js";
+import { type Actor, requireSysAdmin } from "../actor.js";
 import { writeAudit } from "../audit.js";
-import { DomainError, notFound } from "../errors.js";
+import { DomainError } from "../errors.js";
 import type { Clock } from "../ports/clock.js";
 import { parseInput } from "../validation.js";
 import {
@@ -39,7 +39,7 @@ export function createParamsService(deps: {
   const { db, clock, reader } = deps;
 
   async function overview(actor: Actor) {
-    if (!isSysAdmin(actor)) throw notFound();
+    requireSysAdmin(actor);
     const [rows, audits] = await Promise.all([
       db
         .selectFrom("system_params as p")
@@ -106,7 +106,7 @@ export function createParamsService(deps: {
    * in between, and the change is refused (409) rather than silently overwriting theirs.
    */
   async function update(actor: Actor, raw: unknown): Promise<{ key: string; label: string; changed: boolean }> {
-    if (!isSysAdmin(actor)) throw notFound();
+    requireSysAdmin(actor);
     const input = parseInput(updateParamSchema, raw);
     const def = paramRegistry[input.key] as ParamDef;
     const now = clock.now();

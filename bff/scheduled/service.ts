@@ -1,7 +1,7 @@
 import { type ExpressionBuilder, sql } from "kysely";
 import type { Database } from "../../db/index.js";
 import type { DB } from "../../db/schema.js";
-import type { Actor } from "../actor.js";
+import { type Actor, requireAdmin } from "../actor.js";
 import { writeAudit } from "../audit.js";
 import { DomainError, notFound } from "../errors.js";
 import { attachmentHeaders, keysetRows, taipeiDateTime, type XlsxColumn, xlsxStream } from "../exports/xlsx.js";
@@ -32,11 +32,6 @@ interface AppliedFilter {
   state: State | "";
   from: string;
   to: string;
-}
-
-/** Only admins have 預約管理作業; a system admin sees every agency, an agency admin their own. */
-function requireAdmin(actor: Actor) {
-  if (actor.role !== "sys_admin" && actor.role !== "agency_admin") throw notFound();
 }
 
 function inScope(actor: Actor) {

@@ -4,6 +4,7 @@ import { Form, Link, useActionData, useLoaderData, useNavigation, useSearchParam
 import { StatusBadge } from "~/components/booking";
 import bookingStyles from "~/styles/booking.css";
 import { formFailure, formValues, readForm } from "~/utils/errors.server";
+import { redirectWithFlash } from "~/utils/flash.server";
 import { formatDateTime, formatDateTimeRange } from "~/utils/format";
 import { itemKindLabels, label } from "~/utils/labels";
 import { requireActor } from "~/utils/session.server";
@@ -46,7 +47,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   }
   try {
     await context.services.bookings.cancel(actor, values.id);
-    return json({ ok: true as const, message: "已取消申請。", id: values.id });
+    return redirectWithFlash(context, "/book/mine", "已取消申請。");
   } catch (e) {
     return formFailure(e, values);
   }
@@ -67,7 +68,7 @@ export default function MyBookings() {
       <h1 className="page-title">場地及公務車申請紀錄</h1>
       <div aria-live="polite">
         {result ? (
-          <div className={`alert ${result.ok ? "alert-success" : "alert-error"}`} role={result.ok ? "status" : "alert"}>
+          <div className="alert alert-error" role="alert">
             {result.message}
           </div>
         ) : created ? (

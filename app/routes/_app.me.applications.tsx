@@ -5,7 +5,8 @@ import { UnitPicker } from "~/components/applications";
 import { FormMessage, TextAreaField, TextField } from "~/components/forms";
 import styles from "~/styles/applications.css";
 import { applicationResultLabels, applicationTypeLabels } from "~/utils/applications";
-import { formFailure, formValues, readForm } from "~/utils/errors.server";
+import { type FormFailure, formFailure, formValues, readForm } from "~/utils/errors.server";
+import { redirectWithFlash } from "~/utils/flash.server";
 import { formatDateTime } from "~/utils/format";
 import { label } from "~/utils/labels";
 import { requireActor } from "~/utils/session.server";
@@ -29,10 +30,10 @@ export async function action({ request, context }: ActionFunctionArgs) {
   try {
     if (values.intent === "role") {
       await self.applyForAgencyAdmin(actor, values);
-      return json({ ok: true as const, intent: "role", message: "機關管理者申請已送出，由本機關的機關管理者審核。" });
+      return redirectWithFlash(context, "/me/applications", "機關管理者申請已送出，由本機關的機關管理者審核。");
     }
     await self.applyForAgencyChange(actor, values);
-    return json({ ok: true as const, intent: "agency", message: "機關異動申請已送出，由新機關的機關管理者審核。" });
+    return redirectWithFlash(context, "/me/applications", "機關異動申請已送出，由新機關的機關管理者審核。");
   } catch (e) {
     return formFailure(e, values);
   }
@@ -40,17 +41,11 @@ export async function action({ request, context }: ActionFunctionArgs) {
 
 export default function MyApplications() {
   const { mine, org, isUser } = useLoaderData<typeof loader>();
-  const result = useActionData<typeof action>();
-  const failure = result && !result.ok ? result : undefined;
+  const failure = useActionData<typeof action>() as FormFailure | undefined;
   const failedIntent = failure?.values.intent;
   return (
     <div className="narrow">
       <h1 className="page-title">我的帳號申請</h1>
-      {result?.ok ? (
-        <div className="alert alert-success" role="status">
-          {result.message}
-        </div>
-      ) : null}
       <section className="card" aria-labelledby="mine-title">
         <h2 id="mine-title">申請紀錄</h2>
         {mine.length === 0 ? (

@@ -3,7 +3,8 @@ import { json } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { OfficeContactFields } from "~/components/applications";
 import { FormMessage, TextField } from "~/components/forms";
-import { formFailure, formValues, readForm } from "~/utils/errors.server";
+import { type FormFailure, formFailure, formValues, readForm } from "~/utils/errors.server";
+import { redirectWithFlash } from "~/utils/flash.server";
 import { requireActor } from "~/utils/session.server";
 
 export const meta: MetaFunction = () => [{ title: "修改個人資料 | 臺南市政府公務入口網" }];
@@ -36,7 +37,11 @@ export async function action({ request, context }: ActionFunctionArgs) {
       ...values,
       currentPassword: form.get("currentPassword"),
     });
-    return json({ ok: true as const, message: r.changed > 0 ? "個人資料已更新。" : "資料沒有變更。" });
+    return redirectWithFlash(
+      context,
+      "/me/profile",
+      r.changed > 0 ? "個人資料已更新。" : { kind: "info", message: "資料沒有變更。" },
+    );
   } catch (e) {
     return formFailure(e, values);
   }
@@ -44,20 +49,13 @@ export async function action({ request, context }: ActionFunctionArgs) {
 
 export default function MyProfile() {
   const { username, name, values } = useLoaderData<typeof loader>();
-  const result = useActionData<typeof action>();
-  const failure = result && !result.ok ? result : undefined;
+  const failure = useActionData<typeof action>() as FormFailure | undefined;
   const v = failure?.values ?? values;
   const f = failure?.fields ?? {};
   return (
     <div className="narrow">
       <h1 className="page-title">修改個人資料</h1>
-      {result?.ok ? (
-        <div className="alert alert-success" role="status">
-          {result.message}
-        </div>
-      ) : (
-        <FormMessage id="profile-error" message={failure?.message} />
-      )}
+      <FormMessage id="profile-error" message={failure?.message} />
       <section className="card" aria-label="個人資料">
         <p>
           {name}（{username}）。姓名、單位或權限的異動請洽機關管理者，或<Link to="/me/applications">提出申請</Link>。

@@ -2,7 +2,8 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remi
 import { json } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useOutlet } from "@remix-run/react";
 import { FormMessage, TextField } from "~/components/forms";
-import { formFailure, readForm } from "~/utils/errors.server";
+import { type FormFailure, formFailure, readForm } from "~/utils/errors.server";
+import { redirectWithFlash } from "~/utils/flash.server";
 import { formatDateTime } from "~/utils/format";
 import { label, loginActionLabels, loginResultLabels, statusLabels } from "~/utils/labels";
 import { requireActor } from "~/utils/session.server";
@@ -28,7 +29,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
       next: form.get("next"),
       confirm: form.get("confirm"),
     });
-    return json({ ok: true as const, message: "密碼已更新。其他裝置上的登入已登出。" });
+    return redirectWithFlash(context, "/me", "密碼已更新。其他裝置上的登入已登出。");
   } catch (e) {
     // Passwords are never echoed back into the page.
     return formFailure(e, {});
@@ -37,11 +38,10 @@ export async function action({ request, context }: ActionFunctionArgs) {
 
 export default function Me() {
   const { me, records, hasConsole } = useLoaderData<typeof loader>();
-  const result = useActionData<typeof action>();
+  const failure = useActionData<typeof action>() as FormFailure | undefined;
   // /me/password, /me/profile … render alone, not under this page.
   const outlet = useOutlet();
   if (outlet) return outlet;
-  const failure = result && !result.ok ? result : undefined;
   return (
     <div>
       <h1 className="page-title">我的帳號</h1>
@@ -135,13 +135,7 @@ export default function Me() {
       </section>
       <section className="card" aria-labelledby="me-password">
         <h2 id="me-password">變更密碼</h2>
-        {result?.ok ? (
-          <div className="alert alert-success" role="status">
-            {result.message}
-          </div>
-        ) : (
-          <FormMessage id="password-error" message={failure?.message} />
-        )}
+        <FormMessage id="password-error" message={failure?.message} />
         <Form method="post" noValidate>
           <TextField
             label="目前密碼"

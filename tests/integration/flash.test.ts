@@ -2,7 +2,15 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Container } from "../../bff/container.js";
 import { startTestServer, testContainer } from "../helpers/container.js";
 import { getAs, postAs, signInOverHttp } from "../helpers/http-session.js";
-import { makeAccount, makeAgency, makeItem, makeSite, makeUnit, type MadeAccount } from "../helpers/factory.js";
+import {
+  makeAccount,
+  makeAgency,
+  makeItem,
+  makeSite,
+  makeUnit,
+  signInAs,
+  type MadeAccount,
+} from "../helpers/factory.js";
 
 /**
  * Redirect-after-POST with a flash message (app/utils/flash.server.ts), over plain HTTP: the
@@ -182,5 +190,54 @@ describe("物品管理 detail actions redirect with a message", () => {
     expect(deleted.headers.get("location")).toBe("/admin/items/venues");
     const list = await getAs(server.url, `${session}; ${flashCookie(deleted)!.pair}`, "/admin/items/venues");
     expect(statusRegion(await list.text())).toContain("已刪除場地「動作測試室（改）」");
+  });
+});
+
+describe("我的 pages and the booking list redirect with a message (issue 16: every form redirects with a flash)", () => {
+  /** POSTs `form` to `path`, expects 303 back to `back` with a flash, and that page to show `message` once. */
+  async function expectFlash(
+    cookie: string,
+    path: string,
+    form: Record<string, string>,
+    back: string,
+    message: string,
+  ) {
+    const res = await postAs(server.url, cookie, path, new URLSearchParams(form));
+    expect(res.status, path).toBe(303);
+    expect(res.headers.get("location")).toBe(back);
+    const page = await getAs(server.url, `${cookie}; ${flashCookie(res)!.pair}`, back);
+    expect(statusRegion(await page.text()), path).toContain(message);
+  }
+
+  it("my data, my password and a cancelled booking each answer 303 and show their message on the next page", async () => {
+    const me = await makeAccount(c, { unitId: (await makeUnit(c, agencyId)).id });
+    const mine = await signInOverHttp(server.url, me);
+    const profile = { title: "專員", officePhone: "06-2990000", officeExt: "12", workAddress: "永華路二段6號" };
+    await expectFlash(mine, "/me/profile", profile, "/me/profile", "個人資料已更新。");
+    await expectFlash(mine, "/me/profile", profile, "/me/profile", "資料沒有變更。");
+
+    const venue = await makeItem(c, { agencyId, siteId, name: "取消測試室", custodians: [keeperId] });
+    const { actor } = await signInAs(c, me);
+    const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
+    const booking = await c.services.bookings.request(actor, {
+      itemId: venue.id,
+      startsAt: `${tomorrow}T10:00`,
+      endsAt: `${tomorrow}T11:00`,
+      reason: "將取消",
+      attendees: "2",
+    });
+    await expectFlash(mine, "/book/mine", { intent: "cancel", id: String(booking.id) }, "/book/mine", "已取消申請。");
+
+    const next = "Flash#Changed-2026";
+    await expectFlash(mine, "/me", { current: me.password, next, confirm: next }, "/me", "密碼已更新。");
+  });
+
+  it("a refused change still renders inline with what was typed, and sets no flash", async () => {
+    const me = await makeAccount(c, { unitId: (await makeUnit(c, agencyId)).id });
+    const mine = await signInOverHttp(server.url, me);
+    const res = await postAs(server.url, mine, "/me/profile", new URLSearchParams({ title: "", officePhone: "abc" }));
+    expect(res.status).toBe(400);
+    expect(flashCookie(res)).toBeNull();
+    expect(await res.text()).toContain('value="abc"');
   });
 });

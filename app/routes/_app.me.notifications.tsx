@@ -3,6 +3,7 @@ import { json } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { PushSettings } from "~/components/PushSettings";
 import { formFailure, readForm } from "~/utils/errors.server";
+import { redirectWithFlash } from "~/utils/flash.server";
 import { formatDateTime } from "~/utils/format";
 import { requireActor } from "~/utils/session.server";
 
@@ -23,6 +24,8 @@ export async function action({ request, context }: ActionFunctionArgs) {
     input = Object.fromEntries(await readForm(request));
   }
   try {
+    // Subscribing is a JSON call from PushSettings' fetcher, answered in kind; the two buttons
+    // below are plain forms, so they redirect with a flash.
     if (input.intent === "subscribe") {
       const sub = (input.subscription ?? {}) as { endpoint?: unknown; keys?: { p256dh?: unknown; auth?: unknown } };
       await context.services.push.subscribe(actor, { ...sub, label: input.label });
@@ -30,11 +33,11 @@ export async function action({ request, context }: ActionFunctionArgs) {
     }
     if (input.intent === "remove") {
       await context.services.push.remove(actor, input.id);
-      return json({ ok: true as const, message: "已移除裝置。" });
+      return redirectWithFlash(context, "/me/notifications", "已移除裝置。");
     }
     if (input.intent === "test") {
       await context.services.push.sendTest(actor);
-      return json({ ok: true as const, message: "已送出測試通知，請稍候。" });
+      return redirectWithFlash(context, "/me/notifications", "已送出測試通知，請稍候。");
     }
     return json({ ok: false as const, message: "不支援的操作。" }, 400);
   } catch (e) {
@@ -60,8 +63,8 @@ export default function Notifications() {
       </section>
       <section className="card" aria-labelledby="push-devices">
         <h2 id="push-devices">已開啟通知的裝置</h2>
-        {result ? (
-          <p className={result.ok ? "alert alert-success" : "alert alert-error"} role="status">
+        {result && !result.ok ? (
+          <p className="alert alert-error" role="alert">
             {result.message}
           </p>
         ) : null}

@@ -232,6 +232,24 @@ describe("我的 pages and the booking list redirect with a message (issue 16: e
     await expectFlash(mine, "/me", { current: me.password, next, confirm: next }, "/me", "密碼已更新。");
   });
 
+  it("a custodian's single decision returns to the list as it was filtered, with the decision as a flash", async () => {
+    const unit = (await makeUnit(c, agencyId)).id;
+    const keeper = await makeAccount(c, { unitId: unit });
+    const applicant = await makeAccount(c, { unitId: unit });
+    const venue = await makeItem(c, { agencyId, siteId, name: "審核閃訊室", custodians: [keeper.id] });
+    const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
+    const booking = await c.services.bookings.request((await signInAs(c, applicant)).actor, {
+      itemId: venue.id,
+      startsAt: `${tomorrow}T13:00`,
+      endsAt: `${tomorrow}T14:00`,
+      reason: "審核",
+      attendees: "3",
+    });
+    const decision = { intent: "decide", id: String(booking.id), decision: "approve", comment: "同意" };
+    const session = await signInOverHttp(server.url, keeper);
+    await expectFlash(session, "/reviews?status=pending", decision, "/reviews?status=pending", "已核准：審核閃訊室");
+  });
+
   it("a refused change still renders inline with what was typed, and sets no flash", async () => {
     const me = await makeAccount(c, { unitId: (await makeUnit(c, agencyId)).id });
     const mine = await signInOverHttp(server.url, me);

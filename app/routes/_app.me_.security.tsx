@@ -4,6 +4,7 @@ import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { FormMessage, TextField } from "~/components/forms";
 import signinStyles from "~/styles/signin.css";
 import { formFailure, formValues, readForm } from "~/utils/errors.server";
+import { redirectWithFlash } from "~/utils/flash.server";
 import { formatDateTime } from "~/utils/format";
 import { requireActor } from "~/utils/session.server";
 
@@ -37,25 +38,24 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const values = formValues(form, ["intent", "mobile"]);
   const { auth } = context.services;
   const section = sectionOf(values.intent);
+  // Every step is kept server-side (the pending secret, the code sent), so each success
+  // redirects back here with a flash and the page shows the next step from its loader.
+  const done = (message: string) => redirectWithFlash(context, "/me/security", message);
   try {
     switch (values.intent) {
       case "totp-start":
         await auth.totp.startEnrolment(actor);
-        return json({ ok: true as const, section, message: "請用驗證器 App 掃描 QR Code，再輸入 App 顯示的驗證碼。" });
+        return done("請用驗證器 App 掃描 QR Code，再輸入 App 顯示的驗證碼。");
       case "totp-confirm":
         await auth.totp.confirmEnrolment(actor, form.get("code"));
-        return json({
-          ok: true as const,
-          section,
-          message: "兩步驟驗證已啟用。之後登入時，輸入密碼後需再輸入驗證碼。",
-        });
+        return done("兩步驟驗證已啟用。之後登入時，輸入密碼後需再輸入驗證碼。");
       case "phone-send": {
         const sent = await auth.phone.requestCode(actor, form.get("mobile"));
-        return json({ ok: true as const, section, message: `驗證碼已傳送至 ${sent.mobile}，10 分鐘內有效。` });
+        return done(`驗證碼已傳送至 ${sent.mobile}，10 分鐘內有效。`);
       }
       case "phone-confirm": {
-        const done = await auth.phone.confirmCode(actor, form.get("code"));
-        return json({ ok: true as const, section, message: `手機號碼 ${done.mobile} 驗證完成。` });
+        const verified = await auth.phone.confirmCode(actor, form.get("code"));
+        return done(`手機號碼 ${verified.mobile} 驗證完成。`);
       }
       default:
         return json(
@@ -77,17 +77,9 @@ export default function Security() {
   const { totp, phone } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const resultSection = result ? ("section" in result ? result.section : sectionOf(result.values.intent)) : null;
-  const notice = (section: Section) => {
-    if (!result || resultSection !== section) return null;
-    return result.ok ? (
-      <div className="alert alert-success" role="status">
-        {result.message}
-      </div>
-    ) : (
-      <FormMessage id={`${section}-error`} message={result.message} />
-    );
-  };
-  const failure = result && !result.ok ? result : undefined;
+  const notice = (section: Section) =>
+    result && resultSection === section ? <FormMessage id={`${section}-error`} message={result.message} /> : null;
+  const failure = result;
   const fieldError = (section: Section, name: string) =>
     failure && resultSection === section ? failure.fields[name] : undefined;
 

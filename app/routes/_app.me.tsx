@@ -1,9 +1,9 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useOutlet } from "@remix-run/react";
-import { FormMessage, TextField } from "~/components/forms";
-import { type FormFailure, formFailure, readForm } from "~/utils/errors.server";
-import { redirectWithFlash } from "~/utils/flash.server";
+import { PasswordChangeForm } from "~/components/PasswordChangeForm";
+import type { FormFailure } from "~/utils/errors.server";
+import { changePasswordAction } from "~/utils/password.server";
 import { formatDateTime } from "~/utils/format";
 import { label, loginActionLabels, loginResultLabels, statusLabels } from "~/utils/labels";
 import { requireActor } from "~/utils/session.server";
@@ -20,21 +20,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   return json({ me, records, hasConsole });
 }
 
-export async function action({ request, context }: ActionFunctionArgs) {
-  const actor = await requireActor(request, context);
-  const form = await readForm(request);
-  try {
-    await context.services.auth.changePassword(actor, {
-      current: form.get("current"),
-      next: form.get("next"),
-      confirm: form.get("confirm"),
-    });
-    return redirectWithFlash(context, "/me", "密碼已更新。其他裝置上的登入已登出。");
-  } catch (e) {
-    // Passwords are never echoed back into the page.
-    return formFailure(e, {});
-  }
-}
+export const action = (args: ActionFunctionArgs) => changePasswordAction(args, "/me");
 
 export default function Me() {
   const { me, records, hasConsole } = useLoaderData<typeof loader>();
@@ -135,34 +121,7 @@ export default function Me() {
       </section>
       <section className="card" aria-labelledby="me-password">
         <h2 id="me-password">變更密碼</h2>
-        <FormMessage id="password-error" message={failure?.message} />
-        <Form method="post" noValidate>
-          <TextField
-            label="目前密碼"
-            name="current"
-            type="password"
-            autoComplete="current-password"
-            error={failure?.fields.current}
-          />
-          <TextField
-            label="新密碼"
-            name="next"
-            type="password"
-            autoComplete="new-password"
-            hint="至少 12 個字元，包含大寫字母、小寫字母、數字、符號其中三種，且不可包含帳號。"
-            error={failure?.fields.next}
-          />
-          <TextField
-            label="確認新密碼"
-            name="confirm"
-            type="password"
-            autoComplete="new-password"
-            error={failure?.fields.confirm}
-          />
-          <button type="submit" className="btn btn-primary">
-            更新密碼
-          </button>
-        </Form>
+        <PasswordChangeForm failure={failure} />
       </section>
       <Form method="post" action="/logout" className="card">
         <button type="submit" className="btn btn-block">

@@ -81,7 +81,8 @@ describe("pages", () => {
       "/me/password",
       new URLSearchParams({ current: stale.password, next: "Fresh#Passw0rd-2026", confirm: "Fresh#Passw0rd-2026" }),
     );
-    expect(changed.status).toBe(302);
+    expect(changed.status).toBe(303);
+    expect(changed.headers.get("location")).toBe("/me/password");
     expect((await get(stale, "/")).status).toBe(200);
     // Both tabs of my records render once the password is changed (the sign-in above is a login record).
     for (const [path, caption] of [

@@ -20,12 +20,13 @@ export interface TsColumn {
 export type TsSchema = Map<string, Map<string, TsColumn>>;
 
 /**
- * `Json` is `unknown`, which swallows `| null` and `| undefined`: `Nullable<Json>` and `Json` would
- * read alike. The reader sees it as an opaque marker instead, so the wrappers stay visible.
+ * `Json` is `unknown`, which swallows `| null`: `Nullable<Json>` and `Json` would read alike. The
+ * reader sees it as an opaque marker `| undefined` instead, so `Nullable<…>` stays visible while an
+ * insert may still leave out a bare `Json`, as Kysely allows (`undefined extends unknown`).
  */
 const JSON_ALIAS = "export type Json = unknown;";
 const JSON_MARKER = "__schemaDriftJson";
-const JSON_OPAQUE = `export type Json = { readonly ${JSON_MARKER}: true };`;
+const JSON_OPAQUE = `export type Json = { readonly ${JSON_MARKER}: true } | undefined;`;
 
 /** Every file but db/schema.ts, parsed once: a second read (an edited schema) takes a tenth of the first. */
 const unchanged = new Map<string, ts.SourceFile | undefined>();
@@ -98,8 +99,8 @@ function describeColumn(checker: ts.TypeChecker, type: ts.Type): TsColumn {
   };
   const select = part("__select__");
   const insertType = part("__insert__");
-  const nonNull = select.isUnion() ? select.types.filter((t) => !(t.flags & ts.TypeFlags.Null)) : [select];
-  const { family, literals } = familyOf(checker, nonNull);
+  const values = members(select).filter((t) => !(t.flags & (ts.TypeFlags.Null | ts.TypeFlags.Undefined)));
+  const { family, literals } = familyOf(checker, values);
   const takesUndefined = members(insertType).some((t) => t.flags & ts.TypeFlags.Undefined);
   return {
     family,

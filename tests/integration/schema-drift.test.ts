@@ -65,6 +65,12 @@ const edits: [string, string, string, string][] = [
     "  result: Json;",
     "jobs.result: nullable in the database, TypeScript lacks `| null`",
   ],
+  [
+    "a NOT NULL json column left bare (unknown lets an insert leave it out)",
+    "  public_jwk: RequiredJson;",
+    "  public_jwk: Json;",
+    "oidc_signing_keys.public_jwk: NOT NULL without a default (an insert must give it), but TypeScript makes it optional on insert",
+  ],
   ["a table missing", "  car_drivers: CarDriversTable;\n", "", "car_drivers: table is missing from the DB interface"],
 ];
 

@@ -14,6 +14,11 @@ import type { SigninThrottleTables } from "./schema/signin-throttle.js";
 /** Columns with a database default: optional on insert. */
 export type Default<T> = ColumnType<T, T | undefined, T>;
 export type Json = unknown;
+/**
+ * A NOT NULL json column without a default. A bare `Json` is `unknown`, and `undefined extends
+ * unknown`: Kysely would let an insert leave it out (or give null) for the database to refuse.
+ */
+export type RequiredJson = ColumnType<Json, NonNullable<Json>, NonNullable<Json>>;
 /** Nullable columns may be left out of an insert (they default to NULL). */
 export type Nullable<T> = ColumnType<T | null, T | null | undefined, T | null>;
 
@@ -145,7 +150,7 @@ export interface PushDeliveriesTable {
 
 export interface SystemParamsTable {
   key: string;
-  value: Json;
+  value: RequiredJson;
   updated_at: Default<Date>;
   updated_by: Nullable<number>;
   /** Bumped by every change from 系統參數管理 (optimistic concurrency); 0 = inserted at its default. */
@@ -265,7 +270,7 @@ export interface PushSubscriptionsTable {
 
 export interface AppKeysTable {
   name: string;
-  value: Json;
+  value: RequiredJson;
   created_at: Date;
 }
 
@@ -354,7 +359,7 @@ export interface RepairPhotosTable {
 export interface OidcPayloadsTable {
   id: string;
   model: string;
-  payload: Json;
+  payload: RequiredJson;
   grant_id: Nullable<string>;
   user_code: Nullable<string>;
   uid: Nullable<string>;
@@ -365,7 +370,7 @@ export interface OidcPayloadsTable {
 export interface OidcSigningKeysTable {
   kid: string;
   alg: "RS256" | "ES256";
-  public_jwk: Json;
+  public_jwk: RequiredJson;
   private_enc: string;
   created_at: Date;
   /** Published from created_at; signs from sign_from (a rotation leaves a publish delay between). */

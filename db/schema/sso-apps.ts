@@ -1,4 +1,4 @@
-import type { Default, Json, Nullable } from "../schema.js";
+import type { Default, Json, Nullable, RequiredJson } from "../schema.js";
 
 /** IDN-6/8 integration applications and the app list (issue 8). */
 export interface SsoAppTables {
@@ -23,8 +23,8 @@ export interface SsoApplicationsTable {
   initiate_login_uri: Nullable<string>;
   /** OpenID back-channel logout endpoint (0085, ADR 0023). */
   backchannel_logout_uri: Nullable<string>;
-  grant_types: Json;
-  scopes: Json;
+  grant_types: RequiredJson;
+  scopes: RequiredJson;
   reason: string;
   status: Default<SsoApplicationStatus>;
   review_note: Default<string>;

@@ -1,7 +1,8 @@
 import type { ActionFunctionArgs, LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
-import { json, redirect } from "@remix-run/node";
+import { json } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { CustodianChangeLog, CustodianSlots } from "~/components/custodians";
+import { EmptyRow } from "~/components/empty-row";
 import { FormMessage } from "~/components/forms";
 import { DateRangeFilter, Tabs } from "~/components/items";
 import {
@@ -16,6 +17,7 @@ import {
 import consoleStyles from "~/styles/console.css";
 import repairStyles from "~/styles/repairs.css";
 import { formFailure, formValues, load, readForm } from "~/utils/errors.server";
+import { redirectWithFlash } from "~/utils/flash.server";
 import { requireActor } from "~/utils/session.server";
 
 export const links: LinksFunction = () => [
@@ -42,30 +44,37 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
     tab === "holders" ? repairs.people(actor, { typeId: id }) : null,
     tab === "status" ? repairs.statistics(actor, id, filter) : null,
   ]);
-  return json({ tab, detail, options, changeLog, people, stats, saved: sp.get("saved") });
+  return json({ tab, detail, options, changeLog, people, stats });
 }
 
+/**
+ * The detail page's forms. A success redirects back to the tab it came from with a flash
+ * message (so a reload does not post again); a refusal renders inline with what was typed.
+ */
 export async function action({ request, context, params }: ActionFunctionArgs) {
   const actor = await requireActor(request, context);
   const repairs = context.services.repairs;
   const form = await readForm(request);
   const intent = String(form.get("intent") ?? "");
+  const base = `/admin/repair-types/${params.id}`;
   try {
     switch (intent) {
       case "save": {
         const values = formValues(form, ["intent", "name", "reportScope", "vendorName", "vendorPhone", "categories"]);
         const listed = form.getAll("listedAgencyIds").filter((v): v is string => typeof v === "string");
         const vendorIds = form.getAll("vendorIds").filter((v): v is string => typeof v === "string");
+        let saved: { name: string };
         try {
-          await repairs.update(actor, params.id, { ...values, listedAgencyIds: listed, vendorIds });
+          saved = await repairs.update(actor, params.id, { ...values, listedAgencyIds: listed, vendorIds });
         } catch (e) {
           return formFailure(e, { ...values, listedAgencyIds: listed.join(",") });
         }
-        return json({ ok: true as const, message: "更新成功" });
+        return redirectWithFlash(context, base, `已儲存報修類型「${saved.name}」`);
       }
-      case "delete":
-        await repairs.remove(actor, params.id);
-        return redirect("/admin/repair-types?deleted=1");
+      case "delete": {
+        const { name } = await repairs.remove(actor, params.id);
+        return redirectWithFlash(context, "/admin/repair-types", `已刪除報修類型「${name}」`);
+      }
       case "custodian": {
         const values = formValues(form, ["intent", "slot", "accountId", "reason"]);
         try {
@@ -77,7 +86,8 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
         } catch (e) {
           return formFailure(e, values);
         }
-        return json({ ok: true as const, message: "編輯成功" });
+        const done = values.accountId ? `已設定保管人 ${values.slot}` : `已移除保管人 ${values.slot}`;
+        return redirectWithFlash(context, `${base}?tab=holders`, done);
       }
       default:
         throw new Response("不支援的操作", { status: 400 });
@@ -91,7 +101,7 @@ type Failure = { ok: false; message: string; fields: Record<string, string>; val
 
 export default function RepairTypePage() {
   const data = useLoaderData<typeof loader>();
-  const result = useActionData<typeof action>() as Failure | { ok: true; message: string } | undefined;
+  const failure = useActionData<typeof action>() as Failure | undefined;
   const { detail, tab } = data;
   const base = `/admin/repair-types/${detail.type.id}`;
   return (
@@ -101,16 +111,6 @@ export default function RepairTypePage() {
       </nav>
       <p className="eyebrow">報修類型</p>
       <h1 className="page-title">{detail.type.name}</h1>
-      {data.saved === "created" ? (
-        <div className="alert alert-success" role="status">
-          新增成功
-        </div>
-      ) : null}
-      {result?.ok ? (
-        <div className="alert alert-success" role="status">
-          {result.message}
-        </div>
-      ) : null}
       <Tabs
         label="報修類型"
         panelId="detail-panel"
@@ -122,8 +122,8 @@ export default function RepairTypePage() {
         ]}
       />
       <div id="detail-panel" role="tabpanel" aria-labelledby={`tab-${tab}`}>
-        {tab === "info" ? <InfoTab failure={result && !result.ok ? result : undefined} /> : null}
-        {tab === "holders" ? <HoldersTab failure={result && !result.ok ? result : undefined} /> : null}
+        {tab === "info" ? <InfoTab failure={failure} /> : null}
+        {tab === "holders" ? <HoldersTab failure={failure} /> : null}
         {tab === "status" ? <StatusTab /> : null}
       </div>
     </div>
@@ -251,69 +251,65 @@ function StatusTab() {
         </div>
         <details className="chart-table">
           <summary>以表格檢視案件量</summary>
-          <div className="table-wrap">
-            <table className="data-table">
-              <caption className="visually-hidden">案件量</caption>
-              <thead>
-                <tr>
-                  <th scope="col">{s.period.unit === "day" ? "日期" : "月份"}</th>
-                  <th scope="col">合計</th>
-                  <th scope="col">{partLabels.pending}</th>
-                  <th scope="col">{partLabels.processed}</th>
-                  <th scope="col">{partLabels.returned}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {s.volume.map((v) => (
-                  <tr key={v.label}>
-                    <th scope="row">{tick(v.label)}</th>
-                    <td>{v.total}</td>
-                    <td>{v.pending}</td>
-                    <td>{v.processed}</td>
-                    <td>{v.returned}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <CountsTable
+            caption="案件量"
+            first={s.period.unit === "day" ? "日期" : "月份"}
+            rows={s.volume.map((v) => ({ ...v, key: v.label, label: tick(v.label) }))}
+          />
         </details>
       </section>
       <section className="card" aria-labelledby="units-h">
         <h2 id="units-h">各單位報修件數</h2>
-        <div className="table-wrap">
-          <table className="data-table">
-            <caption className="visually-hidden">各單位報修件數</caption>
-            <thead>
-              <tr>
-                <th scope="col">報修單位</th>
-                <th scope="col">合計</th>
-                <th scope="col">{partLabels.pending}</th>
-                <th scope="col">{partLabels.processed}</th>
-                <th scope="col">{partLabels.returned}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {s.units.length === 0 ? (
-                <tr>
-                  <td colSpan={5} className="empty">
-                    目前沒有資料
-                  </td>
-                </tr>
-              ) : (
-                s.units.map((u) => (
-                  <tr key={u.id}>
-                    <th scope="row">{u.name}</th>
-                    <td>{u.total}</td>
-                    <td>{u.pending}</td>
-                    <td>{u.processed}</td>
-                    <td>{u.returned}</td>
-                  </tr>
-                ))
-              )}
-            </tbody>
-          </table>
-        </div>
+        <CountsTable
+          caption="各單位報修件數"
+          first="報修單位"
+          rows={s.units.map((u) => ({ ...u, key: String(u.id), label: u.name }))}
+        />
       </section>
     </>
+  );
+}
+
+interface Counts {
+  key: string;
+  label: string;
+  total: number;
+  pending: number;
+  processed: number;
+  returned: number;
+}
+
+/** 處理狀況's tables: one row a period (案件量) or a unit (各單位報修件數), counts by status. */
+function CountsTable({ caption, first, rows }: { caption: string; first: string; rows: Counts[] }) {
+  return (
+    <div className="table-wrap">
+      <table className="data-table">
+        <caption className="visually-hidden">{caption}</caption>
+        <thead>
+          <tr>
+            <th scope="col">{first}</th>
+            <th scope="col">合計</th>
+            <th scope="col">{partLabels.pending}</th>
+            <th scope="col">{partLabels.processed}</th>
+            <th scope="col">{partLabels.returned}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.length === 0 ? (
+            <EmptyRow colSpan={5} />
+          ) : (
+            rows.map((r) => (
+              <tr key={r.key}>
+                <th scope="row">{r.label}</th>
+                <td>{r.total}</td>
+                <td>{r.pending}</td>
+                <td>{r.processed}</td>
+                <td>{r.returned}</td>
+              </tr>
+            ))
+          )}
+        </tbody>
+      </table>
+    </div>
   );
 }

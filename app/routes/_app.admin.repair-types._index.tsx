@@ -1,6 +1,6 @@
 import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json } from "@remix-run/node";
-import { Link, useLoaderData, useSearchParams } from "@remix-run/react";
+import { Link, useLoaderData } from "@remix-run/react";
 import { EmptyRow } from "~/components/empty-row";
 import { Pager } from "~/components/items";
 import consoleStyles from "~/styles/console.css";
@@ -28,7 +28,6 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 
 export default function RepairTypes() {
   const { list, canCreate } = useLoaderData<typeof loader>();
-  const [params] = useSearchParams();
   return (
     <div className="console">
       <nav aria-label="頁面位置" className="breadcrumb">
@@ -42,11 +41,6 @@ export default function RepairTypes() {
           </Link>
         ) : null}
       </div>
-      {params.get("deleted") ? (
-        <div className="alert alert-success" role="status">
-          已刪除
-        </div>
-      ) : null}
       <section className="card">
         <form method="get" className="filters" role="search">
           <label htmlFor="q" className="visually-hidden">

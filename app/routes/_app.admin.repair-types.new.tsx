@@ -1,5 +1,5 @@
 import type { ActionFunctionArgs, LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
-import { json, redirect } from "@remix-run/node";
+import { json } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { useState } from "react";
 import { FormMessage } from "~/components/forms";
@@ -8,6 +8,7 @@ import { pickedVendors, ReportScopeField, TypeFields, VendorPicker } from "~/com
 import consoleStyles from "~/styles/console.css";
 import repairStyles from "~/styles/repairs.css";
 import { formFailure, formValues, readForm } from "~/utils/errors.server";
+import { redirectWithFlash } from "~/utils/flash.server";
 import { requireActor } from "~/utils/session.server";
 
 export const links: LinksFunction = () => [
@@ -45,8 +46,12 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const vendorIds = form.getAll("vendorIds").filter((v): v is string => typeof v === "string");
   const vendorPicked = form.getAll("vendorPicked").filter((v): v is string => typeof v === "string");
   try {
-    const { id } = await context.services.repairs.create(actor, { ...values, listedAgencyIds: listed, vendorIds });
-    return redirect(`/admin/repair-types/${id}?saved=created`);
+    const { id, name } = await context.services.repairs.create(actor, {
+      ...values,
+      listedAgencyIds: listed,
+      vendorIds,
+    });
+    return redirectWithFlash(context, `/admin/repair-types/${id}`, `已新增報修類型「${name}」`);
   } catch (e) {
     const picked = vendorPicked.flatMap((v) => {
       try {

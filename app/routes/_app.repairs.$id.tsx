@@ -1,11 +1,12 @@
 import type { ActionFunctionArgs, LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
-import { json, redirect } from "@remix-run/node";
+import { json } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { FormMessage, SelectField, TextAreaField, TextField } from "~/components/forms";
 import { PhotoInput, RepairStatus, TicketFields } from "~/components/repairs";
 import bookingStyles from "~/styles/booking.css";
 import repairStyles from "~/styles/repairs.css";
 import { formFailure, formValues, load } from "~/utils/errors.server";
+import { redirectWithFlash } from "~/utils/flash.server";
 import { formatDateTime } from "~/utils/format";
 import { MAX_PHOTOS, readRepairForm, TICKET_FIELDS } from "~/utils/repairs.server";
 import { requireActor } from "~/utils/session.server";
@@ -53,13 +54,13 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
     switch (intent) {
       case "handle":
         await repairs.handle(actor, params.id, values);
-        return redirect(`/repairs/handle?done=processed`);
+        return redirectWithFlash(context, "/repairs/handle", "已完成處理，已通知報修人及保管人。");
       case "return":
         await repairs.returnTicket(actor, params.id, values);
-        return redirect(`/repairs/handle?done=returned`);
+        return redirectWithFlash(context, "/repairs/handle", "已退回，已通知報修人及保管人。");
       case "resubmit":
         await repairs.resubmit(actor, params.id, values, photos);
-        return redirect("/repairs?resubmitted=1");
+        return redirectWithFlash(context, "/repairs", "報修已重新送出。");
       default:
         return FAIL("無法處理這個請求，請重新整理頁面。", values);
     }

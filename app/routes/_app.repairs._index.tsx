@@ -1,6 +1,6 @@
 import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json } from "@remix-run/node";
-import { Link, useLoaderData, useSearchParams } from "@remix-run/react";
+import { Link, useLoaderData } from "@remix-run/react";
 import { RepairStatus } from "~/components/repairs";
 import bookingStyles from "~/styles/booking.css";
 import repairStyles from "~/styles/repairs.css";
@@ -27,13 +27,6 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 
 export default function MyRepairs() {
   const { tickets, isVendor, manage } = useLoaderData<typeof loader>();
-  const [params] = useSearchParams();
-  const flash =
-    params.get("created") === "1"
-      ? "報修已送出，維修人員處理後會通知您。"
-      : params.get("resubmitted") === "1"
-        ? "報修已重新送出。"
-        : null;
   return (
     <div>
       <div className="page-head">
@@ -56,13 +49,6 @@ export default function MyRepairs() {
           ) : null}
         </p>
       ) : null}
-      <div aria-live="polite">
-        {flash ? (
-          <div className="alert alert-success" role="status">
-            {flash}
-          </div>
-        ) : null}
-      </div>
       <h2 className="section-title">我的報修</h2>
       {tickets.length === 0 ? (
         <p className="card empty">目前沒有資料</p>

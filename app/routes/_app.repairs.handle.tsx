@@ -27,24 +27,17 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   if (!(await repairs.isVendor(actor))) throw new Response("找不到資料", { status: 404 });
   const sp = new URL(request.url).searchParams;
   const list = await repairs.queue(actor, { status: sp.get("status") });
-  return json({ ...list, done: sp.get("done") });
+  return json(list);
 }
 
 export default function HandleRepairs() {
-  const { status, rows, done } = useLoaderData<typeof loader>();
+  const { status, rows } = useLoaderData<typeof loader>();
   return (
     <div>
       <p className="back-link">
         <Link to="/repairs">‹ 返回報修</Link>
       </p>
       <h1 className="page-title">報修處理狀況回報</h1>
-      <div aria-live="polite">
-        {done === "processed" || done === "returned" ? (
-          <div className="alert alert-success" role="status">
-            {done === "processed" ? "已完成處理，已通知報修人及保管人。" : "已退回，已通知報修人及保管人。"}
-          </div>
-        ) : null}
-      </div>
       <nav className="seg-tabs" aria-label="處理狀況">
         {tabs.map((t) => (
           <Link key={t.id} to={`?status=${t.id}`} aria-current={status === t.id ? "page" : undefined}>

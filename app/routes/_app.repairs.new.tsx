@@ -1,11 +1,12 @@
 import type { ActionFunctionArgs, LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
-import { json, redirect } from "@remix-run/node";
+import { json } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { FormMessage } from "~/components/forms";
 import { PhotoInput, TicketFields } from "~/components/repairs";
 import bookingStyles from "~/styles/booking.css";
 import repairStyles from "~/styles/repairs.css";
 import { formFailure, formValues } from "~/utils/errors.server";
+import { redirectWithFlash } from "~/utils/flash.server";
 import { readRepairForm, TICKET_FIELDS } from "~/utils/repairs.server";
 import { requireActor } from "~/utils/session.server";
 
@@ -32,7 +33,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   } catch (e) {
     return formFailure(e, values);
   }
-  return redirect("/repairs?created=1");
+  return redirectWithFlash(context, "/repairs", "報修已送出，維修人員處理後會通知您。");
 }
 
 export default function NewRepair() {

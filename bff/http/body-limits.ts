@@ -1,5 +1,5 @@
 import { IMAGE_MAX_BYTES } from "../items/images.js";
-import { MAX_PHOTOS } from "../repairs/validate.js";
+import { MAX_PHOTOS } from "../repairs/schemas.js";
 
 /**
  * Issue 14 item 4 (ADR 0024): how many bytes of request body each route may send, in one

@@ -6,7 +6,7 @@ import { attachmentHeaders, keysetRows, taipeiDateTime, type XlsxColumn, xlsxStr
 import { parseDay } from "../items/queries.js";
 import type { Clock } from "../ports/clock.js";
 import { startOfTaipeiDay, taipeiDate } from "../time.js";
-import { manageableType } from "./types.js";
+import { manageableType } from "./type-queries.js";
 
 const statusLabel: Record<RepairStatus, string> = { pending: "待處理", processed: "已處理", returned: "已退回" };
 const STATUSES: RepairStatus[] = ["pending", "processed", "returned"];

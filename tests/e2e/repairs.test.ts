@@ -106,7 +106,8 @@ describe.skipIf(skip)("repair reporting and handling on a phone in Chromium (360
     await expect.poll(() => page.getByText(/已選擇 1 張照片/).count(), { timeout: 15_000 }).toBe(1);
     await page.screenshot({ path: screenshotPath("repairs-new-filled-360"), fullPage: true });
     await page.getByRole("button", { name: "送出報修" }).click();
-    await page.waitForURL(`${server.url}/repairs?created=1`);
+    await page.waitForURL(`${server.url}/repairs`);
+    await page.getByRole("status").getByText("報修已送出，維修人員處理後會通知您。").waitFor();
     const card = page.locator(".ticket-card", { hasText: typeName });
     await expect.poll(() => card.locator(".status").textContent()).toBe("待處理");
     const stored = await c.db
@@ -135,10 +136,8 @@ describe.skipIf(skip)("repair reporting and handling on a phone in Chromium (360
     await vendorPage.screenshot({ path: screenshotPath("repairs-handle-form-360"), fullPage: true });
     expect(await seriousViolations(vendorPage)).toEqual([]);
     await vendorPage.getByRole("button", { name: "完成處理" }).click();
-    await vendorPage.waitForURL(/\/repairs\/handle\?done=processed/);
-    await expect
-      .poll(() => vendorPage.getByRole("main").getByRole("status").first().textContent())
-      .toContain("已完成處理");
+    await vendorPage.waitForURL(`${server.url}/repairs/handle`);
+    await vendorPage.getByRole("status").getByText("已完成處理，已通知報修人及保管人。").waitFor();
   });
 
   it("the reporter reloads and sees 已處理 with the result", async () => {

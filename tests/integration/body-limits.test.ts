@@ -183,7 +183,7 @@ describe("request body limits", () => {
     for (let i = 0; i < 3; i++)
       form.append("photos", new File([new Uint8Array(pngOfSize(4 * MB))], `p${i}.png`, { type: "image/png" }));
     const res = await postAs(server.url, cookie, "/repairs/new", form);
-    expect(res.status).toBe(302);
+    expect(res.status).toBe(303); // redirect-after-POST with a flash message
     const stored = await c.db
       .selectFrom("repair_tickets")
       .select("id")

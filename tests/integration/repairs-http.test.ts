@@ -22,7 +22,7 @@ const PNG = Buffer.from(
 let c: Container;
 let server: { url: string; close(): Promise<void> };
 let reporter: MadeAccount, vendor: MadeAccount, keeper: MadeAccount, outsider: MadeAccount;
-let typeId: number, siteId: number, ticketId: number;
+let typeId: number, siteId: number, ticketId: number, agencyId: number, unitId: number;
 const cookies = new Map<MadeAccount, string>();
 
 const signIn = (a: MadeAccount) => signInOverHttp(server.url, a);
@@ -45,6 +45,8 @@ beforeAll(async () => {
   siteId = (await makeSite(c)).id;
   const agency = await makeAgency(c, "報修HTTP局");
   const unit = await makeUnit(c, agency.id);
+  agencyId = agency.id;
+  unitId = unit.id;
   reporter = await makeAccount(c, { unitId: unit.id });
   keeper = await makeAccount(c, { unitId: unit.id });
   vendor = await makeAccount(c, { unitId: (await makeUnit(c, (await makeAgency(c)).id)).id });
@@ -69,6 +71,24 @@ afterAll(async () => {
   await c?.close();
 });
 
+/** The portal_flash cookie a response sets, as "name=value". */
+const flashPair = (res: Response) =>
+  res.headers
+    .getSetCookie()
+    .find((h) => h.startsWith("portal_flash="))
+    ?.split(";")[0];
+
+/** A redirect-after-POST to `to` (no query flag) whose next page shows `message` once. */
+async function expectFlash(who: MadeAccount, res: Response, to: string, message: string) {
+  expect(res.status).toBe(303);
+  expect(res.headers.get("location")).toBe(to);
+  const pair = flashPair(res);
+  expect(pair).toBeDefined();
+  const page = await getAs(server.url, `${cookies.get(who)!}; ${pair!}`, to);
+  expect(page.status).toBe(200);
+  expect((await page.text()).replace(/<!-- -->/g, "")).toContain(message);
+}
+
 const reportForm = (files: { bytes: Buffer; name: string; type: string }[] = [], over: Record<string, string> = {}) => {
   const body = new FormData();
   const fields = {
@@ -87,8 +107,7 @@ const reportForm = (files: { bytes: Buffer; name: string; type: string }[] = [],
 describe("repair screens over HTTP", () => {
   it("reports with a photo; wrong, oversized, too many or corrupt files are refused in zh-TW and nothing is stored", async () => {
     const ok = await post(reporter, "/repairs/new", reportForm([{ bytes: PNG, name: "a.png", type: "image/png" }]));
-    expect(ok.status).toBe(302);
-    expect(ok.headers.get("location")).toBe("/repairs?created=1");
+    await expectFlash(reporter, ok, "/repairs", "報修已送出，維修人員處理後會通知您。");
     const before = await tickets();
     const cases = [
       [{ bytes: Buffer.from("%PDF-1.7 not an image"), name: "a.jpg", type: "image/jpeg" }],
@@ -118,6 +137,69 @@ describe("repair screens over HTTP", () => {
     const html = await res.text();
     expect(html.replace(/<!-- -->/g, "")).toContain("陳廠商測試（維修組）");
     expect(html).toContain(`name="vendorIds" value="${vendor.id}"`);
+  });
+
+  it("every repair form redirects with a flash message: type create, save, custodian, delete", async () => {
+    const admin = await makeAccount(c, { unitId, role: "agency_admin" });
+    cookies.set(admin, await signIn(admin));
+    const created = await post(
+      admin,
+      "/admin/repair-types/new",
+      new URLSearchParams({
+        agencyId: String(agencyId),
+        name: "閃訊報修",
+        reportScope: "own",
+        categories: "一般",
+        custodian1: String(keeper.id),
+      }),
+    );
+    const base = created.headers.get("location")!;
+    expect(base).toMatch(/^\/admin\/repair-types\/\d+$/);
+    await expectFlash(admin, created, base, "已新增報修類型「閃訊報修」");
+    const save = new URLSearchParams({
+      intent: "save",
+      name: "閃訊報修（改）",
+      reportScope: "own",
+      categories: "一般",
+    });
+    await expectFlash(admin, await post(admin, base, save), base, "已儲存報修類型「閃訊報修（改）」");
+    const holder = new URLSearchParams({
+      intent: "custodian",
+      slot: "2",
+      accountId: String(reporter.id),
+      reason: "代理",
+    });
+    await expectFlash(admin, await post(admin, base, holder), `${base}?tab=holders`, "已設定保管人 2");
+    const refused = await post(admin, base, new URLSearchParams({ intent: "save", name: "", reportScope: "own" }));
+    expect(refused.status).toBe(400);
+    expect(flashPair(refused)).toBeUndefined();
+    expect(await refused.text()).toContain("請填寫報修類型名稱");
+    const deleted = await post(admin, base, new URLSearchParams({ intent: "delete" }));
+    await expectFlash(admin, deleted, "/admin/repair-types", "已刪除報修類型「閃訊報修（改）」");
+  });
+
+  it("handling, returning and resending a ticket redirect with a flash message", async () => {
+    const pending = () =>
+      makeRepairTicket(c, { typeId, reporterId: reporter.id, unitId, siteId, createdAt: new Date() });
+    const handled = await post(
+      vendor,
+      `/repairs/${(await pending()).id}`,
+      new URLSearchParams({
+        intent: "handle",
+        handlerName: "維修甲",
+        handledAt: "2020-01-01T10:00",
+        result: "已修復",
+        category: "一般維修",
+      }),
+    );
+    await expectFlash(vendor, handled, "/repairs/handle", "已完成處理，已通知報修人及保管人。");
+    const id = (await pending()).id;
+    const returned = await post(vendor, `/repairs/${id}`, new URLSearchParams({ intent: "return", reason: "請補充" }));
+    await expectFlash(vendor, returned, "/repairs/handle", "已退回，已通知報修人及保管人。");
+    const resend = new URLSearchParams({ intent: "resubmit", phone: "06-2991234", siteId: String(siteId) });
+    resend.set("floor", "3F");
+    resend.set("description", "冷氣漏水（補充）");
+    await expectFlash(reporter, await post(reporter, `/repairs/${id}`, resend), "/repairs", "報修已重新送出。");
   });
 
   it("pages answer each role, and 404 outside their scope", async () => {

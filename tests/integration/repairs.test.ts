@@ -113,6 +113,35 @@ describe("repair types (RPR-1)", () => {
     await expect(repairs().get(as(adminA), id)).rejects.toMatchObject({ code: "not_found" });
   });
 
+  it("type forms: every bad field has its zh-TW message; the managing agency alone is no listed agency", async () => {
+    const bad = {
+      agencyId: String(agencyA),
+      name: " ",
+      reportScope: "listed",
+      vendorPhone: "請打總機",
+      categories: Array.from({ length: 31 }, (_, i) => `分類${i}`).join("\n"),
+      vendorIds: ["x"],
+      custodian1: String(keeper.id),
+      custodian2: String(keeper.id),
+    };
+    await expect(repairs().create(as(adminA), bad)).rejects.toMatchObject({
+      code: "invalid",
+      fields: {
+        name: "請填寫報修類型名稱",
+        listedAgencyIds: "請以「+」加入至少一個可報修的其他機關",
+        vendorPhone: "廠商聯絡電話請填寫數字，可含 -、#、( )",
+        categories: "處理分類最多 30 項",
+        vendorIds: expect.stringContaining("維修人員的選擇有誤"),
+        custodian2: "保管人 2 不可與保管人 1 相同",
+      },
+    });
+    const ownOnly = { name: "公文系統", reportScope: "listed", listedAgencyIds: [String(agencyA)] };
+    await expect(repairs().update(as(adminA), typeOwn, ownOnly)).rejects.toMatchObject({
+      fields: { listedAgencyIds: "請以「+」加入至少一個可報修的其他機關" },
+    });
+    expect((await repairs().get(as(adminA), typeOwn)).type.report_scope).toBe("own");
+  });
+
   it("vendor search needs 2 characters; custodian changes take a reason and are logged", async () => {
     expect(await repairs().vendorSearch(as(adminA), "維")).toEqual([]);
     expect((await repairs().vendorSearch(as(adminA), "維修")).map((p) => p.name)).toEqual(["維修乙", "維修甲"]);

@@ -47,3 +47,16 @@ export function isDomainError(e: unknown): e is DomainError {
 }
 
 export const notFound = () => new DomainError("not_found", "找不到資料，或您沒有權限檢視。");
+
+/** PostgreSQL's unique violation (23505): the database, not a read before the write, decided a race. */
+export const isUniqueViolation = (e: unknown) => (e as { code?: string }).code === "23505";
+
+/**
+ * For `.catch(…)` on an insert or update that a unique index guards: the loser of the race
+ * hears `error` (a zh-TW DomainError); anything else is rethrown untouched.
+ */
+export const onUniqueViolation =
+  (error: () => DomainError) =>
+  (e: unknown): never => {
+    throw isUniqueViolation(e) ? error() : e;
+  };

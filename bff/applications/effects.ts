@@ -2,7 +2,7 @@ import { createHash, randomBytes } from "node:crypto";
 import type { Database, Tx } from "../../db/index.js";
 import type { AccountApplicationsTable } from "../../db/schema/account-applications.js";
 import type { Selectable } from "kysely";
-import { DomainError } from "../errors.js";
+import { DomainError, isUniqueViolation } from "../errors.js";
 import { type ApplicationDeps, link, typeLabels } from "./deps.js";
 import { mailApplicant } from "./notify.js";
 
@@ -12,7 +12,6 @@ export type ApplicationRow = Selectable<AccountApplicationsTable>;
 export const ACTIVATION_TTL_MS = 7 * 86_400_000;
 
 const sha256 = (s: string) => createHash("sha256").update(s).digest("base64url");
-const isUniqueViolation = (e: unknown) => (e as { code?: string }).code === "23505";
 
 /** The personal data an application carries onto its account, as a new account or a reactivated one. */
 function appliedPersonalData(app: ApplicationRow, needsOfficialMail: boolean) {

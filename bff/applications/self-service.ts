@@ -1,7 +1,9 @@
+import type { SelectQueryBuilder } from "kysely";
 import type { Database } from "../../db/index.js";
+import type { DB } from "../../db/schema.js";
 import type { Actor } from "../actor.js";
 import { writeAudit } from "../audit.js";
-import { DomainError, notFound } from "../errors.js";
+import { DomainError, notFound, onUniqueViolation } from "../errors.js";
 import { directParams } from "../params/store.js";
 import { cleanText, hasUnsafeChars } from "../text.js";
 import { type ApplicationDeps } from "./deps.js";
@@ -13,6 +15,23 @@ import { inTransaction } from "../../db/transaction.js";
 const RECORDS_PAGE = 20;
 const str = (v: unknown) => (typeof v === "string" ? v : "");
 const pageOf = (v: unknown) => Math.min(Math.max(1, Math.floor(Number(str(v)) || 1)), 10_000);
+
+/** One page of my records, newest first (ties broken by id, so pages never overlap). */
+const newestFirst =
+  (page: number) =>
+  <QB extends SelectQueryBuilder<DB, "login_records" | "audit_log", object>>(qb: QB): QB =>
+    qb
+      .orderBy("at", "desc")
+      .orderBy("id", "desc")
+      .limit(RECORDS_PAGE)
+      .offset((page - 1) * RECORDS_PAGE) as QB;
+
+const recordsPage = <R extends { total: number }>(rows: R[], page: number) => ({
+  rows,
+  total: Number(rows[0]?.total ?? 0),
+  page,
+  pageSize: RECORDS_PAGE,
+});
 
 /** The fields a user edits on their own account (ACC-19); unit and role go through applications. */
 const SELF_FIELDS = ["title", "office_phone", "office_ext", "work_address", "backup_email"] as const;
@@ -116,12 +135,9 @@ export function createSelfService(deps: ApplicationDeps) {
       .select(["id", "at", "method", "action", "result", "ip", "user_agent"])
       .select((eb) => eb.fn.countAll<number>().over().as("total"))
       .where("account_id", "=", actor.accountId)
-      .orderBy("at", "desc")
-      .orderBy("id", "desc")
-      .limit(RECORDS_PAGE)
-      .offset((p - 1) * RECORDS_PAGE)
+      .$call(newestFirst(p))
       .execute();
-    return { rows, total: Number(rows[0]?.total ?? 0), page: p, pageSize: RECORDS_PAGE };
+    return recordsPage(rows, p);
   }
 
   /** ACC-19 帳號使用紀錄: what I did (the audit log rows I am the actor of), paged. */
@@ -132,12 +148,9 @@ export function createSelfService(deps: ApplicationDeps) {
       .select(["id", "at", "action", "target_type", "target_id", "ip"])
       .select((eb) => eb.fn.countAll<number>().over().as("total"))
       .where("actor_id", "=", actor.accountId)
-      .orderBy("at", "desc")
-      .orderBy("id", "desc")
-      .limit(RECORDS_PAGE)
-      .offset((p - 1) * RECORDS_PAGE)
+      .$call(newestFirst(p))
       .execute();
-    return { rows, total: Number(rows[0]?.total ?? 0), page: p, pageSize: RECORDS_PAGE };
+    return recordsPage(rows, p);
   }
 
   /** My applications, newest first. */
@@ -203,11 +216,7 @@ export function createSelfService(deps: ApplicationDeps) {
         })
         .returning("id")
         .executeTakeFirstOrThrow()
-        .catch((e: unknown) => {
-          if ((e as { code?: string }).code === "23505")
-            throw new DomainError("conflict", "您已有一筆相同的申請等待審核。");
-          throw e;
-        });
+        .catch(onUniqueViolation(() => new DomainError("conflict", "您已有一筆相同的申請等待審核。")));
       await writeAudit(trx, actor, now, {
         action: `account_application.submit.${type}`,
         targetType: "account_application",

@@ -3,7 +3,7 @@ import type { Database } from "../../db/index.js";
 import type { EmailCodePurpose } from "../../db/schema/account-applications.js";
 import { passwordProblems } from "../auth/password-policy.js";
 import { clearUsernameThrottle } from "../auth/throttle.js";
-import { DomainError } from "../errors.js";
+import { DomainError, onUniqueViolation } from "../errors.js";
 import { revokeAccountSso } from "../oidc/revoke.js";
 import { type ApplicationDeps, type ClientMeta } from "./deps.js";
 import { CODE_SENT, normaliseEmail } from "./email-codes.js";
@@ -126,11 +126,8 @@ export function createSignedOutFlows(deps: ApplicationDeps) {
         .values({ type: "activation", ...applicationColumns(f), submitted_at: now, updated_at: now })
         .returning("id")
         .executeTakeFirstOrThrow()
-        .catch((e: unknown) => {
-          // Two applicants racing for one username: the unique index decides.
-          if ((e as { code?: string }).code === "23505") throw new DomainError("invalid", "此帳號已有人使用。", TAKEN);
-          throw e;
-        });
+        // Two applicants racing for one username: the unique index decides.
+        .catch(onUniqueViolation(() => new DomainError("invalid", "此帳號已有人使用。", TAKEN)));
       await notifyReviewers(deps, trx, { id: row.id, type: "activation", ...f }, now);
       return row;
     });
@@ -172,10 +169,7 @@ export function createSignedOutFlows(deps: ApplicationDeps) {
         .where("status", "=", "pending")
         .returning("id")
         .executeTakeFirst()
-        .catch((e: unknown) => {
-          if ((e as { code?: string }).code === "23505") throw new DomainError("invalid", "此帳號已有人使用。", TAKEN);
-          throw e;
-        });
+        .catch(onUniqueViolation(() => new DomainError("invalid", "此帳號已有人使用。", TAKEN)));
       if (!row) throw new DomainError("conflict", "申請已審核，無法再修改。");
       await notifyReviewers(deps, trx, { id: app.id, type: app.type, ...f }, now, `edit-${now.getTime()}`);
       return row;
@@ -229,11 +223,11 @@ export function createSignedOutFlows(deps: ApplicationDeps) {
         })
         .returning("id")
         .executeTakeFirstOrThrow()
-        .catch((e: unknown) => {
-          if ((e as { code?: string }).code === "23505")
-            throw new DomainError("conflict", "此帳號已有一筆復用申請等待審核，可使用「修改個人帳號申請內容」修改。");
-          throw e;
-        });
+        .catch(
+          onUniqueViolation(
+            () => new DomainError("conflict", "此帳號已有一筆復用申請等待審核，可使用「修改個人帳號申請內容」修改。"),
+          ),
+        );
       await notifyReviewers(deps, trx, { id: row.id, type: "reactivation", ...f }, now);
       return row;
     });

@@ -7,6 +7,7 @@ import type { Heartbeat } from "../jobs/heartbeat.js";
 import { deadJobsByKind } from "../jobs/stats.js";
 import type { Logger } from "../jobs/worker.js";
 import type { Clock } from "../ports/clock.js";
+import { listen } from "./listen.js";
 
 /**
  * Health for load balancers and orchestrators (issue 13 item 4).
@@ -216,8 +217,5 @@ export async function startWorkerHealthServer(opts: {
   app.use((_req, res) => {
     noStore(res).status(404).json({ status: "not found" });
   });
-  return new Promise((resolve, reject) => {
-    const server = app.listen(opts.port, opts.host, () => resolve(server));
-    server.once("error", reject);
-  });
+  return listen(app, opts.port, opts.host);
 }

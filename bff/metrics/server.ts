@@ -3,6 +3,7 @@ import type { Server } from "node:http";
 import express, { type NextFunction, type Request, type Response } from "express";
 import type { Registry } from "prom-client";
 import type { Logger } from "../jobs/worker.js";
+import { listen } from "../http/listen.js";
 
 /**
  * Where Prometheus reads the metrics (ADR 0029), never open to the public:
@@ -57,10 +58,7 @@ export function startMetricsServer(opts: {
   app.use((_req, res) => {
     res.status(404).set("Cache-Control", "no-store").type("text/plain").send("not found\n");
   });
-  return new Promise((resolve, reject) => {
-    const server = app.listen(opts.port, opts.host, () => resolve(server));
-    server.once("error", reject);
-  });
+  return listen(app, opts.port, opts.host);
 }
 
 /** Stops the metrics listener at shutdown: a scrape in flight is cut (Prometheus retries next interval). */

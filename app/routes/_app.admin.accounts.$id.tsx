@@ -1,4 +1,10 @@
-import type { ActionFunctionArgs, LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import type {
+  ActionFunctionArgs,
+  AppLoadContext,
+  LinksFunction,
+  LoaderFunctionArgs,
+  MetaFunction,
+} from "@remix-run/node";
 import { json } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
 import {
@@ -17,7 +23,9 @@ import {
 } from "~/components/accounts-console";
 import { TextField } from "~/components/forms";
 import consoleStyles from "~/styles/console.css";
-import { formFailure, formValues, load, readForm } from "~/utils/errors.server";
+import { type FormFailure, formFailure, formValues, load, readForm } from "~/utils/errors.server";
+import type { Flash } from "~/utils/flash";
+import { redirectWithFlash } from "~/utils/flash.server";
 import { formatDateTime } from "~/utils/format";
 import {
   label,
@@ -106,61 +114,74 @@ const fieldNames = [
   "toAccountId",
 ];
 
+/** Each form of the page and the tab it lives on: after it succeeds, the page comes back there. */
+const intentTabs: Record<string, Tab> = {
+  data: "data",
+  "reset-password": "data",
+  "totp-reset": "data",
+  unit: "unit",
+  role: "status",
+  status: "status",
+  unlock: "status",
+  lock: "status",
+  transfer: "status",
+};
+
+const scheduledOr = (at: Date | null, what: string, done: string) =>
+  at ? `已預約於 ${formatDateTime(at)} ${what}` : done;
+
+type Actor = Awaited<ReturnType<typeof requireActor>>;
+
+/** Carries out one form; its answer is the message the page shows after the redirect. */
+async function perform(context: AppLoadContext, actor: Actor, id: string | undefined, v: Values): Promise<Flash> {
+  const accounts = context.services.accounts;
+  const ok = (message: string): Flash => ({ kind: "success", message });
+  switch (v.intent) {
+    case "data": {
+      const r = await accounts.updateData(actor, id, v);
+      return r.changed === 0 ? { kind: "info", message: "資料沒有變更" } : ok("編輯成功");
+    }
+    case "reset-password": {
+      // The temporary password goes to the owner's mailbox; the admin sees only where it went.
+      const r = await accounts.resetPassword(actor, id);
+      return ok(`已重設密碼，臨時密碼已寄至備用信箱 ${r.sentTo}；使用者登入後須立即變更密碼。`);
+    }
+    case "unit":
+      return ok(scheduledOr((await accounts.changeUnit(actor, id, v)).scheduledAt, "異動單位", "單位異動成功"));
+    case "role":
+      return ok(scheduledOr((await accounts.changeRole(actor, id, v)).scheduledAt, "異動權限", "權限異動成功"));
+    case "status":
+      return ok(scheduledOr((await accounts.setStatus(actor, id, v)).scheduledAt, "異動帳號狀態", "帳號狀態異動成功"));
+    case "unlock":
+      await accounts.unlock(actor, id);
+      return ok("已解鎖");
+    case "lock":
+      await accounts.lock(actor, id);
+      return ok("已鎖定，此帳號已登出");
+    case "transfer":
+      await accounts.transferCustody(actor, id, v);
+      return ok("保管人已移轉");
+    case "totp-reset":
+    default: // the last intent intentTabs admits
+      // IDN-2: lost or replaced phone. Scoped and audited in the BFF.
+      await context.services.auth.totp.reset(actor, /^\d{1,9}$/.test(id ?? "") ? Number(id) : -1);
+      return ok("已重設 OTP 驗證；使用者可用密碼登入後重新設定。");
+  }
+}
+
+/** A success redirects back to the form's tab with a flash; a refusal keeps what was typed. */
 export async function action({ request, context, params }: ActionFunctionArgs) {
   const actor = await requireActor(request, context);
-  const form = await readForm(request);
-  const v = formValues(form, fieldNames);
-  const accounts = context.services.accounts;
-  const id = params.id;
+  const v = formValues(await readForm(request), fieldNames);
+  const tab = intentTabs[v.intent ?? ""];
+  if (!tab) {
+    const failure: FormFailure = { ok: false, message: "不支援的操作。", fields: {}, values: v };
+    return json(failure, { status: 400 });
+  }
   try {
-    let message = "更新成功";
-    switch (v.intent) {
-      case "data": {
-        const r = await accounts.updateData(actor, id, v);
-        message = r.changed === 0 ? "資料沒有變更" : "編輯成功";
-        break;
-      }
-      case "reset-password": {
-        const r = await accounts.resetPassword(actor, id);
-        message = `已重設密碼，臨時密碼已寄至備用信箱 ${r.sentTo}；使用者登入後須立即變更密碼。`;
-        break;
-      }
-      case "unit": {
-        const r = await accounts.changeUnit(actor, id, v);
-        message = r.scheduledAt ? `已預約於 ${formatDateTime(r.scheduledAt)} 異動單位` : "單位異動成功";
-        break;
-      }
-      case "role": {
-        const r = await accounts.changeRole(actor, id, v);
-        message = r.scheduledAt ? `已預約於 ${formatDateTime(r.scheduledAt)} 異動權限` : "權限異動成功";
-        break;
-      }
-      case "status": {
-        const r = await accounts.setStatus(actor, id ?? "", { ...v, status: v.status ?? "" });
-        message = r.scheduledAt ? `已預約於 ${formatDateTime(r.scheduledAt)} 異動帳號狀態` : "帳號狀態異動成功";
-        break;
-      }
-      case "unlock":
-        await accounts.unlock(actor, id);
-        message = "已解鎖";
-        break;
-      case "lock":
-        await accounts.lock(actor, id);
-        message = "已鎖定，此帳號已登出";
-        break;
-      case "transfer":
-        await accounts.transferCustody(actor, id, v);
-        message = "保管人已移轉";
-        break;
-      case "totp-reset":
-        // IDN-2: lost or replaced phone. Scoped and audited in the BFF.
-        await context.services.auth.totp.reset(actor, /^\d{1,9}$/.test(id ?? "") ? Number(id) : -1);
-        message = "已重設 OTP 驗證；使用者可用密碼登入後重新設定。";
-        break;
-      default:
-        return json({ ok: false as const, message: "不支援的操作。", fields: {}, values: v }, { status: 400 });
-    }
-    return json({ ok: true as const, message, intent: v.intent });
+    const flash = await perform(context, actor, params.id, v);
+    const page = `/admin/accounts/${encodeURIComponent(params.id ?? "")}`;
+    return redirectWithFlash(context, tab === "data" ? page : `${page}?tab=${tab}`, flash);
   } catch (e) {
     return formFailure(e, v);
   }
@@ -170,9 +191,8 @@ type Loaded = ReturnType<typeof useLoaderData<typeof loader>>;
 
 export default function AccountDetail() {
   const data = useLoaderData<typeof loader>();
-  const result = useActionData<typeof action>();
+  const failed = useActionData<typeof action>() ?? null;
   const { account } = data.detail;
-  const failed = result && !result.ok ? result : null;
   const mine = (intent: string) => (failed && failed.values.intent === intent ? failed : null);
   return (
     <div className="console">
@@ -184,11 +204,6 @@ export default function AccountDetail() {
           {account.name}（{account.username}）
         </h1>
       </div>
-      {result?.ok ? (
-        <div className="alert alert-success" role="status">
-          {result.message}
-        </div>
-      ) : null}
       {failed ? (
         <div className="alert alert-error" role="alert">
           {failed.message}

@@ -4,8 +4,10 @@ import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-
 import { DisableReasonFields, EffectiveTime, FixLinks } from "~/components/accounts-console";
 import { EmptyRow } from "~/components/empty-row";
 import { Pager } from "~/components/items";
+import { RadioFilter } from "~/components/shared-accounts";
 import consoleStyles from "~/styles/console.css";
 import { formFailure, formValues, readForm } from "~/utils/errors.server";
+import { redirectWithFlash } from "~/utils/flash.server";
 import { formatDateTime } from "~/utils/format";
 import { label, loginPermissionLabels, roleLabels, statusLabels } from "~/utils/labels";
 import { requireActor } from "~/utils/session.server";
@@ -28,7 +30,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   return json({ list, isSysAdmin: actor.role === "sys_admin" });
 }
 
-/** ACC-11 批次停用. */
+/** ACC-11 批次停用: done, the list comes back (same filters and page) with a flash. */
 export async function action({ request, context }: ActionFunctionArgs) {
   const actor = await requireActor(request, context);
   const form = await readForm(request);
@@ -36,12 +38,15 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const ids = form.getAll("ids").filter((v): v is string => typeof v === "string");
   try {
     const done = await context.services.accounts.batchDisable(actor, { ids, ...values });
-    return json({
-      ok: true as const,
-      message: done.scheduledAt
+    const back = new URL(request.url).searchParams;
+    back.delete("index");
+    return redirectWithFlash(
+      context,
+      back.size > 0 ? `/admin/accounts?${back.toString()}` : "/admin/accounts",
+      done.scheduledAt
         ? `已預約於 ${formatDateTime(done.scheduledAt)} 停用 ${done.count} 個帳號`
         : `已停用 ${done.count} 個帳號`,
-    });
+    );
   } catch (e) {
     return formFailure(e, { ...values, ids: ids.join(",") });
   }
@@ -51,31 +56,12 @@ const roleOptions = Object.entries(roleLabels);
 const statusOptions = Object.entries(statusLabels);
 const permOptions = Object.entries(loginPermissionLabels);
 
-function RadioFilter(props: { legend: string; name: string; value: string; options: [string, string][] }) {
-  return (
-    <fieldset className="filter-range">
-      <legend>{props.legend}</legend>
-      <label className="choice">
-        <input type="radio" name={props.name} value="" defaultChecked={props.value === ""} />
-        全部
-      </label>
-      {props.options.map(([v, text]) => (
-        <label key={v} className="choice">
-          <input type="radio" name={props.name} value={v} defaultChecked={props.value === v} />
-          {text}
-        </label>
-      ))}
-    </fieldset>
-  );
-}
-
 export default function AccountList() {
   const { list, isSysAdmin } = useLoaderData<typeof loader>();
-  const result = useActionData<typeof action>();
+  const failed = useActionData<typeof action>() ?? null;
   const busy = useNavigation().state === "submitting";
   const f = list.filter;
   const advanced = Boolean(f.role || f.status || f.perm);
-  const failed = result && !result.ok ? result : null;
   const selected = new Set((failed?.values.ids ?? "").split(",").filter(Boolean));
   const exportQuery = new URLSearchParams({ q: f.q, role: f.role, status: f.status, perm: f.perm });
   return (
@@ -89,11 +75,6 @@ export default function AccountList() {
           匯出
         </a>
       </div>
-      {result?.ok ? (
-        <div className="alert alert-success" role="status">
-          {result.message}
-        </div>
-      ) : null}
       {failed ? (
         <div className="alert alert-error" role="alert" id="batch-error">
           {failed.message}

@@ -6,6 +6,7 @@ import { Pager } from "~/components/items";
 import { RadioFilter, reviewLabels, sharedTypeLabels } from "~/components/shared-accounts";
 import consoleStyles from "~/styles/console.css";
 import { formFailure, load, readForm } from "~/utils/errors.server";
+import { redirectWithFlash } from "~/utils/flash.server";
 import { formatDateTime } from "~/utils/format";
 import { label, statusLabels } from "~/utils/labels";
 import { requireActor } from "~/utils/session.server";
@@ -37,10 +38,13 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const note = typeof form.get("note") === "string" ? (form.get("note") as string) : "";
   try {
     const done = await context.services.sharedAccounts.review(actor, { ids, decision, note });
-    return json({
-      ok: true as const,
-      message: `已${decision === "approve" ? "通過" : "駁回"} ${done.count} 筆申請${decision === "approve" ? "，密碼已寄至保管人信箱" : ""}`,
-    });
+    // Back to the same list (its filters) with a flash; a reload does not post again.
+    const url = new URL(request.url);
+    return redirectWithFlash(
+      context,
+      `${url.pathname}${url.search}`,
+      `已${decision === "approve" ? "通過" : "駁回"} ${done.count} 筆申請${decision === "approve" ? "，密碼已寄至保管人信箱" : ""}`,
+    );
   } catch (e) {
     return formFailure(e, { ids: ids.join(","), note });
   }
@@ -48,9 +52,8 @@ export async function action({ request, context }: ActionFunctionArgs) {
 
 export default function SharedAccountReviews() {
   const { list, isSysAdmin } = useLoaderData<typeof loader>();
-  const result = useActionData<typeof action>();
+  const failed = useActionData<typeof action>() ?? null;
   const busy = useNavigation().state === "submitting";
-  const failed = result && !result.ok ? result : null;
   const selected = new Set((failed?.values.ids ?? "").split(",").filter(Boolean));
   const f = list.filter;
   const exportQuery = new URLSearchParams({ q: f.q, type: f.type, review: f.review });
@@ -65,9 +68,9 @@ export default function SharedAccountReviews() {
           匯出
         </a>
       </div>
-      {result ? (
-        <div className={`alert ${result.ok ? "alert-success" : "alert-error"}`} role={result.ok ? "status" : "alert"}>
-          {result.message}
+      {failed ? (
+        <div className="alert alert-error" role="alert">
+          {failed.message}
         </div>
       ) : null}
       <section className="card">

@@ -5,6 +5,7 @@ import { Pager, Tabs } from "~/components/items";
 import { ChangeLogTable, CustodianPicker, reviewLabels, sharedTypeLabels } from "~/components/shared-accounts";
 import consoleStyles from "~/styles/console.css";
 import { formFailure, formValues, load, readForm } from "~/utils/errors.server";
+import { redirectWithFlash } from "~/utils/flash.server";
 import { formatDateTime } from "~/utils/format";
 import { label, loginPermissionLabels, statusLabels } from "~/utils/labels";
 import { requireActor } from "~/utils/session.server";
@@ -45,7 +46,9 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
       unlock: "已解鎖",
       disable: "已停用",
     };
-    return json({ ok: true as const, intent: values.intent, message: done[values.intent]! });
+    // Back to the same page (its tab) with a flash; a reload does not post again.
+    const url = new URL(request.url);
+    return redirectWithFlash(context, `${url.pathname}${url.search}`, done[values.intent]!);
   } catch (e) {
     if (e instanceof Response) throw e;
     return formFailure(e, values);
@@ -54,9 +57,8 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
 
 export default function SharedAccountDetail() {
   const { account: a, tab, log, candidates, q } = useLoaderData<typeof loader>();
-  const result = useActionData<typeof action>();
+  const failed = useActionData<typeof action>() ?? null;
   const busy = useNavigation().state === "submitting";
-  const failed = result && !result.ok ? result : null;
   const base = `/admin/shared-accounts/${a.id}`;
   const exportQuery = new URLSearchParams({ from: log.filter.from, to: log.filter.to });
   return (
@@ -67,9 +69,9 @@ export default function SharedAccountDetail() {
       <h1 className="page-title">
         {a.name}（{a.username}）
       </h1>
-      {result ? (
-        <div className={`alert ${result.ok ? "alert-success" : "alert-error"}`} role={result.ok ? "status" : "alert"}>
-          {result.message}
+      {failed ? (
+        <div className="alert alert-error" role="alert">
+          {failed.message}
         </div>
       ) : null}
       <Tabs

@@ -1,6 +1,7 @@
 import { sql } from "kysely";
 import type { Database, Tx } from "../../db/index.js";
 import type { DirectoryQueue } from "../directory/queue.js";
+import { agencyAdminIds } from "../applications/notify.js";
 import { enqueue } from "../jobs/queue.js";
 import type { JobHandlers } from "../jobs/worker.js";
 import { queueMail } from "../notifications/mail.js";
@@ -69,19 +70,7 @@ async function reportRefused(
   }
   const day = taipeiDate(now);
   for (const [agencyId, list] of byAgency) {
-    const admins = await trx
-      .selectFrom("accounts as a")
-      .innerJoin("org_nodes as u", "u.id", "a.unit_id")
-      .select("a.id")
-      .where("u.agency_id", "=", agencyId)
-      .where("a.role", "=", "agency_admin")
-      .where("a.status", "=", "enabled")
-      .execute();
-    const addresses = await mailAddresses(
-      trx,
-      admins.map((a) => a.id),
-      officialMailDomain,
-    );
+    const addresses = await mailAddresses(trx, await agencyAdminIds(trx, agencyId), officialMailDomain);
     const lines = list.map((b) => `・${b.message}\n  處理：${b.fixUrl}`).join("\n");
     for (const [adminId, to] of addresses)
       await queueMail(

@@ -91,9 +91,11 @@ describe.skipIf(skip)("個人公務帳號管理 in Chromium (1280x800)", () => {
     await page.getByLabel(`勾選 科員乙（${clerks[1]!.username}）`).check();
     await page.getByLabel("註銷原因").selectOption("退休");
     await page.getByRole("button", { name: "儲存" }).click();
+    // Done: back to the filtered list, the root's flash message says what happened.
     await expect
-      .poll(() => page.getByRole("main").getByRole("status").first().textContent())
+      .poll(() => page.locator(".flash-region").textContent(), { timeout: 10_000 })
       .toContain("已停用 2 個帳號");
+    expect(page.url()).toBe(`${server.url}/admin/accounts?q=${encodeURIComponent("綜合企劃")}`);
     const statuses = await c.db
       .selectFrom("accounts")
       .select("status")
@@ -110,7 +112,7 @@ describe.skipIf(skip)("個人公務帳號管理 in Chromium (1280x800)", () => {
     await page.waitForURL(`${server.url}/admin/accounts/${target.id}`);
     await page.getByLabel("公務電話").fill("06-2991111");
     await page.getByRole("button", { name: "儲存" }).click();
-    await expect.poll(() => page.getByRole("main").getByRole("status").first().textContent()).toContain("編輯成功");
+    await expect.poll(() => page.locator(".flash-region").textContent(), { timeout: 10_000 }).toContain("編輯成功");
     await page.screenshot({ path: screenshotPath("accounts-detail-data-1280"), fullPage: true });
     const log = page.getByRole("table", { name: "個人資料異動紀錄" });
     expect(await log.getByText("公務電話", { exact: true }).count()).toBe(1);

@@ -2,7 +2,7 @@ import ExcelJS from "exceljs";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Actor } from "../../bff/actor.js";
-import { batchRules } from "../../bff/accounts/batch.js";
+import { batchRules } from "../../bff/accounts/schemas.js";
 import { runIdleDisable } from "../../bff/accounts/jobs.js";
 import type { Container } from "../../bff/container.js";
 import { fixedClock } from "../../bff/ports/clock.js";
@@ -211,12 +211,12 @@ describe("ACC-11 batch disable", () => {
   it("needs a 註銷原因 (text for 其他) and a future time for 預約生效", async () => {
     const u1 = await person({});
     expect(await errorOf(svc().batchDisable(actorA, { ids: [String(u1.id)] }))).toMatchObject({
-      message: "請選擇註銷原因。",
+      message: "請選擇註銷原因",
     });
     expect(
       await errorOf(svc().batchDisable(actorA, { ids: [String(u1.id)], reason: "其他", reasonText: " " })),
     ).toMatchObject({
-      message: "註銷原因為「其他」時，請填寫說明。",
+      message: "註銷原因為「其他」時，請填寫說明",
     });
     expect(
       await errorOf(
@@ -227,7 +227,20 @@ describe("ACC-11 batch disable", () => {
           executeAt: "2026-11-29T09:00",
         }),
       ),
-    ).toMatchObject({ message: "預約生效時間必須晚於現在。" });
+    ).toMatchObject({ message: "預約生效時間必須晚於現在" });
+    // Every form message at once, each beside its field; the selection is judged after.
+    expect(
+      await errorOf(
+        svc().batchDisable(actorA, { ids: [], reason: "其他", reasonText: "a\u0007b", effective: "scheduled" }),
+      ),
+    ).toMatchObject({
+      message: "資料有誤，請修正標示的欄位。",
+      fields: {
+        ids: batchRules.none,
+        reasonText: "說明含有無法使用的字元",
+        executeAt: "請填寫預約生效時間（年/月/日 時:分）",
+      },
+    });
     expect(await statusOf(u1.id)).toBe("enabled");
   });
 
@@ -574,7 +587,7 @@ describe("ACC-12 account detail", () => {
     expect((bad as unknown as { fields: Record<string, string> }).fields).toMatchObject({
       name: "請填寫姓名",
       backupEmail: "備用信箱格式不正確",
-      officePhone: "公務電話不可超過 20 字",
+      officePhone: "公務電話最多 20 個字（目前 10000 個字）",
     });
     await svc().updateData(actorA, u.id, {
       name: "資料測試改",

@@ -99,6 +99,46 @@ describe("account console over HTTP", () => {
     expect(html).toContain('value="借調"');
   });
 
+  it("a done form redirects (303) back to its tab with a flash; the next page shows it", async () => {
+    const page = `/admin/accounts/${userA2.id}`;
+    const cases: [URLSearchParams, string, string][] = [
+      [new URLSearchParams({ intent: "data", name: "甲同仁二", officePhone: "06-2991234" }), page, "編輯成功"],
+      [new URLSearchParams({ intent: "data", name: "甲同仁二", officePhone: "06-2991234" }), page, "資料沒有變更"],
+      [new URLSearchParams({ intent: "lock" }), `${page}?tab=status`, "已鎖定，此帳號已登出"],
+      [new URLSearchParams({ intent: "unlock" }), `${page}?tab=status`, "已解鎖"],
+    ];
+    for (const [body, location, message] of cases) {
+      const res = await post(adminA, page, body);
+      expect(res.status, message).toBe(303);
+      expect(res.headers.get("location")).toBe(location);
+      const flash = res.headers
+        .getSetCookie()
+        .find((h) => h.startsWith("portal_flash="))!
+        .split(";")[0]!;
+      const next = await getAs(server.url, `${cookies.get(adminA)!}; ${flash}`, location);
+      expect(await next.text()).toContain(message);
+    }
+  });
+
+  it("a done batch redirects to the list with its filters and a flash", async () => {
+    const { unit_id } = await c.db
+      .selectFrom("accounts")
+      .select("unit_id")
+      .where("id", "=", userA.id)
+      .executeTakeFirstOrThrow();
+    const leaving = await makeAccount(c, { unitId: unit_id, name: "甲離職者" });
+    const body = new URLSearchParams([
+      ["ids", String(leaving.id)],
+      ["reason", "其他"],
+      ["reasonText", "借調"],
+    ]);
+    const res = await post(adminA, `/admin/accounts?index&q=${encodeURIComponent("甲")}`, body);
+    expect(res.status).toBe(303);
+    expect(res.headers.get("location")).toBe(`/admin/accounts?q=${encodeURIComponent("甲")}`);
+    expect(res.headers.getSetCookie().some((h) => h.startsWith("portal_flash="))).toBe(true);
+    expect(await statusOf(leaving.id)).toBe("disabled");
+  });
+
   it("bad input on the detail forms is a zh-TW message, never a 5xx, nothing changed", async () => {
     const before = await c.db.selectFrom("accounts").selectAll().where("id", "=", userA2.id).executeTakeFirstOrThrow();
     await fc.assert(

@@ -221,7 +221,7 @@ describe("sessions", () => {
     const other = await c.services.accounts
       .setStatus(actor, a.id, { status: "disabled", reason: "其他", reasonText: "  " })
       .catch((e) => e);
-    expect(other.fields).toEqual({ reasonText: "請填寫說明" });
+    expect(other.fields).toEqual({ reasonText: "註銷原因為「其他」時，請填寫說明" });
     const row = await c.db.selectFrom("accounts").select("status").where("id", "=", a.id).executeTakeFirstOrThrow();
     expect(row.status).toBe("enabled");
   });

@@ -118,6 +118,22 @@ describe("the sign-in zone (ACC-14)", () => {
   });
 });
 
+describe("a done form: 303 with a flash, no query flag", () => {
+  it("apply redirects to my list with the message in the flash cookie", async () => {
+    const res = await post(
+      holder,
+      "/shared-accounts/apply",
+      new URLSearchParams({ type: "system", username: "flash.apply", name: "閃訊申請", purpose: "測試用途" }),
+    );
+    expect(res.status).toBe(303);
+    expect(res.headers.get("location")).toBe("/shared-accounts");
+    const flash = res.headers.getSetCookie().find((h) => h.startsWith("portal_flash="));
+    expect(flash).toBeTruthy();
+    const page = await getAs(server.url, `${cookies.get(holder)!}; ${flash!.split(";")[0]!}`, "/shared-accounts");
+    expect(await page.text()).toContain("申請已送出，待機關管理者審核。");
+  });
+});
+
 describe("bad input: a zh-TW message, input kept, nothing changed, never a 5xx", () => {
   it("apply with a 10,000-character name", async () => {
     const res = await post(

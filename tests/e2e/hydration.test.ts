@@ -23,6 +23,8 @@ import {
 import { browserSkip, DESKTOP, submitSignIn } from "./browser.js";
 
 const skip = browserSkip();
+/** Pages open at once for one role: one waits on the server while another hydrates. */
+const PAGES = Number(process.env.HYDRATION_PAGES ?? 3);
 
 /**
  * Every page hydrates (issue 12). Each document route of the Remix build is opened as every
@@ -203,7 +205,14 @@ describe.skipIf(skip)("every page hydrates and its links navigate client-side (C
   let routes: Map<string, RegExp>;
   let table: Record<string, Visit>;
   const accounts = {} as Record<Role, MadeAccount | undefined>;
-  const contexts: BrowserContext[] = [];
+  /**
+   * One context for every role, one role after another (its cookies cleared in between): the
+   * browser's HTTP cache, compiled-code cache and the service worker's precache are shared,
+   * so the build's scripts are fetched and compiled once, not once per visit. (A Playwright
+   * `route` would turn the HTTP cache off, so requests are not intercepted: the real service
+   * worker installs, as in a real browser, and pwa.test.ts tests it.)
+   */
+  let context: BrowserContext;
 
   beforeAll(async () => {
     const port = await freePort();
@@ -302,9 +311,10 @@ describe.skipIf(skip)("every page hydrates and its links navigate client-side (C
     );
     routes = await documentRoutes();
     browser = await chromium.launch({ executablePath: chromiumPath()!, args: chromiumArgs });
+    context = await browser.newContext({ viewport: DESKTOP, locale: "zh-TW", timezoneId: "Asia/Taipei" });
   });
   afterAll(async () => {
-    for (const ctx of contexts) await ctx.close();
+    await context?.close();
     await browser?.close();
     await server?.close();
     await c?.close();
@@ -314,18 +324,13 @@ describe.skipIf(skip)("every page hydrates and its links navigate client-side (C
     expect(Object.keys(table).sort()).toEqual([...routes.keys()].sort());
   });
 
-  /** One role's visits, one after another in its own context; returns what went wrong. */
-  async function visitAs(role: Role, list: [string, Visit][]): Promise<{ problems: string[]; count: number }> {
-    const context = await browser.newContext({ viewport: DESKTOP, locale: "zh-TW", timezoneId: "Asia/Taipei" });
-    // An empty service worker: the real one's precache would fetch every asset in each context
-    // (pwa.test.ts covers it). Registration still runs, as in a real browser.
-    await context.route("**/sw.js", (r) => r.fulfill({ contentType: "text/javascript", body: "// empty" }));
-    // Pictures play no part in hydration: not fetched, to keep the run short.
-    await context.route(/\.(png|jpe?g|webp|svg|ico)(\?|$)/, (r) => r.fulfill({ status: 204, body: "" }));
-    contexts.push(context);
+  /**
+   * One page that records what went wrong on it; `visit` opens a route there, waits for
+   * hydration and follows one link.
+   */
+  async function visitor(role: Role, problems: string[]) {
     const page = await context.newPage();
     page.setDefaultTimeout(20_000);
-    const problems: string[] = [];
     let current = "(sign-in)";
     page.on("console", (m) => {
       if (m.type() === "error") problems.push(`${role} ${current}: console error: ${m.text()}`);
@@ -341,17 +346,7 @@ describe.skipIf(skip)("every page hydrates and its links navigate client-side (C
     const settled = async () => {
       for (let i = 0; discovering > 0 && i < 100; i++) await new Promise((r) => setTimeout(r, 50));
     };
-    const account = accounts[role];
-    if (account) {
-      // Signed in by the /login form's POST; the context keeps the session cookie.
-      const res = await context.request.post(`${server.url}/login`, {
-        form: { username: account.username, password: account.password, redirectTo: "/" },
-        headers: { Origin: server.url },
-        maxRedirects: 0,
-      });
-      if (res.status() !== 302) problems.push(`${role}: sign-in answered ${res.status()}`);
-    }
-    for (const [id, visit] of list) {
+    const visit = async (id: string, visit: Visit) => {
       current = id;
       const t0 = Date.now();
       try {
@@ -366,7 +361,35 @@ describe.skipIf(skip)("every page hydrates and its links navigate client-side (C
       } catch (e) {
         problems.push(`${role} ${id}: ${(e as Error).message.split("\n")[0]}`);
       }
+    };
+    return { visit, close: () => page.close() };
+  }
+
+  /**
+   * One role's visits, PAGES at a time, in the one browser context: signed in once (the
+   * context then carries that role's session cookie only); returns what went wrong.
+   */
+  async function visitAs(role: Role, list: [string, Visit][]): Promise<{ problems: string[]; count: number }> {
+    await context.clearCookies();
+    const problems: string[] = [];
+    const account = accounts[role];
+    if (account) {
+      // Signed in by the /login form's POST; the context keeps the session cookie.
+      const res = await context.request.post(`${server.url}/login`, {
+        form: { username: account.username, password: account.password, redirectTo: "/" },
+        headers: { Origin: server.url },
+        maxRedirects: 0,
+      });
+      if (res.status() !== 302) problems.push(`${role}: sign-in answered ${res.status()}`);
     }
+    const queue = [...list];
+    await Promise.all(
+      Array.from({ length: Math.min(PAGES, list.length) }, async () => {
+        const v = await visitor(role, problems);
+        for (let next = queue.shift(); next; next = queue.shift()) await v.visit(...next);
+        await v.close();
+      }),
+    );
     return { problems, count: list.length };
   }
 
@@ -380,14 +403,9 @@ describe.skipIf(skip)("every page hydrates and its links navigate client-side (C
       for (const role of visit.roles)
         if (!onlyRole || (role === onlyRole && new RegExp(onlyRoute ?? "").test(id)))
           byRole.set(role, [...(byRole.get(role) ?? []), [id, visit]]);
-    // One role after another: on a 2-core machine parallel contexts only queue (measured).
-    const queue = [...byRole];
+    // One role after another (they share the context); each role's pages PAGES at a time.
     const results: { problems: string[]; count: number }[] = [];
-    await Promise.all(
-      Array.from({ length: Number(process.env.HYDRATION_WORKERS ?? 1) }, async () => {
-        for (let next = queue.shift(); next; next = queue.shift()) results.push(await visitAs(...next));
-      }),
-    );
+    for (const [role, list] of byRole) results.push(await visitAs(role, list));
     const problems = results.flatMap((r) => r.problems);
     const count = results.reduce((n, r) => n + r.count, 0);
     console.info(

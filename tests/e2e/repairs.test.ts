@@ -83,7 +83,9 @@ describe.skipIf(skip)("repair reporting and handling on a phone in Chromium (360
     expect(await seriousViolations(page)).toEqual([]);
   });
 
-  it("reports with a camera-sized photo, shrunk in the browser before upload", async () => {
+  // Painting and encoding 12 megapixels in the page takes ~5 s alone, several times that on a
+  // loaded two-core runner with another test file beside it.
+  it("reports with a camera-sized photo, shrunk in the browser before upload", { timeout: 90_000 }, async () => {
     // A 4000x3000 noisy JPEG, as a phone camera makes (several MB).
     const b64 = await page.evaluate(() => {
       const canvas = document.createElement("canvas");

@@ -13,13 +13,22 @@ import {
   type MadeAccount,
   signInAs,
 } from "../helpers/factory.js";
+import { postData, redirectOf } from "../helpers/http-session.js";
 
 /** Generated-input tests send 100-150 requests; on a loaded CI machine that outlasts the default 30 s. */
 const MANY_REQUESTS_TIMEOUT = 120_000;
+/** Of the generated forms, every RENDERED-th is also posted as a document, its answer page rendered. */
+const RENDERED = 10;
+/** Of the generated query strings, every QUERY_RENDERED-th also opens the four pages rendered. */
+const QUERY_RENDERED = 5;
 
 /**
  * The booking and review screens over HTTP: whatever a form posts, the answer is a 4xx
  * with a zh-TW message (or a 404 page), never a 5xx, and no booking is created or changed.
+ *
+ * Generated forms go as Remix data requests (what the hydrated page's <Form> sends): the
+ * whole HTTP edge and the route's action run, the page is not rendered. Every RENDERED-th
+ * one also goes as a plain document POST, so the answer pages with odd typed values render.
  */
 let c: Container;
 let server: { url: string; close(): Promise<void> };
@@ -90,6 +99,7 @@ const FORM_MESSAGES = [
 
 /** A 4xx with one of the screens' zh-TW messages, or the 404 page. Never a 5xx. */
 async function expectRefused(res: Response, label: string) {
+  if (res.headers.get("x-remix-response") || res.headers.get("x-remix-catch")) return expectRefusedData(res, label);
   const html = await res.text();
   expect(res.status, label).toBeGreaterThanOrEqual(400);
   expect(res.status, label).toBeLessThan(500);
@@ -101,6 +111,45 @@ async function expectRefused(res: Response, label: string) {
       `${label}: ${res.status}`,
     ).toBe(true);
   return { status: res.status, html };
+}
+
+/** expectRefused for a data request: the action's JSON with a zh-TW message, or a caught 404. */
+async function expectRefusedData(res: Response, label: string) {
+  const text = await res.text();
+  expect(res.status, `${label}: ${text.slice(0, 200)}`).toBeGreaterThanOrEqual(400);
+  expect(res.status, label).toBeLessThan(500);
+  expect(redirectOf(res), label).toBeNull();
+  if (res.status === 404) {
+    expect(res.headers.get("x-remix-catch"), label).toBe("yes");
+    expect(text, label).toMatch(/找不到|沒有權限/);
+  } else
+    expect(
+      FORM_MESSAGES.some((m) => text.includes(m)),
+      `${label}: ${res.status} ${text.slice(0, 200)}`,
+    ).toBe(true);
+  return { status: res.status, html: text };
+}
+
+const ROUTE = {
+  book: "routes/_app.book.$itemId",
+  reviews: "routes/_app.reviews",
+  mine: "routes/_app.book.mine",
+} as const;
+
+/**
+ * Posts each generated form as a data request, and every RENDERED-th also as a document;
+ * `check` asserts on both answers.
+ */
+async function postEach<T>(
+  samples: T[],
+  request: (s: T) => { path: string; route: string; body: string; cookie: string },
+  check: (res: Response, s: T) => Promise<unknown>,
+) {
+  for (const [i, s] of samples.entries()) {
+    const { path, route, body: form, cookie } = request(s);
+    await check(await postData(server.url, cookie, path, route, form), s);
+    if (i % RENDERED === 0) await check(await post(path, form, cookie), s);
+  }
 }
 
 beforeAll(async () => {
@@ -237,12 +286,19 @@ describe("bad input at the booking action (/book/:itemId)", () => {
       const before = await snapshot();
       const samples = fc.sample(badVenueRequest, { numRuns: 150, seed: 20261130 });
       expect(samples.length).toBeGreaterThanOrEqual(100);
-      for (const s of samples) {
-        const { why, ...fields } = s;
-        const res = await post(`/book/${venueId}`, body(fields), cookies.applicant);
-        const { status } = await expectRefused(res, `${why}: ${JSON.stringify(fields).slice(0, 120)}`);
-        expect(status, why).toBe(400);
-      }
+      await postEach(
+        samples,
+        ({ why: _, ...fields }) => ({
+          path: `/book/${venueId}`,
+          route: ROUTE.book,
+          body: body(fields),
+          cookie: cookies.applicant,
+        }),
+        async (res, { why, ...fields }) => {
+          const { status } = await expectRefused(res, `${why}: ${JSON.stringify(fields).slice(0, 120)}`);
+          expect(status, why).toBe(400);
+        },
+      );
       expect(await snapshot()).toBe(before);
       expect(silentLogger.errors).toEqual([]);
     },
@@ -277,10 +333,11 @@ describe("bad input at the booking action (/book/:itemId)", () => {
         { numRuns: 120, seed: 7 },
       );
       const valid = body({ date: tomorrow, start: "14:00", end: "15:00", reason: "偽造編號", attendees: "2" });
-      for (const id of ids) {
-        const res = await post(`/book/${encodeRaw(id)}`, valid, cookies.applicant);
-        expect((await expectRefused(res, JSON.stringify(id))).status).toBe(404);
-      }
+      await postEach(
+        ids,
+        (id) => ({ path: `/book/${encodeRaw(id)}`, route: ROUTE.book, body: valid, cookie: cookies.applicant }),
+        async (res, id) => expect((await expectRefused(res, JSON.stringify(id))).status).toBe(404),
+      );
       expect(await snapshot()).toBe(before);
       expect(silentLogger.errors).toEqual([]);
     },
@@ -307,11 +364,19 @@ describe("bad input at the booking action (/book/:itemId)", () => {
       ),
       { numRuns: 40, seed: 11 },
     );
-    for (const extra of cases) {
-      const res = await post(`/book/${carId}`, body({ ...car, ...extra }), cookies.applicant);
-      const { status } = await expectRefused(res, JSON.stringify(extra).slice(0, 100));
-      expect(status).toBe(400);
-    }
+    await postEach(
+      cases,
+      (extra) => ({
+        path: `/book/${carId}`,
+        route: ROUTE.book,
+        body: body({ ...car, ...extra }),
+        cookie: cookies.applicant,
+      }),
+      async (res, extra) => {
+        const { status } = await expectRefused(res, JSON.stringify(extra).slice(0, 100));
+        expect(status).toBe(400);
+      },
+    );
     expect(await snapshot()).toBe(before);
   });
 });
@@ -385,10 +450,16 @@ describe("bad input at the review action (/reviews)", () => {
     async () => {
       const before = await snapshot();
       const samples = fc.sample(badReview, { numRuns: 150, seed: 1129 });
-      for (const s of samples) {
-        const res = await post("/reviews", body(s as Record<string, string | string[]>), cookies.custodian);
-        await expectRefused(res, JSON.stringify(s).slice(0, 120));
-      }
+      await postEach(
+        samples,
+        (s) => ({
+          path: "/reviews",
+          route: ROUTE.reviews,
+          body: body(s as Record<string, string | string[]>),
+          cookie: cookies.custodian,
+        }),
+        (res, s) => expectRefused(res, JSON.stringify(s).slice(0, 120)),
+      );
       expect(await snapshot()).toBe(before);
       expect(silentLogger.errors).toEqual([]);
     },
@@ -434,12 +505,12 @@ describe("bad input at the cancel action (/book/mine)", () => {
         ),
         { numRuns: 100, seed: 3 },
       );
-      for (const s of cases) {
-        for (const cookie of [cookies.applicant, cookies.custodian]) {
-          const res = await post("/book/mine", body(s), cookie);
-          await expectRefused(res, JSON.stringify(s).slice(0, 100));
-        }
-      }
+      for (const cookie of [cookies.applicant, cookies.custodian])
+        await postEach(
+          cases,
+          (s) => ({ path: "/book/mine", route: ROUTE.mine, body: body(s), cookie }),
+          (res, s) => expectRefused(res, JSON.stringify(s).slice(0, 100)),
+        );
       expect(await snapshot()).toBe(before);
     },
   );
@@ -463,13 +534,28 @@ describe("odd query strings at the loaders", () => {
         end: junk,
         focus: junk,
       });
-      for (const s of fc.sample(q, { numRuns: 100, seed: 5 })) {
+      const pages = [
+        ["/book", "routes/_app.book._index"],
+        [`/book/${venueId}`, ROUTE.book],
+        ["/reviews", ROUTE.reviews],
+        ["/book/mine", ROUTE.mine],
+      ];
+      for (const [i, s] of fc.sample(q, { numRuns: 100, seed: 5 }).entries()) {
         const qs = body(s);
-        for (const path of ["/book", `/book/${venueId}`, "/reviews", "/book/mine"]) {
-          const res = await fetch(`${server.url}${path}?${qs}`, { headers: { Cookie: cookies.custodian } });
-          expect(res.status, `${path}?${qs.slice(0, 100)}`).toBe(200);
-          await res.text();
-        }
+        // Each loader as a data request (it parses the query string; no render), every
+        // QUERY_RENDERED-th string also as the page, rendered with what the loader made of it.
+        const urls = pages.flatMap(([path, route]) => [
+          `${path}?${qs}&_data=${encodeURIComponent(route!)}`,
+          ...(i % QUERY_RENDERED === 0 ? [`${path}?${qs}`] : []),
+        ]);
+        // At once: the server answers one while the database answers another.
+        await Promise.all(
+          urls.map(async (url) => {
+            const res = await fetch(`${server.url}${url}`, { headers: { Cookie: cookies.custodian } });
+            expect(res.status, url.slice(0, 100)).toBe(200);
+            await res.text();
+          }),
+        );
       }
       expect(silentLogger.errors).toEqual([]);
     },

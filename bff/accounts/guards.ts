@@ -1,5 +1,6 @@
 import type { Database } from "../../db/index.js";
 import { sharedAccountsHeldBy } from "../shared-accounts/custody.js";
+import { agencyAdminIds } from "./agency-admins.js";
 
 /** One thing that keeps an account from being disabled, and where to fix it. */
 export interface DisableBlock {
@@ -98,17 +99,8 @@ export async function disableBlocks(db: Database, accountIds: number[]): Promise
     ...new Set(targets.filter((t) => t.role === "agency_admin" && t.status === "enabled").map((t) => t.agencyId)),
   ];
   for (const agencyId of adminAgencies) {
-    const remaining = await db
-      .selectFrom("accounts as a")
-      .innerJoin("org_nodes as u", "u.id", "a.unit_id")
-      .select("a.id")
-      .where("u.agency_id", "=", agencyId)
-      .where("a.role", "=", "agency_admin")
-      .where("a.status", "=", "enabled")
-      .where("a.id", "not in", accountIds)
-      .limit(1)
-      .executeTakeFirst();
-    if (remaining) continue;
+    const remaining = (await agencyAdminIds(db, agencyId)).filter((id) => !accountIds.includes(id));
+    if (remaining.length > 0) continue;
     for (const t of targets.filter(
       (x) => x.agencyId === agencyId && x.role === "agency_admin" && x.status === "enabled",
     ))

@@ -1,12 +1,12 @@
 import { sql } from "kysely";
 import type { Database, Tx } from "../../db/index.js";
 import type { DirectoryQueue } from "../directory/queue.js";
-import { agencyAdminIds } from "../applications/notify.js";
 import { enqueue } from "../jobs/queue.js";
 import type { JobHandlers } from "../jobs/worker.js";
 import { queueMail } from "../notifications/mail.js";
 import { readParam } from "../params/store.js";
 import { startOfTaipeiDay, taipeiDate } from "../time.js";
+import { agencyAdminIds } from "./agency-admins.js";
 import { mailAddresses } from "./mail-address.js";
 import { disableBlocks } from "./guards.js";
 import { applyStatus, auditAs, lockAgenciesOf } from "./status.js";

@@ -1,21 +1,9 @@
-import type { Database, Tx } from "../../db/index.js";
+import type { Tx } from "../../db/index.js";
+import { agencyAdminIds } from "../accounts/agency-admins.js";
 import { mailAddresses } from "../accounts/mail-address.js";
 import { queueMail } from "../notifications/mail.js";
 import { queuePush } from "../push/notify.js";
 import { type ApplicationDeps, link, typeLabels } from "./deps.js";
-
-/** The enabled agency admins of an agency: who reviews its applications. */
-export async function agencyAdminIds(db: Database, agencyId: number): Promise<number[]> {
-  const rows = await db
-    .selectFrom("accounts as a")
-    .innerJoin("org_nodes as u", "u.id", "a.unit_id")
-    .select("a.id")
-    .where("u.agency_id", "=", agencyId)
-    .where("a.role", "=", "agency_admin")
-    .where("a.status", "=", "enabled")
-    .execute();
-  return rows.map((r) => r.id);
-}
 
 /**
  * ACC-13: a new application tells the agency's admins at once, by push and mail (queued in

@@ -30,7 +30,9 @@ import {
  * NODE_ENV=test: the suite builds build/ in test mode (see build/stamp.json), which the
  * server refuses under NODE_ENV=production — that refusal is the second test.
  */
-const ROUNDS = 10;
+// Four rounds (104 requests) keep the test within the 60 s fault-test budget on 2 busy cores;
+// before the drain, 4 in 10 such requests were reset, so a regression cannot hide in 104.
+const ROUNDS = 4;
 
 const skip = skipReason(
   realPostgres ? undefined : "needs real PostgreSQL (DATABASE_URL): the spawned server shares the test's database",
@@ -69,7 +71,7 @@ describe.skipIf(skip)("SIGTERM with requests in flight (the built server as a ch
     WORKER: "inline", // the worker in the process stops too
   });
 
-  it(`answers every request already received and exits 0, ${ROUNDS} rounds`, { timeout: 180_000 }, async () => {
+  it(`answers every request already received and exits 0, ${ROUNDS} rounds`, { timeout: 120_000 }, async () => {
     let cookie: string | undefined;
     const all: Outcome[] = [];
     let duringDrain = 0;

@@ -1,15 +1,13 @@
 import type { Tx } from "../../db/index.js";
 import type { BookingStatus } from "../../db/schema.js";
 import { inTransaction } from "../../db/transaction.js";
-import { mailAddresses } from "../accounts/mail-address.js";
 import type { Actor } from "../actor.js";
 import { DomainError } from "../errors.js";
-import { queueMail } from "../notifications/mail.js";
-import { queuePush } from "../push/notify.js";
 import { formatTaipeiRange } from "../time.js";
 import type { IdParam } from "../validation.js";
 import { type BookingDeps, statusLabel } from "./deps.js";
 import { heldBooking } from "./lookups.js";
+import { notifyAccounts } from "./notify.js";
 import {
   batchInput,
   type CommentInput,
@@ -67,32 +65,19 @@ export function createDecisions(deps: BookingDeps) {
         throw new DomainError("conflict", `此申請已是「${statusLabel[current.status]}」，不需再審核。`);
       }
       const range = formatTaipeiRange(booking.starts_at, booking.ends_at);
-      await queuePush(
-        trx,
-        now,
-        [booking.applicant_id],
-        {
+      await notifyAccounts(deps, trx, now, [booking.applicant_id], {
+        push: {
           title: `借用申請${statusLabel[decision]}`,
           body: `${booking.itemName}，${range}${comment ? `（${comment}）` : ""}`,
           url: "/book/mine",
           tag: `booking-${booking.id}`,
         },
-        { ttl: 7 * 86_400, urgency: "normal" },
-        `booking-decision:${booking.id}`,
-      );
-      const to = (await mailAddresses(trx, [booking.applicant_id], deps.officialMailDomain)).get(booking.applicant_id);
-      if (to) {
-        await queueMail(
-          trx,
-          now,
-          {
-            to,
-            subject: `【公務入口網】借用申請${statusLabel[decision]}：${booking.itemName}`,
-            text: `您申請借用「${booking.itemName}」（${range}）${statusLabel[decision]}。${comment ? `\n審核說明：${comment}` : ""}`,
-          },
-          `booking-decision:${booking.id}`,
-        );
-      }
+        pushOptions: { ttl: 7 * 86_400, urgency: "normal" },
+        key: `booking-decision:${booking.id}`,
+        mailKey: () => `booking-decision:${booking.id}`,
+        subject: `【公務入口網】借用申請${statusLabel[decision]}：${booking.itemName}`,
+        text: `您申請借用「${booking.itemName}」（${range}）${statusLabel[decision]}。${comment ? `\n審核說明：${comment}` : ""}`,
+      });
       return { id: booking.id, status: decision };
     });
   }

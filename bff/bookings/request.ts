@@ -2,14 +2,12 @@ import { sql } from "kysely";
 import type { Tx } from "../../db/index.js";
 import type { Item } from "../../db/schema.js";
 import { inTransaction } from "../../db/transaction.js";
-import { mailAddresses } from "../accounts/mail-address.js";
 import type { Actor } from "../actor.js";
 import { DomainError } from "../errors.js";
-import { queueMail } from "../notifications/mail.js";
-import { queuePush } from "../push/notify.js";
 import { formatTaipeiRange } from "../time.js";
 import { type BookingDeps, HOLDING, kindLabel, rangeColumns, tsRange } from "./deps.js";
 import { bookableItem, dispatchableDrivers } from "./lookups.js";
+import { notifyAccounts } from "./notify.js";
 import { type BookingRequestInput, bookingRequest, formSummary, parseBooking } from "./schemas.js";
 
 /**
@@ -98,33 +96,21 @@ export function createRequest(deps: BookingDeps) {
       .execute();
     // A custodian booking their own item is not told about it.
     const custodianIds = custodians.map((c) => c.account_id).filter((id) => id !== actor.accountId);
-    await queuePush(
-      trx,
-      now,
-      custodianIds,
-      {
+    const range = formatTaipeiRange(start, end);
+    await notifyAccounts(deps, trx, now, custodianIds, {
+      push: {
         title: `${kindLabel[item.kind]}借用申請待審核`,
-        body: `${actor.name}：${item.name}，${formatTaipeiRange(start, end)}`,
+        body: `${actor.name}：${item.name}，${range}`,
         url: `/reviews?focus=${bookingId}`,
         tag: `booking-${bookingId}`,
         decision: { kind: "booking", targetId: bookingId },
       },
-      { ttl: 86_400, urgency: "high" },
-      `booking-request:${bookingId}`,
-    );
-    const addresses = await mailAddresses(trx, custodianIds, deps.officialMailDomain);
-    for (const [accountId, to] of addresses) {
-      await queueMail(
-        trx,
-        now,
-        {
-          to,
-          subject: `【公務入口網】${kindLabel[item.kind]}借用申請待審核：${item.name}`,
-          text: `${actor.name} 申請借用「${item.name}」，時間 ${formatTaipeiRange(start, end)}。\n請至公務入口網「審核」頁審核。${deps.baseUrl ? `\n${deps.baseUrl}/reviews/bookings/${bookingId}` : ""}`,
-        },
-        `booking-request:${bookingId}:${accountId}`,
-      );
-    }
+      pushOptions: { ttl: 86_400, urgency: "high" },
+      key: `booking-request:${bookingId}`,
+      mailKey: (accountId) => `booking-request:${bookingId}:${accountId}`,
+      subject: `【公務入口網】${kindLabel[item.kind]}借用申請待審核：${item.name}`,
+      text: `${actor.name} 申請借用「${item.name}」，時間 ${range}。\n請至公務入口網「審核」頁審核。${deps.baseUrl ? `\n${deps.baseUrl}/reviews/bookings/${bookingId}` : ""}`,
+    });
   }
 
   return { request };

@@ -39,6 +39,9 @@ const headCount = (label: string, limit: number | null, over: string) =>
     )
     .refine((n) => limit === null || n <= limit, { error: over });
 
+/** 派遣司機: the select's blank option is 不需司機; anything else must be an id (spaces are not blank here). */
+const driver = z.preprocess((v) => (v === undefined || v === "" ? null : v), field.id("請選擇司機").nullable());
+
 type Maybe<T> = z.ZodType<T | null, unknown>;
 
 /**
@@ -60,7 +63,7 @@ export function bookingRequest(item: Item, now: Date) {
         headCount("乘客人數", item.passenger_limit, `乘客人數超過上限 ${item.passenger_limit} 人`),
       ),
       destination: only(true, field.text("目的地", 200)),
-      driverId: only(true, field.optionalId("請選擇司機")),
+      driverId: only(true, driver),
     })
     .superRefine(
       (v, ctx) => {

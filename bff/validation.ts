@@ -183,6 +183,9 @@ export const field = {
     z.enum(values, { error: message }),
 };
 
+/** An id as a route hands it over (a URL segment, a form field, a query value) or a caller's number. */
+export type IdParam = FormDataEntryValue | number | null | undefined;
+
 /**
  * An id from a URL or a hidden field where a bad one simply finds nothing (404), not a form
  * message: the number, or null. The one id parser (field.id) behind every lookup.

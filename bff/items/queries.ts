@@ -4,14 +4,14 @@ import type { Item, ItemKind } from "../../db/schema.js";
 import type { Actor } from "../actor.js";
 import { notFound } from "../errors.js";
 import { manageableBy } from "./scope.js";
-import { field, parseId } from "../validation.js";
+import { field, type IdParam, parseId } from "../validation.js";
 
 /** An item of the given kind the actor may manage, or 404: absent, deleted and out of scope look the same. */
 export async function manageableItem(
   db: Database,
   actor: Actor,
   kind: ItemKind | null,
-  itemId: unknown,
+  itemId: IdParam,
 ): Promise<Item> {
   const id = parseId(itemId);
   if (id === null) throw notFound();
@@ -78,6 +78,16 @@ export function custodiansOf(db: Database, itemId: number) {
     .where("ic.item_id", "=", itemId)
     .orderBy("ic.slot")
     .execute();
+}
+
+/** Where an item is: its managing agency's and its site's names. */
+export function placeOf(db: Database, item: Pick<Item, "agency_id" | "site_id">) {
+  return db
+    .selectFrom("org_nodes as ag")
+    .innerJoin("sites as s", (j) => j.on("s.id", "=", item.site_id))
+    .select(["ag.name as agencyName", "s.name as siteName"])
+    .where("ag.id", "=", item.agency_id)
+    .executeTakeFirstOrThrow();
 }
 
 /** A booking's time range as instants. */

@@ -5,7 +5,7 @@ import type { Actor } from "../actor.js";
 import { notFound } from "../errors.js";
 import { attachmentHeaders, keysetRows, taipeiDateTime, type XlsxColumn, xlsxStream } from "../exports/xlsx.js";
 import { startOfTaipeiDay } from "../time.js";
-import { parseId, parseInput } from "../validation.js";
+import { type IdParam, parseId, parseInput } from "../validation.js";
 import { manageableItem, rangeColumns } from "./queries.js";
 import { kindLabels, type RecordFilterInput, recordFilter } from "./schemas.js";
 
@@ -59,7 +59,7 @@ export function createRecords(deps: { db: Database }) {
     ...rangeColumns,
   ] as const;
 
-  async function list(actor: Actor, kind: ItemKind, itemId: unknown, raw: RecordFilter) {
+  async function list(actor: Actor, kind: ItemKind, itemId: IdParam, raw: RecordFilter) {
     const filter = parseInput(recordFilter, raw);
     const item = await manageableItem(db, actor, kind, itemId);
     const { page } = filter;
@@ -78,7 +78,7 @@ export function createRecords(deps: { db: Database }) {
   }
 
   /** 詳細: one record of this item, or 404. */
-  async function detail(actor: Actor, kind: ItemKind, itemId: unknown, bookingId: unknown) {
+  async function detail(actor: Actor, kind: ItemKind, itemId: IdParam, bookingId: IdParam) {
     const item = await manageableItem(db, actor, kind, itemId);
     const id = parseId(bookingId);
     if (id === null) throw notFound();
@@ -90,7 +90,7 @@ export function createRecords(deps: { db: Database }) {
     return row;
   }
 
-  async function exportRecords(actor: Actor, kind: ItemKind, itemId: unknown, raw: RecordFilter) {
+  async function exportRecords(actor: Actor, kind: ItemKind, itemId: IdParam, raw: RecordFilter) {
     const filter = parseInput(recordFilter, raw);
     const item = await manageableItem(db, actor, kind, itemId);
     const { q } = recordQuery(item, filter);

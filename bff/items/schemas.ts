@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { ItemKind } from "../../db/schema.js";
 import { cleanText } from "../text.js";
+import { IMAGE_MAX_BYTES, IMAGE_REFUSED, sniffImage } from "./images.js";
 import { field, type FormInput, whenValid } from "../validation.js";
 
 /**
@@ -30,7 +31,7 @@ const phone = (label: string, required: boolean) =>
 
 type Maybe<T> = z.ZodType<T | null, unknown>;
 /** A field another kind's form does not have: whatever comes, it is null. */
-const none = z
+export const none = z
   .unknown()
   .optional()
   .transform(() => null);
@@ -83,16 +84,22 @@ function itemFields(kind: ItemKind, now: Date) {
 /** The cross-field rules of an item form, each run when the fields it reads parsed. */
 const hoursForward = (v: { openFrom: string | null; openTo: string | null }) =>
   v.openFrom === null || v.openTo === null || v.openFrom < v.openTo;
-const listedGiven = (v: { borrowScope: string; listedAgencyIds: number[] }) =>
-  v.borrowScope !== "listed" || v.listedAgencyIds.length > 0;
-const listedOnlyWhenListed = <T extends { borrowScope: string; listedAgencyIds: number[] }>(v: T): T => ({
+interface Listed {
+  borrowScope: string;
+  listedAgencyIds: number[];
+}
+const listedGiven = (v: Listed) => v.borrowScope !== "listed" || v.listedAgencyIds.length > 0;
+const listedOnlyWhenListed = <T extends Listed>(v: T): T => ({
   ...v,
   listedAgencyIds: v.borrowScope === "listed" ? v.listedAgencyIds : [],
 });
 
-/** 編輯 (ITM-1..3): 管理機關 stays as created, so the form does not send it. */
-export function itemUpdate(kind: ItemKind, now: Date) {
-  return itemFields(kind, now)
+/** The rules every item form shares across fields, each run when the fields it reads parsed. */
+function sharedRules<T extends z.ZodType<{ openFrom: string | null; openTo: string | null } & Listed>>(
+  schema: T,
+  kind: ItemKind,
+): T {
+  return schema
     .refine(hoursForward, {
       path: ["openTo"],
       error: "開放借用時間的結束必須晚於開始",
@@ -102,29 +109,23 @@ export function itemUpdate(kind: ItemKind, now: Date) {
       path: ["listedAgencyIds"],
       error: listedMissing(kind),
       when: whenValid("borrowScope", "listedAgencyIds"),
-    })
-    .transform(listedOnlyWhenListed);
+    });
+}
+
+/** 編輯 (ITM-1..3): 管理機關 stays as created, so the form does not send it. */
+export function itemUpdate(kind: ItemKind, now: Date) {
+  return sharedRules(itemFields(kind, now), kind).transform(listedOnlyWhenListed);
 }
 
 /** 新增場地 / 新增公務車 / 新增司機: the item's data, its 管理機關 and 保管人 (管理人) 1 and 2. */
 export function itemCreate(kind: ItemKind, now: Date) {
   const holder = holderLabels[kind];
-  return itemFields(kind, now)
-    .extend({
-      agencyId: field.id("請選擇管理機關"),
-      custodian1: field.id(`請選擇${holder} 1`),
-      custodian2: field.optionalId(`請重新選擇${holder} 2`),
-    })
-    .refine(hoursForward, {
-      path: ["openTo"],
-      error: "開放借用時間的結束必須晚於開始",
-      when: whenValid("openFrom", "openTo"),
-    })
-    .refine(listedGiven, {
-      path: ["listedAgencyIds"],
-      error: listedMissing(kind),
-      when: whenValid("borrowScope", "listedAgencyIds"),
-    })
+  const fields = itemFields(kind, now).extend({
+    agencyId: field.id("請選擇管理機關"),
+    custodian1: field.id(`請選擇${holder} 1`),
+    custodian2: field.optionalId(`請重新選擇${holder} 2`),
+  });
+  return sharedRules(fields, kind)
     .refine((v) => v.custodian2 === null || v.custodian1 !== v.custodian2, {
       path: ["custodian2"],
       error: `${holder} 2 不可與${holder} 1 相同`,
@@ -151,8 +152,9 @@ export const driverChange = (mode: "add" | "remove" | "set") =>
 export type DriverChangeInput = FormInput<ReturnType<typeof driverChange>>;
 
 /** A search box: control characters dropped, at most `max` characters, trimmed; never refused. */
-const keyword = (max: number) => z.preprocess((v) => cleanText(v, max).trim(), z.string());
-const page = (max: number) =>
+export const keyword = (max: number) => z.preprocess((v) => cleanText(v, max).trim(), z.string());
+/** A page number from a URL: 1 … max, anything else page 1. */
+export const page = (max: number) =>
   z.preprocess((v) => Math.trunc(Number(v)) || 1, z.number().min(1).max(max)).catch(1) as z.ZodType<number, unknown>;
 
 /** 全部 / 本機關, keyword, page: a bad value falls back to the default (a URL is not a form). */
@@ -178,3 +180,16 @@ export const recordFilter = z.object({
   page: page(10_000),
 });
 export type RecordFilterInput = FormInput<typeof recordFilter>;
+
+/** 場地相關圖檔 (ITM-1): a chosen file, at most 5 MB, a whole JPEG, PNG or WebP by its bytes. */
+export const imageUpload = z.object({
+  image: z
+    .instanceof(Uint8Array, { error: "請選擇要上傳的圖片" })
+    .refine((bytes) => bytes.length > 0, { error: "請選擇要上傳的圖片" })
+    .transform((bytes, ctx) => {
+      const type = bytes.length <= IMAGE_MAX_BYTES ? sniffImage(bytes) : null;
+      if (type) return { bytes, type };
+      ctx.addIssue({ code: "custom", message: IMAGE_REFUSED });
+      return z.NEVER;
+    }),
+});

@@ -127,7 +127,13 @@ describe("request rules (BKG-1)", () => {
       ["2026-12-01T09:00", "2026-12-01T10:00", { attendees: "11" }, "attendees", "使用人數超過容納人數 10 人"],
       ["2026-12-01T09:00", "2026-12-01T10:00", { attendees: "0" }, "attendees", "請填寫使用人數（正整數）"],
       ["2026-12-01T09:00", "2026-12-01T10:00", { reason: "   " }, "reason", "請填寫借用事由"],
-      ["2026-12-01T09:00", "2026-12-01T10:00", { reason: "長".repeat(20_000) }, "reason", "借用事由請在 500 字以內"],
+      [
+        "2026-12-01T09:00",
+        "2026-12-01T10:00",
+        { reason: "長".repeat(20_000) },
+        "reason",
+        "借用事由最多 500 個字（目前 20000 個字）",
+      ],
       ["2026-02-30T09:00", "2026-12-01T10:00", {}, "startsAt", "請選擇開始時間"],
       ["2027-06-01T09:00", "2027-06-01T10:00", {}, "startsAt", "只能預約 180 天內的時段"],
       ["9999-12-01T09:00", "9999-12-01T10:00", {}, "startsAt", "只能預約 180 天內的時段"],
@@ -138,6 +144,49 @@ describe("request rules (BKG-1)", () => {
       expect(r.fields[field], `${s} ${e} ${JSON.stringify(extra).slice(0, 40)}`).toBe(message);
     }
     expect(await c.db.selectFrom("bookings").select("id").where("item_id", "=", item.id).execute()).toHaveLength(0);
+  });
+
+  it("names every wrong field at once, keeps the form's summary, and refuses control characters", async () => {
+    const item = await venue({ capacity: 10 });
+    const r = await err(
+      req(as(userA), item.id, "2026-12-01T11:00", "2026-12-01T10:00", { reason: "會議\u0007", attendees: "abc" }),
+    );
+    expect(r).toMatchObject({
+      code: "invalid",
+      message: "請修正標示的欄位。",
+      fields: {
+        endsAt: "結束時間必須晚於開始時間",
+        reason: "借用事由含有無法使用的字元",
+        attendees: "請填寫使用人數（正整數）",
+      },
+    });
+    // A venue's form has no 乘客人數 or 司機: whatever comes in those fields is ignored.
+    await expect(
+      req(as(userA), item.id, "2026-12-01T09:00", "2026-12-01T10:00", { passengers: "x", driverId: "zz" }),
+    ).resolves.toBeTruthy();
+  });
+
+  it("a decision names what to do: 核准 or 駁回, a reason to reject, a comment of at most 500 characters", async () => {
+    const item = await venue();
+    const b = await req(as(userA), item.id, "2026-12-01T14:00", "2026-12-01T15:00");
+    const decide = (input: Record<string, unknown>) => err(c.services.bookings.decide(as(custodian), b.id, input));
+    expect(await decide({ decision: "maybe" })).toMatchObject({
+      message: "請選擇核准或駁回。",
+      fields: { decision: "請選擇核准或駁回" },
+    });
+    expect(await decide({ decision: "reject", comment: " \r\n " })).toMatchObject({
+      message: "駁回時請填寫審核說明。",
+      fields: { comment: "請填寫駁回原因" },
+    });
+    expect(await decide({ decision: "approve", comment: "可".repeat(501) })).toMatchObject({
+      message: "請修正標示的欄位。",
+      fields: { comment: "審核說明最多 500 個字（目前 501 個字）" },
+    });
+    expect(
+      (await err(c.services.bookings.decideBatch(as(custodian), ["x", null], { decision: "approve" }))).message,
+    ).toBe("請勾選要審核的申請。");
+    const row = await c.db.selectFrom("bookings").select("status").where("id", "=", b.id).executeTakeFirstOrThrow();
+    expect(row.status).toBe("pending");
   });
 
   it("a venue booking may end exactly at closing time", async () => {

@@ -8,6 +8,7 @@ import { parseInput } from "../validation.js";
 import { type BookingDeps, kindLabel, rangeColumns, tsRange } from "./deps.js";
 import { heldBooking } from "./lookups.js";
 import { type ReviewQuery, reviewQuery } from "./schemas.js";
+import { pageAndTotal } from "../paging.js";
 
 const PAGE_SIZE = 10;
 
@@ -36,33 +37,33 @@ export function createReviewList(deps: BookingDeps, decide: ReviewSource["decide
       const dayStart = startOfTaipeiDay(date);
       query = query.where(sql<boolean>`b.during && ${tsRange(dayStart, new Date(dayStart.getTime() + 86_400_000))}`);
     }
-    const [rows, total] = await Promise.all([
-      query
-        .select([
-          "b.id",
-          "b.status",
-          "b.reason",
-          "b.attendees",
-          "b.passengers",
-          "b.destination",
-          "b.decision_comment",
-          "b.decided_by",
-          "b.created_at",
-          "i.name as itemName",
-          "i.kind",
-          "ap.name as applicantName",
-          "u.name as unitName",
-          "d.name as driverName",
-          ...rangeColumns,
-        ])
-        .orderBy("b.created_at", "desc")
-        .orderBy("b.id", "desc")
-        .limit(PAGE_SIZE)
-        .offset((page - 1) * PAGE_SIZE)
-        .execute(),
-      query.select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow(),
-    ]);
-    return { rows, total: total.n, page, status };
+    const { rows, total } = await pageAndTotal(
+      query,
+      (q) =>
+        q
+          .select([
+            "b.id",
+            "b.status",
+            "b.reason",
+            "b.attendees",
+            "b.passengers",
+            "b.destination",
+            "b.decision_comment",
+            "b.decided_by",
+            "b.created_at",
+            "i.name as itemName",
+            "i.kind",
+            "ap.name as applicantName",
+            "u.name as unitName",
+            "d.name as driverName",
+            ...rangeColumns,
+          ])
+          .orderBy("b.created_at", "desc")
+          .orderBy("b.id", "desc"),
+      page,
+      PAGE_SIZE,
+    );
+    return { rows, total, page, status };
   }
 
   /** The approvals inbox's view of bookings (bff/reviews/inbox.ts). */

@@ -7,6 +7,7 @@ import type { ItemDeps } from "./deps.js";
 import { agencyPeople, escapeLike, manageableItem } from "./queries.js";
 import { type ListQuery, listQuery, type PeopleQuery, peopleQuery } from "./schemas.js";
 import { canCreate, manageableBy, mayManageAgency } from "./scope.js";
+import { pageAndTotal } from "../paging.js";
 
 export const PAGE_SIZE = 10;
 
@@ -47,36 +48,36 @@ export function createConsole(deps: ItemDeps) {
         ]),
       );
     }
-    const [rows, total] = await Promise.all([
-      query
-        .select([
-          "i.id",
-          "i.name",
-          "i.floor",
-          "i.capacity",
-          "i.plate_no",
-          "i.passenger_limit",
-          "i.licence",
-          "i.phone",
-          "i.is_public",
-          "i.open_from",
-          "i.open_to",
-          "ag.name as agencyName",
-          "s.name as siteName",
-          sql<
-            string | null
-          >`(SELECT string_agg(a.name, '、' ORDER BY ic.slot) FROM item_custodians ic JOIN accounts a ON a.id = ic.account_id WHERE ic.item_id = i.id)`.as(
-            "custodianNames",
-          ),
-        ])
-        .orderBy("i.name")
-        .orderBy("i.id")
-        .limit(PAGE_SIZE)
-        .offset((page - 1) * PAGE_SIZE)
-        .execute(),
-      query.select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow(),
-    ]);
-    return { rows, total: total.n, page, pageSize: PAGE_SIZE, tab, q };
+    const { rows, total } = await pageAndTotal(
+      query,
+      (q) =>
+        q
+          .select([
+            "i.id",
+            "i.name",
+            "i.floor",
+            "i.capacity",
+            "i.plate_no",
+            "i.passenger_limit",
+            "i.licence",
+            "i.phone",
+            "i.is_public",
+            "i.open_from",
+            "i.open_to",
+            "ag.name as agencyName",
+            "s.name as siteName",
+            sql<
+              string | null
+            >`(SELECT string_agg(a.name, '、' ORDER BY ic.slot) FROM item_custodians ic JOIN accounts a ON a.id = ic.account_id WHERE ic.item_id = i.id)`.as(
+              "custodianNames",
+            ),
+          ])
+          .orderBy("i.name")
+          .orderBy("i.id"),
+      page,
+      PAGE_SIZE,
+    );
+    return { rows, total, page, pageSize: PAGE_SIZE, tab, q };
   }
 
   /** Choices for the forms: sites, every agency (for 允許借用機關), and those I may name as 管理機關. */

@@ -7,6 +7,7 @@ import { parseId, parseInput } from "../validation.js";
 import type { RepairsDeps } from "./deps.js";
 import { keyword, peopleQuery, type PeopleQuery, typeListQuery, type TypeListQuery } from "./schemas.js";
 import { canCreateType, manageableTypes, mayOwnAgency } from "./scope.js";
+import { pageAndTotal } from "../paging.js";
 
 export const PAGE_SIZE = 10;
 
@@ -58,18 +59,18 @@ export function createTypeQueries(deps: RepairsDeps) {
       .innerJoin("org_nodes as ag", "ag.id", "rt.agency_id")
       .where(manageableTypes(actor));
     if (q) query = query.where("rt.name", "ilike", `%${escapeLike(q)}%`);
-    const [rows, total] = await Promise.all([
-      query
-        .select(["rt.id", "rt.name", "rt.report_scope", "rt.vendor_name", "ag.name as agencyName"])
-        .select([custodianNames.as("custodianNames"), pendingCount.as("pending")])
-        .orderBy("rt.name")
-        .orderBy("rt.id")
-        .limit(PAGE_SIZE)
-        .offset((page - 1) * PAGE_SIZE)
-        .execute(),
-      query.select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirstOrThrow(),
-    ]);
-    return { rows, total: Number(total.n), page, pageSize: PAGE_SIZE, q };
+    const { rows, total } = await pageAndTotal(
+      query,
+      (q) =>
+        q
+          .select(["rt.id", "rt.name", "rt.report_scope", "rt.vendor_name", "ag.name as agencyName"])
+          .select([custodianNames.as("custodianNames"), pendingCount.as("pending")])
+          .orderBy("rt.name")
+          .orderBy("rt.id"),
+      page,
+      PAGE_SIZE,
+    );
+    return { rows, total, page, pageSize: PAGE_SIZE, q };
   }
 
   async function formOptions(actor: Actor) {

@@ -4,8 +4,10 @@ import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-
 import { EmptyRow } from "~/components/empty-row";
 import { Pager } from "~/components/items";
 import { RadioFilter, reviewLabels, sharedTypeLabels } from "~/components/shared-accounts";
+import { FormMessage } from "~/components/forms";
 import consoleStyles from "~/styles/console.css";
 import { formFailure, load, readForm } from "~/utils/errors.server";
+import { redirectBackWithFlash } from "~/utils/flash.server";
 import { formatDateTime } from "~/utils/format";
 import { label, statusLabels } from "~/utils/labels";
 import { requireActor } from "~/utils/session.server";
@@ -37,10 +39,11 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const note = typeof form.get("note") === "string" ? (form.get("note") as string) : "";
   try {
     const done = await context.services.sharedAccounts.review(actor, { ids, decision, note });
-    return json({
-      ok: true as const,
-      message: `已${decision === "approve" ? "通過" : "駁回"} ${done.count} 筆申請${decision === "approve" ? "，密碼已寄至保管人信箱" : ""}`,
-    });
+    return redirectBackWithFlash(
+      request,
+      context,
+      `已${decision === "approve" ? "通過" : "駁回"} ${done.count} 筆申請${decision === "approve" ? "，密碼已寄至保管人信箱" : ""}`,
+    );
   } catch (e) {
     return formFailure(e, { ids: ids.join(","), note });
   }
@@ -50,7 +53,7 @@ export default function SharedAccountReviews() {
   const { list, isSysAdmin } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const busy = useNavigation().state === "submitting";
-  const failed = result && !result.ok ? result : null;
+  const failed = result ?? null;
   const selected = new Set((failed?.values.ids ?? "").split(",").filter(Boolean));
   const f = list.filter;
   const exportQuery = new URLSearchParams({ q: f.q, type: f.type, review: f.review });
@@ -65,11 +68,7 @@ export default function SharedAccountReviews() {
           匯出
         </a>
       </div>
-      {result ? (
-        <div className={`alert ${result.ok ? "alert-success" : "alert-error"}`} role={result.ok ? "status" : "alert"}>
-          {result.message}
-        </div>
-      ) : null}
+      <FormMessage id="review-error" message={result?.message} />
       <section className="card">
         <form method="get" className="filters" role="search" aria-label="審核查詢">
           <label htmlFor="q" className="visually-hidden">

@@ -3,8 +3,10 @@ import { json } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { Pager, Tabs } from "~/components/items";
 import { ChangeLogTable, CustodianPicker, reviewLabels, sharedTypeLabels } from "~/components/shared-accounts";
+import { FormMessage } from "~/components/forms";
 import consoleStyles from "~/styles/console.css";
 import { formFailure, formValues, load, readForm } from "~/utils/errors.server";
+import { redirectBackWithFlash } from "~/utils/flash.server";
 import { formatDateTime } from "~/utils/format";
 import { label, loginPermissionLabels, statusLabels } from "~/utils/labels";
 import { requireActor } from "~/utils/session.server";
@@ -45,7 +47,7 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
       unlock: "已解鎖",
       disable: "已停用",
     };
-    return json({ ok: true as const, intent: values.intent, message: done[values.intent]! });
+    return redirectBackWithFlash(request, context, done[values.intent]!);
   } catch (e) {
     if (e instanceof Response) throw e;
     return formFailure(e, values);
@@ -56,7 +58,7 @@ export default function SharedAccountDetail() {
   const { account: a, tab, log, candidates, q } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const busy = useNavigation().state === "submitting";
-  const failed = result && !result.ok ? result : null;
+  const failed = result ?? null;
   const base = `/admin/shared-accounts/${a.id}`;
   const exportQuery = new URLSearchParams({ from: log.filter.from, to: log.filter.to });
   return (
@@ -67,11 +69,7 @@ export default function SharedAccountDetail() {
       <h1 className="page-title">
         {a.name}（{a.username}）
       </h1>
-      {result ? (
-        <div className={`alert ${result.ok ? "alert-success" : "alert-error"}`} role={result.ok ? "status" : "alert"}>
-          {result.message}
-        </div>
-      ) : null}
+      <FormMessage id="shared-error" message={result?.message} />
       <Tabs
         label="機關及郵件系統帳號"
         panelId="detail-panel"

@@ -1,9 +1,10 @@
 import type { ActionFunctionArgs, LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
-import { json, redirect } from "@remix-run/node";
+import { json } from "@remix-run/node";
 import { Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { CustodianPicker } from "~/components/shared-accounts";
 import consoleStyles from "~/styles/console.css";
 import { formFailure, formValues, load, readForm } from "~/utils/errors.server";
+import { redirectWithFlash } from "~/utils/flash.server";
 import { requireActor } from "~/utils/session.server";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: consoleStyles }];
@@ -24,7 +25,7 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
   const values = formValues(await readForm(request), ["accountId", "reason"]);
   try {
     await context.services.sharedAccounts.transfer(actor, params.id, values);
-    return redirect("/shared-accounts?moved=1");
+    return redirectWithFlash(context, "/shared-accounts", "已移轉保管人。");
   } catch (e) {
     return formFailure(e, values);
   }

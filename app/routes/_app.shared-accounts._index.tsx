@@ -1,9 +1,11 @@
 import type { ActionFunctionArgs, LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json } from "@remix-run/node";
-import { Form, Link, useActionData, useLoaderData, useNavigation, useSearchParams } from "@remix-run/react";
+import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { reviewLabels, sharedTypeLabels } from "~/components/shared-accounts";
+import { FormMessage } from "~/components/forms";
 import consoleStyles from "~/styles/console.css";
 import { formFailure, formValues, readForm } from "~/utils/errors.server";
+import { redirectWithFlash } from "~/utils/flash.server";
 import { formatDateTime } from "~/utils/format";
 import { label, loginPermissionLabels, statusLabels } from "~/utils/labels";
 import { requireActor } from "~/utils/session.server";
@@ -24,7 +26,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   try {
     if (values.intent !== "reset") throw new Response("不支援的操作", { status: 400 });
     await context.services.sharedAccounts.resetPassword(actor, values.id);
-    return json({ ok: true as const, message: "密碼已重設，新密碼已寄至您的信箱。" });
+    return redirectWithFlash(context, "/shared-accounts", "密碼已重設，新密碼已寄至您的信箱。");
   } catch (e) {
     if (e instanceof Response) throw e;
     return formFailure(e, values);
@@ -35,12 +37,6 @@ export default function MySharedAccounts() {
   const { rows } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const busy = useNavigation().state === "submitting";
-  const [params] = useSearchParams();
-  const flash = params.get("applied")
-    ? "申請已送出，待機關管理者審核。"
-    : params.get("moved")
-      ? "已移轉保管人。"
-      : null;
   return (
     <div className="narrow">
       <div className="page-head">
@@ -49,16 +45,7 @@ export default function MySharedAccounts() {
           機關及資訊系統帳號申請
         </Link>
       </div>
-      {flash ? (
-        <div className="alert alert-success" role="status">
-          {flash}
-        </div>
-      ) : null}
-      {result ? (
-        <div className={`alert ${result.ok ? "alert-success" : "alert-error"}`} role={result.ok ? "status" : "alert"}>
-          {result.message}
-        </div>
-      ) : null}
+      <FormMessage id="mine-error" message={result?.message} />
       {rows.length === 0 ? <p className="empty card">您目前沒有保管機關或資訊系統帳號。</p> : null}
       {rows.map((r) => (
         <section key={r.id} className="card" aria-labelledby={`sa-${r.id}`}>

@@ -1,9 +1,10 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
-import { json, redirect } from "@remix-run/node";
+import { json } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { FormMessage, SelectField, TextAreaField, TextField } from "~/components/forms";
 import { sharedTypeLabels } from "~/components/shared-accounts";
 import { formFailure, formValues, readForm } from "~/utils/errors.server";
+import { redirectWithFlash } from "~/utils/flash.server";
 import { requireActor } from "~/utils/session.server";
 
 export const meta: MetaFunction = () => [{ title: "機關及資訊系統帳號申請 | 臺南市政府公務入口網" }];
@@ -21,7 +22,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const values = formValues(await readForm(request), FIELDS);
   try {
     await context.services.sharedAccounts.apply(actor, values);
-    return redirect("/shared-accounts?applied=1");
+    return redirectWithFlash(context, "/shared-accounts", "申請已送出，待機關管理者審核。");
   } catch (e) {
     return formFailure(e, values);
   }

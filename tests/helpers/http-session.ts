@@ -45,3 +45,17 @@ export function postAs(
     redirect: "manual",
   });
 }
+
+/**
+ * The one-time message a redirect-with-flash answer carries (its signed portal_flash cookie),
+ * or null; `secret` is the container's cookieSecret.
+ */
+export async function flashOf(res: Response, secret: string): Promise<{ kind: string; message: string } | null> {
+  const { createCookie } = await import("@remix-run/node");
+  const header = res.headers.getSetCookie().find((h) => h.startsWith("portal_flash="));
+  if (!header) return null;
+  return (await createCookie("portal_flash", { secrets: [secret] }).parse(header.split(";")[0]!)) as {
+    kind: string;
+    message: string;
+  } | null;
+}

@@ -3,6 +3,7 @@ import { json } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { PushSettings } from "~/components/PushSettings";
 import { formFailure, readForm } from "~/utils/errors.server";
+import { redirectWithFlash } from "~/utils/flash.server";
 import { formatDateTime } from "~/utils/format";
 import { requireActor } from "~/utils/session.server";
 
@@ -30,11 +31,11 @@ export async function action({ request, context }: ActionFunctionArgs) {
     }
     if (input.intent === "remove") {
       await context.services.push.remove(actor, input.id);
-      return json({ ok: true as const, message: "已移除裝置。" });
+      return redirectWithFlash(context, "/me/notifications", "已移除裝置。");
     }
     if (input.intent === "test") {
       await context.services.push.sendTest(actor);
-      return json({ ok: true as const, message: "已送出測試通知，請稍候。" });
+      return redirectWithFlash(context, "/me/notifications", "已送出測試通知，請稍候。");
     }
     return json({ ok: false as const, message: "不支援的操作。" }, 400);
   } catch (e) {

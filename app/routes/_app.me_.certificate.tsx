@@ -4,6 +4,7 @@ import { Form, useActionData, useLoaderData } from "@remix-run/react";
 import { CardSignForm } from "~/components/CardSignForm";
 import certificateStyles from "~/styles/certificate.css";
 import { formFailure, readForm } from "~/utils/errors.server";
+import { redirectWithFlash } from "~/utils/flash.server";
 import { requireActor } from "~/utils/session.server";
 
 export const meta: MetaFunction = () => [{ title: "自然人憑證 | 臺南市政府公務入口網" }];
@@ -34,14 +35,14 @@ export async function action({ request, context }: ActionFunctionArgs) {
   try {
     if (form.get("intent") === "unlink") {
       await certificates.unlink(actor);
-      return json({ ok: true as const, message: "已解除自然人憑證綁定。" });
+      return redirectWithFlash(context, "/me/certificate", "已解除自然人憑證綁定。");
     }
     const { cardNo } = await certificates.link(actor, {
       challengeId: form.get("challengeId"),
       signature: form.get("signature"),
       certificate: form.get("certificate"),
     });
-    return json({ ok: true as const, message: `已綁定自然人憑證（卡號 ${cardNo}），下次可用憑證登入。` });
+    return redirectWithFlash(context, "/me/certificate", `已綁定自然人憑證（卡號 ${cardNo}），下次可用憑證登入。`);
   } catch (e) {
     return formFailure(e, {});
   }
@@ -50,15 +51,10 @@ export async function action({ request, context }: ActionFunctionArgs) {
 export default function MyCertificate() {
   const data = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
-  const failure = result && !result.ok ? result.message : undefined;
+  const failure = result?.message;
   return (
     <div>
       <h1 className="page-title">自然人憑證</h1>
-      {result?.ok ? (
-        <div className="alert alert-success" role="status">
-          {result.message}
-        </div>
-      ) : null}
       <section className="card" aria-labelledby="card-linked">
         <h2 id="card-linked">綁定狀態</h2>
         {data.linked ? (

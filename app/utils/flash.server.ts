@@ -1,4 +1,4 @@
-import { type AppLoadContext, createCookie, redirect } from "@remix-run/node";
+import { type AppLoadContext, createCookie, redirect, type TypedResponse } from "@remix-run/node";
 import type { Flash } from "./flash";
 
 /**
@@ -50,7 +50,7 @@ export async function redirectWithFlash(
   url: string,
   flash: Flash | string,
   init: { headers?: HeadersInit } = {},
-): Promise<Response> {
+): Promise<TypedResponse<never>> {
   const headers = new Headers(init.headers);
   headers.append(
     "Set-Cookie",

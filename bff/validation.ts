@@ -179,7 +179,11 @@ export const field = {
     ),
 
   /** A checkbox: ticked ("on", as a browser sends it, or true) or not; never refused. */
-  checkbox: () => z.unknown().transform((v) => v === "on" || v === true),
+  checkbox: () =>
+    z
+      .unknown()
+      .optional()
+      .transform((v) => v === "on" || v === true),
 
   /** One of the listed values (a select or radio group). */
   choice: <const T extends readonly [string, ...string[]]>(values: T, message: string) =>

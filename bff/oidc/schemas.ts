@@ -16,43 +16,52 @@ const PHONE_RE = /^[0-9+()#\- ]{6,30}$/;
 
 /** An address typed into a form, checked like a callback address (uriProblem); blank is null. */
 export const uri = (required?: string) =>
-  z.unknown().transform((v, ctx): string | null => {
-    const s = typeof v === "string" ? v.trim() : "";
-    const problem = s ? uriProblem(s) : (required ?? null);
-    if (problem) {
-      ctx.addIssue({ code: "custom", message: problem });
-      return z.NEVER;
-    }
-    return s || null;
-  });
+  z
+    .unknown()
+    .optional()
+    .transform((v, ctx): string | null => {
+      const s = typeof v === "string" ? v.trim() : "";
+      const problem = s ? uriProblem(s) : (required ?? null);
+      if (problem) {
+        ctx.addIssue({ code: "custom", message: problem });
+        return z.NEVER;
+      }
+      return s || null;
+    });
 
 /** A checkbox group: the ticked values, each listed, duplicates dropped, at least one. */
 const picks = <T extends string>(values: readonly T[], none: string, wrong: string) =>
-  z.unknown().transform((v, ctx): T[] => {
-    const list = [...new Set(Array.isArray(v) ? v.slice(0, MAX_PICKS) : v === undefined || v === "" ? [] : [v])];
+  z
+    .unknown()
+    .optional()
+    .transform((v, ctx): T[] => {
+      const list = [...new Set(Array.isArray(v) ? v.slice(0, MAX_PICKS) : v === undefined || v === "" ? [] : [v])];
+      const problem =
+        list.length === 0 ? none : list.some((x) => !(values as readonly unknown[]).includes(x)) ? wrong : null;
+      if (problem) {
+        ctx.addIssue({ code: "custom", message: problem });
+        return z.NEVER;
+      }
+      return list as T[];
+    });
+
+/** The callback addresses, one a line: at most ten, each checked; blank is none. */
+const redirectUris = z
+  .unknown()
+  .optional()
+  .transform((v, ctx): string[] => {
+    const text = typeof v === "string" ? v : "";
+    const list = [...new Set(text.split(/\r?\n/).map((s) => s.trim()))].filter(Boolean);
     const problem =
-      list.length === 0 ? none : list.some((x) => !(values as readonly unknown[]).includes(x)) ? wrong : null;
+      text.length > 6000 || list.length > MAX_URIS
+        ? `回呼網址最多 ${MAX_URIS} 個，每個不超過 500 字`
+        : list.map(uriProblem).find((p) => p !== null);
     if (problem) {
       ctx.addIssue({ code: "custom", message: problem });
       return z.NEVER;
     }
-    return list as T[];
+    return list;
   });
-
-/** The callback addresses, one a line: at most ten, each checked; blank is none. */
-const redirectUris = z.unknown().transform((v, ctx): string[] => {
-  const text = typeof v === "string" ? v : "";
-  const list = [...new Set(text.split(/\r?\n/).map((s) => s.trim()))].filter(Boolean);
-  const problem =
-    text.length > 6000 || list.length > MAX_URIS
-      ? `回呼網址最多 ${MAX_URIS} 個，每個不超過 500 字`
-      : list.map(uriProblem).find((p) => p !== null);
-  if (problem) {
-    ctx.addIssue({ code: "custom", message: problem });
-    return z.NEVER;
-  }
-  return list;
-});
 
 type Grants = (typeof GRANT_TYPES)[number][];
 type Scopes = (typeof APPLY_SCOPES)[number][];
@@ -166,8 +175,9 @@ export function entryAddSchema(systems: readonly { client_id: string; initiate_l
     .object({
       ...entryFields,
       kind: field.choice(["system", "link"], "請選擇類型"),
-      clientId: z.unknown(),
-      url: z.unknown(),
+      // Read by the refinement below, for the kind chosen (absent is fine).
+      clientId: z.unknown().optional(),
+      url: z.unknown().optional(),
     })
     .superRefine(
       (v, ctx) => {

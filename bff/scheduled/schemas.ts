@@ -12,11 +12,14 @@ export type State = (typeof STATES)[number];
  * named in `notice`, so the admin sees why the list is wider than asked.
  */
 const noted = <T extends string>(read: (s: string) => T | null, notice: string) =>
-  z.unknown().transform((v) => {
-    const s = cleanText(v, 50).trim();
-    const value = s ? read(s) : null;
-    return { value: (value ?? "") as T | "", notice: s && value === null ? notice : null };
-  });
+  z
+    .unknown()
+    .optional()
+    .transform((v) => {
+      const s = cleanText(v, 50).trim();
+      const value = s ? read(s) : null;
+      return { value: (value ?? "") as T | "", notice: s && value === null ? notice : null };
+    });
 const isState = (s: string): s is State => (STATES as readonly string[]).includes(s);
 
 /**

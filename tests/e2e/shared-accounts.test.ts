@@ -88,7 +88,10 @@ describe.skipIf(skip)("預約管理作業 and the shared-account console (Chromi
     await page.getByRole("checkbox", { name: "勾選 browser.inbox" }).check();
     await page.getByText("批次審核", { exact: true }).click(); // opens the dialog (a <details>)
     await page.getByRole("button", { name: "通過" }).click();
-    await page.getByRole("status").getByText(/已通過 1 筆申請/).waitFor();
+    await page
+      .getByRole("status")
+      .getByText(/已通過 1 筆申請/)
+      .waitFor();
     expect(await seriousViolations(page)).toEqual([]);
 
     await page.goto(`${server.url}/admin/shared-accounts`);

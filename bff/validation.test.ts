@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { DomainError } from "./errors.js";
-import { field, parseId, parseInput, whenValid } from "./validation.js";
+import { field, idOr404, parseId, parseInput, whenValid } from "./validation.js";
 
 /** The refusal parseInput throws, or a failure when it does not throw. */
 function refusal(schema: z.ZodType, raw: unknown): DomainError {
@@ -205,6 +205,12 @@ describe("field.time, day, yesNo, choice, checkbox", () => {
     expect(y.safeParse("yes").error?.issues[0]?.message).toBe("請選擇");
     expect(y.safeParse(undefined).error?.issues[0]?.message).toBe("請選擇");
   });
+  it('checkbox: ticked is "on" (or true), anything else is not', () => {
+    const box = field.checkbox();
+    expect(box.parse("on")).toBe(true);
+    expect(box.parse(true)).toBe(true);
+    for (const v of [undefined, "", "off", "true", 1]) expect(box.parse(v)).toBe(false);
+  });
   it("choice", () => {
     const c = field.choice(["a", "b"], "請選擇一項");
     expect(c.parse("a")).toBe("a");
@@ -225,5 +231,32 @@ describe("whenValid (cross-field rules beside field messages)", () => {
   });
   it("stays quiet when a field it reads failed (that field's own message is enough)", () => {
     expect(refusal(range, { from: "x", to: "2", note: "好" }).fields).toEqual({ from: "起請填寫 0 到 10 的整數" });
+  });
+});
+
+describe("idOr404 (an id a use case acts on)", () => {
+  it("is the id when it parses", () => {
+    expect(idOr404("42")).toBe(42);
+    expect(idOr404(7)).toBe(7);
+  });
+  it("is the same not_found as a missing row when it does not, or the caller's own refusal", () => {
+    for (const bad of ["", "abc", "0", "-1", "1e3", "9".repeat(12), null, undefined, {}]) {
+      expect(() => idOr404(bad)).toThrow(expect.objectContaining({ code: "not_found" }));
+    }
+    const mine = () => new DomainError("not_found", "找不到這筆背景作業");
+    expect(() => idOr404("x", mine)).toThrow("找不到這筆背景作業");
+  });
+});
+
+describe("list filters from a URL: keyword, page, filter (never refused)", () => {
+  const query = z.object({ q: field.keyword(5), page: field.page(100), state: field.filter(["a", "b"]) });
+  it("keeps what reads", () => {
+    expect(query.parse({ q: " 會議 ", page: "3", state: "b" })).toEqual({ q: "會議", page: 3, state: "b" });
+  });
+  it("falls back to no filter and page 1 for anything else", () => {
+    expect(query.parse({})).toEqual({ q: "", page: 1, state: "" });
+    expect(query.parse({ q: "a\u0000bcdefgh", page: "abc", state: "c" })).toEqual({ q: "abcde", page: 1, state: "" });
+    for (const page of ["0", "-2", "101", {}, null]) expect(query.parse({ page }).page).toBe(1);
+    expect(query.parse({ page: "2.7" }).page).toBe(2);
   });
 });

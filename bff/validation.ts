@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { DomainError } from "./errors.js";
-import { hasUnsafeChars } from "./text.js";
+import { DomainError, notFound } from "./errors.js";
+import { cleanText, hasUnsafeChars } from "./text.js";
 
 // zod's own messages in zh-TW, for the rare field whose schema names no message of its own.
 z.config(z.locales.zhTW());
@@ -178,9 +178,32 @@ export const field = {
       z.enum(["true", "false"], { error: message }).transform((v) => v === "true"),
     ),
 
+  /** A checkbox: ticked ("on", as a browser sends it, or true) or not; never refused. */
+  checkbox: () =>
+    z
+      .unknown()
+      .optional()
+      .transform((v) => v === "on" || v === true),
+
   /** One of the listed values (a select or radio group). */
   choice: <const T extends readonly [string, ...string[]]>(values: T, message: string) =>
     z.enum(values, { error: message }),
+
+  /*
+   * List filters from a URL (a link, a bookmark, an edited address) are not a form: what
+   * cannot be read falls back to "no filter" and the list shows, never an error page.
+   */
+
+  /** A search box: control characters dropped, at most `max` characters, trimmed; never refused. */
+  keyword: (max: number) => z.preprocess((v) => cleanText(v, max).trim(), z.string()),
+
+  /** A page number: 1 … `max`; anything else is page 1. */
+  page: (max = 100_000) =>
+    z.preprocess((v) => Math.trunc(Number(v)) || 1, z.number().min(1).max(max)).catch(1) as z.ZodType<number, unknown>,
+
+  /** A filter select: one of the listed values, else "" (all). */
+  filter: <const T extends readonly [string, ...string[]]>(values: T) =>
+    z.enum(values).or(z.literal("")).catch("") as z.ZodType<T[number] | "", unknown>,
 };
 
 /** An id as a route hands it over (a URL segment, a form field, a query value) or a caller's number. */
@@ -195,3 +218,13 @@ export function parseId(v: unknown): number | null {
   return r.success ? r.data : null;
 }
 const idSchema = id();
+
+/**
+ * The id a use case acts on (a URL segment, a hidden field), or `missing()` thrown: an id
+ * that does not parse is the same 404 as a row that does not exist or is out of scope.
+ */
+export function idOr404(v: unknown, missing: () => DomainError = notFound): number {
+  const n = parseId(v);
+  if (n === null) throw missing();
+  return n;
+}

@@ -1,11 +1,12 @@
 import type { ActionFunctionArgs, LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
-import { json, redirect } from "@remix-run/node";
-import { Form, Link, useActionData, useLoaderData, useNavigation, useSearchParams } from "@remix-run/react";
+import { json } from "@remix-run/node";
+import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { EmptyRow } from "~/components/empty-row";
 import { FormMessage, SelectField, TextField } from "~/components/forms";
 import consoleStyles from "~/styles/console.css";
 import ssoStyles from "~/styles/sso.css";
 import { formFailure, formValues, load, readForm } from "~/utils/errors.server";
+import { redirectWithFlash } from "~/utils/flash.server";
 import { requireActor } from "~/utils/session.server";
 
 export const links: LinksFunction = () => [
@@ -22,6 +23,8 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   return json(await load(() => context.services.appList.adminList(actor)));
 }
 
+const SAVED: Record<string, string> = { add: "已新增。", save: "已儲存。", remove: "已刪除。" };
+
 export async function action({ request, context }: ActionFunctionArgs) {
   const actor = await requireActor(request, context);
   const appList = context.services.appList;
@@ -33,34 +36,25 @@ export async function action({ request, context }: ActionFunctionArgs) {
     else if (intent === "save") await appList.update(actor, values.id, values);
     else if (intent === "remove") await appList.remove(actor, values.id);
     else throw new Response("找不到資料", { status: 404 });
-    return redirect(`/admin/apps?saved=${String(intent)}`);
+    return redirectWithFlash(context, "/admin/apps", SAVED[intent]!);
   } catch (e) {
     return formFailure(e, { ...values, intent: String(intent) });
   }
 }
 
-const SAVED: Record<string, string> = { add: "已新增。", save: "已儲存。", remove: "已刪除。" };
-
 export default function AdminApps() {
   const { entries, systems } = useLoaderData<typeof loader>();
   const failure = useActionData<typeof action>();
   const nav = useNavigation();
-  const [params] = useSearchParams();
   const adding = failure?.values.intent === "add" ? failure : undefined;
   const rowFailure = failure && !adding ? failure : undefined;
   const addErrors: Record<string, string> = adding?.fields ?? {};
-  const saved = SAVED[params.get("saved") ?? ""];
   return (
     <div className="console">
       <nav aria-label="頁面位置" className="breadcrumb">
         <Link to="/apps">應用程式列表</Link> › <span aria-current="page">首頁應用程式管理</span>
       </nav>
       <h1 className="page-title">首頁應用程式管理</h1>
-      {saved && !failure ? (
-        <div className="alert alert-success" role="status">
-          {saved}
-        </div>
-      ) : null}
       <FormMessage
         id="row-error"
         message={rowFailure ? `${rowFailure.message}${Object.values(rowFailure.fields).join("；")}` : undefined}

@@ -6,6 +6,7 @@ import { FormMessage } from "~/components/forms";
 import consoleStyles from "~/styles/console.css";
 import directoryStyles from "~/styles/directory.css";
 import { formFailure, formValues, isDomainError, load, readForm } from "~/utils/errors.server";
+import { redirectBackWithFlash } from "~/utils/flash.server";
 import { formatDateTime } from "~/utils/format";
 import { requireActor } from "~/utils/session.server";
 
@@ -36,8 +37,6 @@ const conflictText: Record<string, string> = {
 /** The link report's lists on the page; the counts stay exact. */
 const REPORT_ROWS = 200;
 
-const idOf = (v: string | undefined) => (v && /^\d{1,9}$/.test(v) ? Number(v) : -1);
-
 /** AD 同步管理作業 (IDN-5): system admins only; anyone else gets 404 from the services. */
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const actor = await requireActor(request, context);
@@ -64,27 +63,32 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   return json({ status, failures, pending, lastSyncAt, check, reconcile, reconcileError });
 }
 
+/**
+ * Each intent redirects back with a flash, except 連結既有帳號 (link-import): its report (who was
+ * linked, who is only in AD or only here) is shown in the answer, too big for a flash.
+ */
 export async function action({ request, context }: ActionFunctionArgs) {
   const actor = await requireActor(request, context);
   const { directory, directoryAdmin } = context.services;
   const form = await readForm(request);
   const values = formValues(form, ["intent", "jobId", "accountId"]);
+  const back = (message: string) => redirectBackWithFlash(request, context, message);
   try {
     switch (values.intent) {
       case "retry":
-        await directory.retry(actor, idOf(values.jobId));
-        return json({ ok: true as const, message: "已重新排入同步。", report: null });
+        await directory.retry(actor, values.jobId);
+        return back("已重新排入同步。");
       case "retry-all": {
         const n = await directory.retryAll(actor);
-        return json({ ok: true as const, message: `已重新排入 ${n} 筆失敗的同步作業。`, report: null });
+        return back(`已重新排入 ${n} 筆失敗的同步作業。`);
       }
       case "fix": {
         const { queued } = await directoryAdmin.reconcile.fix(actor);
-        return json({ ok: true as const, message: `已為 ${queued} 個帳號排入同步作業。`, report: null });
+        return back(`已為 ${queued} 個帳號排入同步作業。`);
       }
       case "fix-one": {
-        const { queued } = await directoryAdmin.reconcile.fix(actor, { accountIds: [idOf(values.accountId)] });
-        return json({ ok: true as const, message: `已為 ${queued} 個帳號排入同步作業。`, report: null });
+        const { queued } = await directoryAdmin.reconcile.fixOne(actor, values.accountId);
+        return back(`已為 ${queued} 個帳號排入同步作業。`);
       }
       case "link-import": {
         const full = await directoryAdmin.links.importLinks(actor);
@@ -99,8 +103,8 @@ export async function action({ request, context }: ActionFunctionArgs) {
         return json({ ok: true as const, message: `已連結 ${full.linked.length} 個帳號。`, report });
       }
       case "link-one": {
-        const { dn } = await directoryAdmin.links.linkOne(actor, idOf(values.accountId));
-        return json({ ok: true as const, message: `已連結 ${dn}。`, report: null });
+        const { dn } = await directoryAdmin.links.linkOne(actor, values.accountId);
+        return back(`已連結 ${dn}。`);
       }
       default:
         // A page-scope check first, so a non-admin learns nothing from an odd intent either.

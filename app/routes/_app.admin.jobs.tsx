@@ -3,6 +3,7 @@ import { json } from "@remix-run/node";
 import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { EmptyRow } from "~/components/empty-row";
 import { Pager } from "~/components/items";
+import { redirectBackWithFlash } from "~/utils/flash.server";
 import consoleStyles from "~/styles/console.css";
 import { formFailure, formValues, isDomainError, load, readForm } from "~/utils/errors.server";
 import { formatDateTime } from "~/utils/format";
@@ -22,19 +23,23 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   return json({ list });
 }
 
-/** 重試 / 捨棄 one dead job; each writes an audit row. Odd input: a zh-TW message, never a 500. */
+/**
+ * 重試 / 捨棄 one dead job; each writes an audit row and redirects back (same page) with a
+ * flash. Odd input: a zh-TW message, never a 500.
+ */
 export async function action({ request, context }: ActionFunctionArgs) {
   const actor = await requireActor(request, context);
   const values = formValues(await readForm(request), ["intent", "id"]);
   const { jobsAdmin } = context.services;
+  const back = (message: string) => redirectBackWithFlash(request, context, message);
   try {
     if (values.intent === "retry") {
       const { kindLabel } = await jobsAdmin.retry(actor, values.id);
-      return json({ ok: true as const, message: `已重新排入這筆${kindLabel}，將立即再試一次。` });
+      return back(`已重新排入這筆${kindLabel}，將立即再試一次。`);
     }
     if (values.intent === "discard") {
       const { kindLabel } = await jobsAdmin.discard(actor, values.id);
-      return json({ ok: true as const, message: `已捨棄這筆${kindLabel}，不會再寄送。` });
+      return back(`已捨棄這筆${kindLabel}，不會再寄送。`);
     }
     // A page-scope check first, so someone else learns nothing from an odd intent either.
     await jobsAdmin.deadCount(actor);
@@ -62,7 +67,7 @@ export default function BackgroundJobs() {
         <h1 className="page-title">背景作業</h1>
       </div>
       {result ? (
-        <div className={`alert ${result.ok ? "alert-success" : "alert-error"}`} role={result.ok ? "status" : "alert"}>
+        <div className="alert alert-error" role="alert">
           {result.message}
         </div>
       ) : null}

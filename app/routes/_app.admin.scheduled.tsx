@@ -4,8 +4,10 @@ import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-
 import { EmptyRow } from "~/components/empty-row";
 import { Pager } from "~/components/items";
 import { RadioFilter } from "~/components/shared-accounts";
+import { FormMessage } from "~/components/forms";
 import consoleStyles from "~/styles/console.css";
 import { formFailure, formValues, load, readForm } from "~/utils/errors.server";
+import { redirectBackWithFlash } from "~/utils/flash.server";
 import { formatDateTime } from "~/utils/format";
 import { requireActor } from "~/utils/session.server";
 
@@ -36,7 +38,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   try {
     if (values.intent !== "cancel") throw new Response("不支援的操作", { status: 400 });
     await context.services.scheduled.cancel(actor, values.id);
-    return json({ ok: true as const, message: "已取消預約" });
+    return redirectBackWithFlash(request, context, "已取消預約");
   } catch (e) {
     if (e instanceof Response) throw e;
     return formFailure(e, values);
@@ -60,11 +62,7 @@ export default function ScheduledChanges() {
           匯出
         </a>
       </div>
-      {result ? (
-        <div className={`alert ${result.ok ? "alert-success" : "alert-error"}`} role={result.ok ? "status" : "alert"}>
-          {result.message}
-        </div>
-      ) : null}
+      <FormMessage id="scheduled-error" message={result?.message} />
       {list.notices.length > 0 ? (
         <div className="alert alert-error" role="alert">
           {list.notices.join(" ")}

@@ -4,9 +4,10 @@ import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-
 import { EmptyRow } from "~/components/empty-row";
 import { Pager } from "~/components/items";
 import { RadioFilter, reviewLabels, sharedTypeLabels } from "~/components/shared-accounts";
+import { FormMessage } from "~/components/forms";
 import consoleStyles from "~/styles/console.css";
 import { formFailure, load, readForm } from "~/utils/errors.server";
-import { redirectWithFlash } from "~/utils/flash.server";
+import { redirectBackWithFlash } from "~/utils/flash.server";
 import { formatDateTime } from "~/utils/format";
 import { label, statusLabels } from "~/utils/labels";
 import { requireActor } from "~/utils/session.server";
@@ -38,11 +39,9 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const note = typeof form.get("note") === "string" ? (form.get("note") as string) : "";
   try {
     const done = await context.services.sharedAccounts.review(actor, { ids, decision, note });
-    // Back to the same list (its filters) with a flash; a reload does not post again.
-    const url = new URL(request.url);
-    return redirectWithFlash(
+    return redirectBackWithFlash(
+      request,
       context,
-      `${url.pathname}${url.search}`,
       `已${decision === "approve" ? "通過" : "駁回"} ${done.count} 筆申請${decision === "approve" ? "，密碼已寄至保管人信箱" : ""}`,
     );
   } catch (e) {
@@ -52,8 +51,9 @@ export async function action({ request, context }: ActionFunctionArgs) {
 
 export default function SharedAccountReviews() {
   const { list, isSysAdmin } = useLoaderData<typeof loader>();
-  const failed = useActionData<typeof action>() ?? null;
+  const result = useActionData<typeof action>();
   const busy = useNavigation().state === "submitting";
+  const failed = result ?? null;
   const selected = new Set((failed?.values.ids ?? "").split(",").filter(Boolean));
   const f = list.filter;
   const exportQuery = new URLSearchParams({ q: f.q, type: f.type, review: f.review });
@@ -68,11 +68,7 @@ export default function SharedAccountReviews() {
           匯出
         </a>
       </div>
-      {failed ? (
-        <div className="alert alert-error" role="alert">
-          {failed.message}
-        </div>
-      ) : null}
+      <FormMessage id="review-error" message={result?.message} />
       <section className="card">
         <form method="get" className="filters" role="search" aria-label="審核查詢">
           <label htmlFor="q" className="visually-hidden">

@@ -3,9 +3,10 @@ import { json } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { Pager, Tabs } from "~/components/items";
 import { ChangeLogTable, CustodianPicker, reviewLabels, sharedTypeLabels } from "~/components/shared-accounts";
+import { FormMessage } from "~/components/forms";
 import consoleStyles from "~/styles/console.css";
 import { formFailure, formValues, load, readForm } from "~/utils/errors.server";
-import { redirectWithFlash } from "~/utils/flash.server";
+import { redirectBackWithFlash } from "~/utils/flash.server";
 import { formatDateTime } from "~/utils/format";
 import { label, loginPermissionLabels, statusLabels } from "~/utils/labels";
 import { requireActor } from "~/utils/session.server";
@@ -46,9 +47,7 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
       unlock: "已解鎖",
       disable: "已停用",
     };
-    // Back to the same page (its tab) with a flash; a reload does not post again.
-    const url = new URL(request.url);
-    return redirectWithFlash(context, `${url.pathname}${url.search}`, done[values.intent]!);
+    return redirectBackWithFlash(request, context, done[values.intent]!);
   } catch (e) {
     if (e instanceof Response) throw e;
     return formFailure(e, values);
@@ -57,8 +56,9 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
 
 export default function SharedAccountDetail() {
   const { account: a, tab, log, candidates, q } = useLoaderData<typeof loader>();
-  const failed = useActionData<typeof action>() ?? null;
+  const result = useActionData<typeof action>();
   const busy = useNavigation().state === "submitting";
+  const failed = result ?? null;
   const base = `/admin/shared-accounts/${a.id}`;
   const exportQuery = new URLSearchParams({ from: log.filter.from, to: log.filter.to });
   return (
@@ -69,11 +69,7 @@ export default function SharedAccountDetail() {
       <h1 className="page-title">
         {a.name}（{a.username}）
       </h1>
-      {failed ? (
-        <div className="alert alert-error" role="alert">
-          {failed.message}
-        </div>
-      ) : null}
+      <FormMessage id="shared-error" message={result?.message} />
       <Tabs
         label="機關及郵件系統帳號"
         panelId="detail-panel"

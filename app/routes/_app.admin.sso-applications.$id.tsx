@@ -1,8 +1,9 @@
 import type { ActionFunctionArgs, LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
-import { json, redirect } from "@remix-run/node";
+import { json } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { FormMessage, TextAreaField } from "~/components/forms";
 import { StatusTag } from "~/components/sso";
+import { redirectWithFlash } from "~/utils/flash.server";
 import consoleStyles from "~/styles/console.css";
 import ssoStyles from "~/styles/sso.css";
 import { formFailure, formValues, load, readForm } from "~/utils/errors.server";
@@ -32,7 +33,11 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
       decision: values.decision,
       note: values.note,
     });
-    return redirect(`/admin/sso-applications?status=pending&decided=${r.status}`);
+    return redirectWithFlash(
+      context,
+      "/admin/sso-applications?status=pending",
+      r.status === "approved" ? "已通過申請並註冊用戶端，已通知申請人。" : "已駁回申請，已通知申請人。",
+    );
   } catch (e) {
     return formFailure(e, values);
   }

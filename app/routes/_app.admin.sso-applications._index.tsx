@@ -1,6 +1,6 @@
 import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json } from "@remix-run/node";
-import { Link, useLoaderData, useSearchParams } from "@remix-run/react";
+import { Link, useLoaderData } from "@remix-run/react";
 import { EmptyRow } from "~/components/empty-row";
 import { StatusTag } from "~/components/sso";
 import consoleStyles from "~/styles/console.css";
@@ -33,7 +33,6 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 
 export default function SsoApplications() {
   const { list, status } = useLoaderData<typeof loader>();
-  const [params] = useSearchParams();
   return (
     <div className="console">
       <nav aria-label="頁面位置" className="breadcrumb">
@@ -45,13 +44,6 @@ export default function SsoApplications() {
           用戶端管理
         </Link>
       </div>
-      {params.get("decided") ? (
-        <div className="alert alert-success" role="status">
-          {params.get("decided") === "approved"
-            ? "已通過申請並註冊用戶端，已通知申請人。"
-            : "已駁回申請，已通知申請人。"}
-        </div>
-      ) : null}
       <nav className="tabs" aria-label="申請狀態">
         {TABS.map((t) => (
           <Link

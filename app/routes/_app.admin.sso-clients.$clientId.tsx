@@ -1,11 +1,12 @@
 import type { ActionFunctionArgs, LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
-import { json, redirect } from "@remix-run/node";
-import { Form, Link, useActionData, useLoaderData, useNavigation, useSearchParams } from "@remix-run/react";
+import { json } from "@remix-run/node";
+import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { FormMessage, TextField } from "~/components/forms";
 import { methodLabels, OneTimeSecret } from "~/components/sso";
 import consoleStyles from "~/styles/console.css";
 import ssoStyles from "~/styles/sso.css";
 import { formFailure, load, readForm } from "~/utils/errors.server";
+import { redirectWithFlash } from "~/utils/flash.server";
 import { formatDateTime } from "~/utils/format";
 import { label, loginResultLabels } from "~/utils/labels";
 import { requireActor } from "~/utils/session.server";
@@ -35,7 +36,7 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
   try {
     if (intent === "disable" || intent === "enable") {
       await admin.setEnabled(actor, id, intent === "enable");
-      return redirect(`/admin/sso-clients/${id}?saved=${intent}`);
+      return redirectWithFlash(context, `/admin/sso-clients/${id}`, SAVED[intent]!);
     }
     if (intent === "rotate") {
       const secret = await admin.rotateSecret(actor, id);
@@ -46,11 +47,11 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
         initiateLoginUri: form.get("initiateLoginUri"),
         preApproved: form.get("preApproved"),
       });
-      return redirect(`/admin/sso-clients/${id}?saved=transfer`);
+      return redirectWithFlash(context, `/admin/sso-clients/${id}`, SAVED.transfer!);
     }
     if (intent === "backchannel") {
       await admin.setBackchannelLogout(actor, id, { backchannelLogoutUri: form.get("backchannelLogoutUri") });
-      return redirect(`/admin/sso-clients/${id}?saved=backchannel`);
+      return redirectWithFlash(context, `/admin/sso-clients/${id}`, SAVED.backchannel!);
     }
     return json(
       {
@@ -84,24 +85,17 @@ export default function SsoClient() {
   const { client, signIns } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const nav = useNavigation();
-  const [params] = useSearchParams();
   const failure =
     result && !result.ok
       ? (result as { message: string; fields: Record<string, string>; values: Record<string, string> })
       : undefined;
   const rotated = result && result.ok ? result : undefined;
-  const saved = SAVED[params.get("saved") ?? ""];
   return (
     <div className="console narrow">
       <nav aria-label="頁面位置" className="breadcrumb">
         <Link to="/admin/sso-clients">用戶端管理</Link> › <span aria-current="page">{client.name}</span>
       </nav>
       <h1 className="page-title">{client.name}</h1>
-      {saved && !result ? (
-        <div className="alert alert-success" role="status">
-          {saved}
-        </div>
-      ) : null}
       {rotated ? <OneTimeSecret clientId={rotated.clientId} secret={rotated.secret} /> : null}
       <FormMessage id="client-error" message={failure?.message} />
       <section className="card" aria-labelledby="client-title">

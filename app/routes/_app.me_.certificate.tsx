@@ -3,7 +3,7 @@ import { json } from "@remix-run/node";
 import { Form, useActionData, useLoaderData } from "@remix-run/react";
 import { CardSignForm } from "~/components/CardSignForm";
 import certificateStyles from "~/styles/certificate.css";
-import { type FormFailure, formFailure, readForm } from "~/utils/errors.server";
+import { formFailure, readForm } from "~/utils/errors.server";
 import { redirectWithFlash } from "~/utils/flash.server";
 import { requireActor } from "~/utils/session.server";
 
@@ -50,7 +50,8 @@ export async function action({ request, context }: ActionFunctionArgs) {
 
 export default function MyCertificate() {
   const data = useLoaderData<typeof loader>();
-  const failure = (useActionData<typeof action>() as FormFailure | undefined)?.message;
+  const result = useActionData<typeof action>();
+  const failure = result?.message;
   return (
     <div>
       <h1 className="page-title">自然人憑證</h1>

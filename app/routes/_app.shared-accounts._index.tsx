@@ -2,6 +2,7 @@ import type { ActionFunctionArgs, LinksFunction, LoaderFunctionArgs, MetaFunctio
 import { json } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { reviewLabels, sharedTypeLabels } from "~/components/shared-accounts";
+import { FormMessage } from "~/components/forms";
 import consoleStyles from "~/styles/console.css";
 import { formFailure, formValues, readForm } from "~/utils/errors.server";
 import { redirectWithFlash } from "~/utils/flash.server";
@@ -34,7 +35,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
 
 export default function MySharedAccounts() {
   const { rows } = useLoaderData<typeof loader>();
-  const failed = useActionData<typeof action>() ?? null;
+  const result = useActionData<typeof action>();
   const busy = useNavigation().state === "submitting";
   return (
     <div className="narrow">
@@ -44,11 +45,7 @@ export default function MySharedAccounts() {
           機關及資訊系統帳號申請
         </Link>
       </div>
-      {failed ? (
-        <div className="alert alert-error" role="alert">
-          {failed.message}
-        </div>
-      ) : null}
+      <FormMessage id="mine-error" message={result?.message} />
       {rows.length === 0 ? <p className="empty card">您目前沒有保管機關或資訊系統帳號。</p> : null}
       {rows.map((r) => (
         <section key={r.id} className="card" aria-labelledby={`sa-${r.id}`}>

@@ -1,11 +1,12 @@
 import type { ActionFunctionArgs, LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
-import { json, redirect } from "@remix-run/node";
-import { Form, useActionData, useLoaderData, useNavigation, useSearchParams } from "@remix-run/react";
+import { json } from "@remix-run/node";
+import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { FormMessage, SelectField, TextAreaField, TextField } from "~/components/forms";
 import { CheckGroup, OneTimeSecret, StatusTag } from "~/components/sso";
 import consoleStyles from "~/styles/console.css";
 import ssoStyles from "~/styles/sso.css";
 import { formFailure, formValues, readForm } from "~/utils/errors.server";
+import { redirectWithFlash } from "~/utils/flash.server";
 import { formatDateTime } from "~/utils/format";
 import { requireActor } from "~/utils/session.server";
 
@@ -54,7 +55,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const scopes = form.getAll("scopes").filter((v): v is string => typeof v === "string");
   try {
     await apps.apply(actor, { ...values, grantTypes, scopes });
-    return redirect("/sso/apply?sent=1");
+    return redirectWithFlash(context, "/sso/apply", "已送出申請，審核結果將以電子郵件通知。");
   } catch (e) {
     return formFailure(e, { ...values, grantTypes: grantTypes.join(","), scopes: scopes.join(",") });
   }
@@ -64,7 +65,6 @@ export default function SsoApply() {
   const { options, mine, ownAgencyId, name } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const nav = useNavigation();
-  const [params] = useSearchParams();
   const failure = result && !result.ok ? result : undefined;
   const secret = result && result.ok ? result : undefined;
   const revealFailure = failure && Object.keys(failure.values).length === 0 ? failure : undefined;
@@ -83,11 +83,6 @@ export default function SsoApply() {
         其他系統欲使用公務入口網單一登入（OpenID Connect）或帳號驗證
         API，請填寫本申請，經系統管理者審核通過後，即可取得用戶端識別碼與密鑰。
       </p>
-      {params.get("sent") ? (
-        <div className="alert alert-success" role="status">
-          已送出申請，審核結果將以電子郵件通知。
-        </div>
-      ) : null}
       {secret ? <OneTimeSecret clientId={secret.clientId} secret={secret.clientSecret} /> : null}
       <FormMessage id="reveal-error" message={revealFailure?.message} />
 

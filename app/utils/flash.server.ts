@@ -71,3 +71,9 @@ export async function readFlash(
   const clear = { "Set-Cookie": await cookie.serialize("", { maxAge: 0 }) };
   return { flash: isFlash(value) ? value : null, headers: clear };
 }
+
+/** A 303 back to the page the form was posted from (its path and query), showing `message` once. */
+export function redirectBackWithFlash(request: Request, context: AppLoadContext, flash: Flash | string) {
+  const url = new URL(request.url);
+  return redirectWithFlash(context, `${url.pathname}${url.search}`, flash);
+}

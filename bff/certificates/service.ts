@@ -10,8 +10,8 @@ import type { Clock } from "../ports/clock.js";
 import { type CardField, certificateFacts } from "./card-field.js";
 import { checkChain } from "./chain.js";
 import { type ChallengePurpose, consumeChallenge, type IssuedChallenge, issueChallenge } from "./challenges.js";
-import { decodeBase64, MAX_SIGNATURE_CHARS, parseCertificate } from "./encoding.js";
 import { certificateMessages as M } from "./messages.js";
+import { refusalOf, type SignedChallenge, signedChallengeSchema } from "./schemas.js";
 import { signatureMatches } from "./verify-signature.js";
 import { inTransaction } from "../../db/transaction.js";
 
@@ -19,13 +19,6 @@ import { inTransaction } from "../../db/transaction.js";
 export interface CertificateTrust {
   bundle: X509Certificate[];
   field: CardField;
-}
-
-/** What the sign-in page posts back: the challenge it was given, and the component's answer. */
-export interface SignedChallenge {
-  challengeId: unknown;
-  signature: unknown;
-  certificate: unknown;
 }
 
 /** A refusal: the login record's result, the user's message, and the account if one is known. */
@@ -79,14 +72,9 @@ export function createCertificateService(deps: {
    */
   async function check(input: SignedChallenge, purpose: ChallengePurpose, accountId: number | null) {
     const { bundle, field } = requireTrust();
-    const fields = ["challengeId", "signature", "certificate"] as const;
-    if (fields.some((f) => typeof input[f] !== "string" || input[f] === "")) {
-      throw new Refusal("invalid_input", M.missing);
-    }
-    const { challengeId, signature, certificate } = input as Record<(typeof fields)[number], string>;
-    const sig = signature.length <= MAX_SIGNATURE_CHARS ? decodeBase64(signature) : null;
-    const cert = parseCertificate(certificate);
-    if (!sig || !cert) throw new Refusal("invalid_input", M.malformed);
+    const parsed = signedChallengeSchema.safeParse(input);
+    if (!parsed.success) throw new Refusal("invalid_input", refusalOf(parsed.error));
+    const { challengeId, signature: sig, certificate: cert } = parsed.data;
 
     // The challenge is spent before anything else is looked at, so every attempt needs a new one.
     const now = clock.now();

@@ -5,6 +5,7 @@ import { DomainError } from "../errors.js";
 import type { Clock } from "../ports/clock.js";
 import { DirectoryError, type DirectoryPort, type DirectoryUser, type FoundUser } from "./port.js";
 import { inTransaction } from "../../db/transaction.js";
+import { idOr404 } from "../validation.js";
 
 /**
  * IDN-5 part 2, linking an existing directory: the city already has AD. The import reads
@@ -172,9 +173,10 @@ export function createLinkImport(deps: {
      * conflict: the admin checked it is the same person. The next sync writes the portal's
      * name and mail over AD's. An object already marked by another system is refused.
      */
-    async linkOne(actor: Actor, accountId: number): Promise<{ dn: string }> {
+    async linkOne(actor: Actor, rawAccountId: unknown): Promise<{ dn: string }> {
       requireSysAdmin(actor);
       requireConfigured();
+      const accountId = idOr404(rawAccountId, () => new DomainError("not_found", "找不到這個帳號。"));
       const account = await deps.db
         .selectFrom("accounts")
         .select(["id", "username"])

@@ -7,6 +7,7 @@ import { DirectoryError, type DirectoryPort, type DirectoryUser, type FoundUser 
 import type { DirectoryQueue } from "./queue.js";
 import { normalizeDN } from "./settings.js";
 import { inTransaction } from "../../db/transaction.js";
+import { idOr404 } from "../validation.js";
 
 /**
  * IDN-5 reconcile (AD 同步管理作業): compares what AD should hold for every portal account
@@ -155,6 +156,34 @@ export function createReconcile(deps: ReconcileDeps) {
     return { checkedAt: deps.clock.now(), portalAccounts: accounts.length, managedObjects: managed.length, drift };
   }
 
+  /**
+   * Fixes the drift found now (not what an older page showed) by enqueuing each affected
+   * account's sync job, in one transaction with the audit row. `accountIds` narrows it.
+   * Unmanaged objects and orphans are left alone. Returns how many accounts were queued.
+   */
+  async function fix(actor: Actor, opts: { accountIds?: number[] } = {}): Promise<{ queued: number }> {
+    requireSysAdmin(actor);
+    requireConfigured();
+    const report = await compare();
+    const only = opts.accountIds ? new Set(opts.accountIds) : undefined;
+    const targets = report.drift.filter((d) => d.fixable && d.accountId !== null && (!only || only.has(d.accountId)));
+    if (only && targets.length === 0) throw noDrift();
+    const ids = [...new Set(targets.map((d) => d.accountId!))];
+    const kinds: Record<string, number> = {};
+    for (const d of targets) kinds[d.kind] = (kinds[d.kind] ?? 0) + 1;
+    const now = deps.clock.now();
+    await inTransaction(deps.db, async (trx) => {
+      for (const accountId of ids) await deps.queue.accountChanged(trx, { accountId, at: now, by: actor.accountId });
+      await writeAudit(trx, actor, now, {
+        action: "directory.reconcile-fix",
+        targetType: "directory",
+        targetId: only && ids.length === 1 ? String(ids[0]) : "all",
+        detail: { queued: ids.length, kinds },
+      });
+    });
+    return { queued: ids.length };
+  }
+
   return {
     /** The drift between the portal and AD (system admins only; reads AD, changes nothing). */
     async reconcile(actor: Actor): Promise<ReconcileReport> {
@@ -163,35 +192,18 @@ export function createReconcile(deps: ReconcileDeps) {
       return compare();
     },
 
-    /**
-     * Fixes the drift found now (not what an older page showed) by enqueuing each affected
-     * account's sync job, in one transaction with the audit row. `accountIds` narrows it.
-     * Unmanaged objects and orphans are left alone. Returns how many accounts were queued.
-     */
-    async fix(actor: Actor, opts: { accountIds?: number[] } = {}): Promise<{ queued: number }> {
+    fix,
+
+    /** 修正 on one row of the drift table: the account's id as the form sent it. */
+    fixOne(actor: Actor, rawAccountId: unknown): Promise<{ queued: number }> {
       requireSysAdmin(actor);
       requireConfigured();
-      const report = await compare();
-      const only = opts.accountIds ? new Set(opts.accountIds) : undefined;
-      const targets = report.drift.filter((d) => d.fixable && d.accountId !== null && (!only || only.has(d.accountId)));
-      if (only && targets.length === 0) throw new DomainError("not_found", "這個帳號目前沒有可修正的差異。");
-      const ids = [...new Set(targets.map((d) => d.accountId!))];
-      const kinds: Record<string, number> = {};
-      for (const d of targets) kinds[d.kind] = (kinds[d.kind] ?? 0) + 1;
-      const now = deps.clock.now();
-      await inTransaction(deps.db, async (trx) => {
-        for (const accountId of ids) await deps.queue.accountChanged(trx, { accountId, at: now, by: actor.accountId });
-        await writeAudit(trx, actor, now, {
-          action: "directory.reconcile-fix",
-          targetType: "directory",
-          targetId: only && ids.length === 1 ? String(ids[0]) : "all",
-          detail: { queued: ids.length, kinds },
-        });
-      });
-      return { queued: ids.length };
+      return fix(actor, { accountIds: [idOr404(rawAccountId, noDrift)] });
     },
   };
 }
+
+const noDrift = () => new DomainError("not_found", "這個帳號目前沒有可修正的差異。");
 
 async function readAd(port: DirectoryPort): Promise<[FoundUser[], FoundUser[]]> {
   try {

@@ -8,6 +8,7 @@ import type { DirectoryPort } from "./port.js";
 import { PASSWORD_JOB, SYNC_JOB, type DirectoryQueue } from "./queue.js";
 import { desiredUser, type SyncDeps } from "./sync.js";
 import { inTransaction } from "../../db/transaction.js";
+import { idOr404 } from "../validation.js";
 
 export interface DirectoryStatus {
   configured: boolean;
@@ -41,6 +42,8 @@ const AD_KINDS = [SYNC_JOB, PASSWORD_JOB];
  * failures with the LDAP error, retry one or all; plus the port and `desiredUser` for
  * reconcile and link import, and one account's state for the user's own pages.
  */
+const jobGone = () => new DomainError("not_found", "找不到這筆待同步作業，可能已完成。");
+
 export function createDirectoryService(deps: {
   db: Database;
   clock: Clock;
@@ -125,8 +128,9 @@ export function createDirectoryService(deps: {
      * re-queued as a fresh sync of its account. A given-up password job cannot be retried:
      * its password was wiped, so the user has to set a new one.
      */
-    async retry(actor: Actor, jobId: number): Promise<void> {
+    async retry(actor: Actor, rawJobId: unknown): Promise<void> {
       requireSysAdmin(actor);
+      const jobId = idOr404(rawJobId, jobGone);
       const now = deps.clock.now();
       await inTransaction(db, async (trx) => {
         const job = await trx
@@ -139,9 +143,7 @@ export function createDirectoryService(deps: {
         if (job?.state === "running") {
           throw new DomainError("conflict", "這筆作業正在寫入 AD，請稍後再看結果。");
         }
-        if (!job || (job.state !== "pending" && job.state !== "dead")) {
-          throw new DomainError("not_found", "找不到這筆待同步作業，可能已完成。");
-        }
+        if (!job || (job.state !== "pending" && job.state !== "dead")) throw jobGone();
         if (job.state === "dead" && job.kind === PASSWORD_JOB) {
           throw new DomainError("conflict", "AD 未接受的密碼已清除，無法重試；請使用者重新設定密碼。");
         }

@@ -6,7 +6,9 @@ import { writeAudit } from "../audit.js";
 import { DomainError } from "../errors.js";
 import type { Clock } from "../ports/clock.js";
 import { inTransaction } from "../../db/transaction.js";
+import { idOr404, parseInput } from "../validation.js";
 import { JOBS_CHANNEL } from "./queue.js";
+import { type DeadListQuery, deadListQuery } from "./schemas.js";
 import { deadJobsByKind } from "./stats.js";
 
 /**
@@ -91,12 +93,7 @@ export interface DeadJobRow {
   diedAt: Date | null;
 }
 
-/** A job id from a form: anything else is the same "not found" as an id that does not exist. */
-function parseId(raw: unknown): number {
-  const s = typeof raw === "number" ? String(raw) : typeof raw === "string" ? raw.trim() : "";
-  if (!/^\d{1,15}$/.test(s) || Number(s) < 1) throw missing();
-  return Number(s);
-}
+/** A job id that does not parse is the same "not found" as one that does not exist. */
 const missing = () => new DomainError("not_found", "找不到這筆背景作業，可能已被處理。");
 
 export function createJobsAdmin(deps: { db: Database; clock: Clock }) {
@@ -123,10 +120,9 @@ export function createJobsAdmin(deps: { db: Database; clock: Clock }) {
 
   return {
     /** The dead jobs, newest first, one page at a time; with the count of each kind. */
-    async listDead(actor: Actor, opts: { page?: unknown } = {}) {
+    async listDead(actor: Actor, raw: DeadListQuery = {}) {
       requireSysAdmin(actor);
-      const pageRaw = typeof opts.page === "string" && /^\d{1,6}$/.test(opts.page) ? Number(opts.page) : 1;
-      const page = Math.max(1, pageRaw);
+      const { page } = parseInput(deadListQuery, raw);
       const [rows, counts] = await Promise.all([
         db
           .selectFrom("jobs")
@@ -179,7 +175,7 @@ export function createJobsAdmin(deps: { db: Database; clock: Clock }) {
      */
     async retry(actor: Actor, rawId: unknown): Promise<{ kindLabel: string }> {
       requireSysAdmin(actor);
-      const id = parseId(rawId);
+      const id = idOr404(rawId, missing);
       const now = clock.now();
       return inTransaction(db, async (trx) => {
         const job = await lockDead(trx, id, "重試");
@@ -210,7 +206,7 @@ export function createJobsAdmin(deps: { db: Database; clock: Clock }) {
     /** 捨棄: the job will not be sent; any sealed secret goes with it. Kept as 'cancelled'. */
     async discard(actor: Actor, rawId: unknown): Promise<{ kindLabel: string }> {
       requireSysAdmin(actor);
-      const id = parseId(rawId);
+      const id = idOr404(rawId, missing);
       const now = clock.now();
       return inTransaction(db, async (trx) => {
         const job = await lockDead(trx, id, "捨棄");

@@ -3,25 +3,11 @@ import { type Actor, requireSysAdmin } from "../actor.js";
 import { writeAudit } from "../audit.js";
 import { DomainError, notFound } from "../errors.js";
 import type { Clock } from "../ports/clock.js";
-import { hasUnsafeChars } from "../text.js";
-import { uriProblem } from "./application-input.js";
+import { idOr404, parseInput } from "../validation.js";
 import { inTransaction } from "../../db/transaction.js";
+import { type EntryAddInput, entryAddSchema, type EntryUpdateInput, entryUpdateSchema } from "./schemas.js";
 
 const MAX_ENTRIES = 200;
-
-const toId = (v: unknown) => {
-  const n = Number(v);
-  return Number.isSafeInteger(n) && n > 0 && n < 2 ** 31 ? n : undefined;
-};
-
-interface EntryInput {
-  label: string;
-  icon: string;
-  sort: number;
-  visible: boolean;
-  url: string | null;
-  clientId: string | null;
-}
 
 /**
  * IDN-8 應用程式列表 and its console (首頁應用程式管理). An entry is a registered system,
@@ -53,39 +39,6 @@ export function createAppList(deps: { db: Database; clock: Clock; issuer: string
       .execute();
   }
 
-  async function parse(raw: Record<string, unknown>, forNew: boolean): Promise<EntryInput> {
-    const fields: Record<string, string> = {};
-    const label = typeof raw.label === "string" ? raw.label.trim() : "";
-    if (label === "") fields.label = "請輸入名稱";
-    else if (label.length > 30) fields.label = "名稱不可超過 30 字";
-    else if (hasUnsafeChars(label)) fields.label = "名稱含有無法使用的字元";
-    const icon = typeof raw.icon === "string" ? raw.icon.trim() : "";
-    if ([...icon].length > 2 || icon.length > 2 || hasUnsafeChars(icon)) fields.icon = "圖示文字最多 2 個字";
-    const sortText = typeof raw.sort === "string" && raw.sort.trim() !== "" ? raw.sort.trim() : "0";
-    const sort = Number(sortText);
-    if (!/^-?\d{1,6}$/.test(sortText)) fields.sort = "排序請輸入 -999999 到 999999 的整數";
-    const visible = raw.visible === "on" || raw.visible === true;
-    let url: string | null = null;
-    let clientId: string | null = null;
-    if (forNew) {
-      if (raw.kind === "system") {
-        const systems = await systemsForEntries();
-        const s = systems.find((x) => x.client_id === raw.clientId);
-        if (!s) fields.clientId = "請選擇系統";
-        else if (!s.initiate_login_uri) fields.clientId = "此系統尚未設定登入起始網址，請先於用戶端管理設定";
-        else clientId = s.client_id;
-      } else if (raw.kind === "link") {
-        url = typeof raw.url === "string" ? raw.url.trim() : "";
-        const problem = url ? uriProblem(url) : "請輸入連結網址";
-        if (problem) fields.url = problem;
-      } else fields.kind = "請選擇類型";
-    } else if (typeof raw.url === "string") {
-      url = raw.url.trim();
-    }
-    if (Object.keys(fields).length > 0) throw new DomainError("invalid", "資料有誤，請修正標示的欄位。", fields);
-    return { label, icon, sort, visible, url, clientId };
-  }
-
   return {
     async forUser(_actor: Actor) {
       return visibleEntries()
@@ -102,8 +55,7 @@ export function createAppList(deps: { db: Database; clock: Clock; issuer: string
      * user to /oidc/auth, where the portal session signs them in without a prompt.
      */
     async launchUrl(actor: Actor, rawId: unknown): Promise<string> {
-      const id = toId(rawId);
-      if (!id) throw notFound();
+      const id = idOr404(rawId);
       const row = await visibleEntries()
         .select(["e.url", "c.initiate_login_uri"])
         .where("e.id", "=", id)
@@ -143,9 +95,9 @@ export function createAppList(deps: { db: Database; clock: Clock; issuer: string
       return { entries, systems };
     },
 
-    async add(actor: Actor, raw: Record<string, unknown>) {
+    async add(actor: Actor, raw: EntryAddInput) {
       requireSysAdmin(actor);
-      const input = await parse(raw, true);
+      const input = parseInput(entryAddSchema(await systemsForEntries()), raw);
       const now = clock.now();
       return inTransaction(db, async (trx) => {
         if (input.clientId) {
@@ -180,16 +132,15 @@ export function createAppList(deps: { db: Database; clock: Clock; issuer: string
       });
     },
 
-    async update(actor: Actor, rawId: unknown, raw: Record<string, unknown>) {
+    async update(actor: Actor, rawId: unknown, raw: EntryUpdateInput) {
       requireSysAdmin(actor);
-      const id = toId(rawId);
-      if (!id) throw notFound();
+      const input = parseInput(entryUpdateSchema, raw);
+      const id = idOr404(rawId);
       const current = await db.selectFrom("app_list_entries").selectAll().where("id", "=", id).executeTakeFirst();
       if (!current) throw notFound();
-      const input = await parse(raw, false);
-      if (current.url !== null) {
-        const problem = input.url ? uriProblem(input.url) : "請輸入連結網址";
-        if (problem) throw new DomainError("invalid", "資料有誤，請修正標示的欄位。", { url: problem });
+      // A link keeps an address; a system's entry has none (its system's 登入起始網址 is used).
+      if (current.url !== null && input.url === null) {
+        throw new DomainError("invalid", "請輸入連結網址", { url: "請輸入連結網址" });
       }
       const now = clock.now();
       await inTransaction(db, async (trx) => {
@@ -216,8 +167,7 @@ export function createAppList(deps: { db: Database; clock: Clock; issuer: string
 
     async remove(actor: Actor, rawId: unknown) {
       requireSysAdmin(actor);
-      const id = toId(rawId);
-      if (!id) throw notFound();
+      const id = idOr404(rawId);
       const now = clock.now();
       await inTransaction(db, async (trx) => {
         const row = await trx

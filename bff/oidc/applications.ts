@@ -1,23 +1,29 @@
 import type { Database } from "../../db/index.js";
-import type { SsoApplicationStatus } from "../../db/schema/sso-apps.js";
 import { mailAddresses } from "../accounts/mail-address.js";
 import { type Actor, requireSysAdmin } from "../actor.js";
 import { writeAudit } from "../audit.js";
 import { DomainError, notFound } from "../errors.js";
 import { queueMail } from "../notifications/mail.js";
 import type { Clock } from "../ports/clock.js";
-import { cleanText } from "../text.js";
-import { APPLY_SCOPES, GRANT_LABELS, GRANT_TYPES, parseApplication, SCOPE_LABELS } from "./application-input.js";
+import { idOr404, parseInput } from "../validation.js";
+import { APPLY_SCOPES, GRANT_LABELS, GRANT_TYPES, SCOPE_LABELS } from "./application-input.js";
 import { registerClient } from "./clients.js";
 import { decrypt, encrypt } from "./data-key.js";
 import { inTransaction } from "../../db/transaction.js";
+import {
+  type ApplicationForm,
+  applicationListQuery,
+  type ApplicationListQuery,
+  applicationSchema,
+  type DecisionInput,
+  decisionSchema,
+} from "./schemas.js";
 
 /**
  * How long an approved application's secret waits for the applicant. Unviewed by then, it
  * is gone; a system admin rotates the client's secret instead (shown to that admin once).
  */
 const SECRET_REVEAL_DAYS = 7;
-const MAX_NOTE = 500;
 
 export interface ApplicationsDeps {
   db: Database;
@@ -26,11 +32,6 @@ export interface ApplicationsDeps {
   officialMailDomain: string;
   baseUrl?: string;
 }
-
-const toId = (v: unknown) => {
-  const n = Number(v);
-  return Number.isSafeInteger(n) && n > 0 && n < 2 ** 31 ? n : undefined;
-};
 
 /**
  * IDN-6 應用系統服務介接申請: any signed-in user applies for a system; a system admin
@@ -69,8 +70,9 @@ export function createSsoApplications(deps: ApplicationsDeps) {
       scopes: APPLY_SCOPES.map((s) => ({ value: s, label: SCOPE_LABELS[s] ?? s })),
     }),
 
-    async apply(actor: Actor, raw: Record<string, unknown>): Promise<{ id: number }> {
-      const input = parseApplication(raw, new Set((await agencies()).map((a) => a.id)));
+    async apply(actor: Actor, raw: ApplicationForm): Promise<{ id: number }> {
+      const agencyIds = new Set((await agencies()).map((a) => a.id));
+      const input = parseInput(applicationSchema(agencyIds), raw, "申請資料有誤，請修正標示的欄位。");
       const now = clock.now();
       const row = await db
         .insertInto("sso_applications")
@@ -119,8 +121,7 @@ export function createSsoApplications(deps: ApplicationsDeps) {
      * look (or a second tab) finds nothing.
      */
     async revealSecret(actor: Actor, rawId: unknown): Promise<{ clientId: string; clientSecret: string }> {
-      const id = toId(rawId);
-      if (!id) throw notFound();
+      const id = idOr404(rawId);
       const now = clock.now();
       return inTransaction(db, async (trx) => {
         const row = await trx
@@ -152,11 +153,9 @@ export function createSsoApplications(deps: ApplicationsDeps) {
       });
     },
 
-    async adminList(actor: Actor, filter: { status?: unknown } = {}) {
+    async adminList(actor: Actor, raw: ApplicationListQuery = {}) {
       requireSysAdmin(actor);
-      const status = ["pending", "approved", "rejected"].includes(String(filter.status))
-        ? (String(filter.status) as SsoApplicationStatus)
-        : undefined;
+      const { status } = parseInput(applicationListQuery, raw);
       let q = db
         .selectFrom("sso_applications as a")
         .innerJoin("org_nodes as g", "g.id", "a.owner_agency_id")
@@ -179,8 +178,7 @@ export function createSsoApplications(deps: ApplicationsDeps) {
 
     async adminDetail(actor: Actor, rawId: unknown) {
       requireSysAdmin(actor);
-      const id = toId(rawId);
-      if (!id) throw notFound();
+      const id = idOr404(rawId);
       const row = await db
         .selectFrom("sso_applications as a")
         .innerJoin("org_nodes as g", "g.id", "a.owner_agency_id")
@@ -217,19 +215,12 @@ export function createSsoApplications(deps: ApplicationsDeps) {
      * 通過 registers the client (secret kept as a hash, and sealed for the applicant's one
      * look); 駁回 needs a note. Either way the applicant is mailed and the decision audited.
      */
-    async decide(actor: Actor, rawId: unknown, input: { decision: unknown; note: unknown }) {
-      requireSysAdmin(actor);
-      const id = toId(rawId);
-      if (!id) throw notFound();
-      const decision = input.decision === "approve" ? "approved" : input.decision === "reject" ? "rejected" : null;
-      if (!decision) throw new DomainError("invalid", "請選擇通過或駁回。");
-      const note = typeof input.note === "string" ? input.note.trim() : "";
-      if (note.length > MAX_NOTE) {
-        throw new DomainError("invalid", "審核說明有誤。", { note: `審核說明不可超過 ${MAX_NOTE} 字` });
-      }
-      if (decision === "rejected" && note === "") {
-        throw new DomainError("invalid", "駁回時請填寫審核說明。", { note: "請填寫駁回原因" });
-      }
+    async decide(actor: Actor, rawId: unknown, raw: DecisionInput) {
+      requireSysAdmin(actor); // before the form: anyone else learns nothing, not even its rules
+      const parsed = parseInput(decisionSchema, raw);
+      const { decision } = parsed;
+      const note = parsed.note ?? "";
+      const id = idOr404(rawId);
       const now = clock.now();
       return inTransaction(db, async (trx) => {
         const app = await trx
@@ -264,7 +255,7 @@ export function createSsoApplications(deps: ApplicationsDeps) {
           .updateTable("sso_applications")
           .set({
             status: decision,
-            review_note: cleanText(note, MAX_NOTE),
+            review_note: note,
             reviewed_by: actor.accountId,
             reviewed_at: now,
             client_id: clientId,

@@ -4,9 +4,10 @@ import { type Actor, requireSysAdmin } from "../actor.js";
 import { writeAudit } from "../audit.js";
 import { DomainError, notFound } from "../errors.js";
 import type { Clock } from "../ports/clock.js";
-import { uriProblem } from "./application-input.js";
+import { parseInput } from "../validation.js";
 import { rotateClientSecret } from "./clients.js";
 import { inTransaction } from "../../db/transaction.js";
+import { type BackchannelInput, backchannelSchema, type TransferInput, transferSchema } from "./schemas.js";
 
 const CLIENT_ID_RE = /^[A-Za-z0-9._-]{8,100}$/;
 const RECENT_SIGN_INS = 50;
@@ -148,11 +149,10 @@ export function createClientAdmin(deps: { db: Database; clock: Clock }) {
      * Where the system hears of a sign-out (OpenID back-channel logout, ADR 0023): checked
      * like a callback address; only a system that signs users in can have one.
      */
-    async setBackchannelLogout(actor: Actor, rawId: unknown, input: { backchannelLogoutUri: unknown }) {
+    async setBackchannelLogout(actor: Actor, rawId: unknown, raw: BackchannelInput) {
+      requireSysAdmin(actor); // before the form: anyone else learns nothing, not even its rules
+      const { backchannelLogoutUri: uri } = parseInput(backchannelSchema, raw);
       const c = await find(actor, rawId);
-      const uri = typeof input.backchannelLogoutUri === "string" ? input.backchannelLogoutUri.trim() : "";
-      const problem = uri ? uriProblem(uri) : null;
-      if (problem) throw new DomainError("invalid", "登出通知網址有誤。", { backchannelLogoutUri: problem });
       if (uri && !c.grant_types.includes("authorization_code")) {
         throw new DomainError("invalid", "此系統未使用授權碼登入，無法設定登出通知網址。", {
           backchannelLogoutUri: "此系統未使用授權碼登入",
@@ -161,33 +161,31 @@ export function createClientAdmin(deps: { db: Database; clock: Clock }) {
       await inTransaction(db, async (trx) => {
         await trx
           .updateTable("oidc_clients")
-          .set({ backchannel_logout_uri: uri || null, updated_at: clock.now() })
+          .set({ backchannel_logout_uri: uri, updated_at: clock.now() })
           .where("client_id", "=", c.client_id)
           .execute();
-        await audit(trx, actor, "oidc_client.backchannel_logout", c.client_id, { backchannelLogoutUri: uri || null });
+        await audit(trx, actor, "oidc_client.backchannel_logout", c.client_id, { backchannelLogoutUri: uri });
       });
     },
 
     /** IDN-8 transfer sign-in: where the system starts a sign-in, and whether consent is pre-approved. */
-    async setTransfer(actor: Actor, rawId: unknown, input: { initiateLoginUri: unknown; preApproved: unknown }) {
+    async setTransfer(actor: Actor, rawId: unknown, raw: TransferInput) {
+      requireSysAdmin(actor);
+      const { initiateLoginUri: uri, preApproved } = parseInput(transferSchema, raw);
       const c = await find(actor, rawId);
-      const uri = typeof input.initiateLoginUri === "string" ? input.initiateLoginUri.trim() : "";
-      const problem = uri ? uriProblem(uri) : null;
-      if (problem) throw new DomainError("invalid", "登入起始網址有誤。", { initiateLoginUri: problem });
       if (uri && !c.grant_types.includes("authorization_code")) {
         throw new DomainError("invalid", "此系統未使用授權碼登入，無法設定登入起始網址。", {
           initiateLoginUri: "此系統未使用授權碼登入",
         });
       }
-      const preApproved = input.preApproved === "on" || input.preApproved === true;
       await inTransaction(db, async (trx) => {
         await trx
           .updateTable("oidc_clients")
-          .set({ initiate_login_uri: uri || null, pre_approved: preApproved, updated_at: clock.now() })
+          .set({ initiate_login_uri: uri, pre_approved: preApproved, updated_at: clock.now() })
           .where("client_id", "=", c.client_id)
           .execute();
         await audit(trx, actor, "oidc_client.transfer_settings", c.client_id, {
-          initiateLoginUri: uri || null,
+          initiateLoginUri: uri,
           preApproved,
         });
       });

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { FormInput } from "../validation.js";
 import { checkValue, paramKeys, paramRegistry } from "./registry.js";
 
 const STALE = "頁面資料已過期，請重新整理後再試。";
@@ -30,4 +31,5 @@ export const updateParamSchema = z
     return { key: input.key, version: input.version, value: checked.value };
   });
 
+export type UpdateParamForm = FormInput<typeof updateParamSchema>;
 export type UpdateParamInput = z.output<typeof updateParamSchema>;

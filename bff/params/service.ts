@@ -15,7 +15,7 @@ import {
   paramRegistry,
   type ParamDef,
 } from "./registry.js";
-import { updateParamSchema } from "./schemas.js";
+import { type UpdateParamForm, updateParamSchema } from "./schemas.js";
 import type { ParamReader } from "./store.js";
 import { inTransaction } from "../../db/transaction.js";
 
@@ -105,7 +105,7 @@ export function createParamsService(deps: {
    * locked; a version other than the one the form was drawn from means another admin saved
    * in between, and the change is refused (409) rather than silently overwriting theirs.
    */
-  async function update(actor: Actor, raw: unknown): Promise<{ key: string; label: string; changed: boolean }> {
+  async function update(actor: Actor, raw: UpdateParamForm): Promise<{ key: string; label: string; changed: boolean }> {
     requireSysAdmin(actor);
     const input = parseInput(updateParamSchema, raw);
     const def = paramRegistry[input.key] as ParamDef;

@@ -3,12 +3,12 @@ import type { Actor } from "../actor.js";
 import { DomainError, notFound } from "../errors.js";
 import type { Clock } from "../ports/clock.js";
 import type { PushSender } from "../ports/push.js";
-import { cleanText } from "../text.js";
 import { queuePush } from "./notify.js";
-import { parseId } from "../validation.js";
+import { parseId, parseInput } from "../validation.js";
 import { inTransaction } from "../../db/transaction.js";
 import { type PushOutbound, PUSH_REFUSAL_MESSAGES } from "../outbound/push.js";
 import { countAction } from "../rate-windows.js";
+import { type SubscribeInput, subscribeSchema } from "./schemas.js";
 
 const MAX_DEVICES = 10;
 
@@ -30,36 +30,11 @@ export function createPushService(deps: {
   const { db, clock } = deps;
 
   /** Saves this device's subscription for me; the same endpoint moves to me if it was someone else's. */
-  async function subscribe(
-    actor: Actor,
-    input: { endpoint?: unknown; keys?: { p256dh?: unknown; auth?: unknown }; label?: unknown },
-  ) {
-    const endpoint = typeof input.endpoint === "string" ? input.endpoint : "";
-    const p256dh = typeof input.keys?.p256dh === "string" ? input.keys.p256dh : "";
-    const auth = typeof input.keys?.auth === "string" ? input.keys.auth : "";
-    let url: URL | null = null;
-    try {
-      url = new URL(endpoint);
-    } catch {
-      url = null;
-    }
-    const b64url = /^[A-Za-z0-9_-]+={0,2}$/;
-    if (
-      !url ||
-      !/^https?:$/.test(url.protocol) ||
-      endpoint.length > 2000 ||
-      !b64url.test(p256dh) ||
-      p256dh.length < 40 ||
-      p256dh.length > 200 ||
-      !b64url.test(auth) ||
-      auth.length < 16 ||
-      auth.length > 64
-    ) {
-      throw new DomainError("invalid", PUSH_REFUSAL_MESSAGES.invalid);
-    }
+  async function subscribe(actor: Actor, raw: SubscribeInput) {
+    const { endpoint, keys, label } = parseInput(subscribeSchema, raw, PUSH_REFUSAL_MESSAGES.invalid);
+    const { p256dh, auth } = keys;
     const refusal = await deps.endpoints.check(endpoint);
     if (refusal) throw new DomainError("invalid", PUSH_REFUSAL_MESSAGES[refusal]);
-    const label = cleanText(input.label, 100).trim();
     const now = clock.now();
     const count = await db
       .selectFrom("push_subscriptions")

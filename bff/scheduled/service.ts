@@ -5,66 +5,19 @@ import { type Actor, requireAdmin } from "../actor.js";
 import { writeAudit } from "../audit.js";
 import { DomainError, notFound } from "../errors.js";
 import { attachmentHeaders, keysetRows, taipeiDateTime, type XlsxColumn, xlsxStream } from "../exports/xlsx.js";
-import { escapeLike, parseDay } from "../items/queries.js";
-import { parseId } from "../validation.js";
+import { escapeLike } from "../items/queries.js";
+import { idOr404, parseInput } from "../validation.js";
 import type { Clock } from "../ports/clock.js";
-import { cleanText } from "../text.js";
 import { startOfTaipeiDay } from "../time.js";
 import { scheduledStateLabels, scheduledTypeLabels, scheduledTypeText } from "./labels.js";
 import { inTransaction } from "../../db/transaction.js";
+import { type AppliedFilter, scheduledQuery, type ScheduledQuery, STATES } from "./schemas.js";
 
 export const PAGE_SIZE = 20;
-const STATES = ["pending", "done", "failed", "cancelled"] as const;
-type State = (typeof STATES)[number];
-
-export interface ScheduledFilter {
-  q?: unknown;
-  type?: unknown;
-  state?: unknown;
-  /** 預約執行時間 from / to, Taipei days "YYYY-MM-DD" (both inclusive). */
-  from?: unknown;
-  to?: unknown;
-}
-
-interface AppliedFilter {
-  q: string;
-  type: string;
-  state: State | "";
-  from: string;
-  to: string;
-}
 
 function inScope(actor: Actor) {
   return (eb: ExpressionBuilder<DB & { sc: DB["scheduled_changes"] }, "sc">) =>
     actor.role === "sys_admin" ? eb.val(true) : eb("sc.agency_id", "=", actor.agencyId);
-}
-
-/**
- * Bad filter input never fails the page: what cannot be read is dropped and named in
- * `notices`, so the admin sees why the list is wider than asked.
- */
-function applyFilter(raw: ScheduledFilter): { applied: AppliedFilter; notices: string[] } {
-  const notices: string[] = [];
-  const q = cleanText(raw.q, 50).trim();
-  const typeRaw = cleanText(raw.type, 50);
-  const type = typeRaw && typeRaw in scheduledTypeLabels ? typeRaw : "";
-  if (typeRaw && !type) notices.push("預約類型不正確，已顯示全部類型。");
-  const stateRaw = cleanText(raw.state, 20);
-  const state = (STATES as readonly string[]).includes(stateRaw) ? (stateRaw as State) : "";
-  if (stateRaw && !state) notices.push("狀態不正確，已顯示全部狀態。");
-  const day = (v: unknown, label: string) => {
-    const s = cleanText(v, 20);
-    const d = parseDay(s);
-    if (s && !d) notices.push(`${label}日期格式不正確（應為 YYYY-MM-DD），已忽略。`);
-    return d ?? "";
-  };
-  let from = day(raw.from, "執行時間起");
-  let to = day(raw.to, "執行時間迄");
-  if (from && to && from > to) {
-    notices.push("執行時間起日晚於迄日，已對調。");
-    [from, to] = [to, from];
-  }
-  return { applied: { q, type, state, from, to }, notices };
 }
 
 /**
@@ -104,10 +57,9 @@ export function createScheduledService(deps: { db: Database; clock: Clock }) {
     ]);
   }
 
-  async function list(actor: Actor, raw: ScheduledFilter & { page?: unknown }) {
+  async function list(actor: Actor, raw: ScheduledQuery) {
     requireAdmin(actor);
-    const { applied, notices } = applyFilter(raw);
-    const page = Math.max(1, Math.min(100_000, Number(raw.page) || 1));
+    const { applied, notices, page } = parseInput(scheduledQuery, raw);
     const q = baseQuery(actor, applied);
     const [rows, total] = await Promise.all([
       q
@@ -143,8 +95,7 @@ export function createScheduledService(deps: { db: Database; clock: Clock }) {
    */
   async function cancel(actor: Actor, rawId: unknown): Promise<void> {
     requireAdmin(actor);
-    const id = parseId(rawId);
-    if (id === null) throw notFound();
+    const id = idOr404(rawId);
     const now = clock.now();
     await inTransaction(db, async (trx) => {
       const changed = await trx
@@ -185,9 +136,9 @@ export function createScheduledService(deps: { db: Database; clock: Clock }) {
   }
 
   /** The whole filtered list as a streamed .xlsx; the export itself is audited (it names people). */
-  async function exportList(actor: Actor, raw: ScheduledFilter) {
+  async function exportList(actor: Actor, raw: ScheduledQuery) {
     requireAdmin(actor);
-    const { applied } = applyFilter(raw);
+    const { applied } = parseInput(scheduledQuery, raw);
     await inTransaction(db, (trx) =>
       writeAudit(trx, actor, clock.now(), {
         action: "scheduled_change.export",

@@ -2,13 +2,12 @@ import type { Tx } from "../../db/index.js";
 import type { Actor } from "../actor.js";
 import { writeAudit } from "../audit.js";
 import { notFound } from "../errors.js";
-import { parseId } from "../validation.js";
+import { idOr404 } from "../validation.js";
 import type { Scope } from "./scope.js";
 
 /** One shared account the actor may act on under `scope`, locked for the transaction; else 404. */
 export async function lockShared(trx: Tx, scope: Scope, rawId: unknown) {
-  const id = parseId(rawId);
-  if (id === null) throw notFound();
+  const id = idOr404(rawId);
   const row = await trx
     .selectFrom("shared_accounts as sa")
     .selectAll("sa")

@@ -4,19 +4,12 @@ import type { Actor } from "../actor.js";
 import { writeAudit } from "../audit.js";
 import { notFound } from "../errors.js";
 import { attachmentHeaders, keysetRows, taipeiDateTime, type XlsxColumn, xlsxStream } from "../exports/xlsx.js";
-import { escapeLike, parseDay } from "../items/queries.js";
-import { parseId } from "../validation.js";
+import { escapeLike } from "../items/queries.js";
+import { idOr404, parseInput } from "../validation.js";
 import type { Clock } from "../ports/clock.js";
-import { cleanText } from "../text.js";
 import { startOfTaipeiDay } from "../time.js";
-import {
-  REVIEW_STATES,
-  reviewText,
-  SHARED_TYPES,
-  sharedPermissionText,
-  sharedStatusText,
-  sharedTypeText,
-} from "./labels.js";
+import { reviewText, sharedPermissionText, sharedStatusText, sharedTypeText } from "./labels.js";
+import { type AppliedFilter, type ListQuery, listQuery, type LogQuery, logQuery as logFilter } from "./schemas.js";
 import { administered, isAdmin } from "./scope.js";
 import { inTransaction } from "../../db/transaction.js";
 
@@ -34,35 +27,12 @@ export const SUMMARY_COLUMNS = [
 
 export const PAGE_SIZE = 20;
 
-export interface SharedFilter {
-  q?: unknown;
-  type?: unknown;
-  status?: unknown;
-  permission?: unknown;
-  review?: unknown;
+/** Filters read leniently (listQuery): an unknown value means "all", never an error page. */
+function applyFilter(raw: ListQuery) {
+  const { page, ...filter } = parseInput(listQuery, raw);
+  return { page, filter };
 }
-
-const pick = <T extends string>(raw: unknown, allowed: readonly T[]): T | "" => allowed.find((a) => a === raw) ?? "";
-
-/** Filters read leniently: an unknown value means "all", never an error page. */
-function applyFilter(raw: SharedFilter) {
-  return {
-    q: cleanText(raw.q, 50).trim(),
-    type: pick(raw.type, SHARED_TYPES),
-    status: pick(raw.status, ["enabled", "disabled", "inactive"] as const),
-    permission: pick(raw.permission, ["normal", "locked"] as const),
-    review: pick(raw.review, REVIEW_STATES),
-  };
-}
-type Applied = ReturnType<typeof applyFilter>;
-
-const pageOf = (raw: unknown) => Math.max(1, Math.min(100_000, Number(raw) || 1));
-
-export interface LogFilter {
-  from?: unknown;
-  to?: unknown;
-  page?: unknown;
-}
+type Applied = AppliedFilter;
 
 /**
  * The admin list (機關及郵件系統帳號管理), the review list (…審核), the data and status
@@ -102,10 +72,9 @@ export function createSharedLists(deps: { db: Database; clock: Clock }) {
     ]);
   }
 
-  async function page(actor: Actor, raw: SharedFilter & { page?: unknown }) {
+  async function page(actor: Actor, raw: ListQuery) {
     if (!isAdmin(actor)) throw notFound();
-    const f = applyFilter(raw);
-    const p = pageOf(raw.page);
+    const { page: p, filter: f } = applyFilter(raw);
     const q = base(actor, f);
     const [rows, total] = await Promise.all([
       q
@@ -122,9 +91,9 @@ export function createSharedLists(deps: { db: Database; clock: Clock }) {
   }
 
   /** 機關及郵件系統帳號管理: keyword, type, status, login permission. */
-  const list = (actor: Actor, raw: SharedFilter & { page?: unknown }) => page(actor, { ...raw, review: undefined });
+  const list = (actor: Actor, raw: ListQuery) => page(actor, { ...raw, review: undefined });
   /** 機關及郵件系統帳號審核: keyword, type, review status. */
-  const reviews = (actor: Actor, raw: SharedFilter & { page?: unknown }) =>
+  const reviews = (actor: Actor, raw: ListQuery) =>
     page(actor, { q: raw.q, type: raw.type, review: raw.review, page: raw.page });
 
   type Row = Awaited<ReturnType<ReturnType<typeof base>["execute"]>>[number];
@@ -164,15 +133,15 @@ export function createSharedLists(deps: { db: Database; clock: Clock }) {
     };
   }
 
-  const exportList = (actor: Actor, raw: SharedFilter) =>
-    exportRows(actor, applyFilter({ ...raw, review: undefined }), "list");
-  const exportReviews = (actor: Actor, raw: SharedFilter) =>
-    exportRows(actor, applyFilter({ q: raw.q, type: raw.type, review: raw.review }), "reviews");
+  const exportList = (actor: Actor, raw: ListQuery) =>
+    exportRows(actor, applyFilter({ ...raw, review: undefined }).filter, "list");
+  const exportReviews = (actor: Actor, raw: ListQuery) =>
+    exportRows(actor, applyFilter({ q: raw.q, type: raw.type, review: raw.review }).filter, "reviews");
 
   /** The shared account if the actor administers it, else 404. */
   async function administeredId(actor: Actor, rawId: unknown) {
-    const id = parseId(rawId);
-    if (id === null || !isAdmin(actor)) throw notFound();
+    const id = idOr404(rawId);
+    if (!isAdmin(actor)) throw notFound();
     const row = await db
       .selectFrom("shared_accounts as sa")
       .select(["sa.id", "sa.username"])
@@ -183,9 +152,8 @@ export function createSharedLists(deps: { db: Database; clock: Clock }) {
     return row;
   }
 
-  function logQuery(id: number, kind: "data" | "status", raw: LogFilter) {
-    const from = parseDay(raw.from);
-    const to = parseDay(raw.to);
+  function logQuery(id: number, kind: "data" | "status", f: { from: string | null; to: string | null }) {
+    const { from, to } = f;
     let q = db
       .selectFrom("shared_account_changes as ch")
       .leftJoin("accounts as by", "by.id", "ch.changed_by")
@@ -198,10 +166,10 @@ export function createSharedLists(deps: { db: Database; clock: Clock }) {
   }
 
   /** 資料異動紀錄 (kind "data") or 帳號狀態異動紀錄 (kind "status"), newest first, by 異動時間. */
-  async function changeLog(actor: Actor, rawId: unknown, kind: "data" | "status", raw: LogFilter) {
+  async function changeLog(actor: Actor, rawId: unknown, kind: "data" | "status", raw: LogQuery) {
+    const { page: p, ...f } = parseInput(logFilter, raw);
     const { id } = await administeredId(actor, rawId);
-    const p = pageOf(raw.page);
-    const { q, applied } = logQuery(id, kind, raw);
+    const { q, applied } = logQuery(id, kind, f);
     const [rows, total] = await Promise.all([
       q
         .orderBy("ch.at", "desc")
@@ -217,9 +185,10 @@ export function createSharedLists(deps: { db: Database; clock: Clock }) {
     return { rows, total: Number(total.n), page: p, pageSize: 10, filter: applied };
   }
 
-  async function exportChangeLog(actor: Actor, rawId: unknown, kind: "data" | "status", raw: LogFilter) {
+  async function exportChangeLog(actor: Actor, rawId: unknown, kind: "data" | "status", raw: LogQuery) {
+    const f = parseInput(logFilter, raw);
     const shared = await administeredId(actor, rawId);
-    const { applied } = logQuery(shared.id, kind, raw);
+    const { applied } = logQuery(shared.id, kind, f);
     await inTransaction(db, (trx) =>
       writeAudit(trx, actor, clock.now(), {
         action: `shared_account.export_${kind}_log`,
@@ -229,7 +198,7 @@ export function createSharedLists(deps: { db: Database; clock: Clock }) {
       }),
     );
     const fetch = (after: { at: Date; id: number } | null, limit: number) => {
-      let q = logQuery(shared.id, kind, raw).q;
+      let q = logQuery(shared.id, kind, f).q;
       if (after) q = q.where(sql<boolean>`(ch.at, ch.id) < (${after.at}::timestamptz, ${after.id}::bigint)`);
       return q.orderBy("ch.at", "desc").orderBy("ch.id", "desc").limit(limit).execute();
     };

@@ -2,22 +2,14 @@ import type { Tx } from "../../db/index.js";
 import type { Actor } from "../actor.js";
 import type { PasswordHasher } from "../auth/hashing.js";
 import { DomainError, notFound } from "../errors.js";
-import { idList } from "../legacy-form.js";
-import { cleanText } from "../text.js";
+import { parseInput } from "../validation.js";
 import { logChange } from "./changes.js";
 import { reviewText, sharedStatusText } from "./labels.js";
 import { generatePassword, queuePasswordMail } from "./password.js";
 import { administered, isAdmin } from "./scope.js";
 import { custodianAddress, type SharedDeps } from "./deps.js";
 import { inTransaction } from "../../db/transaction.js";
-
-export const BATCH_MAX = 500;
-
-export interface ReviewInput {
-  ids?: unknown;
-  decision?: unknown;
-  note?: unknown;
-}
+import { type ReviewInput, reviewSchema } from "./schemas.js";
 
 /**
  * ACC-15 batch review rules, each refusal naming the rule it breaks (the manual: 帳號狀態相同、
@@ -41,15 +33,9 @@ export function createSharedReview(deps: SharedDeps) {
   const hasher: PasswordHasher = deps.hasher;
 
   /** `trx`: decide inside the caller's transaction (the approvals inbox); else in a new one. */
-  async function review(actor: Actor, input: ReviewInput, trx?: Tx): Promise<{ count: number }> {
-    if (!isAdmin(actor)) throw notFound();
-    const { ids, bad } = idList(input.ids, BATCH_MAX);
-    if (bad && ids.length >= BATCH_MAX) throw new DomainError("invalid", `一次最多審核 ${BATCH_MAX} 筆。`);
-    if (ids.length === 0 || bad) throw new DomainError("invalid", "請至少勾選一筆要審核的申請。");
-    const decision = input.decision === "approve" ? "approved" : input.decision === "reject" ? "rejected" : null;
-    if (!decision) throw new DomainError("invalid", "請選擇「通過」或「駁回」。");
-    const note = cleanText(input.note, 1000).trim();
-    if (note.length > 500) throw new DomainError("invalid", "審核意見最多 500 字。", { note: "審核意見最多 500 字" });
+  async function review(actor: Actor, raw: ReviewInput, trx?: Tx): Promise<{ count: number }> {
+    if (!isAdmin(actor)) throw notFound(); // before the form: anyone else learns nothing
+    const { ids, decision, note } = parseInput(reviewSchema, raw);
 
     // Passwords are hashed before the transaction: argon2 is slow on purpose, locks should not wait on it.
     const passwords = new Map<number, { password: string; hash: string }>();
@@ -83,7 +69,7 @@ export function createSharedReview(deps: SharedDeps) {
             review_status: decision,
             reviewed_by: actor.accountId,
             reviewed_at: now,
-            review_note: note || null,
+            review_note: note,
             status: approved ? "enabled" : row.status,
             password_hash: approved ? pw!.hash : row.password_hash,
             password_changed_at: approved ? now : row.password_changed_at,
@@ -96,7 +82,7 @@ export function createSharedReview(deps: SharedDeps) {
           field: "審核狀態",
           before: reviewText.pending,
           after: approved ? `${reviewText.approved}（帳號狀態：${sharedStatusText.enabled}）` : reviewText.rejected,
-          reason: note,
+          reason: note ?? "",
         });
         if (approved)
           await queuePasswordMail(trx, deps.dataKey, {

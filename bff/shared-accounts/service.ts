@@ -4,8 +4,7 @@ import { clearUsernameThrottle } from "../auth/throttle.js";
 import { personOfAgency } from "../custodians/slots.js";
 import { DomainError, notFound } from "../errors.js";
 import { escapeLike } from "../items/queries.js";
-import { parseId } from "../validation.js";
-import { cleanText } from "../text.js";
+import { idOr404, parseInput } from "../validation.js";
 import { lockShared, logChange } from "./changes.js";
 import { custodianAddress, type SharedDeps } from "./deps.js";
 import { sharedPermissionText, sharedStatusText, sharedTypeText } from "./labels.js";
@@ -15,11 +14,20 @@ import { sharedReviewSource } from "./inbox.js";
 import { createSharedReview } from "./review.js";
 import { administered, heldByMe, heldOrAdministered, isAdmin } from "./scope.js";
 import { createSharedSignIn } from "./signin.js";
-import { type ApplyInput, reasonField, validateApply } from "./validate.js";
+import {
+  type ApplyInput,
+  applySchema,
+  candidateQuery,
+  type DisableInput,
+  disableSchema,
+  type TransferInput,
+  transferSchema,
+} from "./schemas.js";
 import { inTransaction } from "../../db/transaction.js";
 import { LIFT_WRONG_PASSWORD_LOCK } from "../auth/lockout.js";
 
 const USERNAME_TAKEN = "此帳號已有人使用，請換一個";
+const FIX = "請修正標示的欄位。";
 
 /**
  * ACC-14 機關及郵件系統帳號: shared accounts (機關帳號, 郵件系統帳號, 資訊系統帳號) held by a
@@ -30,8 +38,8 @@ export function createSharedAccountsService(deps: SharedDeps) {
   const { db, clock, hasher } = deps;
 
   /** 機關及資訊系統帳號申請: for the applicant's own agency, held by the applicant, waiting for review. */
-  async function apply(actor: Actor, input: ApplyInput): Promise<{ id: number }> {
-    const v = validateApply(input);
+  async function apply(actor: Actor, raw: ApplyInput): Promise<{ id: number }> {
+    const v = parseInput(applySchema, raw, FIX);
     const now = clock.now();
     try {
       return await inTransaction(db, async (trx) => {
@@ -40,7 +48,7 @@ export function createSharedAccountsService(deps: SharedDeps) {
           .select("id")
           .where("username", "=", v.username)
           .executeTakeFirst();
-        if (person) throw new DomainError("invalid", "請修正標示的欄位。", { username: USERNAME_TAKEN });
+        if (person) throw new DomainError("invalid", FIX, { username: USERNAME_TAKEN });
         const row = await trx
           .insertInto("shared_accounts")
           .values({
@@ -66,7 +74,7 @@ export function createSharedAccountsService(deps: SharedDeps) {
     } catch (e) {
       // Two applications racing for one name: the unique key decides, the loser hears why.
       if ((e as { code?: string }).code === "23505")
-        throw new DomainError("invalid", "請修正標示的欄位。", { username: USERNAME_TAKEN });
+        throw new DomainError("invalid", FIX, { username: USERNAME_TAKEN });
       throw e;
     }
   }
@@ -88,8 +96,8 @@ export function createSharedAccountsService(deps: SharedDeps) {
    * agency's), showing only name, unit, title and official phone (issue 6, part 10).
    */
   async function custodianCandidates(actor: Actor, id: unknown, rawQ: unknown) {
-    const sharedId = parseId(id);
-    if (sharedId === null) throw notFound();
+    const { q } = parseInput(candidateQuery, { q: rawQ });
+    const sharedId = idOr404(id);
     const row = await db
       .selectFrom("shared_accounts as sa")
       .select(["sa.agency_id", "sa.custodian_account_id"])
@@ -97,7 +105,6 @@ export function createSharedAccountsService(deps: SharedDeps) {
       .where(heldOrAdministered(actor))
       .executeTakeFirst();
     if (!row) throw notFound();
-    const q = cleanText(rawQ, 50).trim();
     let query = db
       .selectFrom("accounts as a")
       .innerJoin("org_nodes as u", "u.id", "a.unit_id")
@@ -118,27 +125,16 @@ export function createSharedAccountsService(deps: SharedDeps) {
   }
 
   /** 保管人異動: to an enabled colleague of the account's own agency only, with a reason. */
-  async function transfer(actor: Actor, id: unknown, input: { accountId?: unknown; reason?: unknown }) {
-    const fields: Record<string, string> = {};
-    const to = parseId(input.accountId);
-    if (to === null) fields.accountId = "請選擇新保管人";
-    let reason = "";
-    try {
-      reason = reasonField(input.reason, "異動原因");
-    } catch (e) {
-      Object.assign(fields, (e as DomainError).fields);
-    }
+  async function transfer(actor: Actor, id: unknown, raw: TransferInput) {
+    const { accountId: to, reason } = parseInput(transferSchema, raw, FIX);
     const now = clock.now();
     await inTransaction(db, async (trx) => {
       const row = await lockShared(trx, heldOrAdministered(actor), id);
-      if (Object.keys(fields).length > 0) throw new DomainError("invalid", "請修正標示的欄位。", fields);
       if (row.status === "disabled" || row.review_status === "rejected")
         throw new DomainError("conflict", "已停用或已駁回的帳號無法移轉保管人。");
-      if (to === row.custodian_account_id)
-        throw new DomainError("invalid", "請修正標示的欄位。", { accountId: "此人已是保管人" });
-      const next = await personOfAgency(trx, to!, row.agency_id);
-      if (!next)
-        throw new DomainError("invalid", "請修正標示的欄位。", { accountId: "保管人僅限同機關的在職同仁，請重新選擇" });
+      if (to === row.custodian_account_id) throw new DomainError("invalid", FIX, { accountId: "此人已是保管人" });
+      const next = await personOfAgency(trx, to, row.agency_id);
+      if (!next) throw new DomainError("invalid", FIX, { accountId: "保管人僅限同機關的在職同仁，請重新選擇" });
       const before = await trx
         .selectFrom("accounts")
         .select("name")
@@ -200,8 +196,8 @@ export function createSharedAccountsService(deps: SharedDeps) {
 
   /** Admin detail: the account, its agency and its custodian (name, unit, title, phone). */
   async function get(actor: Actor, id: unknown) {
-    const sharedId = parseId(id);
-    if (sharedId === null || !isAdmin(actor)) throw notFound();
+    const sharedId = idOr404(id);
+    if (!isAdmin(actor)) throw notFound();
     const row = await db
       .selectFrom("shared_accounts as sa")
       .innerJoin("org_nodes as ag", "ag.id", "sa.agency_id")
@@ -250,11 +246,12 @@ export function createSharedAccountsService(deps: SharedDeps) {
   }
 
   /** 我要停用: with a reason; a disabled account no longer counts as held (ACC-4). */
-  async function disable(actor: Actor, id: unknown, input: { reason?: unknown }) {
+  async function disable(actor: Actor, id: unknown, raw: DisableInput) {
+    if (!isAdmin(actor)) throw notFound(); // before the form: anyone else learns nothing
+    const { reason } = parseInput(disableSchema, raw, FIX);
     const now = clock.now();
     await inTransaction(db, async (trx) => {
       const row = await lockShared(trx, administered(actor), id);
-      const reason = reasonField(input.reason, "停用原因");
       if (row.status === "disabled") throw new DomainError("conflict", "此帳號已停用。");
       await trx
         .updateTable("shared_accounts")

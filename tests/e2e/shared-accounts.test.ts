@@ -77,7 +77,7 @@ describe.skipIf(skip)("預約管理作業 and the shared-account console (Chromi
     expect(await seriousViolations(page)).toEqual([]);
     await page.screenshot({ path: screenshotPath("scheduled-desktop"), fullPage: true });
     await row.getByRole("button", { name: /取消預約/ }).click();
-    await page.getByRole("status").filter({ hasText: "已取消預約" }).waitFor();
+    await page.getByRole("status").getByText("已取消預約").waitFor();
     const after = page.getByRole("row").filter({ hasText: holder.username });
     await after.getByRole("cell", { name: "已取消", exact: true }).waitFor();
     expect(await after.getByRole("button", { name: /取消預約/ }).count()).toBe(0);
@@ -127,7 +127,8 @@ describe.skipIf(skip)("預約管理作業 and the shared-account console (Chromi
       await p.getByLabel("帳號名稱").fill("公文系統介接");
       await p.getByLabel("用途說明").fill("公文系統排程介接使用");
       await p.getByRole("button", { name: "送出申請" }).click();
-      await p.getByText("帳號須為 3 到 20 個小寫英文字母").waitFor();
+      // One wrong field: its message is the summary and sits beside the field.
+      await p.getByText("帳號須為 3 到 20 個小寫英文字母").first().waitFor();
       expect(await p.getByLabel("帳號名稱").inputValue()).toBe("公文系統介接");
       expect(await seriousViolations(p)).toEqual([]);
       await p.getByLabel("希望使用的帳號").fill("doc.sync");

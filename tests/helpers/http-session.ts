@@ -76,3 +76,17 @@ export function postData(
 
 /** The Location a data request's answer sends the browser to (X-Remix-Redirect), or a document's. */
 export const redirectOf = (res: Response) => res.headers.get("x-remix-redirect") ?? res.headers.get("location");
+
+/**
+ * The one-time message a redirect-with-flash answer carries (its signed portal_flash cookie),
+ * or null; `secret` is the container's cookieSecret.
+ */
+export async function flashOf(res: Response, secret: string): Promise<{ kind: string; message: string } | null> {
+  const { createCookie } = await import("@remix-run/node");
+  const header = res.headers.getSetCookie().find((h) => h.startsWith("portal_flash="));
+  if (!header) return null;
+  return (await createCookie("portal_flash", { secrets: [secret] }).parse(header.split(";")[0]!)) as {
+    kind: string;
+    message: string;
+  } | null;
+}

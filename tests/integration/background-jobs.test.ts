@@ -6,7 +6,7 @@ import { runOneJob } from "../../bff/jobs/worker.js";
 import { fixedClock } from "../../bff/ports/clock.js";
 import { startTestServer, silentLogger, testContainer } from "../helpers/container.js";
 import { enqueueAlone, makeAccount, makeAgency, makeUnit, signInAs, type MadeAccount } from "../helpers/factory.js";
-import { getAs, postAs, signInOverHttp } from "../helpers/http-session.js";
+import { flashOf, getAs, postAs, signInOverHttp } from "../helpers/http-session.js";
 
 /**
  * Issue 15 item 3: 背景作業 (dead jobs, 重試 / 捨棄, audited) for system admins only, and the
@@ -99,14 +99,17 @@ describe("背景作業 (dead jobs)", () => {
     const discarded = await deadJob("shared_account.password_mail", { to: "b@mail.test", sealed: "x" });
 
     const ok = await post(sys, { intent: "retry", id: String(retried) });
-    expect(ok.status).toBe(200);
-    expect(await ok.text()).toContain("已重新排入這筆電子郵件");
+    expect(ok.status).toBe(303);
+    expect(ok.headers.get("location")).toBe("/admin/jobs");
+    expect((await flashOf(ok, c.cookieSecret))?.message).toContain("已重新排入這筆電子郵件");
     const r = await jobRow(retried);
     expect(r).toMatchObject({ state: "pending", attempts: 120, finished_at: null });
     expect(r.run_at).toEqual(clock.now());
     expect(r.retry_from).toEqual(clock.now());
 
-    expect((await post(sys, { intent: "discard", id: String(discarded) })).status).toBe(200);
+    const gone = await post(sys, { intent: "discard", id: String(discarded) });
+    expect(gone.status).toBe(303);
+    expect((await flashOf(gone, c.cookieSecret))?.message).toBe("已捨棄這筆機關帳號密碼通知信，不會再寄送。");
     const d = await jobRow(discarded);
     expect(d.state).toBe("cancelled");
     expect(d.payload).toEqual({ to: "b@mail.test" });

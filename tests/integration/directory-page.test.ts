@@ -3,7 +3,7 @@ import type { Container } from "../../bff/container.js";
 import { SYNC_JOB } from "../../bff/directory/queue.js";
 import { fixedClock } from "../../bff/ports/clock.js";
 import { startTestServer, testContainer } from "../helpers/container.js";
-import { signInOverHttp, getAs, postAs } from "../helpers/http-session.js";
+import { flashOf, signInOverHttp, getAs, postAs } from "../helpers/http-session.js";
 import { makeAccount, makeAgency, makeUnit, signInAs, type MadeAccount } from "../helpers/factory.js";
 
 /**
@@ -98,7 +98,9 @@ describe("AD 同步管理作業 without AD configuration", () => {
 
   it("a system admin's retry-all is audited", async () => {
     const res = await post(sys, "/admin/directory", { intent: "retry-all" });
-    expect(res.status).toBe(200);
+    expect(res.status).toBe(303);
+    expect(res.headers.get("location")).toBe("/admin/directory");
+    expect((await flashOf(res, c.cookieSecret))?.message).toMatch(/已重新排入 \d+ 筆失敗的同步作業/);
     const audit = await c.db
       .selectFrom("audit_log")
       .selectAll()

@@ -144,7 +144,7 @@ describe("bad input: a zh-TW message, input kept, nothing changed, never a 5xx",
     );
     expect(res.status).toBe(400);
     const html = await res.text();
-    expect(html).toContain("帳號名稱最多 50 字（目前 10000 字）");
+    expect(html).toContain("帳號名稱最多 50 個字（目前 10000 個字）");
     expect(html).toContain('value="ok.name"');
     expect(
       await c.db.selectFrom("shared_accounts").select("id").where("username", "=", "ok.name").executeTakeFirst(),

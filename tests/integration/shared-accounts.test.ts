@@ -116,7 +116,7 @@ describe("ACC-14 apply (機關及資訊系統帳號申請)", () => {
     expect(e.fields).toEqual({
       type: "請選擇帳號類型",
       username: "帳號須為 3 到 20 個小寫英文字母、數字或 . _ -，並以英文字母或數字開頭",
-      name: "帳號名稱最多 50 字（目前 10000 字）",
+      name: "帳號名稱最多 50 個字（目前 10000 個字）",
       purpose: "請填寫用途說明",
     });
     const taken = await refusal(

@@ -106,7 +106,7 @@ async function everythingStored(): Promise<string> {
 /** Applies as the applicant and approves as the admin; returns the client id and the secret shown once. */
 async function approvedClient(name: string) {
   const b = await signedIn(applicant);
-  expect((await b.post("/sso/apply", { intent: "apply", ...good(name) })).status).toBe(302);
+  expect((await b.post("/sso/apply", { intent: "apply", ...good(name) })).status).toBe(303);
   const app = await c.db
     .selectFrom("sso_applications")
     .select("id")
@@ -114,7 +114,7 @@ async function approvedClient(name: string) {
     .executeTakeFirstOrThrow();
   const a = await signedIn(admin);
   const decided = await a.post(`/admin/sso-applications/${app.id}`, { decision: "approve", note: "" });
-  expect(decided.status).toBe(302);
+  expect(decided.status).toBe(303);
   const shown = await b.post("/sso/apply", { intent: "reveal", id: String(app.id) });
   expect(shown.status).toBe(200);
   const secret = secretIn(await shown.text())!;
@@ -165,7 +165,7 @@ describe("integration applications (應用系統服務介接申請)", () => {
     const b = await signedIn(applicant);
     const long = "長".repeat(10_000);
     const cases: [Record<string, string | string[]>, string][] = [
-      [{}, "請輸入系統名稱"],
+      [{}, "請填寫系統名稱"],
       [{ ...good("壞網址一"), redirectUris: "http://example.com/cb" }, "須為 https 網址"],
       [{ ...good("壞網址二"), redirectUris: "javascript:alert(1)" }, "須為 https 網址"],
       [{ ...good("壞網址三"), redirectUris: "not a url" }, "不是有效的網址"],
@@ -185,10 +185,10 @@ describe("integration applications (應用系統服務介接申請)", () => {
         },
         "登出通知網址須搭配授權碼",
       ],
-      [{ ...good(long) }, "系統名稱不可超過 100 字"],
-      [{ ...good("長理由"), reason: long }, "申請理由不可超過 1000 字"],
-      [{ ...good("長聯絡人"), contactName: long }, "聯絡人姓名不可超過 50 字"],
-      [{ ...good("長信箱"), contactEmail: `${long}@x.tw` }, "聯絡電子郵件不可超過 200 字"],
+      [{ ...good(long) }, "系統名稱最多 100 個字"],
+      [{ ...good("長理由"), reason: long }, "申請理由最多 1000 個字"],
+      [{ ...good("長聯絡人"), contactName: long }, "聯絡人姓名最多 50 個字"],
+      [{ ...good("長信箱"), contactEmail: `${long}@x.tw` }, "聯絡電子郵件最多 200 個字"],
       [{ ...good("長網址"), redirectUris: `https://rp.example.test/${long}` }, "每個不超過 500 字"],
       [{ ...good("長導回"), postLogoutRedirectUri: `https://rp.example.test/${long}` }, "網址不可超過 500 字"],
       [{ ...good("壞信箱"), contactEmail: "not-an-email" }, "電子郵件格式不正確"],
@@ -210,7 +210,6 @@ describe("integration applications (應用系統服務介接申請)", () => {
       expect(res.status, message).toBe(400);
       const html = await res.text();
       expect(html, message).toContain(message);
-      expect(html).toContain("申請資料有誤");
       if (typeof form.systemName === "string" && form.systemName.length < 100) expect(html).toContain(form.systemName);
     }
     // A body that is not a form at all.
@@ -226,7 +225,7 @@ describe("integration applications (應用系統服務介接申請)", () => {
 
   it("lets only a system admin review: anyone else gets 404 and nothing changes", async () => {
     const b = await signedIn(applicant);
-    expect((await b.post("/sso/apply", { intent: "apply", ...good("審核權限測試") })).status).toBe(302);
+    expect((await b.post("/sso/apply", { intent: "apply", ...good("審核權限測試") })).status).toBe(303);
     const app = await c.db
       .selectFrom("sso_applications")
       .select(["id", "status"])
@@ -267,12 +266,12 @@ describe("integration applications (應用系統服務介接申請)", () => {
       note: "長".repeat(10_000),
     });
     expect(longNote.status).toBe(400);
-    expect(await longNote.text()).toContain("審核說明不可超過 500 字");
+    expect(await longNote.text()).toContain("審核說明最多 500 個字");
     const rejected = await a.post(`/admin/sso-applications/${app.id}`, {
       decision: "reject",
       note: "請補充資安檢測報告",
     });
-    expect(rejected.status).toBe(302);
+    expect(rejected.status).toBe(303);
     const again = await a.post(`/admin/sso-applications/${app.id}`, { decision: "approve", note: "" });
     expect(again.status).toBe(409);
     expect(await again.text()).toContain("此申請已審核");
@@ -347,12 +346,12 @@ describe("client admin", () => {
     const { config, tokens } = await codeFlow(user, clientId, secret);
     expect(tokens.refresh_token).toBeTruthy();
     const disabled = await adminBrowser.post(`/admin/sso-clients/${clientId}`, { intent: "disable" });
-    expect(disabled.status).toBe(302);
+    expect(disabled.status).toBe(303);
     expect((await clientCredentials(clientId, secret)).status).toBe(401);
     await expect(oidc.refreshTokenGrant(config, tokens.refresh_token!)).rejects.toThrow();
     // A new sign-in is refused as well (unknown client to the provider).
     expect((await user.fetch(`/oidc/auth?client_id=${clientId}&response_type=code&scope=openid`)).status).toBe(400);
-    expect((await adminBrowser.post(`/admin/sso-clients/${clientId}`, { intent: "enable" })).status).toBe(302);
+    expect((await adminBrowser.post(`/admin/sso-clients/${clientId}`, { intent: "enable" })).status).toBe(303);
     expect((await clientCredentials(clientId, secret)).status).toBe(200);
     // The old refresh token stays revoked.
     await expect(oidc.refreshTokenGrant(config, tokens.refresh_token!)).rejects.toThrow();
@@ -388,7 +387,7 @@ describe("client admin", () => {
     expect(await bad.text()).toContain("須為 https 網址");
     const uri = "https://192.168.1.20/sso/logout";
     const ok = await adminBrowser.post(page, { intent: "backchannel", backchannelLogoutUri: uri });
-    expect(ok.status).toBe(302);
+    expect(ok.status).toBe(303);
     const row = await c.db
       .selectFrom("oidc_clients")
       .select("backchannel_logout_uri")
@@ -446,7 +445,7 @@ describe("app list and transfer sign-in (IDN-8)", () => {
       initiateLoginUri: INITIATE,
       preApproved: "on",
     });
-    expect(pre.status).toBe(302);
+    expect(pre.status).toBe(303);
     const added = await adminBrowser.post("/admin/apps", {
       intent: "add",
       kind: "system",
@@ -456,7 +455,7 @@ describe("app list and transfer sign-in (IDN-8)", () => {
       sort: "10",
       visible: "on",
     });
-    expect(added.status).toBe(302);
+    expect(added.status).toBe(303);
     const link = await adminBrowser.post("/admin/apps", {
       intent: "add",
       kind: "link",
@@ -465,7 +464,7 @@ describe("app list and transfer sign-in (IDN-8)", () => {
       sort: "20",
       visible: "on",
     });
-    expect(link.status).toBe(302);
+    expect(link.status).toBe(303);
     const entries = await c.db.selectFrom("app_list_entries").selectAll().orderBy("id").execute();
     const sys = entries.find((e) => e.client_id === clientId)!;
     const plain = entries.find((e) => e.label === "資安自我檢查表")!;
@@ -502,8 +501,8 @@ describe("app list and transfer sign-in (IDN-8)", () => {
     const cases: [Record<string, string>, string][] = [
       [{ kind: "link", url: "javascript:alert(1)", label: "壞連結" }, "須為 https 網址"],
       [{ kind: "link", url: "", label: "無連結" }, "請輸入連結網址"],
-      [{ kind: "link", url: "https://x.example.test/", label: "長".repeat(10_000) }, "名稱不可超過 30 字"],
-      [{ kind: "link", url: "https://x.example.test/", label: "排序", sort: "1e9" }, "排序請輸入"],
+      [{ kind: "link", url: "https://x.example.test/", label: "長".repeat(10_000) }, "名稱最多 30 個字"],
+      [{ kind: "link", url: "https://x.example.test/", label: "排序", sort: "1e9" }, "排序請填寫"],
       [{ kind: "link", url: "https://x.example.test/", label: "圖示", icon: "太長了" }, "圖示文字最多 2 個字"],
       [{ kind: "system", clientId: "no-such-client", label: "無系統" }, "請選擇系統"],
       [{ kind: "other", label: "怪類型" }, "請選擇類型"],

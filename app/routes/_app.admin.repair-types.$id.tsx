@@ -3,7 +3,8 @@ import { json, redirect } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { CustodianChangeLog, CustodianSlots } from "~/components/custodians";
 import { FormMessage } from "~/components/forms";
-import { DateRangeFilter, Tabs } from "~/components/items";
+import { Tabs } from "~/components/items";
+import { type Column, DataTable, RangeFilter } from "~/components/list-page";
 import {
   Legend,
   partLabels,
@@ -209,6 +210,14 @@ function HoldersTab({ failure }: { failure?: Failure }) {
   );
 }
 
+/** 合計 and the three parts, as the last columns of both 處理狀況 tables. */
+const countColumns: Column<{ total: number; pending: number; processed: number; returned: number }>[] = [
+  { header: "合計", cell: (r) => r.total },
+  { header: partLabels.pending, cell: (r) => r.pending },
+  { header: partLabels.processed, cell: (r) => r.processed },
+  { header: partLabels.returned, cell: (r) => r.returned },
+];
+
 function StatusTab() {
   const { detail, stats } = useLoaderData<typeof loader>();
   const s = stats!;
@@ -223,7 +232,7 @@ function StatusTab() {
             匯出 Excel
           </a>
         </div>
-        <DateRangeFilter label="報修日期" tab="status" from={s.period.from} to={s.period.to} />
+        <RangeFilter label="報修日期" tab="status" from={s.period.from} to={s.period.to} />
         <ul className="stat-figures">
           <li>
             報修件數<strong>{s.total}</strong>
@@ -251,68 +260,25 @@ function StatusTab() {
         </div>
         <details className="chart-table">
           <summary>以表格檢視案件量</summary>
-          <div className="table-wrap">
-            <table className="data-table">
-              <caption className="visually-hidden">案件量</caption>
-              <thead>
-                <tr>
-                  <th scope="col">{s.period.unit === "day" ? "日期" : "月份"}</th>
-                  <th scope="col">合計</th>
-                  <th scope="col">{partLabels.pending}</th>
-                  <th scope="col">{partLabels.processed}</th>
-                  <th scope="col">{partLabels.returned}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {s.volume.map((v) => (
-                  <tr key={v.label}>
-                    <th scope="row">{tick(v.label)}</th>
-                    <td>{v.total}</td>
-                    <td>{v.pending}</td>
-                    <td>{v.processed}</td>
-                    <td>{v.returned}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable
+            caption="案件量"
+            rows={s.volume}
+            rowKey={(v) => v.label}
+            columns={[
+              { header: s.period.unit === "day" ? "日期" : "月份", cell: (v) => tick(v.label), rowHeader: true },
+              ...countColumns,
+            ]}
+          />
         </details>
       </section>
       <section className="card" aria-labelledby="units-h">
         <h2 id="units-h">各單位報修件數</h2>
-        <div className="table-wrap">
-          <table className="data-table">
-            <caption className="visually-hidden">各單位報修件數</caption>
-            <thead>
-              <tr>
-                <th scope="col">報修單位</th>
-                <th scope="col">合計</th>
-                <th scope="col">{partLabels.pending}</th>
-                <th scope="col">{partLabels.processed}</th>
-                <th scope="col">{partLabels.returned}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {s.units.length === 0 ? (
-                <tr>
-                  <td colSpan={5} className="empty">
-                    目前沒有資料
-                  </td>
-                </tr>
-              ) : (
-                s.units.map((u) => (
-                  <tr key={u.id}>
-                    <th scope="row">{u.name}</th>
-                    <td>{u.total}</td>
-                    <td>{u.pending}</td>
-                    <td>{u.processed}</td>
-                    <td>{u.returned}</td>
-                  </tr>
-                ))
-              )}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          caption="各單位報修件數"
+          rows={s.units}
+          rowKey={(u) => u.id}
+          columns={[{ header: "報修單位", cell: (u) => u.name, rowHeader: true }, ...countColumns]}
+        />
       </section>
     </>
   );

@@ -13,7 +13,8 @@ import { startOfTaipeiDay } from "../time.js";
 import { scheduledStateLabels, scheduledTypeLabels, scheduledTypeText } from "./labels.js";
 import { inTransaction } from "../../db/transaction.js";
 
-export const PAGE_SIZE = 20;
+/** Ten rows a page, like every console list (the manual). */
+export const PAGE_SIZE = 10;
 const STATES = ["pending", "done", "failed", "cancelled"] as const;
 type State = (typeof STATES)[number];
 

@@ -32,7 +32,8 @@ export const SUMMARY_COLUMNS = [
   "sa.review_status",
 ] as const;
 
-export const PAGE_SIZE = 20;
+/** Ten rows a page, like every console list (the manual). */
+export const PAGE_SIZE = 10;
 
 export interface SharedFilter {
   q?: unknown;

@@ -209,6 +209,26 @@ export interface Column<R> {
   show?: boolean;
 }
 
+/**
+ * The 勾選 column of a list with a batch action: a checkbox `ids` per row, ticked again after a
+ * refused batch (`selected`, the ids it sent back).
+ */
+export function checkColumn<R extends { id: number }>(selected: Set<string>, name: (row: R) => string): Column<R> {
+  return {
+    header: "勾選",
+    hiddenHeader: true,
+    cell: (r) => (
+      <input
+        type="checkbox"
+        name="ids"
+        value={r.id}
+        defaultChecked={selected.has(String(r.id))}
+        aria-label={`勾選 ${name(r)}`}
+      />
+    ),
+  };
+}
+
 /** A data table: hidden caption, `scope`d headers, labelled cells and one row when there is nothing. */
 export function DataTable<R>(props: {
   caption: ReactNode;

@@ -2,7 +2,15 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remi
 import { json } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { DisableReasonFields, EffectiveTime, FixLinks } from "~/components/accounts-console";
-import { consoleLinks, ConsolePage, PagedTable, RadioFilter, ResultAlert, SearchForm } from "~/components/list-page";
+import {
+  checkColumn,
+  consoleLinks,
+  ConsolePage,
+  PagedTable,
+  RadioFilter,
+  ResultAlert,
+  SearchForm,
+} from "~/components/list-page";
 import { formFailure, formValues, readForm } from "~/utils/errors.server";
 import { formatDateTime } from "~/utils/format";
 import { label, loginPermissionLabels, roleLabels, statusLabels } from "~/utils/labels";
@@ -90,19 +98,7 @@ export default function AccountList() {
             list={list}
             rowKey={(r) => r.id}
             columns={[
-              {
-                header: "勾選",
-                hiddenHeader: true,
-                cell: (r) => (
-                  <input
-                    type="checkbox"
-                    name="ids"
-                    value={r.id}
-                    defaultChecked={selected.has(String(r.id))}
-                    aria-label={`勾選 ${r.name}（${r.username}）`}
-                  />
-                ),
-              },
+              checkColumn(selected, (r: (typeof list.rows)[number]) => `${r.name}（${r.username}）`),
               { header: "權限", cell: (r) => label(roleLabels, r.role) },
               { header: "帳號", cell: (r) => r.username },
               { header: "姓名", cell: (r) => r.name },

@@ -1,7 +1,15 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json } from "@remix-run/node";
 import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
-import { consoleLinks, ConsolePage, PagedTable, RadioFilter, ResultAlert, SearchForm } from "~/components/list-page";
+import {
+  checkColumn,
+  consoleLinks,
+  ConsolePage,
+  PagedTable,
+  RadioFilter,
+  ResultAlert,
+  SearchForm,
+} from "~/components/list-page";
 import { reviewLabels, sharedTypeLabels } from "~/components/shared-accounts";
 import { formFailure, readForm } from "~/utils/errors.server";
 import { formatDateTime } from "~/utils/format";
@@ -82,19 +90,7 @@ export default function SharedAccountReviews() {
             list={list}
             rowKey={(r) => r.id}
             columns={[
-              {
-                header: "勾選",
-                hiddenHeader: true,
-                cell: (r) => (
-                  <input
-                    type="checkbox"
-                    name="ids"
-                    value={r.id}
-                    defaultChecked={selected.has(String(r.id))}
-                    aria-label={`勾選 ${r.username}`}
-                  />
-                ),
-              },
+              checkColumn(selected, (r: (typeof list.rows)[number]) => r.username),
               { header: "類型", cell: (r) => label(sharedTypeLabels, r.type) },
               { header: "帳號", cell: (r) => r.username },
               { header: "帳號名稱", cell: (r) => r.name },

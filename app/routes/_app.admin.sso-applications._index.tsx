@@ -1,18 +1,13 @@
-import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json } from "@remix-run/node";
 import { Link, useLoaderData, useSearchParams } from "@remix-run/react";
 import { ConsolePage, DataTable, ResultAlert } from "~/components/list-page";
-import { StatusTag } from "~/components/sso";
-import consoleStyles from "~/styles/console.css";
-import ssoStyles from "~/styles/sso.css";
+import { ssoLinks, StatusTag } from "~/components/sso";
 import { load } from "~/utils/errors.server";
 import { formatDateTime } from "~/utils/format";
 import { requireActor } from "~/utils/session.server";
 
-export const links: LinksFunction = () => [
-  { rel: "stylesheet", href: consoleStyles },
-  { rel: "stylesheet", href: ssoStyles },
-];
+export const links = ssoLinks;
 export const meta: MetaFunction = () => [{ title: "介接申請審核 | 臺南市政府公務入口網" }];
 
 const TABS = [

@@ -1,17 +1,13 @@
-import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
 import { ConsolePage, DataTable } from "~/components/list-page";
-import consoleStyles from "~/styles/console.css";
-import ssoStyles from "~/styles/sso.css";
+import { ssoLinks } from "~/components/sso";
 import { load } from "~/utils/errors.server";
 import { formatDateTime } from "~/utils/format";
 import { requireActor } from "~/utils/session.server";
 
-export const links: LinksFunction = () => [
-  { rel: "stylesheet", href: consoleStyles },
-  { rel: "stylesheet", href: ssoStyles },
-];
+export const links = ssoLinks;
 export const meta: MetaFunction = () => [{ title: "單一登入用戶端管理 | 臺南市政府公務入口網" }];
 
 /** IDN-6: registered systems, for system admins (others: 404). */

@@ -1,6 +1,5 @@
 import { Link, useSearchParams } from "@remix-run/react";
-import { type ReactNode, useId } from "react";
-import { EmptyRow } from "~/components/empty-row";
+import { type Paged, PagedTable, RangeFilter } from "~/components/list-page";
 import { formatDateTime } from "~/utils/format";
 
 /** Form values and per-field errors as the actions return them. */
@@ -125,93 +124,6 @@ export function useHref() {
   };
 }
 
-/** 「總計 N 筆，每頁顯示 10 筆」 and page links on its own query parameter (a page may hold several lists). */
-export function ParamPager({
-  total,
-  page,
-  pageSize,
-  param,
-}: {
-  total: number;
-  page: number;
-  pageSize: number;
-  param: string;
-}) {
-  const href = useHref();
-  const pages = Math.max(1, Math.ceil(total / pageSize));
-  const from = total === 0 ? 0 : (page - 1) * pageSize + 1;
-  const to = Math.min(total, page * pageSize);
-  const around = [...new Set([1, page - 1, page, page + 1, pages])]
-    .filter((p) => p >= 1 && p <= pages)
-    .sort((a, b) => a - b);
-  return (
-    <div className="pager">
-      <p className="pager-summary">
-        {`總計 ${total} 筆，每頁顯示 ${pageSize} 筆`}
-        {total > 0 ? (
-          <>
-            <br />
-            {`顯示 ${total} 筆中的 ${from} 到 ${to} 筆`}
-          </>
-        ) : null}
-      </p>
-      {pages > 1 ? (
-        <nav aria-label="分頁">
-          <ul className="pager-links">
-            {around.map((p) => (
-              <li key={p}>
-                {p === page ? (
-                  <span aria-current="page">{p}</span>
-                ) : (
-                  <Link to={href({ [param]: String(p) })} preventScrollReset aria-label={`第 ${p} 頁`}>
-                    {p}
-                  </Link>
-                )}
-              </li>
-            ))}
-          </ul>
-        </nav>
-      ) : null}
-    </div>
-  );
-}
-
-/** A GET filter on a date range (執行時間 / 異動時間 / 登入時間), keeping the tab; `children` adds 進階查詢. */
-export function RangeFilter(props: {
-  label: string;
-  tab: string;
-  prefix: string;
-  from: string;
-  to: string;
-  children?: ReactNode;
-}) {
-  const id = useId();
-  return (
-    <form method="get" className="filters" aria-label={`${props.label}查詢`}>
-      <input type="hidden" name="tab" value={props.tab} />
-      <fieldset className="filter-range">
-        <legend>{props.label}</legend>
-        <label htmlFor={`${id}-from`} className="visually-hidden">
-          {props.label}（起）
-        </label>
-        <input id={`${id}-from`} type="date" name={`${props.prefix}from`} defaultValue={props.from} />
-        <span aria-hidden="true">～</span>
-        <label htmlFor={`${id}-to`} className="visually-hidden">
-          {props.label}（迄）
-        </label>
-        <input id={`${id}-to`} type="date" name={`${props.prefix}to`} defaultValue={props.to} />
-      </fieldset>
-      {props.children}
-      <button type="submit" className="btn btn-small btn-primary">
-        查詢
-      </button>
-      <Link to={`?tab=${props.tab}`} className="btn btn-small">
-        消除條件
-      </Link>
-    </form>
-  );
-}
-
 export interface LogRow {
   id: number;
   at: string;
@@ -230,7 +142,7 @@ export function ChangeLogTable(props: {
   kind: "data" | "unit" | "status";
   tab: string;
   accountId: number;
-  log: { rows: LogRow[]; total: number; page: number; pageSize: number; filter: { from: string; to: string } };
+  log: Paged<LogRow> & { filter: { from: string; to: string } };
   entry: LogRow | null;
   rangeLabel: string;
 }) {
@@ -257,49 +169,35 @@ export function ChangeLogTable(props: {
         from={props.log.filter.from}
         to={props.log.filter.to}
       />
-      <div className="table-wrap">
-        <table className="data-table">
-          <caption className="visually-hidden">{props.title}</caption>
-          <thead>
-            <tr>
-              <th scope="col">異動時間</th>
-              <th scope="col">異動者</th>
-              <th scope="col">欄位</th>
-              <th scope="col">異動前 → 異動後</th>
-              <th scope="col">
-                <span className="visually-hidden">動作</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {props.log.rows.length === 0 ? (
-              <EmptyRow colSpan={5} />
-            ) : (
-              props.log.rows.map((r) => (
-                <tr key={r.id}>
-                  <td data-label="異動時間">{formatDateTime(r.at)}</td>
-                  <td data-label="異動者">{r.actorName ?? "系統"}</td>
-                  <td data-label="欄位">{r.field}</td>
-                  <td data-label="異動前 → 異動後">
-                    {r.before_value || "（空白）"} → {r.after_value || "（空白）"}
-                  </td>
-                  <td>
-                    <Link
-                      to={`${href({})}&detail=${r.id}&log=${props.kind}`}
-                      preventScrollReset
-                      className="btn btn-small"
-                      aria-label={`詳細：${r.field} ${formatDateTime(r.at)}`}
-                    >
-                      詳細
-                    </Link>
-                  </td>
-                </tr>
-              ))
-            )}
-          </tbody>
-        </table>
-      </div>
-      <ParamPager total={props.log.total} page={props.log.page} pageSize={props.log.pageSize} param={`${p}page`} />
+      <PagedTable
+        caption={props.title}
+        list={props.log}
+        param={`${p}page`}
+        rowKey={(r) => r.id}
+        columns={[
+          { header: "異動時間", cell: (r) => formatDateTime(r.at) },
+          { header: "異動者", cell: (r) => r.actorName ?? "系統" },
+          { header: "欄位", cell: (r) => r.field },
+          {
+            header: "異動前 → 異動後",
+            cell: (r) => `${r.before_value || "（空白）"} → ${r.after_value || "（空白）"}`,
+          },
+          {
+            header: "動作",
+            hiddenHeader: true,
+            cell: (r) => (
+              <Link
+                to={`${href({})}&detail=${r.id}&log=${props.kind}`}
+                preventScrollReset
+                className="btn btn-small"
+                aria-label={`詳細：${r.field} ${formatDateTime(r.at)}`}
+              >
+                詳細
+              </Link>
+            ),
+          },
+        ]}
+      />
       {props.entry ? (
         <dialog open className="detail-dialog" aria-labelledby={`${headingId}-detail`} aria-modal="false">
           <div className="dialog-head">

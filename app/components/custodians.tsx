@@ -1,6 +1,6 @@
 import { Form } from "@remix-run/react";
-import { EmptyRow } from "~/components/empty-row";
-import { DateRangeFilter, described, Field, Pager, PersonPicker } from "~/components/items";
+import { described, Field, PersonPicker } from "~/components/items";
+import { type Paged, PagedTable, RangeFilter } from "~/components/list-page";
 import { formatDateTime } from "~/utils/format";
 
 type Failure = { ok: false; message: string; fields: Record<string, string>; values: Record<string, string> };
@@ -93,19 +93,15 @@ export function CustodianSlots({
   );
 }
 
-interface ChangeLog {
-  rows: {
-    id: number;
-    at: string;
-    slot: number;
-    reason: string;
-    fromName: string | null;
-    toName: string | null;
-    actorName: string | null;
-  }[];
-  total: number;
-  page: number;
-  pageSize: number;
+interface ChangeLog extends Paged<{
+  id: number;
+  at: string;
+  slot: number;
+  reason: string;
+  fromName: string | null;
+  toName: string | null;
+  actorName: string | null;
+}> {
   filter: { from: string; to: string };
 }
 
@@ -128,41 +124,20 @@ export function CustodianChangeLog({
           匯出
         </a>
       </div>
-      <DateRangeFilter label="執行時間" tab="holders" from={log.filter.from} to={log.filter.to} />
-      <div className="table-wrap">
-        <table className="data-table">
-          <caption className="visually-hidden">{holder}異動紀錄</caption>
-          <thead>
-            <tr>
-              <th scope="col">執行時間</th>
-              <th scope="col">{holder}</th>
-              <th scope="col">原{holder}</th>
-              <th scope="col">新{holder}</th>
-              <th scope="col">異動原因</th>
-              <th scope="col">執行人</th>
-            </tr>
-          </thead>
-          <tbody>
-            {log.rows.length === 0 ? (
-              <EmptyRow colSpan={6} />
-            ) : (
-              log.rows.map((r) => (
-                <tr key={r.id}>
-                  <td data-label="執行時間">{formatDateTime(r.at)}</td>
-                  <td data-label={holder}>
-                    {holder} {r.slot}
-                  </td>
-                  <td data-label={`原${holder}`}>{r.fromName ?? "—"}</td>
-                  <td data-label={`新${holder}`}>{r.toName ?? "（移除）"}</td>
-                  <td data-label="異動原因">{r.reason}</td>
-                  <td data-label="執行人">{r.actorName ?? ""}</td>
-                </tr>
-              ))
-            )}
-          </tbody>
-        </table>
-      </div>
-      <Pager total={log.total} page={log.page} pageSize={log.pageSize} />
+      <RangeFilter label="執行時間" tab="holders" from={log.filter.from} to={log.filter.to} />
+      <PagedTable
+        caption={`${holder}異動紀錄`}
+        list={log}
+        rowKey={(r) => r.id}
+        columns={[
+          { header: "執行時間", cell: (r) => formatDateTime(r.at) },
+          { header: holder, cell: (r) => `${holder} ${r.slot}` },
+          { header: `原${holder}`, cell: (r) => r.fromName ?? "—" },
+          { header: `新${holder}`, cell: (r) => r.toName ?? "（移除）" },
+          { header: "異動原因", cell: (r) => r.reason },
+          { header: "執行人", cell: (r) => r.actorName ?? "" },
+        ]}
+      />
     </section>
   );
 }

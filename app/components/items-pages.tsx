@@ -1,27 +1,21 @@
-import type { LinksFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation, useSearchParams } from "@remix-run/react";
 import { useState } from "react";
 import { CustodianChangeLog, CustodianSlots } from "~/components/custodians";
-import { EmptyRow } from "~/components/empty-row";
 import { FormMessage } from "~/components/forms";
 import {
   BorrowScopeField,
-  DateRangeFilter,
   Field,
   described,
   ItemFields,
   itemToValues,
   listedFromValues,
-  Pager,
   PersonPicker,
   Tabs,
 } from "~/components/items";
-import consoleStyles from "~/styles/console.css";
+import { PagedTable, RangeFilter, SearchForm } from "~/components/list-page";
 import { formatDateTime } from "~/utils/format";
 import { type ItemKind, kinds, taipeiHm } from "~/utils/items";
 import type { detailAction, detailLoader, listLoader, newAction, newLoader } from "~/utils/items.server";
-
-export const consoleLinks: LinksFunction = () => [{ rel: "stylesheet", href: consoleStyles }];
 
 /** What an action answers when it refuses (a success redirects with a flash message instead). */
 type Failure = { ok: false; message: string; fields: Record<string, string>; values: Record<string, string> };
@@ -81,90 +75,39 @@ export function ItemListPage({ kind }: { kind: ItemKind }) {
         ]}
       />
       <section id="list-panel" role="tabpanel" aria-labelledby={`tab-${tab}`} className="card">
-        <form method="get" className="filters" role="search">
-          <input type="hidden" name="tab" value={tab} />
-          <label htmlFor="q" className="visually-hidden">
-            關鍵字
-          </label>
-          <input
-            id="q"
-            name="q"
-            type="search"
-            defaultValue={list.q}
-            placeholder={searchHint}
-            aria-describedby="q-hint"
-            maxLength={50}
-          />
-          <span id="q-hint" className="visually-hidden">
-            {searchHint}
-          </span>
-          <button type="submit" className="btn btn-small btn-primary">
-            查詢
-          </button>
-          <Link to={`?tab=${tab}`} className="btn btn-small">
-            消除條件
-          </Link>
-        </form>
-        <div className="table-wrap">
-          <table className="data-table">
-            <caption className="visually-hidden">{k.listTitle}</caption>
-            <thead>
-              <tr>
-                <th scope="col">{k.nameLabel}</th>
-                {kind === "car" ? <th scope="col">車號</th> : null}
-                {kind === "driver" ? <th scope="col">司機證照</th> : null}
-                <th scope="col">所在地</th>
-                {kind === "venue" ? <th scope="col">所在樓層</th> : null}
-                <th scope="col">管理機關</th>
-                {kind === "venue" ? <th scope="col">容納人數</th> : null}
-                {kind === "car" ? <th scope="col">乘客人數上限</th> : null}
-                {kind === "driver" ? <th scope="col">司機聯絡電話</th> : <th scope="col">開放借用時間</th>}
-                <th scope="col">{k.holder}</th>
-                <th scope="col">是否公開</th>
-                <th scope="col">
-                  <span className="visually-hidden">操作</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {list.rows.length === 0 ? (
-                <EmptyRow colSpan={9} />
-              ) : (
-                list.rows.map((r) => (
-                  <tr key={r.id}>
-                    <td data-label={k.nameLabel}>{r.name}</td>
-                    {kind === "car" ? <td data-label="車號">{r.plate_no}</td> : null}
-                    {kind === "driver" ? <td data-label="司機證照">{r.licence}</td> : null}
-                    <td data-label="所在地">{r.siteName}</td>
-                    {kind === "venue" ? <td data-label="所在樓層">{r.floor}</td> : null}
-                    <td data-label="管理機關">{r.agencyName}</td>
-                    {kind === "venue" ? <td data-label="容納人數">{r.capacity}</td> : null}
-                    {kind === "car" ? <td data-label="乘客人數上限">{r.passenger_limit}</td> : null}
-                    {kind === "driver" ? (
-                      <td data-label="司機聯絡電話">{r.phone}</td>
-                    ) : (
-                      <td data-label="開放借用時間">
-                        {r.open_from?.slice(0, 5)} - {r.open_to?.slice(0, 5)}
-                      </td>
-                    )}
-                    <td data-label={k.holder}>{r.custodianNames ?? ""}</td>
-                    <td data-label="是否公開">{r.is_public ? "是" : "否"}</td>
-                    <td>
-                      <Link
-                        to={`/admin/items/${k.path}/${r.id}`}
-                        className="btn btn-small"
-                        aria-label={`編輯 ${r.name}`}
-                      >
-                        編輯
-                      </Link>
-                    </td>
-                  </tr>
-                ))
-              )}
-            </tbody>
-          </table>
-        </div>
-        <Pager total={list.total} page={list.page} pageSize={list.pageSize} />
+        <SearchForm q={list.q} placeholder={searchHint} describe keep={{ tab }} clearTo={`?tab=${tab}`} />
+        <PagedTable
+          caption={k.listTitle}
+          list={list}
+          rowKey={(r) => r.id}
+          columns={[
+            { header: k.nameLabel, cell: (r) => r.name },
+            { header: "車號", cell: (r) => r.plate_no, show: kind === "car" },
+            { header: "司機證照", cell: (r) => r.licence, show: kind === "driver" },
+            { header: "所在地", cell: (r) => r.siteName },
+            { header: "所在樓層", cell: (r) => r.floor, show: kind === "venue" },
+            { header: "管理機關", cell: (r) => r.agencyName },
+            { header: "容納人數", cell: (r) => r.capacity, show: kind === "venue" },
+            { header: "乘客人數上限", cell: (r) => r.passenger_limit, show: kind === "car" },
+            { header: "司機聯絡電話", cell: (r) => r.phone, show: kind === "driver" },
+            {
+              header: "開放借用時間",
+              cell: (r) => `${r.open_from?.slice(0, 5) ?? ""} - ${r.open_to?.slice(0, 5) ?? ""}`,
+              show: kind !== "driver",
+            },
+            { header: k.holder, cell: (r) => r.custodianNames ?? "" },
+            { header: "是否公開", cell: (r) => (r.is_public ? "是" : "否") },
+            {
+              header: "操作",
+              hiddenHeader: true,
+              cell: (r) => (
+                <Link to={`/admin/items/${k.path}/${r.id}`} className="btn btn-small" aria-label={`編輯 ${r.name}`}>
+                  編輯
+                </Link>
+              ),
+            },
+          ]}
+        />
       </section>
     </div>
   );
@@ -562,56 +505,37 @@ function RecordsTab({ kind }: { kind: ItemKind }) {
           匯出
         </a>
       </div>
-      <DateRangeFilter label={k.dateLabel} tab="records" from={list.filter.from} to={list.filter.to} />
-      <div className="table-wrap">
-        <table className="data-table">
-          <caption className="visually-hidden">{k.recordsTab}（審核通過）</caption>
-          <thead>
-            <tr>
-              <th scope="col">{k.dateLabel}</th>
-              {kind === "driver" ? <th scope="col">公務車</th> : null}
-              <th scope="col">申請人</th>
-              <th scope="col">申請單位</th>
-              <th scope="col">申請事由</th>
-              <th scope="col">
-                <span className="visually-hidden">操作</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {list.rows.length === 0 ? (
-              <EmptyRow colSpan={6} />
-            ) : (
-              list.rows.map((r) => (
-                <tr key={r.id}>
-                  <td data-label={k.dateLabel}>{range(r.starts_at, r.ends_at)}</td>
-                  {kind === "driver" ? (
-                    <td data-label="公務車">
-                      {r.itemName}（{r.plateNo}）
-                    </td>
-                  ) : null}
-                  <td data-label="申請人">{r.applicantName}</td>
-                  <td data-label="申請單位">{r.unitName}</td>
-                  <td data-label="申請事由" className="clip">
-                    {r.reason}
-                  </td>
-                  <td>
-                    <Link
-                      to={detailHref(r.id)}
-                      className="btn btn-small"
-                      preventScrollReset
-                      aria-label={`詳細：${r.applicantName} ${formatDateTime(r.starts_at)}`}
-                    >
-                      詳細
-                    </Link>
-                  </td>
-                </tr>
-              ))
-            )}
-          </tbody>
-        </table>
-      </div>
-      <Pager total={list.total} page={list.page} pageSize={list.pageSize} />
+      <RangeFilter label={k.dateLabel} tab="records" from={list.filter.from} to={list.filter.to} />
+      <PagedTable
+        caption={`${k.recordsTab}（審核通過）`}
+        list={list}
+        rowKey={(r) => r.id}
+        columns={[
+          { header: k.dateLabel, cell: (r) => range(r.starts_at, r.ends_at) },
+          {
+            header: "公務車",
+            cell: (r) => `${r.itemName}（${r.plateNo}）`,
+            show: kind === "driver",
+          },
+          { header: "申請人", cell: (r) => r.applicantName },
+          { header: "申請單位", cell: (r) => r.unitName },
+          { header: "申請事由", cell: (r) => r.reason, className: () => "clip" },
+          {
+            header: "操作",
+            hiddenHeader: true,
+            cell: (r) => (
+              <Link
+                to={detailHref(r.id)}
+                className="btn btn-small"
+                preventScrollReset
+                aria-label={`詳細：${r.applicantName} ${formatDateTime(r.starts_at)}`}
+              >
+                詳細
+              </Link>
+            ),
+          },
+        ]}
+      />
       {record ? (
         <dialog open className="detail-dialog" aria-labelledby="record-h" aria-modal="false">
           <div className="dialog-head">

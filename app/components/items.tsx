@@ -1,67 +1,6 @@
-import { Link, useFetcher, useSearchParams } from "@remix-run/react";
+import { Link, useFetcher } from "@remix-run/react";
 import { type KeyboardEvent, type ReactNode, useEffect, useId, useRef, useState } from "react";
 import { type ItemKind, kinds, scopeLabels } from "~/utils/items";
-
-/** 「總計 N 筆，每頁顯示 10 筆」「顯示 N 筆中的 X 到 Y 筆」 and page links that keep the filters. */
-export function Pager({ total, page, pageSize }: { total: number; page: number; pageSize: number }) {
-  const [params] = useSearchParams();
-  const pages = Math.max(1, Math.ceil(total / pageSize));
-  const from = total === 0 ? 0 : (page - 1) * pageSize + 1;
-  const to = Math.min(total, page * pageSize);
-  const href = (p: number) => {
-    const next = new URLSearchParams(params);
-    next.set("page", String(p));
-    next.delete("detail");
-    return `?${next.toString()}`;
-  };
-  const around = [...new Set([1, page - 1, page, page + 1, pages])]
-    .filter((p) => p >= 1 && p <= pages)
-    .sort((a, b) => a - b);
-  return (
-    <div className="pager">
-      <p className="pager-summary">
-        {`總計 ${total} 筆，每頁顯示 ${pageSize} 筆`}
-        {total > 0 ? (
-          <>
-            <br />
-            {`顯示 ${total} 筆中的 ${from} 到 ${to} 筆`}
-          </>
-        ) : null}
-      </p>
-      {pages > 1 ? (
-        <nav aria-label="分頁">
-          <ul className="pager-links">
-            {page > 1 ? (
-              <li>
-                <Link to={href(page - 1)} aria-label="上一頁">
-                  ‹
-                </Link>
-              </li>
-            ) : null}
-            {around.map((p) => (
-              <li key={p}>
-                {p === page ? (
-                  <span aria-current="page">{p}</span>
-                ) : (
-                  <Link to={href(p)} aria-label={`第 ${p} 頁`}>
-                    {p}
-                  </Link>
-                )}
-              </li>
-            ))}
-            {page < pages ? (
-              <li>
-                <Link to={href(page + 1)} aria-label="下一頁">
-                  ›
-                </Link>
-              </li>
-            ) : null}
-          </ul>
-        </nav>
-      ) : null}
-    </div>
-  );
-}
 
 /** Tabs as links (`?tab=`), with tab semantics and arrow keys between them. */
 export function Tabs({
@@ -613,31 +552,3 @@ export const listedFromValues = (v: string | undefined) =>
     .split(",")
     .map(Number)
     .filter((n) => Number.isSafeInteger(n) && n > 0);
-
-/** A date-range filter form (執行時間 / 借用日期 / 派遣日期) with 查詢 and 消除條件. */
-export function DateRangeFilter({ label, tab, from, to }: { label: string; tab: string; from: string; to: string }) {
-  const id = useId();
-  return (
-    <form method="get" className="filters" aria-label={`${label}查詢`}>
-      <input type="hidden" name="tab" value={tab} />
-      <fieldset className="filter-range">
-        <legend>{label}</legend>
-        <label htmlFor={`${id}-from`} className="visually-hidden">
-          {label}（起）
-        </label>
-        <input id={`${id}-from`} type="date" name="from" defaultValue={from} />
-        <span aria-hidden="true">～</span>
-        <label htmlFor={`${id}-to`} className="visually-hidden">
-          {label}（迄）
-        </label>
-        <input id={`${id}-to`} type="date" name="to" defaultValue={to} />
-      </fieldset>
-      <button type="submit" className="btn btn-small btn-primary">
-        查詢
-      </button>
-      <Link to={`?tab=${tab}`} className="btn btn-small">
-        消除條件
-      </Link>
-    </form>
-  );
-}

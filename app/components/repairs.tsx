@@ -1,5 +1,16 @@
-import { type ChangeEvent, useState } from "react";
+import type { LinksFunction } from "@remix-run/node";
+import { Link } from "@remix-run/react";
+import { type ChangeEvent, type ReactNode, useState } from "react";
 import { SelectField, TextAreaField, TextField } from "~/components/forms";
+import bookingStyles from "~/styles/booking.css";
+import repairStyles from "~/styles/repairs.css";
+import { formatDateTime } from "~/utils/format";
+
+/** The stylesheets of every repair page (the ticket cards borrow the booking list's look). */
+export const repairLinks: LinksFunction = () => [
+  { rel: "stylesheet", href: bookingStyles },
+  { rel: "stylesheet", href: repairStyles },
+];
 
 export const repairStatusLabels: Record<string, string> = {
   pending: "待處理",
@@ -11,6 +22,60 @@ export const repairStatusLabels: Record<string, string> = {
 export function RepairStatus({ status }: { status: string }) {
   const tone = status === "processed" ? "approved" : status === "returned" ? "rejected" : "pending";
   return <span className={`status status-${tone}`}>{repairStatusLabels[status] ?? status}</span>;
+}
+
+interface TicketSummary {
+  id: number;
+  typeName: string;
+  status: string;
+  description: string;
+  siteName: string;
+  floor: string | null;
+  created_at: string;
+  return_count: number;
+}
+
+/** One ticket in a list (mine, or the vendor's queue): type, status, place, date; `reporter` when not mine. */
+export function TicketCard(props: {
+  ticket: TicketSummary;
+  heading: "h2" | "h3";
+  reporter?: string;
+  children?: ReactNode;
+}) {
+  const t = props.ticket;
+  const Heading = props.heading;
+  return (
+    <li className="card booking-card ticket-card">
+      <div className="booking-head">
+        <Heading>
+          <Link to={`/repairs/${t.id}`}>{t.typeName}</Link>
+        </Heading>
+        <RepairStatus status={t.status} />
+      </div>
+      <p className="ticket-desc">{t.description}</p>
+      <dl className="facts facts-compact">
+        {props.reporter ? (
+          <>
+            <dt>報修人員</dt>
+            <dd>{props.reporter}</dd>
+          </>
+        ) : null}
+        <dt>所在地點</dt>
+        <dd>
+          {t.siteName} {t.floor}
+        </dd>
+        <dt>報修日期</dt>
+        <dd>{formatDateTime(t.created_at)}</dd>
+        {t.return_count > 0 ? (
+          <>
+            <dt>退回次數</dt>
+            <dd>{t.return_count}</dd>
+          </>
+        ) : null}
+      </dl>
+      {props.children}
+    </li>
+  );
 }
 
 /**

@@ -1,5 +1,5 @@
-import { Form, Link } from "@remix-run/react";
-import { EmptyRow } from "~/components/empty-row";
+import { Form } from "@remix-run/react";
+import { type Paged, PagedTable, RangeFilter } from "~/components/list-page";
 import { formatDateTime } from "~/utils/format";
 
 /** zh-TW labels the shared-account pages show (the BFF has its own copy for exports). */
@@ -9,25 +9,6 @@ export const sharedTypeLabels: Record<string, string> = {
   system: "資訊系統帳號",
 };
 export const reviewLabels: Record<string, string> = { pending: "未審核", approved: "通過", rejected: "駁回" };
-
-/** A filter of one choice among a few, as radio buttons ("全部" first): works without JavaScript. */
-export function RadioFilter(props: { legend: string; name: string; value: string; options: [string, string][] }) {
-  return (
-    <fieldset className="filter-range">
-      <legend>{props.legend}</legend>
-      <label className="choice">
-        <input type="radio" name={props.name} value="" defaultChecked={props.value === ""} />
-        全部
-      </label>
-      {props.options.map(([v, text]) => (
-        <label key={v} className="choice">
-          <input type="radio" name={props.name} value={v} defaultChecked={props.value === v} />
-          {text}
-        </label>
-      ))}
-    </fieldset>
-  );
-}
 
 export interface Candidate {
   id: number;
@@ -115,14 +96,14 @@ export interface LogRow {
   byName: string | null;
 }
 
-/** 資料異動紀錄 / 帳號狀態異動紀錄 with a 異動時間 filter and the export link. */
+/** 資料異動紀錄 / 帳號狀態異動紀錄 with a 異動時間 filter, the export link and the pager. */
 export function ChangeLogTable(props: {
   title: string;
-  rows: LogRow[];
-  filter: { from: string; to: string };
+  log: Paged<LogRow> & { filter: { from: string; to: string } };
   exportHref: string;
   tab: string;
 }) {
+  const { log } = props;
   return (
     <section className="card" aria-label={props.title}>
       <div className="page-head">
@@ -131,58 +112,20 @@ export function ChangeLogTable(props: {
           匯出
         </a>
       </div>
-      <form method="get" className="filters" aria-label={`${props.title}查詢`}>
-        <input type="hidden" name="tab" value={props.tab} />
-        <fieldset className="filter-range">
-          <legend>異動時間</legend>
-          <label htmlFor={`${props.tab}-from`} className="visually-hidden">
-            起日
-          </label>
-          <input id={`${props.tab}-from`} name="from" type="date" defaultValue={props.filter.from} />
-          <span aria-hidden="true">～</span>
-          <label htmlFor={`${props.tab}-to`} className="visually-hidden">
-            迄日
-          </label>
-          <input id={`${props.tab}-to`} name="to" type="date" defaultValue={props.filter.to} />
-        </fieldset>
-        <button type="submit" className="btn btn-small btn-primary">
-          查詢
-        </button>
-        <Link to={`?tab=${props.tab}`} className="btn btn-small">
-          消除條件
-        </Link>
-      </form>
-      <div className="table-wrap">
-        <table className="data-table">
-          <caption className="visually-hidden">{props.title}</caption>
-          <thead>
-            <tr>
-              <th scope="col">異動時間</th>
-              <th scope="col">異動項目</th>
-              <th scope="col">異動前</th>
-              <th scope="col">異動後</th>
-              <th scope="col">原因</th>
-              <th scope="col">執行人</th>
-            </tr>
-          </thead>
-          <tbody>
-            {props.rows.length === 0 ? (
-              <EmptyRow colSpan={6} />
-            ) : (
-              props.rows.map((r) => (
-                <tr key={r.id}>
-                  <td data-label="異動時間">{formatDateTime(r.at)}</td>
-                  <td data-label="異動項目">{r.field}</td>
-                  <td data-label="異動前">{r.before}</td>
-                  <td data-label="異動後">{r.after}</td>
-                  <td data-label="原因">{r.reason}</td>
-                  <td data-label="執行人">{r.byName ?? ""}</td>
-                </tr>
-              ))
-            )}
-          </tbody>
-        </table>
-      </div>
+      <RangeFilter label="異動時間" tab={props.tab} from={log.filter.from} to={log.filter.to} />
+      <PagedTable
+        caption={props.title}
+        list={log}
+        rowKey={(r) => r.id}
+        columns={[
+          { header: "異動時間", cell: (r) => formatDateTime(r.at) },
+          { header: "異動項目", cell: (r) => r.field },
+          { header: "異動前", cell: (r) => r.before },
+          { header: "異動後", cell: (r) => r.after },
+          { header: "原因", cell: (r) => r.reason },
+          { header: "執行人", cell: (r) => r.byName ?? "" },
+        ]}
+      />
     </section>
   );
 }

@@ -1,4 +1,14 @@
+import type { LinksFunction } from "@remix-run/node";
+import consoleStyles from "~/styles/console.css";
+import ssoStyles from "~/styles/sso.css";
+
 /** Pieces shared by the single sign-on pages (IDN-6/8): status labels, check groups, secrets. */
+
+/** The stylesheets of every single sign-on console page. */
+export const ssoLinks: LinksFunction = () => [
+  { rel: "stylesheet", href: consoleStyles },
+  { rel: "stylesheet", href: ssoStyles },
+];
 
 export const applicationStatusLabels: Record<string, string> = {
   pending: "審核中",

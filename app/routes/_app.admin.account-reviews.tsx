@@ -4,7 +4,7 @@ import { Form, Link, useActionData, useLoaderData, useLocation, useNavigate } fr
 import { useEffect, useRef } from "react";
 import { EmptyRow } from "~/components/empty-row";
 import { FormMessage, TextField } from "~/components/forms";
-import { Pager } from "~/components/items";
+import { Pager } from "~/components/list-page";
 import styles from "~/styles/applications.css";
 import consoleStyles from "~/styles/console.css";
 import { applicationResultLabels, applicationTypeLabels } from "~/utils/applications";

@@ -1,10 +1,4 @@
-import type {
-  ActionFunctionArgs,
-  AppLoadContext,
-  LinksFunction,
-  LoaderFunctionArgs,
-  MetaFunction,
-} from "@remix-run/node";
+import type { ActionFunctionArgs, AppLoadContext, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
 import {
@@ -15,17 +9,15 @@ import {
   type Errors,
   FixLinks,
   loginMethodLabels,
-  ParamPager,
-  RangeFilter,
   scheduledTypeLabels,
   useHref,
   type Values,
 } from "~/components/accounts-console";
 import { TextField } from "~/components/forms";
-import consoleStyles from "~/styles/console.css";
 import { type FormFailure, formFailure, formValues, load, readForm } from "~/utils/errors.server";
 import type { Flash } from "~/utils/flash";
 import { redirectWithFlash } from "~/utils/flash.server";
+import { consoleLinks, PagedTable, RangeFilter } from "~/components/list-page";
 import { formatDateTime } from "~/utils/format";
 import {
   label,
@@ -37,7 +29,7 @@ import {
 } from "~/utils/labels";
 import { requireActor } from "~/utils/session.server";
 
-export const links: LinksFunction = () => [{ rel: "stylesheet", href: consoleStyles }];
+export const links = consoleLinks;
 export const meta: MetaFunction<typeof loader> = ({ data }) => [
   { title: `${data?.detail.account.name ?? "帳號"} | 個人公務帳號管理 | 臺南市政府公務入口網` },
 ];
@@ -650,51 +642,32 @@ function StatusTab({ data, failedFor }: { data: Loaded; failedFor: (intent: stri
             <FilterSelect label="操作結果" name="lresult" value={s.records.filter.result} labels={loginResultLabels} />
           </details>
         </RangeFilter>
-        <div className="table-wrap">
-          <table className="data-table">
-            <caption className="visually-hidden">帳號登入紀錄</caption>
-            <thead>
-              <tr>
-                <th scope="col">登入時間</th>
-                <th scope="col">登入方式</th>
-                <th scope="col">動作</th>
-                <th scope="col">操作結果</th>
-                <th scope="col">
-                  <span className="visually-hidden">動作</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {s.records.rows.length === 0 ? (
-                <tr>
-                  <td colSpan={5} className="empty">
-                    目前沒有資料
-                  </td>
-                </tr>
-              ) : (
-                s.records.rows.map((r) => (
-                  <tr key={r.id}>
-                    <td data-label="登入時間">{formatDateTime(r.at)}</td>
-                    <td data-label="登入方式">{label(loginMethodLabels, r.method)}</td>
-                    <td data-label="動作">{label(loginActionLabels, r.action)}</td>
-                    <td data-label="操作結果">{label(loginResultLabels, r.result)}</td>
-                    <td>
-                      <Link
-                        to={`${href({})}&record=${r.id}`}
-                        preventScrollReset
-                        className="btn btn-small"
-                        aria-label={`詳細：${formatDateTime(r.at)} 登入紀錄`}
-                      >
-                        詳細
-                      </Link>
-                    </td>
-                  </tr>
-                ))
-              )}
-            </tbody>
-          </table>
-        </div>
-        <ParamPager total={s.records.total} page={s.records.page} pageSize={s.records.pageSize} param="lpage" />
+        <PagedTable
+          caption="帳號登入紀錄"
+          list={s.records}
+          param="lpage"
+          rowKey={(r) => r.id}
+          columns={[
+            { header: "登入時間", cell: (r) => formatDateTime(r.at) },
+            { header: "登入方式", cell: (r) => label(loginMethodLabels, r.method) },
+            { header: "動作", cell: (r) => label(loginActionLabels, r.action) },
+            { header: "操作結果", cell: (r) => label(loginResultLabels, r.result) },
+            {
+              header: "動作",
+              hiddenHeader: true,
+              cell: (r) => (
+                <Link
+                  to={`${href({})}&record=${r.id}`}
+                  preventScrollReset
+                  className="btn btn-small"
+                  aria-label={`詳細：${formatDateTime(r.at)} 登入紀錄`}
+                >
+                  詳細
+                </Link>
+              ),
+            },
+          ]}
+        />
         {s.record && params.get("record") ? (
           <dialog open className="detail-dialog" aria-labelledby="record-h" aria-modal="false">
             <div className="dialog-head">

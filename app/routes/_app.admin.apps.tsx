@@ -1,18 +1,14 @@
-import type { ActionFunctionArgs, LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { EmptyRow } from "~/components/empty-row";
 import { FormMessage, SelectField, TextField } from "~/components/forms";
-import consoleStyles from "~/styles/console.css";
-import ssoStyles from "~/styles/sso.css";
+import { ssoLinks } from "~/components/sso";
 import { formFailure, formValues, load, readForm } from "~/utils/errors.server";
 import { redirectWithFlash } from "~/utils/flash.server";
 import { requireActor } from "~/utils/session.server";
 
-export const links: LinksFunction = () => [
-  { rel: "stylesheet", href: consoleStyles },
-  { rel: "stylesheet", href: ssoStyles },
-];
+export const links = ssoLinks;
 export const meta: MetaFunction = () => [{ title: "首頁應用程式管理 | 臺南市政府公務入口網" }];
 
 const FIELDS = ["id", "kind", "clientId", "label", "icon", "url", "sort", "visible"];

@@ -1,7 +1,7 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
-import { consoleLinks } from "~/components/items-pages";
+import { consoleLinks } from "~/components/list-page";
 import { kinds } from "~/utils/items";
 import { requireActor } from "~/utils/session.server";
 

@@ -1,5 +1,6 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
-import { consoleLinks, ItemListPage } from "~/components/items-pages";
+import { ItemListPage } from "~/components/items-pages";
+import { consoleLinks } from "~/components/list-page";
 import { listLoader } from "~/utils/items.server";
 
 export const meta: MetaFunction = () => [{ title: "公務車清單管理 | 臺南市政府公務入口網" }];

@@ -1,5 +1,6 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
-import { consoleLinks, ItemNewPage } from "~/components/items-pages";
+import { ItemNewPage } from "~/components/items-pages";
+import { consoleLinks } from "~/components/list-page";
 import { newAction, newLoader } from "~/utils/items.server";
 
 export const meta: MetaFunction = () => [{ title: "新增司機 | 臺南市政府公務入口網" }];

@@ -1,5 +1,6 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
-import { consoleLinks, ItemDetailPage } from "~/components/items-pages";
+import { ItemDetailPage } from "~/components/items-pages";
+import { consoleLinks } from "~/components/list-page";
 import { detailAction, detailLoader } from "~/utils/items.server";
 
 export const meta: MetaFunction = () => [{ title: "場地管理 | 臺南市政府公務入口網" }];

@@ -1,25 +1,22 @@
-import type { ActionFunctionArgs, LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json } from "@remix-run/node";
 import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
-import { EmptyRow } from "~/components/empty-row";
-import { Pager } from "~/components/items";
 import { redirectBackWithFlash } from "~/utils/flash.server";
-import consoleStyles from "~/styles/console.css";
-import { formFailure, formValues, isDomainError, load, readForm } from "~/utils/errors.server";
+import { formFailure, formValues, isDomainError, readForm } from "~/utils/errors.server";
+import { consoleLinks, ConsolePage, PagedTable, ResultAlert } from "~/components/list-page";
 import { formatDateTime } from "~/utils/format";
+import { loadList } from "~/utils/list.server";
 import { requireActor } from "~/utils/session.server";
 
-export const links: LinksFunction = () => [{ rel: "stylesheet", href: consoleStyles }];
+export const links = consoleLinks;
 export const meta: MetaFunction = () => [{ title: "背景作業 | 臺南市政府公務入口網" }];
 
 /**
  * 背景作業 (issue 15 item 3): jobs that stopped retrying (after 24 h of an outage, or a
  * failure retrying cannot fix), for system admins only; anyone else gets 404 from the service.
  */
-export async function loader({ request, context }: LoaderFunctionArgs) {
-  const actor = await requireActor(request, context);
-  const page = new URL(request.url).searchParams.get("page");
-  const list = await load(() => context.services.jobsAdmin.listDead(actor, { page }));
+export async function loader(args: LoaderFunctionArgs) {
+  const { list } = await loadList(args, [], ({ actor, services, query }) => services.jobsAdmin.listDead(actor, query));
   return json({ list });
 }
 
@@ -59,18 +56,8 @@ export default function BackgroundJobs() {
   const result = useActionData<typeof action>();
   const busy = useNavigation().state === "submitting";
   return (
-    <div className="console">
-      <nav aria-label="頁面位置" className="breadcrumb">
-        系統參數管理 › <span aria-current="page">背景作業</span>
-      </nav>
-      <div className="page-head">
-        <h1 className="page-title">背景作業</h1>
-      </div>
-      {result ? (
-        <div className="alert alert-error" role="alert">
-          {result.message}
-        </div>
-      ) : null}
+    <ConsolePage trail={["系統參數管理"]} title="背景作業">
+      <ResultAlert result={result} />
       <section className="card" aria-labelledby="jobs-dead">
         <h2 id="jobs-dead">停止重試的作業</h2>
         <p className="muted">
@@ -82,69 +69,50 @@ export default function BackgroundJobs() {
             共 {list.total} 筆：{list.byKind.map((k) => `${k.label} ${k.n} 筆`).join("、")}
           </p>
         ) : null}
-        <div className="table-wrap">
-          <table className="data-table">
-            <caption className="visually-hidden">停止重試的背景作業</caption>
-            <thead>
-              <tr>
-                <th scope="col">種類</th>
-                <th scope="col">對象</th>
-                <th scope="col">嘗試次數</th>
-                <th scope="col">最後錯誤</th>
-                <th scope="col">建立時間</th>
-                <th scope="col">停止時間</th>
-                <th scope="col">
-                  <span className="visually-hidden">操作</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {list.rows.length === 0 ? (
-                <EmptyRow colSpan={7}>目前沒有停止重試的背景作業</EmptyRow>
-              ) : (
-                list.rows.map((r) => (
-                  <tr key={r.id}>
-                    <td data-label="種類">{r.kindLabel}</td>
-                    <td data-label="對象">{r.target}</td>
-                    <td data-label="嘗試次數">{r.attempts}</td>
-                    <td data-label="最後錯誤" className="wrap">
-                      {r.lastError}
-                    </td>
-                    <td data-label="建立時間">{formatDateTime(r.createdAt)}</td>
-                    <td data-label="停止時間">{formatDateTime(r.diedAt) || "—"}</td>
-                    <td>
-                      <Form method="post" className="actions">
-                        <input type="hidden" name="id" value={r.id} />
-                        <button
-                          type="submit"
-                          name="intent"
-                          value="retry"
-                          className="btn btn-small btn-primary"
-                          disabled={busy}
-                          aria-label={`重試：${r.kindLabel} ${r.target}`}
-                        >
-                          重試
-                        </button>
-                        <button
-                          type="submit"
-                          name="intent"
-                          value="discard"
-                          className="btn btn-small btn-danger"
-                          disabled={busy}
-                          aria-label={`捨棄：${r.kindLabel} ${r.target}`}
-                        >
-                          捨棄
-                        </button>
-                      </Form>
-                    </td>
-                  </tr>
-                ))
-              )}
-            </tbody>
-          </table>
-        </div>
-        <Pager total={list.total} page={list.page} pageSize={list.pageSize} />
+        <PagedTable
+          caption="停止重試的背景作業"
+          list={list}
+          rowKey={(r) => r.id}
+          empty="目前沒有停止重試的背景作業"
+          columns={[
+            { header: "種類", cell: (r) => r.kindLabel },
+            { header: "對象", cell: (r) => r.target },
+            { header: "嘗試次數", cell: (r) => r.attempts },
+            { header: "最後錯誤", cell: (r) => r.lastError, className: () => "wrap" },
+            { header: "建立時間", cell: (r) => formatDateTime(r.createdAt) },
+            { header: "停止時間", cell: (r) => formatDateTime(r.diedAt) || "—" },
+            {
+              header: "操作",
+              hiddenHeader: true,
+              cell: (r) => (
+                <Form method="post" className="actions">
+                  <input type="hidden" name="id" value={r.id} />
+                  <button
+                    type="submit"
+                    name="intent"
+                    value="retry"
+                    className="btn btn-small btn-primary"
+                    disabled={busy}
+                    aria-label={`重試：${r.kindLabel} ${r.target}`}
+                  >
+                    重試
+                  </button>
+                  <button
+                    type="submit"
+                    name="intent"
+                    value="discard"
+                    className="btn btn-small btn-danger"
+                    disabled={busy}
+                    aria-label={`捨棄：${r.kindLabel} ${r.target}`}
+                  >
+                    捨棄
+                  </button>
+                </Form>
+              ),
+            },
+          ]}
+        />
       </section>
-    </div>
+    </ConsolePage>
   );
 }

@@ -2,9 +2,9 @@ import type { ActionFunctionArgs, LinksFunction, LoaderFunctionArgs, MetaFunctio
 import { json } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { CustodianChangeLog, CustodianSlots } from "~/components/custodians";
-import { EmptyRow } from "~/components/empty-row";
 import { FormMessage } from "~/components/forms";
-import { DateRangeFilter, Tabs } from "~/components/items";
+import { Tabs } from "~/components/items";
+import { type Column, DataTable, RangeFilter } from "~/components/list-page";
 import {
   Legend,
   partLabels,
@@ -209,6 +209,14 @@ function HoldersTab({ failure }: { failure?: Failure }) {
   );
 }
 
+/** 合計 and the three parts, as the last columns of both 處理狀況 tables. */
+const countColumns: Column<{ total: number; pending: number; processed: number; returned: number }>[] = [
+  { header: "合計", cell: (r) => r.total },
+  { header: partLabels.pending, cell: (r) => r.pending },
+  { header: partLabels.processed, cell: (r) => r.processed },
+  { header: partLabels.returned, cell: (r) => r.returned },
+];
+
 function StatusTab() {
   const { detail, stats } = useLoaderData<typeof loader>();
   const s = stats!;
@@ -223,7 +231,7 @@ function StatusTab() {
             匯出 Excel
           </a>
         </div>
-        <DateRangeFilter label="報修日期" tab="status" from={s.period.from} to={s.period.to} />
+        <RangeFilter label="報修日期" tab="status" from={s.period.from} to={s.period.to} />
         <ul className="stat-figures">
           <li>
             報修件數<strong>{s.total}</strong>
@@ -251,65 +259,26 @@ function StatusTab() {
         </div>
         <details className="chart-table">
           <summary>以表格檢視案件量</summary>
-          <CountsTable
+          <DataTable
             caption="案件量"
-            first={s.period.unit === "day" ? "日期" : "月份"}
-            rows={s.volume.map((v) => ({ ...v, key: v.label, label: tick(v.label) }))}
+            rows={s.volume}
+            rowKey={(v) => v.label}
+            columns={[
+              { header: s.period.unit === "day" ? "日期" : "月份", cell: (v) => tick(v.label), rowHeader: true },
+              ...countColumns,
+            ]}
           />
         </details>
       </section>
       <section className="card" aria-labelledby="units-h">
         <h2 id="units-h">各單位報修件數</h2>
-        <CountsTable
+        <DataTable
           caption="各單位報修件數"
-          first="報修單位"
-          rows={s.units.map((u) => ({ ...u, key: String(u.id), label: u.name }))}
+          rows={s.units}
+          rowKey={(u) => u.id}
+          columns={[{ header: "報修單位", cell: (u) => u.name, rowHeader: true }, ...countColumns]}
         />
       </section>
     </>
-  );
-}
-
-interface Counts {
-  key: string;
-  label: string;
-  total: number;
-  pending: number;
-  processed: number;
-  returned: number;
-}
-
-/** 處理狀況's tables: one row a period (案件量) or a unit (各單位報修件數), counts by status. */
-function CountsTable({ caption, first, rows }: { caption: string; first: string; rows: Counts[] }) {
-  return (
-    <div className="table-wrap">
-      <table className="data-table">
-        <caption className="visually-hidden">{caption}</caption>
-        <thead>
-          <tr>
-            <th scope="col">{first}</th>
-            <th scope="col">合計</th>
-            <th scope="col">{partLabels.pending}</th>
-            <th scope="col">{partLabels.processed}</th>
-            <th scope="col">{partLabels.returned}</th>
-          </tr>
-        </thead>
-        <tbody>
-          {rows.length === 0 ? (
-            <EmptyRow colSpan={5} />
-          ) : (
-            rows.map((r) => (
-              <tr key={r.key}>
-                <th scope="row">{r.label}</th>
-                <td>{r.total}</td>
-                <td>{r.pending}</td>
-                <td>{r.processed}</td>
-                <td>{r.returned}</td>
-              </tr>
-            ))
-          )}
-        </tbody>
-      </table>
-    </div>
   );
 }

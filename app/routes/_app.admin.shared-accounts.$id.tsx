@@ -1,17 +1,17 @@
-import type { ActionFunctionArgs, LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
-import { Pager, Tabs } from "~/components/items";
+import { Tabs } from "~/components/items";
+import { consoleLinks } from "~/components/list-page";
 import { ChangeLogTable, CustodianPicker, reviewLabels, sharedTypeLabels } from "~/components/shared-accounts";
 import { FormMessage } from "~/components/forms";
-import consoleStyles from "~/styles/console.css";
 import { formFailure, formValues, load, readForm } from "~/utils/errors.server";
 import { redirectBackWithFlash } from "~/utils/flash.server";
 import { formatDateTime } from "~/utils/format";
 import { label, loginPermissionLabels, statusLabels } from "~/utils/labels";
 import { requireActor } from "~/utils/session.server";
 
-export const links: LinksFunction = () => [{ rel: "stylesheet", href: consoleStyles }];
+export const links = consoleLinks;
 export const meta: MetaFunction = () => [{ title: "機關及郵件系統帳號詳細 | 臺南市政府公務入口網" }];
 
 type Tab = "data" | "status";
@@ -189,12 +189,10 @@ export default function SharedAccountDetail() {
         )}
         <ChangeLogTable
           title={tab === "data" ? "資料異動紀錄" : "帳號狀態異動紀錄"}
-          rows={log.rows}
-          filter={log.filter}
+          log={log}
           tab={tab}
           exportHref={`/admin/shared-accounts/${a.id}/${tab}.xlsx?${exportQuery.toString()}`}
         />
-        <Pager total={log.total} page={log.page} pageSize={log.pageSize} />
       </div>
     </div>
   );

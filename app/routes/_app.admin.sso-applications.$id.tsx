@@ -1,19 +1,14 @@
-import type { ActionFunctionArgs, LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { FormMessage, TextAreaField } from "~/components/forms";
-import { StatusTag } from "~/components/sso";
+import { StatusTag, ssoLinks } from "~/components/sso";
 import { redirectWithFlash } from "~/utils/flash.server";
-import consoleStyles from "~/styles/console.css";
-import ssoStyles from "~/styles/sso.css";
 import { formFailure, formValues, load, readForm } from "~/utils/errors.server";
 import { formatDateTime } from "~/utils/format";
 import { requireActor } from "~/utils/session.server";
 
-export const links: LinksFunction = () => [
-  { rel: "stylesheet", href: consoleStyles },
-  { rel: "stylesheet", href: ssoStyles },
-];
+export const links = ssoLinks;
 export const meta: MetaFunction = () => [{ title: "介接申請審核 | 臺南市政府公務入口網" }];
 
 export async function loader({ request, context, params }: LoaderFunctionArgs) {

@@ -1,18 +1,13 @@
-import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
-import { EmptyRow } from "~/components/empty-row";
-import { StatusTag } from "~/components/sso";
-import consoleStyles from "~/styles/console.css";
-import ssoStyles from "~/styles/sso.css";
+import { StatusTag, ssoLinks } from "~/components/sso";
+import { ConsolePage, DataTable } from "~/components/list-page";
 import { load } from "~/utils/errors.server";
 import { formatDateTime } from "~/utils/format";
 import { requireActor } from "~/utils/session.server";
 
-export const links: LinksFunction = () => [
-  { rel: "stylesheet", href: consoleStyles },
-  { rel: "stylesheet", href: ssoStyles },
-];
+export const links = ssoLinks;
 export const meta: MetaFunction = () => [{ title: "介接申請審核 | 臺南市政府公務入口網" }];
 
 const TABS = [
@@ -34,16 +29,16 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 export default function SsoApplications() {
   const { list, status } = useLoaderData<typeof loader>();
   return (
-    <div className="console">
-      <nav aria-label="頁面位置" className="breadcrumb">
-        <Link to="/apps">應用程式列表</Link> › <span aria-current="page">介接申請審核</span>
-      </nav>
-      <div className="page-head">
-        <h1 className="page-title">應用系統服務介接申請審核</h1>
+    <ConsolePage
+      trail={[{ to: "/apps", label: "應用程式列表" }]}
+      here="介接申請審核"
+      title="應用系統服務介接申請審核"
+      actions={
         <Link to="/admin/sso-clients" className="btn">
           用戶端管理
         </Link>
-      </div>
+      }
+    >
       <nav className="tabs" aria-label="申請狀態">
         {TABS.map((t) => (
           <Link
@@ -57,50 +52,32 @@ export default function SsoApplications() {
         ))}
       </nav>
       <section className="card">
-        <div className="table-wrap">
-          <table className="data-table">
-            <caption className="visually-hidden">介接申請</caption>
-            <thead>
-              <tr>
-                <th scope="col">申請時間</th>
-                <th scope="col">系統名稱</th>
-                <th scope="col">權責機關</th>
-                <th scope="col">申請人</th>
-                <th scope="col">狀態</th>
-                <th scope="col">
-                  <span className="visually-hidden">操作</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {list.length === 0 ? (
-                <EmptyRow colSpan={6} />
-              ) : (
-                list.map((a) => (
-                  <tr key={a.id}>
-                    <td>{formatDateTime(a.created_at)}</td>
-                    <td>{a.system_name}</td>
-                    <td>{a.agency}</td>
-                    <td>{a.applicant}</td>
-                    <td>
-                      <StatusTag status={a.status} />
-                    </td>
-                    <td>
-                      <Link
-                        to={`/admin/sso-applications/${a.id}`}
-                        className="btn btn-small"
-                        aria-label={`${a.status === "pending" ? "審核" : "檢視"} ${a.system_name}`}
-                      >
-                        {a.status === "pending" ? "審核" : "檢視"}
-                      </Link>
-                    </td>
-                  </tr>
-                ))
-              )}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          caption="介接申請"
+          rows={list}
+          rowKey={(a) => a.id}
+          columns={[
+            { header: "申請時間", cell: (a) => formatDateTime(a.created_at) },
+            { header: "系統名稱", cell: (a) => a.system_name },
+            { header: "權責機關", cell: (a) => a.agency },
+            { header: "申請人", cell: (a) => a.applicant },
+            { header: "狀態", cell: (a) => <StatusTag status={a.status} /> },
+            {
+              header: "操作",
+              hiddenHeader: true,
+              cell: (a) => (
+                <Link
+                  to={`/admin/sso-applications/${a.id}`}
+                  className="btn btn-small"
+                  aria-label={`${a.status === "pending" ? "審核" : "檢視"} ${a.system_name}`}
+                >
+                  {a.status === "pending" ? "審核" : "檢視"}
+                </Link>
+              ),
+            },
+          ]}
+        />
       </section>
-    </div>
+    </ConsolePage>
   );
 }

@@ -1,20 +1,15 @@
-import type { ActionFunctionArgs, LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { FormMessage, TextField } from "~/components/forms";
-import { methodLabels, OneTimeSecret } from "~/components/sso";
-import consoleStyles from "~/styles/console.css";
-import ssoStyles from "~/styles/sso.css";
+import { methodLabels, OneTimeSecret, ssoLinks } from "~/components/sso";
 import { formFailure, load, readForm } from "~/utils/errors.server";
 import { redirectWithFlash } from "~/utils/flash.server";
 import { formatDateTime } from "~/utils/format";
 import { label, loginResultLabels } from "~/utils/labels";
 import { requireActor } from "~/utils/session.server";
 
-export const links: LinksFunction = () => [
-  { rel: "stylesheet", href: consoleStyles },
-  { rel: "stylesheet", href: ssoStyles },
-];
+export const links = ssoLinks;
 export const meta: MetaFunction = () => [{ title: "用戶端管理 | 臺南市政府公務入口網" }];
 
 export async function loader({ request, context, params }: LoaderFunctionArgs) {

@@ -1,14 +1,13 @@
-import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
-import { Pager } from "~/components/items";
-import consoleStyles from "~/styles/console.css";
+import { consoleLinks, PagedTable } from "~/components/list-page";
 import { formatDateTime } from "~/utils/format";
 import { label, loginActionLabels, loginResultLabels } from "~/utils/labels";
 import { requireActor } from "~/utils/session.server";
 import { loginMethodLabels, usageLabel } from "~/utils/usage-labels";
 
-export const links: LinksFunction = () => [{ rel: "stylesheet", href: consoleStyles }];
+export const links = consoleLinks;
 export const meta: MetaFunction = () => [{ title: "帳號紀錄 | 臺南市政府公務入口網" }];
 
 /** ACC-19 帳號登入紀錄 and 帳號使用紀錄: mine only, paged in the database. */
@@ -49,7 +48,8 @@ function recordPage<T, R>(
 }
 
 export default function MyRecords() {
-  const { tab, rows, total, page, pageSize } = useLoaderData<typeof loader>();
+  const list = useLoaderData<typeof loader>();
+  const { tab } = list;
   return (
     <div>
       <h1 className="page-title">帳號紀錄</h1>
@@ -69,38 +69,17 @@ export default function MyRecords() {
           帳號使用紀錄
         </Link>
       </nav>
-      <div className="table-wrap">
-        <table className="data-table">
-          <caption className="visually-hidden">{tab === "logins" ? "帳號登入紀錄" : "帳號使用紀錄"}</caption>
-          <thead>
-            <tr>
-              <th scope="col">時間</th>
-              <th scope="col">{tab === "logins" ? "動作・結果" : "動作"}</th>
-              <th scope="col">{tab === "logins" ? "登入方式" : "對象"}</th>
-              <th scope="col">來源位址</th>
-            </tr>
-          </thead>
-          <tbody>
-            {rows.length === 0 ? (
-              <tr>
-                <td colSpan={4} className="empty">
-                  目前沒有資料
-                </td>
-              </tr>
-            ) : (
-              rows.map((r) => (
-                <tr key={r.id}>
-                  <td data-label="時間">{formatDateTime(r.at)}</td>
-                  <td data-label="動作">{r.what}</td>
-                  <td data-label={tab === "logins" ? "登入方式" : "對象"}>{r.detail}</td>
-                  <td data-label="來源位址">{r.ip || "—"}</td>
-                </tr>
-              ))
-            )}
-          </tbody>
-        </table>
-      </div>
-      <Pager total={total} page={page} pageSize={pageSize} />
+      <PagedTable
+        caption={tab === "logins" ? "帳號登入紀錄" : "帳號使用紀錄"}
+        list={list}
+        rowKey={(r) => r.id}
+        columns={[
+          { header: "時間", cell: (r) => formatDateTime(r.at) },
+          { header: tab === "logins" ? "動作・結果" : "動作", cell: (r) => r.what },
+          { header: tab === "logins" ? "登入方式" : "對象", cell: (r) => r.detail },
+          { header: "來源位址", cell: (r) => r.ip || "—" },
+        ]}
+      />
       <p>
         <Link to="/me">回我的帳號</Link>
       </p>

@@ -1,20 +1,15 @@
-import type { ActionFunctionArgs, LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { FormMessage, SelectField, TextAreaField, TextField } from "~/components/forms";
-import { PhotoInput, RepairStatus, TicketFields } from "~/components/repairs";
-import bookingStyles from "~/styles/booking.css";
-import repairStyles from "~/styles/repairs.css";
+import { PhotoInput, repairLinks, RepairStatus, TicketFields } from "~/components/repairs";
 import { formFailure, formValues, load } from "~/utils/errors.server";
 import { redirectWithFlash } from "~/utils/flash.server";
 import { formatDateTime } from "~/utils/format";
 import { MAX_PHOTOS, readRepairForm, TICKET_FIELDS } from "~/utils/repairs.server";
 import { requireActor } from "~/utils/session.server";
 
-export const links: LinksFunction = () => [
-  { rel: "stylesheet", href: bookingStyles },
-  { rel: "stylesheet", href: repairStyles },
-];
+export const links = repairLinks;
 export const meta: MetaFunction<typeof loader> = ({ data }) => [
   { title: `${data?.ticket.typeName ? `${data.ticket.typeName} | ` : ""}報修 | 臺南市政府公務入口網` },
 ];

@@ -1,16 +1,10 @@
-import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
-import { RepairStatus } from "~/components/repairs";
-import bookingStyles from "~/styles/booking.css";
-import repairStyles from "~/styles/repairs.css";
-import { formatDateTime } from "~/utils/format";
+import { repairLinks, TicketCard } from "~/components/repairs";
 import { requireActor } from "~/utils/session.server";
 
-export const links: LinksFunction = () => [
-  { rel: "stylesheet", href: bookingStyles },
-  { rel: "stylesheet", href: repairStyles },
-];
+export const links = repairLinks;
 export const meta: MetaFunction = () => [{ title: "報修處理狀況回報 | 臺南市政府公務入口網" }];
 
 const tabs = [
@@ -50,33 +44,7 @@ export default function HandleRepairs() {
       ) : (
         <ul className="booking-list">
           {rows.map((t) => (
-            <li key={t.id} className="card booking-card ticket-card">
-              <div className="booking-head">
-                <h2>
-                  <Link to={`/repairs/${t.id}`}>{t.typeName}</Link>
-                </h2>
-                <RepairStatus status={t.status} />
-              </div>
-              <p className="ticket-desc">{t.description}</p>
-              <dl className="facts facts-compact">
-                <dt>報修人員</dt>
-                <dd>
-                  {t.reporterName}（{t.unitName}）
-                </dd>
-                <dt>所在地點</dt>
-                <dd>
-                  {t.siteName} {t.floor}
-                </dd>
-                <dt>報修日期</dt>
-                <dd>{formatDateTime(t.created_at)}</dd>
-                {t.return_count > 0 ? (
-                  <>
-                    <dt>退回次數</dt>
-                    <dd>{t.return_count}</dd>
-                  </>
-                ) : null}
-              </dl>
-            </li>
+            <TicketCard key={t.id} ticket={t} heading="h2" reporter={`${t.reporterName}（${t.unitName}）`} />
           ))}
         </ul>
       )}

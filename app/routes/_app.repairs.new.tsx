@@ -1,19 +1,14 @@
-import type { ActionFunctionArgs, LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { FormMessage } from "~/components/forms";
-import { PhotoInput, TicketFields } from "~/components/repairs";
-import bookingStyles from "~/styles/booking.css";
-import repairStyles from "~/styles/repairs.css";
+import { PhotoInput, repairLinks, TicketFields } from "~/components/repairs";
 import { formFailure, formValues } from "~/utils/errors.server";
 import { redirectWithFlash } from "~/utils/flash.server";
 import { readRepairForm, TICKET_FIELDS } from "~/utils/repairs.server";
 import { requireActor } from "~/utils/session.server";
 
-export const links: LinksFunction = () => [
-  { rel: "stylesheet", href: bookingStyles },
-  { rel: "stylesheet", href: repairStyles },
-];
+export const links = repairLinks;
 export const meta: MetaFunction = () => [{ title: "我要報修 | 臺南市政府公務入口網" }];
 
 export async function loader({ request, context }: LoaderFunctionArgs) {

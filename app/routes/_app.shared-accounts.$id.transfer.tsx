@@ -1,13 +1,13 @@
-import type { ActionFunctionArgs, LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json } from "@remix-run/node";
 import { Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import { consoleLinks } from "~/components/list-page";
 import { CustodianPicker } from "~/components/shared-accounts";
-import consoleStyles from "~/styles/console.css";
 import { formFailure, formValues, load, readForm } from "~/utils/errors.server";
 import { redirectWithFlash } from "~/utils/flash.server";
 import { requireActor } from "~/utils/session.server";
 
-export const links: LinksFunction = () => [{ rel: "stylesheet", href: consoleStyles }];
+export const links = consoleLinks;
 export const meta: MetaFunction = () => [{ title: "移轉保管人 | 臺南市政府公務入口網" }];
 
 /** The holder hands a shared account to a colleague of the same agency (else 404). */

@@ -1,16 +1,16 @@
-import type { ActionFunctionArgs, LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { reviewLabels, sharedTypeLabels } from "~/components/shared-accounts";
 import { FormMessage } from "~/components/forms";
-import consoleStyles from "~/styles/console.css";
+import { consoleLinks } from "~/components/list-page";
 import { formFailure, formValues, readForm } from "~/utils/errors.server";
 import { redirectWithFlash } from "~/utils/flash.server";
 import { formatDateTime } from "~/utils/format";
 import { label, loginPermissionLabels, statusLabels } from "~/utils/labels";
 import { requireActor } from "~/utils/session.server";
 
-export const links: LinksFunction = () => [{ rel: "stylesheet", href: consoleStyles }];
+export const links = consoleLinks;
 export const meta: MetaFunction = () => [{ title: "我的機關及資訊系統帳號管理 | 臺南市政府公務入口網" }];
 
 /** ACC-14 我的機關及資訊系統帳號管理: the shared accounts I hold (phone first). */

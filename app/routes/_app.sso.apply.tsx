@@ -1,19 +1,14 @@
-import type { ActionFunctionArgs, LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json } from "@remix-run/node";
 import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { FormMessage, SelectField, TextAreaField, TextField } from "~/components/forms";
-import { CheckGroup, OneTimeSecret, StatusTag } from "~/components/sso";
-import consoleStyles from "~/styles/console.css";
-import ssoStyles from "~/styles/sso.css";
+import { CheckGroup, OneTimeSecret, ssoLinks, StatusTag } from "~/components/sso";
 import { formFailure, formValues, readForm } from "~/utils/errors.server";
 import { redirectWithFlash } from "~/utils/flash.server";
 import { formatDateTime } from "~/utils/format";
 import { requireActor } from "~/utils/session.server";
 
-export const links: LinksFunction = () => [
-  { rel: "stylesheet", href: consoleStyles },
-  { rel: "stylesheet", href: ssoStyles },
-];
+export const links = ssoLinks;
 export const meta: MetaFunction = () => [{ title: "應用系統服務介接申請 | 臺南市政府公務入口網" }];
 
 const FIELDS = [

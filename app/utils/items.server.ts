@@ -9,6 +9,7 @@ import {
 import { formFailure, formValues, load, readForm } from "./errors.server";
 import { redirectWithFlash } from "./flash.server";
 import { type ItemKind, itemFieldNames, kinds } from "./items";
+import { listQuery } from "./list.server";
 import { requireActor } from "./session.server";
 
 const IMAGE_REFUSED = "僅接受 JPEG、PNG、WebP 圖片，每張不超過 5 MB";
@@ -20,12 +21,7 @@ export function listLoader(kind: ItemKind) {
     const actor = await requireActor(request, context);
     const access = await context.services.items.consoleAccess(actor);
     if (!access.manage) throw notFound();
-    const url = new URL(request.url);
-    const list = await context.services.items.list(actor, kind, {
-      tab: url.searchParams.get("tab"),
-      q: url.searchParams.get("q"),
-      page: url.searchParams.get("page"),
-    });
+    const list = await context.services.items.list(actor, kind, listQuery(request, ["tab", "q"]));
     return json({ list, canCreate: access.create });
   };
 }

@@ -13,7 +13,8 @@ import { scheduledStateLabels, scheduledTypeLabels, scheduledTypeText } from "./
 import { inTransaction } from "../../db/transaction.js";
 import { type AppliedFilter, scheduledQuery, type ScheduledQuery, STATES } from "./schemas.js";
 
-export const PAGE_SIZE = 20;
+/** Ten rows a page, like every console list (the manual). */
+export const PAGE_SIZE = 10;
 
 function inScope(actor: Actor) {
   return (eb: ExpressionBuilder<DB & { sc: DB["scheduled_changes"] }, "sc">) =>

@@ -25,7 +25,8 @@ export const SUMMARY_COLUMNS = [
   "sa.review_status",
 ] as const;
 
-export const PAGE_SIZE = 20;
+/** Ten rows a page, like every console list (the manual). */
+export const PAGE_SIZE = 10;
 
 /** Filters read leniently (listQuery): an unknown value means "all", never an error page. */
 function applyFilter(raw: ListQuery) {

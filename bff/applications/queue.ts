@@ -45,7 +45,8 @@ export function queueBase(db: Database, actor: Actor) {
 
 export const TYPES = ["activation", "reactivation", "agency_change", "role_change"] as const;
 export const RESULTS = ["pending", "scheduled", "approved", "rejected"] as const;
-export const PAGE_SIZE = 20;
+/** Ten rows a page, like every console list (the manual). */
+export const PAGE_SIZE = 10;
 
 export interface QueueFilters {
   type: ApplicationType | "";

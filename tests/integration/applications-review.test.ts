@@ -362,3 +362,22 @@ describe("inbox and home counts", () => {
     expect(await c.services.inbox.count(actorC)).toBe(0);
   });
 });
+
+describe("paging (the manual: ten rows a page)", () => {
+  it("the queue shows ten a page, newest paging on to the eleventh", async () => {
+    const agency = (await makeAgency(c, "分頁局")).id;
+    const unit = (await makeUnit(c, agency)).id;
+    const admin = await makeAccount(c, { unitId: unit, role: "agency_admin" });
+    const actor = (await signInAs(c, admin)).actor;
+    for (let i = 0; i < 11; i++) await application(unit);
+    const first = await review().list(actor, {});
+    expect({ rows: first.rows.length, total: first.total, pageSize: first.pageSize }).toEqual({
+      rows: 10,
+      total: 11,
+      pageSize: 10,
+    });
+    const second = await review().list(actor, { page: "2" });
+    expect(second.rows).toHaveLength(1);
+    expect(second.rows[0]!.id).not.toBe(first.rows[0]!.id);
+  });
+});

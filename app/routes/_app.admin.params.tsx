@@ -5,7 +5,7 @@ import { EmptyRow } from "~/components/empty-row";
 import { FormMessage } from "~/components/forms";
 import consoleStyles from "~/styles/console.css";
 import paramsStyles from "~/styles/params.css";
-import { type FormFailure, formFailure, formValues, load, readForm } from "~/utils/errors.server";
+import { formFailure, formValues, load, readForm } from "~/utils/errors.server";
 import { redirectWithFlash } from "~/utils/flash.server";
 import { formatDateTime } from "~/utils/format";
 import { requireActor } from "~/utils/session.server";
@@ -40,7 +40,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
 
 export default function SystemParams() {
   const { params, changes, cacheSeconds } = useLoaderData<typeof loader>();
-  const failure = useActionData<typeof action>() as FormFailure | undefined;
+  const failure = useActionData<typeof action>();
   const nav = useNavigation();
   const busyKey = nav.state === "submitting" ? nav.formData?.get("key") : null;
   return (

@@ -5,7 +5,7 @@ import { UnitPicker } from "~/components/applications";
 import { FormMessage, TextAreaField, TextField } from "~/components/forms";
 import styles from "~/styles/applications.css";
 import { applicationResultLabels, applicationTypeLabels } from "~/utils/applications";
-import { type FormFailure, formFailure, formValues, readForm } from "~/utils/errors.server";
+import { formFailure, formValues, readForm } from "~/utils/errors.server";
 import { redirectWithFlash } from "~/utils/flash.server";
 import { formatDateTime } from "~/utils/format";
 import { label } from "~/utils/labels";
@@ -41,7 +41,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
 
 export default function MyApplications() {
   const { mine, org, isUser } = useLoaderData<typeof loader>();
-  const failure = useActionData<typeof action>() as FormFailure | undefined;
+  const failure = useActionData<typeof action>();
   const failedIntent = failure?.values.intent;
   return (
     <div className="narrow">

@@ -2,7 +2,6 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remi
 import { json } from "@remix-run/node";
 import { Link, useActionData, useLoaderData } from "@remix-run/react";
 import { PasswordChangeForm } from "~/components/PasswordChangeForm";
-import type { FormFailure } from "~/utils/errors.server";
 import { changePasswordAction } from "~/utils/password.server";
 import { requireActor } from "~/utils/session.server";
 
@@ -22,7 +21,7 @@ export const action = (args: ActionFunctionArgs) => changePasswordAction(args, "
 
 export default function ChangePassword() {
   const { expired, ad } = useLoaderData<typeof loader>();
-  const failure = useActionData<typeof action>() as FormFailure | undefined;
+  const failure = useActionData<typeof action>();
   return (
     <div className="narrow">
       <h1 className="page-title">變更密碼</h1>

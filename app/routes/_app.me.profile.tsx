@@ -3,7 +3,7 @@ import { json } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { OfficeContactFields } from "~/components/applications";
 import { FormMessage, TextField } from "~/components/forms";
-import { type FormFailure, formFailure, formValues, readForm } from "~/utils/errors.server";
+import { formFailure, formValues, readForm } from "~/utils/errors.server";
 import { redirectWithFlash } from "~/utils/flash.server";
 import { requireActor } from "~/utils/session.server";
 
@@ -49,7 +49,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
 
 export default function MyProfile() {
   const { username, name, values } = useLoaderData<typeof loader>();
-  const failure = useActionData<typeof action>() as FormFailure | undefined;
+  const failure = useActionData<typeof action>();
   const v = failure?.values ?? values;
   const f = failure?.fields ?? {};
   return (

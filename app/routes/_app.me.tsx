@@ -2,7 +2,6 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remi
 import { json } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useOutlet } from "@remix-run/react";
 import { PasswordChangeForm } from "~/components/PasswordChangeForm";
-import type { FormFailure } from "~/utils/errors.server";
 import { changePasswordAction } from "~/utils/password.server";
 import { formatDateTime } from "~/utils/format";
 import { label, loginActionLabels, loginResultLabels, statusLabels } from "~/utils/labels";
@@ -24,7 +23,7 @@ export const action = (args: ActionFunctionArgs) => changePasswordAction(args, "
 
 export default function Me() {
   const { me, records, hasConsole } = useLoaderData<typeof loader>();
-  const failure = useActionData<typeof action>() as FormFailure | undefined;
+  const failure = useActionData<typeof action>();
   // /me/password, /me/profile … render alone, not under this page.
   const outlet = useOutlet();
   if (outlet) return outlet;

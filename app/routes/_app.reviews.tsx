@@ -7,7 +7,7 @@ import { FormMessage } from "~/components/forms";
 import bookingStyles from "~/styles/booking.css";
 import { todayTaipei, validDate } from "~/utils/booking.server";
 import { formFailure, formValues, isDomainError, readForm } from "~/utils/errors.server";
-import { redirectWithFlash } from "~/utils/flash.server";
+import { redirectBackWithFlash } from "~/utils/flash.server";
 import { formatDateTimeRange } from "~/utils/format";
 import { itemKindLabels, label } from "~/utils/labels";
 import { requireActor } from "~/utils/session.server";
@@ -80,12 +80,6 @@ interface BatchLine {
   what: string;
 }
 
-/** Back to the list as it was filtered (Remix has already taken `_data` and `index` off the URL). */
-const here = (request: Request) => {
-  const url = new URL(request.url);
-  return url.pathname + url.search;
-};
-
 /**
  * One decision or comment redirects with a flash. A batch renders its answer instead: it lists
  * each booking's own result (done, or why not), more than a one-line flash can carry.
@@ -102,11 +96,11 @@ export async function action({ request, context }: ActionFunctionArgs) {
       const r = await bookings.decide(actor, values.id, input);
       const verb = r.status === "approved" ? "已核准" : "已駁回";
       const what = `${booking.itemName}（${booking.applicantName}，${formatDateTimeRange(booking.starts_at, booking.ends_at)}）`;
-      return redirectWithFlash(context, here(request), `${verb}：${what}`);
+      return redirectBackWithFlash(request, context, `${verb}：${what}`);
     }
     if (values.intent === "comment") {
       await bookings.editDecisionComment(actor, values.id, { comment: values.comment });
-      return redirectWithFlash(context, here(request), "編輯成功");
+      return redirectBackWithFlash(request, context, "編輯成功");
     }
     if (values.intent === "batch") {
       // Through the approvals inbox, which any kind of review plugs into.

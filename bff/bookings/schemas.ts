@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { Item } from "../../db/schema.js";
 import { DomainError } from "../errors.js";
-import { keyword, none } from "../items/schemas.js";
+import { none } from "../items/schemas.js";
 import { minutesOf, parseTaipeiLocal, taipeiDate, taipeiMinuteOfDay } from "../time.js";
 import { field, type FormInput, type IdParam, parseId, parseInput, whenValid } from "../validation.js";
 
@@ -148,7 +148,7 @@ export const availabilityQuery = z.object({
   kind: z.enum(["venue", "car"]).catch("venue"),
   from: urlDay,
   days: clamped(1, 14, 1),
-  q: keyword(50),
+  q: field.keyword(50),
   limit: clamped(1, 2000, 200),
 });
 export type AvailabilityQuery = FormInput<typeof availabilityQuery>;
@@ -159,7 +159,7 @@ export const windowQuery = availabilityQuery.pick({ from: true, days: true });
 /** 審核 (BKG-3): status (未審核 by default), keyword, a day the booking touches, page. */
 export const reviewQuery = z.object({
   status: z.enum(["pending", "approved", "rejected", "cancelled", "all"]).catch("pending"),
-  q: keyword(50),
+  q: field.keyword(50),
   date: urlDay,
   page: clamped(1, 1000, 1),
 });

@@ -1,6 +1,5 @@
 import { z } from "zod";
 import type { ItemKind } from "../../db/schema.js";
-import { cleanText } from "../text.js";
 import { IMAGE_MAX_BYTES, IMAGE_REFUSED, sniffImage } from "./images.js";
 import { field, type FormInput, whenValid } from "../validation.js";
 
@@ -151,17 +150,11 @@ export const driverChange = (mode: "add" | "remove" | "set") =>
   });
 export type DriverChangeInput = FormInput<ReturnType<typeof driverChange>>;
 
-/** A search box: control characters dropped, at most `max` characters, trimmed; never refused. */
-export const keyword = (max: number) => z.preprocess((v) => cleanText(v, max).trim(), z.string());
-/** A page number from a URL: 1 … max, anything else page 1. */
-export const page = (max: number) =>
-  z.preprocess((v) => Math.trunc(Number(v)) || 1, z.number().min(1).max(max)).catch(1) as z.ZodType<number, unknown>;
-
 /** 全部 / 本機關, keyword, page: a bad value falls back to the default (a URL is not a form). */
 export const listQuery = z.object({
   tab: z.enum(["all", "own"]).catch("all"),
-  q: keyword(50),
-  page: page(100_000),
+  q: field.keyword(50),
+  page: field.page(100_000),
 });
 export type ListQuery = FormInput<typeof listQuery>;
 
@@ -169,7 +162,7 @@ export type ListQuery = FormInput<typeof listQuery>;
 export const peopleQuery = z.object({
   itemId: field.optionalId().catch(null),
   agencyId: field.optionalId().catch(null),
-  q: keyword(50),
+  q: field.keyword(50),
 });
 export type PeopleQuery = FormInput<typeof peopleQuery>;
 
@@ -177,7 +170,7 @@ export type PeopleQuery = FormInput<typeof peopleQuery>;
 export const recordFilter = z.object({
   from: field.day("").nullable().catch(null),
   to: field.day("").nullable().catch(null),
-  page: page(10_000),
+  page: field.page(10_000),
 });
 export type RecordFilterInput = FormInput<typeof recordFilter>;
 

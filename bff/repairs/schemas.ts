@@ -1,5 +1,4 @@
 import { z } from "zod";
-import { cleanText } from "../text.js";
 import { parseTaipeiLocal } from "../time.js";
 import { field, type FormInput, whenValid } from "../validation.js";
 
@@ -126,13 +125,10 @@ export type HandleInput = FormInput<ReturnType<typeof handleTicket>>;
 export const returnTicket = z.object({ reason: field.text("退回原因", 500, { multiline: true }) });
 export type ReturnInput = FormInput<typeof returnTicket>;
 
-/** A search box: control characters dropped, at most `max` characters, trimmed; never refused. */
-export const keyword = (max: number) => z.preprocess((v) => cleanText(v, max).trim(), z.string());
-
 /** 報修類型管理's list: keyword and page; a bad page is the first (a URL is not a form). */
 export const typeListQuery = z.object({
-  q: keyword(50),
-  page: z.preprocess((v) => Math.trunc(Number(v)) || 1, z.number().min(1).max(100_000)).catch(1),
+  q: field.keyword(50),
+  page: field.page(100_000),
 });
 export type TypeListQuery = FormInput<typeof typeListQuery>;
 
@@ -140,7 +136,7 @@ export type TypeListQuery = FormInput<typeof typeListQuery>;
 export const peopleQuery = z.object({
   typeId: field.optionalId().catch(null),
   agencyId: field.optionalId().catch(null),
-  q: keyword(50),
+  q: field.keyword(50),
 });
 export type PeopleQuery = FormInput<typeof peopleQuery>;
 

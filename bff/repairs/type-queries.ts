@@ -3,9 +3,9 @@ import type { Database } from "../../db/index.js";
 import type { Actor } from "../actor.js";
 import { notFound } from "../errors.js";
 import { agencyPeople, escapeLike } from "../items/queries.js";
-import { parseId, parseInput } from "../validation.js";
+import { field, parseId, parseInput } from "../validation.js";
 import type { RepairsDeps } from "./deps.js";
-import { keyword, peopleQuery, type PeopleQuery, typeListQuery, type TypeListQuery } from "./schemas.js";
+import { peopleQuery, type PeopleQuery, typeListQuery, type TypeListQuery } from "./schemas.js";
 import { canCreateType, manageableTypes, mayOwnAgency } from "./scope.js";
 import { pageAndTotal } from "../paging.js";
 
@@ -106,7 +106,7 @@ export function createTypeQueries(deps: RepairsDeps) {
   async function vendorSearch(actor: Actor, rawQ: unknown) {
     const access = await consoleAccess(actor);
     if (!access.manage) throw notFound();
-    const q = parseInput(keyword(50), rawQ);
+    const q = parseInput(field.keyword(50), rawQ);
     if ([...q].length < 2) return [];
     const like = `%${escapeLike(q)}%`;
     return db

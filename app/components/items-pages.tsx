@@ -507,7 +507,7 @@ function RecordsTab({ kind }: { kind: ItemKind }) {
       </div>
       <RangeFilter label={k.dateLabel} tab="records" from={list.filter.from} to={list.filter.to} />
       <PagedTable
-        caption={`${k.recordsTab}（審核通過）`}
+        caption={`${k.recordsTab}（審核通過，含核准後取消）`}
         list={list}
         rowKey={(r) => r.id}
         columns={[
@@ -520,6 +520,7 @@ function RecordsTab({ kind }: { kind: ItemKind }) {
           { header: "申請人", cell: (r) => r.applicantName },
           { header: "申請單位", cell: (r) => r.unitName },
           { header: "申請事由", cell: (r) => r.reason, className: () => "clip" },
+          { header: "狀態", cell: (r) => (r.status === "cancelled" ? "已取消" : "已核准") },
           {
             header: "操作",
             hiddenHeader: true,
@@ -583,7 +584,11 @@ function RecordsTab({ kind }: { kind: ItemKind }) {
             <dt>申請時間</dt>
             <dd>{formatDateTime(record.created_at)}</dd>
             <dt>審核狀態</dt>
-            <dd>審核通過</dd>
+            <dd>
+              {record.status === "cancelled"
+                ? `審核通過，${record.applicantName} 於 ${formatDateTime(record.cancelled_at)} 取消`
+                : "審核通過"}
+            </dd>
             <dt>審核人</dt>
             <dd>{record.decidedByName ?? "—"}</dd>
             <dt>審核時間</dt>

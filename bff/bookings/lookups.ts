@@ -2,9 +2,10 @@ import type { Database } from "../../db/index.js";
 import type { Item } from "../../db/schema.js";
 import type { Actor } from "../actor.js";
 import { notFound } from "../errors.js";
-import { bookableBy, heldBy } from "../items/visibility.js";
+import { bookableBy } from "../items/visibility.js";
 import { type IdParam, parseId } from "../validation.js";
 import { rangeColumns } from "./deps.js";
+import { reviewableBy } from "./reviewers.js";
 
 /** An item the actor may book, or 404: absent, deleted, out of scope and a bad id look the same. */
 export async function bookableItem(db: Database, actor: Actor, itemId: IdParam): Promise<Item> {
@@ -34,7 +35,7 @@ export function dispatchableDrivers(db: Database, actor: Actor, carId: number) {
     .where((eb) => bookableBy(actor)(eb as never));
 }
 
-/** A booking of an item the actor holds (保管人), or 404. */
+/** A booking the actor decides (its item's 保管人, or who stands in: bookings/reviewers.ts), or 404. */
 export async function heldBooking(db: Database, actor: Actor, bookingId: IdParam) {
   const id = parseId(bookingId);
   if (id === null) throw notFound();
@@ -53,7 +54,7 @@ export async function heldBooking(db: Database, actor: Actor, bookingId: IdParam
       ...rangeColumns,
     ])
     .where("b.id", "=", id)
-    .where(heldBy(actor))
+    .where(reviewableBy(actor))
     .executeTakeFirst();
   if (!row) throw notFound();
   return row;

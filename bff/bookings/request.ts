@@ -8,6 +8,7 @@ import { formatTaipeiRange } from "../time.js";
 import { type BookingDeps, HOLDING, kindLabel, rangeColumns, tsRange } from "./deps.js";
 import { bookableItem, dispatchableDrivers } from "./lookups.js";
 import { notifyAccounts } from "./notify.js";
+import { reviewerIds } from "./reviewers.js";
 import { type BookingRequestInput, bookingRequest, formSummary, parseBooking } from "./schemas.js";
 
 /**
@@ -48,7 +49,7 @@ export function createRequest(deps: BookingDeps) {
           })
           .returning("id")
           .executeTakeFirstOrThrow();
-        await notifyCustodians(trx, item, row.id, actor, valid.startsAt, valid.endsAt, now);
+        await notifyReviewers(trx, item, row.id, actor, valid.startsAt, valid.endsAt, now);
         return { id: row.id };
       });
     } catch (e) {
@@ -79,8 +80,11 @@ export function createRequest(deps: BookingDeps) {
     );
   }
 
-  /** Push and mail to the item's custodians, in the request's transaction (sent after commit). */
-  async function notifyCustodians(
+  /**
+   * Push and mail to whoever decides it (its custodians, or who stands in when the applicant is
+   * one: bookings/reviewers.ts), each push with its own decision token; sent after commit.
+   */
+  async function notifyReviewers(
     trx: Tx,
     item: Item,
     bookingId: number,
@@ -89,15 +93,9 @@ export function createRequest(deps: BookingDeps) {
     end: Date,
     now: Date,
   ) {
-    const custodians = await trx
-      .selectFrom("item_custodians")
-      .select("account_id")
-      .where("item_id", "=", item.id)
-      .execute();
-    // A custodian booking their own item is not told about it.
-    const custodianIds = custodians.map((c) => c.account_id).filter((id) => id !== actor.accountId);
+    const reviewers = await reviewerIds(trx, bookingId);
     const range = formatTaipeiRange(start, end);
-    await notifyAccounts(deps, trx, now, custodianIds, {
+    await notifyAccounts(deps, trx, now, reviewers, {
       push: {
         title: `${kindLabel[item.kind]}借用申請待審核`,
         body: `${actor.name}：${item.name}，${range}`,

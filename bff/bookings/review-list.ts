@@ -1,22 +1,22 @@
 import { sql } from "kysely";
 import type { Actor } from "../actor.js";
 import { escapeLike } from "../items/queries.js";
-import { heldBy } from "../items/visibility.js";
 import type { ReviewSource } from "../reviews/inbox.js";
 import { formatTaipeiRange, startOfTaipeiDay } from "../time.js";
 import { parseInput } from "../validation.js";
 import { type BookingDeps, kindLabel, rangeColumns, tsRange } from "./deps.js";
 import { heldBooking } from "./lookups.js";
+import { reviewableBy } from "./reviewers.js";
 import { type ReviewQuery, reviewQuery } from "./schemas.js";
 import { pageAndTotal } from "../paging.js";
 
 const PAGE_SIZE = 10;
 
-/** BKG-3 審核: the bookings of the items I hold, as a list and as the approvals inbox's source. */
+/** BKG-3 審核: the bookings I decide (bookings/reviewers.ts), as a list and as the approvals inbox's source. */
 export function createReviewList(deps: BookingDeps, decide: ReviewSource["decide"]) {
   const { db } = deps;
 
-  /** BKG-3 list: bookings of the items I hold; 未審核 by default. */
+  /** BKG-3 list: the bookings I decide; 未審核 by default. */
   async function reviewList(actor: Actor, raw: ReviewQuery) {
     const { status, q, date, page } = parseInput(reviewQuery, raw);
     let query = db
@@ -25,7 +25,7 @@ export function createReviewList(deps: BookingDeps, decide: ReviewSource["decide
       .innerJoin("accounts as ap", "ap.id", "b.applicant_id")
       .innerJoin("org_nodes as u", "u.id", "ap.unit_id")
       .leftJoin("items as d", "d.id", "b.driver_id")
-      .where(heldBy(actor));
+      .where(reviewableBy(actor));
     if (status !== "all") query = query.where("b.status", "=", status);
     if (q) {
       const like = `%${escapeLike(q)}%`;
@@ -85,7 +85,7 @@ export function createReviewList(deps: BookingDeps, decide: ReviewSource["decide
           ...rangeColumns,
         ])
         .where("b.status", "=", "pending")
-        .where(heldBy(actor))
+        .where(reviewableBy(actor))
         .orderBy("b.created_at", "desc")
         .limit(limit)
         .execute();
@@ -106,7 +106,7 @@ export function createReviewList(deps: BookingDeps, decide: ReviewSource["decide
         .innerJoin("items as i", "i.id", "b.item_id")
         .select((eb) => eb.fn.countAll<number>().as("n"))
         .where("b.status", "=", "pending")
-        .where(heldBy(actor))
+        .where(reviewableBy(actor))
         .executeTakeFirstOrThrow();
       return Number(row.n);
     },

@@ -16,7 +16,8 @@ export type RecordFilter = RecordFilterInput;
 
 /**
  * ITM-4 借用紀錄 and ITM-3 派遣紀錄: the approved bookings of one item (for a driver, the
- * approved car bookings they are dispatched with), seen by those who may manage the item.
+ * approved car bookings they are dispatched with), and those cancelled after approval, seen by
+ * those who may manage the item.
  */
 export function createRecords(deps: { db: Database }) {
   const { db } = deps;
@@ -30,7 +31,14 @@ export function createRecords(deps: { db: Database }) {
       .leftJoin("items as d", "d.id", "b.driver_id")
       .leftJoin("accounts as dec", "dec.id", "b.decided_by")
       .where(item.kind === "driver" ? "b.driver_id" : "b.item_id", "=", item.id)
-      .where("b.status", "=", "approved");
+      // An approved booking stays in the records when its applicant cancels it (issue 18): the
+      // custodian planned around it, and sees who gave the slot back and when.
+      .where((eb) =>
+        eb.or([
+          eb("b.status", "=", "approved"),
+          eb.and([eb("b.status", "=", "cancelled"), eb("b.decided_at", "is not", null)]),
+        ]),
+      );
     const { from, to } = filter;
     const start = from ? startOfTaipeiDay(from) : null;
     const end = to ? new Date(startOfTaipeiDay(to).getTime() + 86_400_000) : null;
@@ -46,8 +54,10 @@ export function createRecords(deps: { db: Database }) {
     "b.attendees",
     "b.passengers",
     "b.destination",
+    "b.status",
     "b.decided_at",
     "b.decision_comment",
+    "b.cancelled_at",
     "b.created_at",
     "bi.name as itemName",
     "bi.plate_no as plateNo",
@@ -125,6 +135,7 @@ export function createRecords(deps: { db: Database }) {
       { header: "審核人", width: 12, value: (r) => r.decidedByName ?? "" },
       { header: "審核時間", width: 18, value: (r) => taipeiDateTime(r.decided_at) },
       { header: "審核說明", width: 30, value: (r) => r.decision_comment ?? "" },
+      { header: "取消", width: 24, value: (r) => cancelledText(r) },
     ];
     return {
       stream: xlsxStream<Row>({ sheetName: `${dateLabel}紀錄`, columns: cols, rows: keysetRows(pageOf) }),
@@ -133,4 +144,9 @@ export function createRecords(deps: { db: Database }) {
   }
 
   return { list, detail, exportRecords };
+}
+
+/** 「申請人 取消於 2026/12/04 10:00」 for a record cancelled after approval, else "". */
+export function cancelledText(r: { status: string; cancelled_at: Date | null; applicantName: string }): string {
+  return r.status === "cancelled" ? `${r.applicantName} 取消於 ${taipeiDateTime(r.cancelled_at)}` : "";
 }

@@ -54,6 +54,8 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
   const layouts = Array.from({ length: days }, (_, i) => dayLayout(addDays(from, i), data.taken, hours, now));
   const start = validTime(url.searchParams.get("start"));
   const end = validTime(url.searchParams.get("end"));
+  // 找空場地's head count, carried into the request form (only digits; the form checks the rest).
+  const people = /^\d{1,4}$/.exec(url.searchParams.get("people") ?? "")?.[0] ?? "";
   return json({
     item: {
       id: item.id,
@@ -79,7 +81,7 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
     today,
     layouts,
     slots: Object.fromEntries(layouts.map((l) => [l.date, l.segments.map((s) => suggestSlot(s))])),
-    prefill: { start: start ?? "", end: end ?? "" },
+    prefill: { start: start ?? "", end: end ?? "", people },
     nav: {
       prev: addDays(date, view === "week" ? -7 : -1),
       next: addDays(date, view === "week" ? 7 : 1),
@@ -300,7 +302,7 @@ export default function BookItem() {
                 inputMode="numeric"
                 min={1}
                 max={item.passengerLimit ?? undefined}
-                defaultValue={v?.passengers}
+                defaultValue={v?.passengers ?? (prefill.people || undefined)}
                 hint={item.passengerLimit ? `上限 ${item.passengerLimit} 人` : undefined}
                 error={f.passengers}
               />
@@ -370,7 +372,7 @@ export default function BookItem() {
               inputMode="numeric"
               min={1}
               max={item.capacity ?? undefined}
-              defaultValue={v?.attendees}
+              defaultValue={v?.attendees ?? (prefill.people || undefined)}
               hint={item.capacity ? `容納 ${item.capacity} 人` : undefined}
               error={f.attendees}
             />

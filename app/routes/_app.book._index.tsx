@@ -58,9 +58,14 @@ export default function Book() {
     <div>
       <div className="page-head">
         <h1 className="page-title">預約</h1>
-        <Link to="/book/mine" className="btn btn-small">
-          我的申請
-        </Link>
+        <div className="head-actions">
+          <Link to={`/book/free?kind=${kind}`} className="btn btn-small">
+            找空{kind === "car" ? "公務車" : "場地"}
+          </Link>
+          <Link to="/book/mine" className="btn btn-small">
+            我的申請
+          </Link>
+        </div>
       </div>
       <nav className="tabs" aria-label="預約類別">
         <Link to={tab("venue")} aria-current={kind === "venue" ? "page" : undefined}>

@@ -193,3 +193,24 @@ export const decisionSummary = (fields: Record<string, string>) =>
       : fields.ids
         ? "請勾選要審核的申請。"
         : "請修正標示的欄位。";
+
+/** 找空場地 (issue 18): a time range on one day, optionally a head count and a site. */
+export const findFreeQuery = z
+  .object({
+    kind: z.enum(["venue", "car"]).catch("venue"),
+    date: field.day("請選擇日期"),
+    start: field.time("請選擇開始時間"),
+    end: field.time("請選擇結束時間"),
+    people: z.preprocess(
+      (v) => (v === undefined || v === null || (typeof v === "string" && v.trim() === "") ? null : v),
+      field.int("人數", 1, 9999).nullable(),
+    ),
+    siteId: field.optionalId("請選擇有效的地點"),
+    page: field.page(),
+  })
+  .refine((v) => v.end > v.start, {
+    path: ["end"],
+    error: "結束時間必須晚於開始時間",
+    when: whenValid("start", "end"),
+  });
+export type FindFreeQuery = FormInput<typeof findFreeQuery>;

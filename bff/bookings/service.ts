@@ -2,6 +2,7 @@ import type { Actor } from "../actor.js";
 import type { IdParam } from "../validation.js";
 import { createAvailability } from "./availability.js";
 import { createDecisions } from "./decide.js";
+import { createFindFree } from "./find-free.js";
 import type { BookingDeps } from "./deps.js";
 import { heldBooking } from "./lookups.js";
 import { createMine } from "./mine.js";
@@ -20,6 +21,7 @@ export function createBookingsService(deps: BookingDeps) {
   const mine = createMine(deps);
   return {
     ...createAvailability(deps),
+    ...createFindFree(deps),
     ...createRequest(deps),
     ...decisions,
     reviewList: review.reviewList,

@@ -309,6 +309,59 @@ export const bookingRaceRounds: Benchmark = {
   },
 };
 
+/**
+ * 1,000 public venues with a busy week (5 approved one-hour bookings a day each: 35,000 taken
+ * ranges from Monday `benchDay(3)`), and a container on the bench database.
+ */
+async function busyWeek(bench: BenchDatabase) {
+  const world = await makeWorld(bench.db, { staff: 20, venues: 1000 });
+  const monday = benchDay(3);
+  const base = Date.parse(`${monday}T00:00:00+08:00`);
+  const now = new Date();
+  for (let d = 0; d < 7; d++) {
+    await bench.db
+      .insertInto("bookings")
+      .values(
+        world.venueIds.flatMap((itemId) =>
+          [9, 11, 13, 15, 17].map((h) => {
+            const s = new Date(base + d * 86_400_000 + h * 3600_000);
+            return {
+              item_id: itemId,
+              applicant_id: world.actor.accountId,
+              during: `[${s.toISOString()},${new Date(s.getTime() + 3600_000).toISOString()})`,
+              status: "approved" as const,
+              reason: "例行會議",
+              attendees: 5,
+              created_at: now,
+              updated_at: now,
+            };
+          }),
+        ),
+      )
+      .execute();
+  }
+  await bench.db
+    .executeQuery({ sql: "ANALYZE", parameters: [], query: { kind: "RawNode" } } as never)
+    .catch(() => undefined);
+  const config = loadConfig({ NODE_ENV: "test", WORKER: "off", DATABASE_URL: bench.url });
+  const c = await createContainer(config, {
+    db: { db: bench.db, kind: "postgres", close: async () => undefined },
+    logger: quiet,
+  });
+  return { world, monday, c };
+}
+
+/** Times `call` `n` times and returns the sorted samples after the first 10 (warm-up). */
+async function timed(n: number, call: (i: number) => Promise<unknown>) {
+  const samples: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now();
+    await call(i);
+    samples.push(performance.now() - t0);
+  }
+  return samples.slice(10).sort((a, b) => a - b);
+}
+
 export const availability: Benchmark = {
   id: "booking-availability",
   title: "Bookings: availability of 1,000 venues for one week",
@@ -316,56 +369,18 @@ export const availability: Benchmark = {
   async run() {
     const bench = await benchDatabase();
     try {
-      const world = await makeWorld(bench.db, { staff: 20, venues: 1000 });
-      // A busy week: 5 bookings a day for each venue.
-      const monday = benchDay(3);
-      const base = Date.parse(`${monday}T00:00:00+08:00`);
-      const now = new Date();
-      for (let d = 0; d < 7; d++) {
-        await bench.db
-          .insertInto("bookings")
-          .values(
-            world.venueIds.flatMap((itemId) =>
-              [9, 11, 13, 15, 17].map((h) => {
-                const s = new Date(base + d * 86_400_000 + h * 3600_000);
-                return {
-                  item_id: itemId,
-                  applicant_id: world.actor.accountId,
-                  during: `[${s.toISOString()},${new Date(s.getTime() + 3600_000).toISOString()})`,
-                  status: "approved" as const,
-                  reason: "例行會議",
-                  attendees: 5,
-                  created_at: now,
-                  updated_at: now,
-                };
-              }),
-            ),
-          )
-          .execute();
-      }
-      await bench.db
-        .executeQuery({ sql: "ANALYZE", parameters: [], query: { kind: "RawNode" } } as never)
-        .catch(() => undefined);
-      const config = loadConfig({ NODE_ENV: "test", WORKER: "off", DATABASE_URL: bench.url });
-      const c = await createContainer(config, {
-        db: { db: bench.db, kind: "postgres", close: async () => undefined },
-        logger: quiet,
-      });
-      const samples: number[] = [];
+      const { world, monday, c } = await busyWeek(bench);
       let count = 0;
-      for (let i = 0; i < 60; i++) {
-        const t0 = performance.now();
+      const warm = await timed(60, async () => {
         const r = await c.services.bookings.listAvailability(world.actor, {
           kind: "venue",
           from: monday,
           days: 7,
           limit: 1000,
         });
-        samples.push(performance.now() - t0);
         count = r.items.length;
-      }
+      });
       await c.worker.stop();
-      const warm = samples.slice(10).sort((a, b) => a - b);
       return {
         rows: [
           { metric: "venues returned", value: count, unit: "" },
@@ -376,6 +391,53 @@ export const availability: Benchmark = {
         database: bench.version,
         notes: [
           "Server time of `bookings.listAvailability` (the data behind the phone's list): the visibility filter on 1,000 public venues, then one range query for their taken slots in the week (35,000 approved bookings). 60 calls, the first 10 discarded; rendering the page is not included.",
+        ],
+      };
+    } finally {
+      await bench.drop();
+    }
+  },
+};
+
+export const findFree: Benchmark = {
+  id: "booking-find-free",
+  title: "Bookings: 找空場地 over 1,000 venues and 35,000 taken ranges",
+  issue: "#18",
+  async run() {
+    const bench = await benchDatabase();
+    try {
+      const { world, monday, c } = await busyWeek(bench);
+      // Alternately a range free in every venue (10:00–11:00: 1,000 matches, a page of 10 and
+      // the count) and one free nowhere (14:00–16:00 crosses the 15:00 booking), on Wednesday.
+      const wednesday = new Date(Date.parse(`${monday}T12:00:00+08:00`) + 2 * 86_400_000).toISOString().slice(0, 10);
+      const ranges = [
+        { start: "10:00", end: "11:00" },
+        { start: "14:00", end: "16:00" },
+      ];
+      const totals = new Set<number>();
+      const warm = await timed(110, async (i) => {
+        const r = await c.services.bookings.findFree(world.actor, {
+          kind: "venue",
+          date: wednesday,
+          people: "20",
+          ...ranges[i % 2]!,
+        });
+        totals.add(r.total);
+      });
+      await c.worker.stop();
+      return {
+        rows: [
+          {
+            metric: "matches (free everywhere / nowhere)",
+            value: [...totals].sort((a, b) => b - a).join(" / "),
+            unit: "",
+          },
+          { metric: "p50", value: round1(pct(warm, 50)), unit: "ms" },
+          { metric: "p95", value: round1(pct(warm, 95)), unit: "ms", target: "p95 < 50 ms", ok: pct(warm, 95) < 50 },
+        ],
+        database: bench.version,
+        notes: [
+          "Server time of `bookings.findFree` (issue 18 item 2): 1,000 public venues with 35,000 approved one-hour bookings in the week; a 20-person search on one day, alternating a range free in every venue (a page of 10 plus the total) and one free in none. 110 calls, the first 10 discarded.",
         ],
       };
     } finally {

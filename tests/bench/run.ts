@@ -20,7 +20,7 @@ import path from "node:path";
 import * as prettier from "prettier";
 import coldStart from "./cold-start.bench.js";
 import firstLoadJs from "./first-load-js.bench.js";
-import { availability, bookingRace, bookingRaceRounds, throughput } from "./booking.bench.js";
+import { availability, bookingRace, bookingRaceRounds, findFree, throughput } from "./booking.bench.js";
 import lighthouse from "./lighthouse.bench.js";
 import { pushDecisionLatency, pushFanout } from "./push.bench.js";
 import { repairExport, repairStatistics } from "./repairs.bench.js";
@@ -46,6 +46,7 @@ export const benchmarks: Benchmark[] = [
   bookingRace,
   bookingRaceRounds,
   availability,
+  findFree,
   throughput,
   pushFanout,
   pushDecisionLatency,

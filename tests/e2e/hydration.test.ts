@@ -98,6 +98,7 @@ function visits(ids: Ids, signInTwoFactor: (page: Page) => Promise<void>): Recor
     "routes/_app.apps": { roles: EVERYONE, url: "/apps" },
     "routes/_app.book.$itemId": { roles: [...EVERYONE, "custodian"], url: `/book/${ids.venueId}` },
     "routes/_app.book._index": { roles: EVERYONE, url: "/book" },
+    "routes/_app.book.free": { roles: EVERYONE, url: "/book/free" },
     "routes/_app.book.mine": { roles: EVERYONE, url: "/book/mine" },
     "routes/_app.admin.items._index": { roles: ["agencyAdmin", "custodian"], url: "/admin/items" },
     "routes/_app.admin.items.cars.$id": { roles: ["agencyAdmin", "custodian"], url: `/admin/items/cars/${ids.carId}` },

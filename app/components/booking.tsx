@@ -59,3 +59,13 @@ export function TakenText({ taken }: { taken: string[] }) {
 export function StatusBadge({ status }: { status: string }) {
   return <span className={`status status-${status}`}>{label(bookingStatusLabels, status)}</span>;
 }
+
+/** Where an item is: 「永華市政中心 3F・研考會」 (預約's list and 找空場地). */
+export function ItemPlace({ item }: { item: { siteName: string; floor: string | null; agencyName: string } }) {
+  return (
+    <p className="item-meta">
+      {item.siteName}
+      {item.floor ? ` ${item.floor}` : ""}・{item.agencyName}
+    </p>
+  );
+}

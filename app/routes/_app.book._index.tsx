@@ -1,7 +1,7 @@
 import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json } from "@remix-run/node";
 import { Form, Link, useLoaderData, useNavigation } from "@remix-run/react";
-import { SlotBar, SlotLegend, TakenText } from "~/components/booking";
+import { ItemPlace, SlotBar, SlotLegend, TakenText } from "~/components/booking";
 import bookingStyles from "~/styles/booking.css";
 import { dayLayout, openHours, todayTaipei, validDate } from "~/utils/booking.server";
 import { requireActor } from "~/utils/session.server";
@@ -122,10 +122,7 @@ export default function Book() {
                         {i.plateNo ? `（${i.plateNo}）` : ""}
                       </Link>
                     </h3>
-                    <p className="item-meta">
-                      {i.siteName}
-                      {i.floor ? ` ${i.floor}` : ""}・{i.agencyName}
-                    </p>
+                    <ItemPlace item={i} />
                     <p className="item-meta">
                       {i.capacity !== null ? `容納 ${i.capacity} 人` : null}
                       {i.passengerLimit !== null ? `乘客上限 ${i.passengerLimit} 人` : null}・開放 {i.hours}

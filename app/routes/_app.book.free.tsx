@@ -1,6 +1,7 @@
 import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json } from "@remix-run/node";
 import { Form, Link, useLoaderData, useNavigation } from "@remix-run/react";
+import { ItemPlace } from "~/components/booking";
 import { FormMessage, SelectField, TextField } from "~/components/forms";
 import { Pager } from "~/components/list-page";
 import bookingStyles from "~/styles/booking.css";
@@ -126,10 +127,7 @@ export default function FindFree() {
                       {i.name}
                       {i.plate_no ? `（${i.plate_no}）` : ""}
                     </h3>
-                    <p className="item-meta">
-                      {i.siteName}
-                      {i.floor ? ` ${i.floor}` : ""}・{i.agencyName}
-                    </p>
+                    <ItemPlace item={i} />
                     <p className="item-meta">
                       {car
                         ? i.passenger_limit !== null

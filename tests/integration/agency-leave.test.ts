@@ -14,7 +14,7 @@ import {
   type MadeAccount,
   signInAs,
 } from "../helpers/factory.js";
-import { domainError } from "./applications-helpers.js";
+import { applyForm, domainError, prove } from "./applications-helpers.js";
 
 // ACC-4/8 (issue 17 item 1): every way a person leaves an agency — 機關異動 applied and
 // approved, a system admin's move now or scheduled, a demotion — passes the guards of 停用,
@@ -171,6 +171,18 @@ describe("機關異動 applied by the person (ACC-8)", () => {
       apps().review.decide(actorB, [String(id)], { decision: "approve", effective: "scheduled", executeAt: LATER }),
     );
     expect(again.message).toContain("無法通過機關異動");
+  });
+
+  it("a disabled 機關管理者 reactivated into another agency comes back as 一般使用者", async () => {
+    const { unit } = await leavingAgency("復用");
+    const former = await makeAccount(c, { unitId: unit.id, role: "agency_admin", status: "disabled" });
+    const email = `former.${former.id}@example.com`;
+    await c.db.updateTable("accounts").set({ backup_email: email }).where("id", "=", former.id).execute();
+    const proof = await prove(c, "reactivate", email, former.username);
+    const { id } = await apps().signedOut.reactivate({ ...applyForm(unitB, { backupEmail: email }), proof });
+    await apps().review.decide(actorB, [String(id)], { decision: "approve", needsOfficialMail: "0" });
+    expect(await accountRow(former.id)).toMatchObject({ unit_id: unitB, role: "user" });
+    expect(await logOf(former.id, "status")).toContainEqual(["權限", "機關管理者", "一般使用者"]);
   });
 });
 

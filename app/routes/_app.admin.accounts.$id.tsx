@@ -349,11 +349,36 @@ function DataTab({ data, failed }: { data: Loaded; failed: Failure }) {
   );
 }
 
+/** The 調入單位 options: one agency's plainly; grouped by agency when a system admin sees them all. */
+function UnitOptions({ units }: { units: Loaded["detail"]["units"] }) {
+  const agencies = [...new Set(units.map((u) => u.agencyId))];
+  const options = (list: typeof units) =>
+    list.map((u) => (
+      <option key={u.id} value={u.id}>
+        {u.path}
+      </option>
+    ));
+  if (agencies.length <= 1) return <>{options(units)}</>;
+  return (
+    <>
+      {agencies.map((id) => {
+        const list = units.filter((u) => u.agencyId === id);
+        return (
+          <optgroup key={id} label={list[0]!.agencyName}>
+            {options(list)}
+          </optgroup>
+        );
+      })}
+    </>
+  );
+}
+
 function UnitTab({ data, failed }: { data: Loaded; failed: Failure }) {
   const a = data.detail.account;
   const values = failed?.values ?? {};
   const errors = failed?.fields ?? {};
-  const current = data.detail.units.find((u) => u.id === a.unit_id)?.path ?? a.unitName;
+  const here = data.detail.units.find((u) => u.id === a.unit_id);
+  const current = here?.isAgency ? here.path : `${a.agencyName} › ${here?.path ?? a.unitName}`;
   return (
     <>
       <section className="card" aria-labelledby="unit-h">
@@ -362,7 +387,7 @@ function UnitTab({ data, failed }: { data: Loaded; failed: Failure }) {
           <input type="hidden" name="intent" value="unit" />
           <p className="field-static">
             <span className="field-label">目前單位：</span>
-            {a.agencyName} › {current}
+            {current}
           </p>
           <div className={`field${errors.unitId ? " field-invalid" : ""}`}>
             <label htmlFor="unitId">調入單位（選擇單位）</label>
@@ -373,14 +398,12 @@ function UnitTab({ data, failed }: { data: Loaded; failed: Failure }) {
               aria-invalid={errors.unitId ? true : undefined}
               aria-describedby={errors.unitId ? "unitId-error" : "unitId-hint"}
             >
-              {data.detail.units.map((u) => (
-                <option key={u.id} value={u.id}>
-                  {u.path}
-                </option>
-              ))}
+              <UnitOptions units={data.detail.units} />
             </select>
             <p className="field-hint" id="unitId-hint">
-              限本機關的單位；調至其他機關請由使用者提出機關異動申請。
+              {data.actorIsSysAdmin
+                ? "調至其他機關時，須先完成交接（機關管理者、保管項目），機關管理者權限不隨同移轉。"
+                : "限本機關的單位；調至其他機關請由使用者提出機關異動申請。"}
             </p>
             {errors.unitId ? (
               <p className="field-error" id="unitId-error">

@@ -4,105 +4,28 @@ import type { DirectoryQueue } from "../directory/queue.js";
 import { DomainError } from "../errors.js";
 import type { ScheduledExecutors } from "../scheduled/types.js";
 import { logChanges } from "./change-log.js";
+import { leaveBlocks } from "./guards.js";
 import { roleText } from "./labels.js";
 import { type ChangeAuthor, applyStatus, auditAs, disableNow, lockAgenciesOf } from "./status.js";
-
-/** A unit's name with its parent units, e.g. 「智慧發展中心 › 駐府人員」 (the agency left out). */
-export async function unitPath(db: Database, unitId: number): Promise<string> {
-  const names: string[] = [];
-  let id: number | null = unitId;
-  for (let depth = 0; id !== null && depth < 10; depth++) {
-    const node: { name: string; kind: string; parent_id: number | null } | undefined = await db
-      .selectFrom("org_nodes")
-      .select(["name", "kind", "parent_id"])
-      .where("id", "=", id)
-      .executeTakeFirst();
-    if (!node || node.kind === "agency") break;
-    names.unshift(node.name);
-    id = node.parent_id;
-  }
-  return names.join(" › ");
-}
-
-/** Is `unitId` a unit of this agency (or the agency itself)? An agency change is another flow (ACC-8). */
-export async function unitOfAgency(db: Database, unitId: number, agencyId: number) {
-  return db
-    .selectFrom("org_nodes")
-    .select(["id", "kind"])
-    .where("id", "=", unitId)
-    .where("agency_id", "=", agencyId)
-    .where("active", "=", true)
-    .executeTakeFirst();
-}
+import { applyUnit } from "./unit-move.js";
 
 /**
- * ACC-12 隸屬機關(單位): moves an account to another unit of its agency and sets its title,
- * in the caller's transaction, with the unit change log and the AD change.
+ * The only-admin rule for a role change (ACC-4 `leaveBlocks`, "demote"): demoting the last
+ * enabled agency admin is refused, saying to appoint another first.
  */
-export async function applyUnit(
-  trx: Tx,
-  directory: DirectoryQueue,
-  input: { accountId: number; unitId: number; title: string; note: string; at: Date; author: ChangeAuthor },
-) {
-  const current = await trx
-    .selectFrom("accounts as a")
-    .innerJoin("org_nodes as u", "u.id", "a.unit_id")
-    .select(["a.unit_id", "a.title", "u.agency_id as agencyId"])
-    .where("a.id", "=", input.accountId)
-    .forUpdate("a")
-    .executeTakeFirstOrThrow();
-  if (!(await unitOfAgency(trx, input.unitId, current.agencyId)))
-    throw new DomainError("conflict", "調入單位已不屬於此機關，無法異動。", { unitId: "請重新選擇調入單位" });
-  const [before, after] = await Promise.all([unitPath(trx, current.unit_id), unitPath(trx, input.unitId)]);
-  await trx
-    .updateTable("accounts")
-    .set({ unit_id: input.unitId, title: input.title, updated_at: input.at })
-    .where("id", "=", input.accountId)
-    .execute();
-  await logChanges(trx, {
-    accountId: input.accountId,
-    kind: "unit",
-    actorId: input.author.actorId,
-    at: input.at,
-    scheduledChangeId: input.author.scheduledChangeId,
-    changes: [
-      { field: "隸屬單位", before, after, note: input.note },
-      { field: "職稱", before: current.title, after: input.title, note: input.note },
-    ],
-  });
-  await directory.accountChanged(trx, { accountId: input.accountId, at: input.at, by: input.author.actorId });
-  await auditAs(trx, input.author, input.at, {
-    action: "account.unit",
-    targetId: input.accountId,
-    detail: { fromUnit: current.unit_id, toUnit: input.unitId, fromTitle: current.title, toTitle: input.title },
-  });
-}
-
-/** The only-admin rule for a role change: demoting the last enabled agency admin is refused. */
 export async function checkDemotion(db: Database, accountId: number, to: Role) {
   const target = await db
-    .selectFrom("accounts as a")
-    .innerJoin("org_nodes as u", "u.id", "a.unit_id")
-    .select(["a.role", "a.status", "a.name", "a.username", "u.agency_id as agencyId"])
-    .where("a.id", "=", accountId)
+    .selectFrom("accounts")
+    .select(["role", "status", "name", "username"])
+    .where("id", "=", accountId)
     .executeTakeFirstOrThrow();
-  if (target.role !== "agency_admin" || to === "agency_admin" || target.status !== "enabled") return target;
-  const other = await db
-    .selectFrom("accounts as a")
-    .innerJoin("org_nodes as u", "u.id", "a.unit_id")
-    .select("a.id")
-    .where("u.agency_id", "=", target.agencyId)
-    .where("a.role", "=", "agency_admin")
-    .where("a.status", "=", "enabled")
-    .where("a.id", "!=", accountId)
-    .limit(1)
-    .executeTakeFirst();
-  if (!other)
-    throw new DomainError(
-      "conflict",
-      `${target.name}（${target.username}）是機關唯一的機關管理者，請先指派同機關的其他同仁為機關管理者，再變更其權限。`,
-      { role: "須先指派其他機關管理者" },
-    );
+  if (target.role !== "agency_admin" || to === "agency_admin") return target;
+  const blocks = await leaveBlocks(db, [accountId], "demote");
+  if (blocks.length > 0)
+    throw new DomainError("conflict", `無法變更權限：${blocks.map((x) => x.message).join(" ")}`, {
+      role: "須先指派其他機關管理者",
+      [`fix:${blocks[0]!.fixUrl}`]: `${target.name}（${target.username}）`,
+    });
   return target;
 }
 
@@ -191,6 +114,8 @@ export function createAccountScheduledExecutors(deps: { directory: DirectoryQueu
       const unitId = Number(change.payload.unitId);
       const title = typeof change.payload.title === "string" ? change.payload.title : "";
       const note = typeof change.payload.note === "string" ? change.payload.note : "";
+      // Set when a system admin scheduled a move to another agency: the guards run again now.
+      const toAgencyId = typeof change.payload.toAgencyId === "number" ? change.payload.toAgencyId : null;
       if (!Number.isSafeInteger(unitId)) throw new DomainError("invalid", "預約內容有誤：缺少調入單位。");
       await applyUnit(trx, directory, {
         accountId: change.targetAccountId,
@@ -199,8 +124,9 @@ export function createAccountScheduledExecutors(deps: { directory: DirectoryQueu
         note,
         at: now,
         author: author(change),
+        toAgencyId,
       });
-      return "已完成單位異動";
+      return toAgencyId ? "已完成機關異動" : "已完成單位異動";
     },
     async "account.role"(trx, change, now) {
       const role = change.payload.role;

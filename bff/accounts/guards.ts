@@ -79,12 +79,34 @@ export async function custodyOf(db: Database, accountId: number): Promise<Custod
 }
 
 /**
+ * Why a person leaves (ACC-4/8/12): disabled (停用), moved to another agency (機關異動) or
+ * demoted from 機關管理者. Each is refused by the same rules; only the closing words of the
+ * message differ, and a demotion keeps custody (a user may hold items).
+ */
+export type LeaveKind = "disable" | "move" | "demote";
+
+const leaveThen: Record<LeaveKind, string> = {
+  disable: "再停用此帳號",
+  move: "再調離本機關",
+  demote: "再變更其權限",
+};
+
+/**
  * ACC-4 guards, for a set of accounts disabled together (a batch, one account, or the idle
  * job): nobody may leave their agency without an enabled agency admin — counted over the
  * whole set, so disabling both of two admins is refused — and nobody may still hold custody.
  * Returns every block found (empty: all may be disabled).
  */
-export async function disableBlocks(db: Database, accountIds: number[]): Promise<DisableBlock[]> {
+export function disableBlocks(db: Database, accountIds: number[]): Promise<DisableBlock[]> {
+  return leaveBlocks(db, accountIds, "disable");
+}
+
+/**
+ * The ACC-4 guards for any way of leaving (LeaveKind): the only-admin rule over the whole
+ * set, then custody (except for a demotion). The caller locks the agencies first
+ * (status.ts `lockAgenciesOf`) where two concurrent changes could each pass alone.
+ */
+export async function leaveBlocks(db: Database, accountIds: number[], kind: LeaveKind): Promise<DisableBlock[]> {
   if (accountIds.length === 0) return [];
   const targets = await db
     .selectFrom("accounts as a")
@@ -92,27 +114,25 @@ export async function disableBlocks(db: Database, accountIds: number[]): Promise
     .select(["a.id", "a.username", "a.name", "a.role", "a.status", "u.agency_id as agencyId"])
     .where("a.id", "in", accountIds)
     .execute();
+  const then = leaveThen[kind];
   const blocks: DisableBlock[] = [];
   const fixUrl = (id: number) => `/admin/accounts/${id}?tab=status`;
+  const isAdmin = (t: (typeof targets)[number]) => t.role === "agency_admin" && t.status === "enabled";
 
-  const adminAgencies = [
-    ...new Set(targets.filter((t) => t.role === "agency_admin" && t.status === "enabled").map((t) => t.agencyId)),
-  ];
-  for (const agencyId of adminAgencies) {
+  for (const agencyId of new Set(targets.filter(isAdmin).map((t) => t.agencyId))) {
     const remaining = (await agencyAdminIds(db, agencyId)).filter((id) => !accountIds.includes(id));
     if (remaining.length > 0) continue;
-    for (const t of targets.filter(
-      (x) => x.agencyId === agencyId && x.role === "agency_admin" && x.status === "enabled",
-    ))
+    for (const t of targets.filter((x) => x.agencyId === agencyId && isAdmin(x)))
       blocks.push({
         accountId: t.id,
         username: t.username,
         name: t.name,
         rule: "only_admin",
-        message: `${t.name}（${t.username}）是機關唯一的機關管理者，請先指派同機關的其他同仁為機關管理者，再停用此帳號。`,
+        message: `${t.name}（${t.username}）是機關唯一的機關管理者，請先指派同機關的其他同仁為機關管理者，${then}。`,
         fixUrl: fixUrl(t.id),
       });
   }
+  if (kind === "demote") return blocks;
 
   for (const t of targets) {
     const held = await custodyOf(db, t.id);
@@ -126,7 +146,7 @@ export async function disableBlocks(db: Database, accountIds: number[]): Promise
       username: t.username,
       name: t.name,
       rule: "custody",
-      message: `${t.name}（${t.username}）仍保管${what}${held.length > 3 ? ` 等 ${held.length} 項` : ""}，請先移轉給同機關的同仁，再停用此帳號。`,
+      message: `${t.name}（${t.username}）仍保管${what}${held.length > 3 ? ` 等 ${held.length} 項` : ""}，請先移轉給同機關的同仁，${then}。`,
       fixUrl: fixUrl(t.id),
     });
   }

@@ -4,7 +4,7 @@ import type { DirectoryQueue } from "../directory/queue.js";
 import { DomainError } from "../errors.js";
 import { revokeAccountSso } from "../oidc/revoke.js";
 import { logChanges } from "./change-log.js";
-import { type DisableBlock, disableBlocks } from "./guards.js";
+import { type DisableBlock, disableBlocks, type LeaveKind } from "./guards.js";
 import { statusText } from "./labels.js";
 
 /** Who made a change: a person, or (for the idle job) nobody. */
@@ -58,11 +58,16 @@ export async function lockAgenciesOf(trx: Tx, accountIds: number[]) {
     .execute();
 }
 
-/** Refuses with every block's message; the fields carry the links to fix them. */
-export function throwBlocks(blocks: DisableBlock[]): never {
+const refusedAs: Record<LeaveKind, string> = { disable: "無法停用", move: "無法異動機關", demote: "無法變更權限" };
+
+/**
+ * Refuses with every block's message; the fields carry the links to fix them (an admin's
+ * pages: a person applying for themselves gets the message alone, `links: false`).
+ */
+export function throwBlocks(blocks: DisableBlock[], kind: LeaveKind = "disable", links = true): never {
   const fields: Record<string, string> = {};
-  for (const b of blocks) fields[`fix:${b.fixUrl}`] = `${b.name}（${b.username}）`;
-  throw new DomainError("conflict", `無法停用：${blocks.map((b) => b.message).join(" ")}`, fields);
+  if (links) for (const b of blocks) fields[`fix:${b.fixUrl}`] = `${b.name}（${b.username}）`;
+  throw new DomainError("conflict", `${refusedAs[kind]}：${blocks.map((b) => b.message).join(" ")}`, fields);
 }
 
 /**

@@ -2,6 +2,9 @@ import { createHash, randomBytes } from "node:crypto";
 import type { Database, Tx } from "../../db/index.js";
 import type { AccountApplicationsTable } from "../../db/schema/account-applications.js";
 import type { Selectable } from "kysely";
+import { leaveBlocks } from "../accounts/guards.js";
+import { lockAgenciesOf } from "../accounts/status.js";
+import { applyUnit, resetRoleOnLeave } from "../accounts/unit-move.js";
 import { DomainError, isUniqueViolation } from "../errors.js";
 import { type ApplicationDeps, link, typeLabels } from "./deps.js";
 import { mailApplicant } from "./notify.js";
@@ -80,6 +83,11 @@ async function lockedAccount(trx: Tx, app: ApplicationRow) {
   return account;
 }
 
+async function agencyOf(trx: Database, unitId: number) {
+  const row = await trx.selectFrom("org_nodes").select("agency_id").where("id", "=", unitId).executeTakeFirst();
+  return row?.agency_id;
+}
+
 async function unitStillActive(trx: Database, unitId: number) {
   const unit = await trx
     .selectFrom("org_nodes")
@@ -88,6 +96,22 @@ async function unitStillActive(trx: Database, unitId: number) {
     .where("active", "=", true)
     .executeTakeFirst();
   if (!unit) throw new DomainError("conflict", "申請的單位已停用，請駁回後請申請人重新申請。");
+}
+
+/**
+ * ACC-4/8: a person leaves their agency only with its admin and custody handed over. Checked
+ * when a 機關異動 is submitted, approved now or scheduled, and when a scheduled approval runs;
+ * the reviewer (the new agency's admin) is told what the applicant must hand over first.
+ */
+export async function checkAgencyChange(trx: Tx, app: Pick<ApplicationRow, "type" | "account_id">) {
+  if (app.type !== "agency_change" || app.account_id === null) return;
+  await lockAgenciesOf(trx, [app.account_id]);
+  const blocks = await leaveBlocks(trx, [app.account_id], "move");
+  if (blocks.length > 0)
+    throw new DomainError(
+      "conflict",
+      `無法通過機關異動：${blocks.map((b) => b.message).join(" ")}請原機關完成交接後再審核，或駁回此申請。`,
+    );
 }
 
 /**
@@ -148,6 +172,14 @@ export async function applyApproval(
         })
         .where("id", "=", account.id)
         .execute();
+      // Reactivated into another agency: an 機關管理者 role stays behind (ACC-4/8).
+      if ((await agencyOf(trx, account.unit_id)) !== (await agencyOf(trx, app.unit_id)))
+        await resetRoleOnLeave(trx, {
+          accountId: account.id,
+          from: account.role,
+          at: now,
+          author: { actorId: by, scheduledChangeId: app.scheduled_change_id },
+        });
       break;
     }
     case "agency_change": {
@@ -155,11 +187,19 @@ export async function applyApproval(
       if (account.status !== "enabled")
         throw new DomainError("conflict", `帳號「${app.username}」不是啟用狀態，無法異動機關。`);
       await unitStillActive(trx, app.unit_id);
-      await trx
-        .updateTable("accounts")
-        .set({ unit_id: app.unit_id, title: app.title, needs_official_mail: needsOfficialMail, updated_at: now })
-        .where("id", "=", account.id)
-        .execute();
+      await checkAgencyChange(trx, app);
+      // The ACC-4 guards again under the agency lock, the role reset and the unit change log.
+      await applyUnit(trx, deps.directory, {
+        accountId: account.id,
+        unitId: app.unit_id,
+        title: app.title,
+        note: `機關異動申請 #${app.id}`,
+        at: now,
+        author: { actorId: by, scheduledChangeId: app.scheduled_change_id },
+        toAgencyId: app.agency_id,
+        needsOfficialMail,
+        links: false,
+      });
       break;
     }
     case "role_change": {

@@ -11,7 +11,7 @@ import type { ScheduledExecutors } from "../scheduled/types.js";
 import { cleanText } from "../text.js";
 import { parseTaipeiLocal, taipeiDate } from "../time.js";
 import { type ApplicationDeps, resultLabels, typeLabels } from "./deps.js";
-import { type ApplicationRow, applyApproval, applyRejection, ensureNewAccount } from "./effects.js";
+import { type ApplicationRow, applyApproval, applyRejection, checkAgencyChange, ensureNewAccount } from "./effects.js";
 import {
   batchRuleBroken,
   canReview,
@@ -229,6 +229,8 @@ export function createReviewQueue(deps: ApplicationDeps) {
       await applyRejection(deps, trx, claimed, d.comment, now);
       message = "已駁回";
     } else if (d.executeAt) {
+      // Refused now what would be refused at its time anyway (ACC-4/8); checked again then.
+      await checkAgencyChange(trx, claimed);
       // The account a scheduled change is about must exist: a new one is made now, 未啟用.
       const accountId = await ensureNewAccount(deps, trx, claimed, mail, actor.accountId, now);
       const changeId = await scheduleChange(trx, {

@@ -2,6 +2,8 @@ import type { SelectQueryBuilder } from "kysely";
 import type { Database } from "../../db/index.js";
 import type { DB } from "../../db/schema.js";
 import type { Actor } from "../actor.js";
+import { leaveBlocks } from "../accounts/guards.js";
+import { lockAgenciesOf } from "../accounts/status.js";
 import { writeAudit } from "../audit.js";
 import { DomainError, notFound, onUniqueViolation } from "../errors.js";
 import { directParams } from "../params/store.js";
@@ -265,6 +267,13 @@ export function createSelfService(deps: ApplicationDeps) {
       else throw e;
     }
     if (Object.keys(fields).length > 0) throw new DomainError("invalid", "請修正標示的欄位。", fields);
+    // ACC-4/8: said at once rather than at review — the same guards refuse the approval.
+    const blocks = await leaveBlocks(db, [actor.accountId], "move");
+    if (blocks.length > 0)
+      throw new DomainError(
+        "conflict",
+        `請先完成交接再申請機關異動：${blocks.map((b) => b.message).join(" ")}保管移轉請洽本機關的機關管理者。`,
+      );
     return submit(actor, "agency_change", { unitId: unit!.id, agencyId: unit!.agency_id, title }, reason);
   }
 
@@ -286,6 +295,11 @@ export function createSelfService(deps: ApplicationDeps) {
         throw new DomainError("invalid", "只能授予啟用中的帳號。", { username: "此帳號不是啟用狀態" });
       if (account.role === "sys_admin")
         throw new DomainError("invalid", "此帳號已是系統管理者。", { username: "已是系統管理者" });
+      // 系統管理者 is not 機關管理者: the agency's last admin is refused as any demotion is (ACC-4).
+      await lockAgenciesOf(trx, [account.id]);
+      const blocks = await leaveBlocks(trx, [account.id], "demote");
+      if (blocks.length > 0)
+        throw new DomainError("conflict", blocks[0]!.message, { username: "須先指派其他機關管理者" });
       await trx
         .updateTable("accounts")
         .set({ role: "sys_admin", updated_at: now })

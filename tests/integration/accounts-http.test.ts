@@ -139,6 +139,41 @@ describe("account console over HTTP", () => {
     expect(await statusOf(leaving.id)).toBe("disabled");
   });
 
+  it("機關本部: the unit form keeps the agency node selected, so a title-only change never moves the person", async () => {
+    const { agency_id } = await c.db
+      .selectFrom("org_nodes")
+      .select("agency_id")
+      .where("id", "=", userA.unitId)
+      .executeTakeFirstOrThrow();
+    const atAgency = await makeAccount(c, { unitId: agency_id, name: "甲本部同仁" });
+    const page = `/admin/accounts/${atAgency.id}?tab=unit`;
+    const html = await (await get(adminA, page)).text();
+    const selected =
+      /<option selected="" value="(\d+)">([^<]*)<\/option>|<option value="(\d+)" selected="">([^<]*)<\/option>/.exec(
+        html,
+      );
+    expect(Number(selected?.[1] ?? selected?.[3])).toBe(agency_id);
+    expect(selected?.[2] ?? selected?.[4]).toBe("帳號HTTP甲局（機關本部）");
+    // What the form posts untouched but for the title.
+    const body = new URLSearchParams({ intent: "unit", unitId: String(agency_id), title: "專員", effective: "now" });
+    expect((await post(adminA, `/admin/accounts/${atAgency.id}`, body)).status).toBe(303);
+    const after = await c.db
+      .selectFrom("accounts")
+      .select(["unit_id", "title"])
+      .where("id", "=", atAgency.id)
+      .executeTakeFirstOrThrow();
+    expect(after).toEqual({ unit_id: agency_id, title: "專員" });
+    const log = await (await get(adminA, page)).text();
+    expect(log).toContain('data-label="欄位">職稱');
+    expect(log).not.toContain('data-label="欄位">隸屬單位');
+    const rows = await c.db
+      .selectFrom("account_changes")
+      .select("field")
+      .where("account_id", "=", atAgency.id)
+      .execute();
+    expect(rows.map((r) => r.field)).toEqual(["職稱"]);
+  });
+
   it("bad input on the detail forms is a zh-TW message, never a 5xx, nothing changed", async () => {
     const before = await c.db.selectFrom("accounts").selectAll().where("id", "=", userA2.id).executeTakeFirstOrThrow();
     await fc.assert(

@@ -2,6 +2,7 @@ import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run
 import { json } from "@remix-run/node";
 import { Form, Link, useLoaderData, useNavigation } from "@remix-run/react";
 import { ItemPlace, SlotBar, SlotLegend, TakenText } from "~/components/booking";
+import { Pager } from "~/components/list-page";
 import bookingStyles from "~/styles/booking.css";
 import { dayLayout, openHours, todayTaipei, validDate } from "~/utils/booking.server";
 import { requireActor } from "~/utils/session.server";
@@ -9,7 +10,8 @@ import { requireActor } from "~/utils/session.server";
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: bookingStyles }];
 export const meta: MetaFunction = () => [{ title: "預約 | 臺南市政府公務入口網" }];
 
-const SHOWN = 50;
+/** Items per page: a phone scrolls through 20 cards; the desktop grid shows them as rows. */
+const PAGE_SIZE = 20;
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const actor = await requireActor(request, context);
@@ -24,9 +26,10 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     from: date,
     days: 1,
     q,
-    limit: SHOWN + 1,
+    limit: PAGE_SIZE,
+    page: url.searchParams.get("page"),
   });
-  const items = result.items.slice(0, SHOWN).map((i) => {
+  const items = result.items.map((i) => {
     const hours = openHours(i.open_from, i.open_to);
     return {
       id: i.id,
@@ -41,11 +44,11 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
       day: dayLayout(date, i.taken, hours, now),
     };
   });
-  return json({ kind, date, today, q, items, more: result.items.length > SHOWN });
+  return json({ kind, date, today, q, items, total: result.total, page: result.page, pageSize: PAGE_SIZE });
 }
 
 export default function Book() {
-  const { kind, date, today, q, items, more } = useLoaderData<typeof loader>();
+  const { kind, date, today, q, items, total, page, pageSize } = useLoaderData<typeof loader>();
   const navigation = useNavigation();
   const busy = navigation.state === "loading" && navigation.location.pathname === "/book";
   const tab = (k: "venue" | "car") => {
@@ -113,7 +116,7 @@ export default function Book() {
           ) : (
             <>
               <SlotLegend />
-              <ul className="item-list">
+              <ul className="item-list day-grid">
                 {items.map((i) => (
                   <li key={i.id} className="card item-card">
                     <h3>
@@ -132,7 +135,7 @@ export default function Book() {
                   </li>
                 ))}
               </ul>
-              {more ? <p className="muted">只顯示前 {items.length} 筆，請以關鍵字縮小範圍。</p> : null}
+              <Pager total={total} page={page} pageSize={pageSize} />
             </>
           )}
         </div>

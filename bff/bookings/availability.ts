@@ -3,6 +3,7 @@ import type { Actor } from "../actor.js";
 import { escapeLike, placeOf } from "../items/queries.js";
 import { bookableBy } from "../items/visibility.js";
 import { startOfTaipeiDay, taipeiDate } from "../time.js";
+import { pageAndTotal } from "../paging.js";
 import { parseInput, type IdParam } from "../validation.js";
 import { type BookingDeps, HOLDING, rangeColumns, tsRange } from "./deps.js";
 import { bookableItem, dispatchableDrivers } from "./lookups.js";
@@ -25,34 +26,40 @@ export function createAvailability(deps: BookingDeps) {
   async function listAvailability(actor: Actor, raw: AvailabilityQuery) {
     const opts = parseInput(availabilityQuery, raw);
     const { fromDay, days, start, end } = window(opts.from, opts.days);
-    let items = db
+    let filtered = db
       .selectFrom("items as i")
       .innerJoin("org_nodes as ag", "ag.id", "i.agency_id")
       .innerJoin("sites as s", "s.id", "i.site_id")
-      .select([
-        "i.id",
-        "i.kind",
-        "i.name",
-        "i.floor",
-        "i.capacity",
-        "i.passenger_limit",
-        "i.plate_no",
-        "i.open_from",
-        "i.open_to",
-        "ag.name as agencyName",
-        "s.name as siteName",
-      ])
       .where("i.kind", "=", opts.kind)
-      .where(bookableBy(actor))
-      .orderBy("i.name")
-      .orderBy("i.id")
-      .limit(opts.limit);
+      .where(bookableBy(actor));
     if (opts.q) {
       const like = `%${escapeLike(opts.q)}%`;
-      items = items.where((eb) => eb.or([eb("i.name", "ilike", like), eb("ag.name", "ilike", like)]));
+      filtered = filtered.where((eb) => eb.or([eb("i.name", "ilike", like), eb("ag.name", "ilike", like)]));
     }
-    const list = await items.execute();
-    if (list.length === 0) return { from: fromDay, days, items: [] };
+    // A page of `limit` items in name order, and how many there are (no silent cut-off).
+    const { rows: list, total } = await pageAndTotal(
+      filtered,
+      (f) =>
+        f
+          .select([
+            "i.id",
+            "i.kind",
+            "i.name",
+            "i.floor",
+            "i.capacity",
+            "i.passenger_limit",
+            "i.plate_no",
+            "i.open_from",
+            "i.open_to",
+            "ag.name as agencyName",
+            "s.name as siteName",
+          ])
+          .orderBy("i.name")
+          .orderBy("i.id"),
+      opts.page,
+      opts.limit,
+    );
+    if (list.length === 0) return { from: fromDay, days, items: [], total, page: opts.page };
     // Bounds as epoch milliseconds: for a thousand venues and a busy week, parsing 35,000
     // pairs of timestamp strings (or building JSON in the database) costs more than the query.
     const taken = await db
@@ -73,7 +80,13 @@ export function createAvailability(deps: BookingDeps) {
       byItem.set(t.item_id, ranges);
     }
     for (const ranges of byItem.values()) ranges.sort((a, b) => a.start.getTime() - b.start.getTime());
-    return { from: fromDay, days, items: list.map((i) => ({ ...i, taken: byItem.get(i.id) ?? [] })) };
+    return {
+      from: fromDay,
+      days,
+      items: list.map((i) => ({ ...i, taken: byItem.get(i.id) ?? [] })),
+      total,
+      page: opts.page,
+    };
   }
 
   /** One item's page for booking: its facts, drivers (cars) and taken ranges (never who). */

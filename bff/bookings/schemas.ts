@@ -150,6 +150,7 @@ export const availabilityQuery = z.object({
   days: clamped(1, 14, 1),
   q: field.keyword(50),
   limit: clamped(1, 2000, 200),
+  page: field.page(),
 });
 export type AvailabilityQuery = FormInput<typeof availabilityQuery>;
 

@@ -607,3 +607,26 @@ describe("approvals inbox", () => {
     expect(await c.services.inbox.count(reviewerActor)).toBe(0);
   });
 });
+
+describe("預約's list pages instead of stopping at a count (issue 18)", () => {
+  it("pages through every venue in name order, with the total, and no page repeats one", async () => {
+    const tag = `分頁${Date.now() % 100000}`;
+    for (let i = 1; i <= 25; i++) await venue({ name: `${tag}會議室${String(i).padStart(2, "0")}` });
+    const page = (n: number) =>
+      c.services.bookings.listAvailability(as(userA), {
+        kind: "venue",
+        from: "2026-12-01",
+        q: tag,
+        limit: 10,
+        page: n,
+      });
+    const [p1, p2, p3, p4] = await Promise.all([page(1), page(2), page(3), page(4)]);
+    expect(p1.total).toBe(25);
+    const seen = [...p1.items, ...p2.items, ...p3.items].map((i) => i.name);
+    expect(seen).toHaveLength(25);
+    expect(new Set(seen).size).toBe(25);
+    expect(seen).toEqual([...seen].sort());
+    expect(p4.items).toEqual([]);
+    expect(p4.total).toBe(25);
+  });
+});

@@ -118,7 +118,9 @@ export default function MySessions() {
 
       <section className="card" aria-labelledby="dev-sessions">
         <h2 id="dev-sessions">登入中的裝置</h2>
-        <p className="muted">看到不認得的裝置時，請結束它的登入並變更密碼。結束後，該裝置登入的其他系統也會一併登出。</p>
+        <p className="muted">
+          看到不認得的裝置時，請結束它的登入並變更密碼。結束後，該裝置登入的其他系統也會一併登出。
+        </p>
         <ul className="device-list">
           {sessions.map((s) => (
             <DeviceItem key={s.handle} s={s} />

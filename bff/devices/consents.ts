@@ -28,7 +28,10 @@ interface GrantPayload {
 }
 
 const publicIdOf = (deps: DevicesDeps, accountId: number) =>
-  deps.db.selectFrom("accounts").select(sql<string>`public_id::text`.as("p")).where("id", "=", accountId);
+  deps.db
+    .selectFrom("accounts")
+    .select(sql<string>`public_id::text`.as("p"))
+    .where("id", "=", accountId);
 
 /** The live grants (remembered consent) of an account, optionally for one system. */
 function grantsOf(deps: DevicesDeps, accountId: number, clientId?: string) {

@@ -100,7 +100,11 @@ export async function endMySession(deps: DevicesDeps, actor: Actor, raw: FormInp
 export async function endMyOtherSessions(deps: DevicesDeps, actor: Actor) {
   const others = (await liveSessions(deps, actor.accountId)).filter((r) => r.id !== actor.sessionId);
   const keep = await currentSsoUid(deps, actor);
-  await endSessions(deps, actor, others, { action: "session.end_others", accountId: actor.accountId, keepSsoUid: keep });
+  await endSessions(deps, actor, others, {
+    action: "session.end_others",
+    accountId: actor.accountId,
+    keepSsoUid: keep,
+  });
   return { count: others.length };
 }
 

@@ -93,7 +93,12 @@ export async function createOidcProvider(deps: OidcDeps) {
   const issuerOrigin = new URL(deps.issuer).origin;
   const outbound = backchannelLogoutFetch({ db });
   // `keyed` is read only when a request runs, after it is set below.
-  const sso = createSsoSessions({ db, logger: deps.logger, secureCookies: deps.secureCookies, current: () => current() });
+  const sso = createSsoSessions({
+    db,
+    logger: deps.logger,
+    secureCookies: deps.secureCookies,
+    current: () => current(),
+  });
 
   async function findAccount(_ctx: unknown, sub: string) {
     if (typeof sub !== "string" || !UUID_RE.test(sub)) return undefined;
@@ -281,7 +286,9 @@ export async function createOidcProvider(deps: OidcDeps) {
    */
   async function endSession(req: IncomingMessage, res: ServerResponse, opts: EndBrowserSessionOptions) {
     const provider = current();
-    const session = (await provider.Session.get(provider.createContext(req, res))) as ProviderSession & { new?: boolean };
+    const session = (await provider.Session.get(provider.createContext(req, res))) as ProviderSession & {
+      new?: boolean;
+    };
     if (session.new || !session.accountId) return;
     if (opts.unlessAccount && session.accountId === opts.unlessAccount) {
       if (opts.portalToken) await sso.link(opts.portalToken, session);

@@ -84,7 +84,10 @@ export function createSsoSessions(deps: {
       .where((eb) => eb.or([eb("sso_session_uid", "is", null), eb("sso_session_uid", "<>", session.uid)]))
       // Only the same person's: a portal session of someone else is ended at sign-in anyway.
       .where("account_id", "=", (eb) =>
-        eb.selectFrom("accounts").select("accounts.id").where(sql<string>`accounts.public_id::text`, "=", session.accountId!),
+        eb
+          .selectFrom("accounts")
+          .select("accounts.id")
+          .where(sql<string>`accounts.public_id::text`, "=", session.accountId!),
       )
       .execute();
   }

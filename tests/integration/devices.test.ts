@@ -17,8 +17,10 @@ import { HandBrowser } from "../helpers/oidc-browser.js";
  * others (with the single sign-on session of that device), revoking a system's consent (its
  * refresh token then fails), and an admin's 結束所有裝置的登入, scoped to their agency.
  */
-const PHONE = "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Mobile Safari/537.36";
-const DESKTOP = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/121.0.0.0 Safari/537.36 Edg/121.0.0.0";
+const PHONE =
+  "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Mobile Safari/537.36";
+const DESKTOP =
+  "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/121.0.0.0 Safari/537.36 Edg/121.0.0.0";
 
 /** A HandBrowser that says which browser it is, as a real one would. */
 class Device extends HandBrowser {
@@ -29,7 +31,10 @@ class Device extends HandBrowser {
     super(origin);
   }
   override fetch(url: string, init: RequestInit = {}) {
-    return super.fetch(url, { ...init, headers: { ...(init.headers as Record<string, string>), "user-agent": this.ua } });
+    return super.fetch(url, {
+      ...init,
+      headers: { ...(init.headers as Record<string, string>), "user-agent": this.ua },
+    });
   }
 }
 
@@ -79,9 +84,15 @@ afterAll(async () => {
 });
 
 const discover = () =>
-  oidc.discovery(new URL(`${server.url}/oidc`), client.clientId, undefined, oidc.ClientSecretBasic(client.clientSecret!), {
-    execute: [oidc.allowInsecureRequests],
-  });
+  oidc.discovery(
+    new URL(`${server.url}/oidc`),
+    client.clientId,
+    undefined,
+    oidc.ClientSecretBasic(client.clientSecret!),
+    {
+      execute: [oidc.allowInsecureRequests],
+    },
+  );
 
 /** Signs in to the system through the SSO pages (password, then consent when asked); its tokens. */
 async function signInToSystem(b: HandBrowser) {
@@ -98,13 +109,16 @@ async function signInToSystem(b: HandBrowser) {
   let step = await b.follow(await b.fetch(url.href));
   for (let i = 0; i < 3 && !(step instanceof URL); i++) {
     const page = await step.text();
-    const form = page.includes('name="password"')
+    const form: Record<string, string> = page.includes('name="password"')
       ? { intent: "login", username: user.username, password: user.password }
       : { intent: "consent" };
     step = await b.follow(await b.post(step.url, form));
   }
   if (!(step instanceof URL)) throw new Error("the SSO flow did not finish");
-  return { config, tokens: await oidc.authorizationCodeGrant(config, step, { pkceCodeVerifier: verifier, expectedState: state }) };
+  return {
+    config,
+    tokens: await oidc.authorizationCodeGrant(config, step, { pkceCodeVerifier: verifier, expectedState: state }),
+  };
 }
 
 const tokenOf = (b: HandBrowser) =>
@@ -194,11 +208,33 @@ describe("我的 › 登入裝置與授權 (issue 17 item 6)", () => {
     expect((await audits("session.end"))[0]).toMatchObject({ actor_id: user.id, target_id: String(user.id) });
   });
 
+  it("a re-sign-in on /login that keeps the same person's SSO session links it to the new session", async () => {
+    const phone = new Device(server.url, PHONE);
+    await signInToSystem(phone);
+    const uidOf = async (b: HandBrowser) =>
+      (
+        await c.db
+          .selectFrom("sessions")
+          .select("sso_session_uid")
+          .where("id", "=", sessionIdOf(tokenOf(b)))
+          .executeTakeFirstOrThrow()
+      ).sso_session_uid;
+    const before = await uidOf(phone);
+    await signInPortal(phone);
+    expect(await uidOf(phone)).toBe(before);
+    expect(await silentCode(phone)).toBe(true);
+  });
+
   it("this device cannot be ended from the list, and an ended one says so (nothing changes)", async () => {
     const desk = new Device(server.url, DESKTOP);
     await signInPortal(desk);
     const mine = sessionHandle(sessionIdOf(tokenOf(desk)));
-    const self = await postAs(server.url, cookieOf(desk), "/me/sessions", new URLSearchParams({ intent: "end", session: mine }));
+    const self = await postAs(
+      server.url,
+      cookieOf(desk),
+      "/me/sessions",
+      new URLSearchParams({ intent: "end", session: mine }),
+    );
     expect(self.status).toBe(400);
     expect(await self.text()).toContain("請使用「登出」");
     const gone = await postAs(
@@ -208,7 +244,12 @@ describe("我的 › 登入裝置與授權 (issue 17 item 6)", () => {
       new URLSearchParams({ intent: "end", session: "AAAAAAAAAAAAAAAA" }),
     );
     expect(gone.status).toBe(409);
-    const bad = await postAs(server.url, cookieOf(desk), "/me/sessions", new URLSearchParams({ intent: "end", session: "x'--" }));
+    const bad = await postAs(
+      server.url,
+      cookieOf(desk),
+      "/me/sessions",
+      new URLSearchParams({ intent: "end", session: "x'--" }),
+    );
     expect(bad.status).toBe(400);
     expect(await c.services.auth.actorFromToken(tokenOf(desk), meta)).not.toBeNull();
   });
@@ -239,7 +280,9 @@ describe("我的 › 登入裝置與授權 (issue 17 item 6)", () => {
     const before = await c.services.devices.myConsents(await actorOf(b));
     const mine = before.find((x) => x.clientId === client.clientId)!;
     expect(mine.name).toBe("差勤系統");
-    expect(mine.scopes.map((s) => s.label)).toEqual(expect.arrayContaining(["確認您的身分（帳號識別碼）", "姓名與帳號"]));
+    expect(mine.scopes.map((s) => s.label)).toEqual(
+      expect.arrayContaining(["確認您的身分（帳號識別碼）", "姓名與帳號"]),
+    );
     const page = await (await b.fetch("/me/sessions")).text();
     expect(page).toContain("差勤系統");
     expect(page).toContain("撤銷授權");
@@ -247,7 +290,12 @@ describe("我的 › 登入裝置與授權 (issue 17 item 6)", () => {
     const refreshed = await oidc.refreshTokenGrant(config, tokens.refresh_token!);
     const held = refreshed.refresh_token ?? tokens.refresh_token!;
 
-    const res = await postAs(server.url, cookieOf(b), "/me/sessions", new URLSearchParams({ intent: "revoke", clientId: client.clientId }));
+    const res = await postAs(
+      server.url,
+      cookieOf(b),
+      "/me/sessions",
+      new URLSearchParams({ intent: "revoke", clientId: client.clientId }),
+    );
     expect(res.status).toBe(303);
     expect((await flashOf(res, c.cookieSecret))?.message).toContain("已撤銷「差勤系統」的授權");
     await expect(oidc.refreshTokenGrant(config, held)).rejects.toMatchObject({ error: "invalid_grant" });
@@ -258,7 +306,12 @@ describe("我的 › 登入裝置與授權 (issue 17 item 6)", () => {
       target_type: "oidc_client",
       target_id: client.clientId,
     });
-    const again = await postAs(server.url, cookieOf(b), "/me/sessions", new URLSearchParams({ intent: "revoke", clientId: client.clientId }));
+    const again = await postAs(
+      server.url,
+      cookieOf(b),
+      "/me/sessions",
+      new URLSearchParams({ intent: "revoke", clientId: client.clientId }),
+    );
     expect(again.status).toBe(409);
   });
 });
@@ -269,7 +322,12 @@ describe("帳號狀態 › 結束所有裝置的登入 (admin)", () => {
     await signInToSystem(phone);
     await signInAs(c, user);
     const cookie = await signInOverHttp(server.url, admin);
-    const res = await postAs(server.url, cookie, `/admin/accounts/${user.id}`, new URLSearchParams({ intent: "end-sessions" }));
+    const res = await postAs(
+      server.url,
+      cookie,
+      `/admin/accounts/${user.id}`,
+      new URLSearchParams({ intent: "end-sessions" }),
+    );
     expect(res.status).toBe(303);
     expect(res.headers.get("location")).toBe(`/admin/accounts/${user.id}?tab=status`);
     expect((await flashOf(res, c.cookieSecret))?.message).toMatch(/^已結束此帳號在 \d+ 個裝置的登入$/);
@@ -282,12 +340,21 @@ describe("帳號狀態 › 結束所有裝置的登入 (admin)", () => {
   it("another agency's person does not exist for them (404), and their sessions stay", async () => {
     const { token } = await signInAs(c, stranger);
     const cookie = await signInOverHttp(server.url, admin);
-    const res = await postAs(server.url, cookie, `/admin/accounts/${stranger.id}`, new URLSearchParams({ intent: "end-sessions" }));
+    const res = await postAs(
+      server.url,
+      cookie,
+      `/admin/accounts/${stranger.id}`,
+      new URLSearchParams({ intent: "end-sessions" }),
+    );
     expect(res.status).toBe(404);
     const { actor } = await signInAs(c, admin);
-    await expect(c.services.devices.endAccountSessions(actor, stranger.id)).rejects.toMatchObject({ code: "not_found" });
+    await expect(c.services.devices.endAccountSessions(actor, stranger.id)).rejects.toMatchObject({
+      code: "not_found",
+    });
     const person = await signInAs(c, user);
-    await expect(c.services.devices.endAccountSessions(person.actor, user.id)).rejects.toMatchObject({ code: "not_found" });
+    await expect(c.services.devices.endAccountSessions(person.actor, user.id)).rejects.toMatchObject({
+      code: "not_found",
+    });
     expect(await c.services.auth.actorFromToken(token, meta)).not.toBeNull();
   });
 });

@@ -1,5 +1,6 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import { sql } from "kysely";
 import * as oidc from "openid-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Container } from "../../bff/container.js";
@@ -289,6 +290,16 @@ describe("我的 › 登入裝置與授權 (issue 17 item 6)", () => {
     // The refresh token works before the revocation (so its failure after proves the revocation).
     const refreshed = await oidc.refreshTokenGrant(config, tokens.refresh_token!);
     const held = refreshed.refresh_token ?? tokens.refresh_token!;
+    const grantIds = (
+      await c.db
+        .selectFrom("oidc_payloads")
+        .select("id")
+        .where("model", "=", "Grant")
+        .where(sql<string>`payload->>'clientId'`, "=", client.clientId)
+        .execute()
+    ).map((g) => g.id);
+    const issued = () => c.db.selectFrom("oidc_payloads").select(["model"]).where("grant_id", "in", grantIds).execute();
+    expect((await issued()).map((r) => r.model)).toContain("RefreshToken");
 
     const res = await postAs(
       server.url,
@@ -299,6 +310,7 @@ describe("我的 › 登入裝置與授權 (issue 17 item 6)", () => {
     expect(res.status).toBe(303);
     expect((await flashOf(res, c.cookieSecret))?.message).toContain("已撤銷「差勤系統」的授權");
     await expect(oidc.refreshTokenGrant(config, held)).rejects.toMatchObject({ error: "invalid_grant" });
+    expect(await issued()).toEqual([]); // the tokens themselves are gone, not only the grant
     const after = await c.services.devices.myConsents(await actorOf(b));
     expect(after.find((x) => x.clientId === client.clientId)).toBeUndefined();
     expect((await audits("oidc_grant.revoke"))[0]).toMatchObject({

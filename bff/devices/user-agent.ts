@@ -19,7 +19,7 @@ const BROWSERS: [string, RegExp][] = [
   ["Samsung Internet", /\bSamsungBrowser\/(\d+)/],
   ["LINE 內建瀏覽器", /\bLine\/(\d+)/],
   ["Firefox", /\bFirefox\/(\d+)|\bFxiOS\/(\d+)/],
-  ["Chrome", /\bChrome\/(\d+)|\bCriOS\/(\d+)/],
+  ["Chrome", /\b(?:Headless)?Chrome\/(\d+)|\bCriOS\/(\d+)/],
   ["Safari", /\bVersion\/(\d+)[.\d]* (?:Mobile\/\S+ )?Safari\//],
 ];
 

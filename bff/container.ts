@@ -39,6 +39,7 @@ import { createSsoApplications } from "./oidc/applications.js";
 import { createClientAdmin } from "./oidc/client-admin.js";
 import { createAppList } from "./oidc/app-list.js";
 import { createCertificateService } from "./certificates/service.js";
+import { createDevicesService } from "./devices/service.js";
 import { loadCertificateTrust } from "./certificates/trust.js";
 import { createDirectoryQueue } from "./directory/queue.js";
 import { createDirectory } from "./directory/wiring.js";
@@ -299,6 +300,8 @@ export async function createContainer(
     home,
     /** Single sign-on (IDN-6): the provider and the interaction steps the portal pages run. */
     oidc,
+    /** 我的 › 登入裝置與授權 (issue 17 item 6, ADR 0033): sessions per device, consents, admin 結束所有登入. */
+    devices: createDevicesService({ db, clock, sessionIdleMinutes: config.SESSION_IDLE_MINUTES, sso: oidc }),
     /** IDN-7: username/password checks for systems holding the `verify` scope. */
     verifyAccount: createVerifyApi({ db, clock, auth, oidc, perMinute: config.SSO_VERIFY_PER_MINUTE }),
     /** IDN-6 應用系統服務介接申請, client administration, and the IDN-8 app list. */

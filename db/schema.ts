@@ -87,6 +87,8 @@ export interface SessionsTable {
   expires_at: Date;
   ip: Default<string>;
   user_agent: Default<string>;
+  /** The single sign-on session (oidc-provider Session uid) of the same browser (ADR 0033). */
+  sso_session_uid: Nullable<string>;
 }
 
 export interface LoginRecordsTable {

@@ -117,6 +117,7 @@ const intentTabs: Record<string, Tab> = {
   unlock: "status",
   lock: "status",
   transfer: "status",
+  "end-sessions": "status",
 };
 
 const scheduledOr = (at: Date | null, what: string, done: string) =>
@@ -153,6 +154,11 @@ async function perform(context: AppLoadContext, actor: Actor, id: string | undef
     case "transfer":
       await accounts.transferCustody(actor, id, v);
       return ok("保管人已移轉");
+    case "end-sessions": {
+      // ADR 0033: every device and its single sign-on session; scoped and audited in the BFF.
+      const r = await context.services.devices.endAccountSessions(actor, id);
+      return ok(r.count > 0 ? `已結束此帳號在 ${r.count} 個裝置的登入` : "此帳號目前沒有登入中的裝置");
+    }
     case "totp-reset":
     default: // the last intent intentTabs admits
       // IDN-2: lost or replaced phone. Scoped and audited in the BFF.
@@ -499,6 +505,8 @@ function StatusTab({ data, failedFor }: { data: Loaded; failedFor: (intent: stri
         </Form>
       </section>
 
+      <EndSessionsForm />
+
       <section className="card" aria-labelledby="role-h">
         <h2 id="role-h">帳號權限異動</h2>
         <Form method="post" className="item-form" aria-labelledby="role-h">
@@ -736,5 +744,20 @@ function FilterSelect(props: { label: string; name: string; value: string; label
         ))}
       </select>
     </span>
+  );
+}
+
+/** Issue 17 item 6: ends every session of the person, on every device, with their SSO sessions. */
+function EndSessionsForm() {
+  return (
+    <section className="card" aria-labelledby="end-sessions-h">
+      <h2 id="end-sessions-h">登入中的裝置</h2>
+      <p className="muted">結束此帳號在所有裝置的登入，並登出其以此帳號登入的系統；帳號仍可再登入。</p>
+      <Form method="post">
+        <button className="btn btn-danger" name="intent" value="end-sessions" type="submit">
+          結束所有裝置的登入
+        </button>
+      </Form>
+    </section>
   );
 }

@@ -98,6 +98,9 @@ export default function Me() {
           <li>
             <Link to="/me/security">登入安全設定（兩步驟驗證、手機驗證）</Link>
           </li>
+          <li>
+            <Link to="/me/sessions">登入裝置與授權（登入中的裝置、已授權的系統）</Link>
+          </li>
         </ul>
       </section>
       <section className="card" aria-labelledby="me-logins">

@@ -36,6 +36,8 @@ export async function startSession(
   if (!opts.keepProviderSession) {
     await oidc.endBrowserSession(context.http.req, context.http.res, {
       unlessAccount: await oidc.publicIdOf(session.accountId),
+      // Kept when it is the same person's: then it belongs to the new session (ADR 0033).
+      portalToken: session.token,
     });
   }
   const set = await sessionSetCookie(context.secureCookies, session.token, session.expiresAt);

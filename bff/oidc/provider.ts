@@ -11,6 +11,7 @@ import { clientName, clientPreApproved, verifyClientSecret } from "./clients.js"
 import { ensureSigningKeys, loadSecretList, readSigningKeys } from "./keys.js";
 import { providerFollowingKeys } from "./key-cache.js";
 import { continueLogoutPage, errorPage, loggedOutPage, logoutPage, type PageStyle } from "./pages.js";
+import { createSsoSessions, type ProviderSession } from "./sso-sessions.js";
 
 /** What each scope releases (IDN-6 claims). `openid` alone gives only `sub`. */
 export const SCOPE_CLAIMS: Record<string, string[]> = {
@@ -91,6 +92,13 @@ export async function createOidcProvider(deps: OidcDeps) {
   const style: PageStyle = { stylesheets: [] };
   const issuerOrigin = new URL(deps.issuer).origin;
   const outbound = backchannelLogoutFetch({ db });
+  // `keyed` is read only when a request runs, after it is set below.
+  const sso = createSsoSessions({
+    db,
+    logger: deps.logger,
+    secureCookies: deps.secureCookies,
+    current: () => current(),
+  });
 
   async function findAccount(_ctx: unknown, sub: string) {
     if (typeof sub !== "string" || !UUID_RE.test(sub)) return undefined;
@@ -211,6 +219,8 @@ export async function createOidcProvider(deps: OidcDeps) {
       await next();
     });
     provider.use(endsPortalSession);
+    // ADR 0033: which portal session shares a browser with which SSO session.
+    provider.use(sso.linksPortalSession);
     provider.use(async (ctx: any, next: () => Promise<void>) => {
       await next();
       // The provider's self-posting form (no session left to confirm) in English: ours instead.
@@ -270,25 +280,21 @@ export async function createOidcProvider(deps: OidcDeps) {
     for (const c of await sessionClearCookies(deps.secureCookies)) ctx.append("Set-Cookie", c);
   }
 
-  /** endBrowserSession's work: the provider's end_session with logout=yes, minus the page. */
-  async function endSession(req: IncomingMessage, res: ServerResponse, opts: { unlessAccount?: string }) {
+  /**
+   * endBrowserSession's work: the provider's end_session with logout=yes, minus the page.
+   * A session kept because it is the same person's is linked to their new portal session.
+   */
+  async function endSession(req: IncomingMessage, res: ServerResponse, opts: EndBrowserSessionOptions) {
     const provider = current();
-    const session = await provider.Session.get(provider.createContext(req, res));
+    const session = (await provider.Session.get(provider.createContext(req, res))) as ProviderSession & {
+      new?: boolean;
+    };
     if (session.new || !session.accountId) return;
-    if (opts.unlessAccount && session.accountId === opts.unlessAccount) return;
-    const authorizations = Object.entries((session.authorizations ?? {}) as Record<string, SessionAuthorization>);
-    await Promise.all(
-      authorizations.map(async ([clientId, auth]) => {
-        try {
-          const client = await provider.Client.find(clientId);
-          if (client?.backchannelLogoutUri) await client.backchannelLogout(session.accountId, auth.sid);
-        } catch (err) {
-          deps.logger.error("back-channel logout not delivered", { clientId, err: String(err) });
-        }
-        if (auth.grantId && !auth.persistsLogout) await provider.AccessToken.adapter.revokeByGrantId(auth.grantId);
-      }),
-    );
-    await session.destroy();
+    if (opts.unlessAccount && session.accountId === opts.unlessAccount) {
+      if (opts.portalToken) await sso.link(opts.portalToken, session);
+      return;
+    }
+    await sso.end(session);
   }
 
   const keyed = providerFollowingKeys({
@@ -322,14 +328,35 @@ export async function createOidcProvider(deps: OidcDeps) {
      * confirmed /oidc/session/end would. Systems with a back-channel logout URI get a logout
      * token (sid included); tokens of sessions without offline access are revoked. Delivery
      * failures are logged, never thrown: they must not keep anyone signed in.
-     * `unlessAccount`: keep the session when it is that account's (a re-sign-in by the same person).
+     * `unlessAccount`: keep the session when it is that account's (a re-sign-in by the same person),
+     * then linked to the new portal session `portalToken` (ADR 0033).
      */
-    async endBrowserSession(req: IncomingMessage, res: ServerResponse, opts: { unlessAccount?: string } = {}) {
+    async endBrowserSession(req: IncomingMessage, res: ServerResponse, opts: EndBrowserSessionOptions = {}) {
       try {
         await endSession(req, res, opts);
       } catch (err) {
         // The portal's own sign-out goes on; an SSO session left behind still expires (TTL.Session).
         deps.logger.error("sso session not ended at portal sign-out", { err: String(err) });
+      }
+    },
+    /**
+     * ADR 0033: ends the SSO session of another browser, found by the uid its portal session
+     * recorded (ending a session from 登入裝置與授權), or all of an account's (an admin's).
+     * Failures are logged, never thrown: the portal session ends regardless.
+     */
+    async endSsoSession(uid: string | null) {
+      if (!uid) return;
+      try {
+        await sso.endByUid(uid);
+      } catch (err) {
+        deps.logger.error("sso session not ended with its portal session", { err: String(err) });
+      }
+    },
+    async endAccountSsoSessions(publicId: string) {
+      try {
+        await sso.endAllOf(publicId);
+      } catch (err) {
+        deps.logger.error("sso sessions not ended for the account", { err: String(err) });
       }
     },
     /** The pending sign-in or consent behind the interaction cookie, with what it asks. */
@@ -423,10 +450,9 @@ export async function createOidcProvider(deps: OidcDeps) {
   };
 }
 
-interface SessionAuthorization {
-  sid?: string;
-  grantId?: string;
-  persistsLogout?: boolean;
+interface EndBrowserSessionOptions {
+  unlessAccount?: string;
+  portalToken?: string;
 }
 
 export type OidcService = Awaited<ReturnType<typeof createOidcProvider>>;

@@ -124,6 +124,7 @@ function visits(ids: Ids, signInTwoFactor: (page: Page) => Promise<void>): Recor
     "routes/_app.me.records": { roles: EVERYONE, url: "/me/records" },
     "routes/_app.me_.certificate": { roles: EVERYONE, url: "/me/certificate" },
     "routes/_app.me_.security": { roles: EVERYONE, url: "/me/security" },
+    "routes/_app.me_.sessions": { roles: EVERYONE, url: "/me/sessions" },
     "routes/_app.repairs.$id": { roles: ["user", "vendor", "custodian", ...ADMINS], url: `/repairs/${ids.ticketId}` },
     "routes/_app.repairs._index": { roles: [...EVERYONE, "custodian", "vendor"], url: "/repairs" },
     "routes/_app.repairs.handle": { roles: ["vendor"], url: "/repairs/handle" },

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import path from "node:path";
 import type { ServerBuild } from "@remix-run/node";
 import compression from "compression";
+import { coalesceFlushes } from "./coalesce-flush.js";
 import express, { type NextFunction, type Request, type Response } from "express";
 import helmet from "helmet";
 import type { Container } from "../container.js";
@@ -113,6 +114,7 @@ export function createApp(opts: {
     next();
   });
   app.use(compression());
+  app.use(coalesceFlushes);
 
   // Static files are one route name (a file name is not a route); what they do not serve is Remix's to name.
   app.use(routeName("static"));

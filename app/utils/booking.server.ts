@@ -83,7 +83,7 @@ export function openHours(openFrom: string | null, openTo: string | null) {
  */
 export function dayLayout(
   date: string,
-  taken: { start: Date | string; end: Date | string }[],
+  taken: { start: Date | string | number; end: Date | string | number }[],
   hours: { open: number; close: number },
   now: Date,
 ): DayLayout {

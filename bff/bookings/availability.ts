@@ -60,26 +60,36 @@ export function createAvailability(deps: BookingDeps) {
       opts.limit,
     );
     if (list.length === 0) return { from: fromDay, days, items: [], total, page: opts.page };
-    // Bounds as epoch milliseconds: for a thousand venues and a busy week, parsing 35,000
-    // pairs of timestamp strings (or building JSON in the database) costs more than the query.
+    // Per item, its taken ranges as one text of minutes from the window's start
+    // ("540 600,660 720"; a range begun before the window starts below zero), aggregated in the database: for a thousand venues and a busy week
+    // that is 1,000 short strings instead of 35,000 rows and 70,000 Dates (which spent half
+    // the time collecting garbage). Start rounds down and end up, so a range never shrinks.
+    // The statuses are written out so the planner may use the exclusion constraint's index.
+    const minutesFrom = (bound: "lower" | "upper") =>
+      sql.raw(`${bound === "lower" ? "floor" : "ceil"}(extract(epoch FROM ${bound}(b.during) - `);
     const taken = await db
       .selectFrom("bookings as b")
       .select([
         "b.item_id",
-        sql<number>`(extract(epoch FROM lower(b.during)) * 1000)::int8`.as("s"),
-        sql<number>`(extract(epoch FROM upper(b.during)) * 1000)::int8`.as("e"),
+        sql<string>`string_agg(
+          ${minutesFrom("lower")}${start}::timestamptz) / 60)::int::text || ' ' ||
+          ${minutesFrom("upper")}${start}::timestamptz) / 60)::int::text, ',')`.as("ranges"),
       ])
       .where(sql<boolean>`b.item_id = ANY(${list.map((i) => i.id)}::int[])`)
-      .where("b.status", "in", HOLDING)
+      .where(sql<boolean>`b.status in ('pending', 'approved')`)
       .where(sql<boolean>`b.during && ${tsRange(start, end)}`)
+      .groupBy("b.item_id")
       .execute();
-    const byItem = new Map<number, { start: Date; end: Date }[]>();
-    for (const t of taken) {
-      const ranges = byItem.get(t.item_id) ?? [];
-      ranges.push({ start: new Date(t.s), end: new Date(t.e) });
-      byItem.set(t.item_id, ranges);
-    }
-    for (const ranges of byItem.values()) ranges.sort((a, b) => a.start.getTime() - b.start.getTime());
+    const base = start.getTime();
+    const byItem = new Map(
+      taken.map((t) => [
+        t.item_id,
+        t.ranges.split(",").map((r) => {
+          const [s, e] = r.split(" ");
+          return { start: base + Number(s) * 60_000, end: base + Number(e) * 60_000 };
+        }),
+      ]),
+    );
     return {
       from: fromDay,
       days,

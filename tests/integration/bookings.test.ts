@@ -7,6 +7,7 @@ import {
   makeAccount,
   makeAgency,
   makeItem,
+  makeItemBooking,
   makeSite,
   makeUnit,
   type MadeAccount,
@@ -628,5 +629,16 @@ describe("預約's list pages instead of stopping at a count (issue 18)", () => 
     expect(seen).toEqual([...seen].sort());
     expect(p4.items).toEqual([]);
     expect(p4.total).toBe(25);
+  });
+});
+
+describe("taken ranges at the window's edges", () => {
+  it("a car booking begun the day before is shown from the window's start, whole", async () => {
+    const car = await makeItem(c, { kind: "car", agencyId: agencyA, siteId, custodians: [custodian.id] });
+    const start = new Date("2026-12-09T14:00:00Z"); // 12-09 22:00 Taipei
+    const end = new Date("2026-12-10T01:30:00Z"); // 12-10 09:30 Taipei
+    await makeItemBooking(c, { itemId: car.id, applicantId: userA.id, start, end });
+    const r = await c.services.bookings.listAvailability(as(userA), { kind: "car", from: "2026-12-10", q: car.name });
+    expect(r.items[0]?.taken).toEqual([{ start: start.getTime(), end: end.getTime() }]);
   });
 });

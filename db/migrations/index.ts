@@ -23,6 +23,7 @@ import * as m0086 from "./0086_action_rate_windows.js";
 import * as m0088 from "./0088_strip_stored_image_metadata.js";
 import * as m0089 from "./0089_job_lanes.js";
 import * as m0090 from "./0090_job_retry_window.js";
+import * as m0100 from "./0100_certificate_revocation.js";
 
 /**
  * Every migration, in order. A static list keeps the build free of directory scans.
@@ -57,4 +58,5 @@ export const migrations: Record<string, Migration> = {
   "0088_strip_stored_image_metadata": m0088,
   "0089_job_lanes": m0089,
   "0090_job_retry_window": m0090,
+  "0100_certificate_revocation": m0100,
 };

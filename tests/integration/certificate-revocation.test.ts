@@ -1,0 +1,204 @@
+import { X509Certificate } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Container } from "../../bff/container.js";
+import { fixedClock } from "../../bff/ports/clock.js";
+import { CRL_JOB, queueCrlFetch } from "../../bff/certificates/crl-job.js";
+import { testContainer } from "../helpers/container.js";
+import { makeAccount, makeAgency, makeUnit, meta } from "../helpers/factory.js";
+import { crlServer, makeCrl } from "../helpers/test-crl.js";
+import {
+  makeCard,
+  makeIssuingCa,
+  makeRootCa,
+  signWithCard,
+  type TestCa,
+  type TestCard,
+  writeBundle,
+} from "../helpers/test-pki.js";
+
+/**
+ * Issue 17 item 8 (ADR 0035): a CA made here revokes a card; its CRL is served on 127.0.0.1;
+ * the job fetches, verifies and stores it; sign-in then decides from the stored list.
+ */
+const NOW = new Date("2026-11-30T01:00:00Z");
+const HOUR = 3600_000;
+const clock = fixedClock(NOW);
+let c: Container;
+let unitId: number;
+let moica: TestCa;
+let served: Buffer | null = null;
+let srv: Awaited<ReturnType<typeof crlServer>>;
+let seq = 0;
+
+const REVOKED = "憑證已廢止，無法用於登入。如已換發新卡，請以帳號密碼登入後至「我的 › 自然人憑證」重新綁定。";
+const UNKNOWN = "無法確認憑證狀態，請稍後再試或改用帳號密碼登入。";
+
+beforeAll(async () => {
+  const root = await makeRootCa("CN=Rev GRCA, O=Test, C=TW", NOW);
+  moica = await makeIssuingCa(root, "CN=Rev MOICA, O=Test, C=TW", NOW);
+  srv = await crlServer(() => served);
+  c = await testContainer({
+    clock,
+    env: { CERT_CA_BUNDLE: writeBundle(root, moica), CERT_CRL_ALLOW_LOOPBACK_FOR_TESTS: "1" },
+  });
+  unitId = (await makeUnit(c, (await makeAgency(c)).id)).id;
+});
+afterAll(async () => {
+  await c?.close();
+  await srv?.close();
+});
+
+/** A card naming `path` on the test server as its CRL, linked to a fresh account. */
+async function linkedCard(path: string) {
+  const account = await makeAccount(c, { unitId });
+  const card = await makeCard(moica, { cardNo: `RV${String(1000 + seq++)}`, around: NOW, crlUrls: [srv.url(path)] });
+  await c.db.updateTable("accounts").set({ citizen_card_no: card.cardNo }).where("id", "=", account.id).execute();
+  return { account, card };
+}
+
+async function signIn(card: TestCard) {
+  const ch = await c.services.certificates.loginChallenge();
+  return c.services.certificates.signIn(
+    { challengeId: ch.id, signature: await signWithCard(card, ch.tbs), certificate: card.certB64 },
+    meta,
+  );
+}
+const refusal = (p: Promise<unknown>) =>
+  p.then(
+    () => {
+      throw new Error("should have been refused");
+    },
+    (e: { message: string }) => e.message,
+  );
+const lastRecord = (accountId: number) =>
+  c.db
+    .selectFrom("login_records")
+    .select(["result", "method"])
+    .where("account_id", "=", accountId)
+    .orderBy("id", "desc")
+    .executeTakeFirstOrThrow();
+const source = (path: string) =>
+  c.db.selectFrom("cert_crl_sources").selectAll().where("url", "=", srv.url(path)).executeTakeFirst();
+const revokedCount = (path: string) =>
+  c.db
+    .selectFrom("cert_revoked")
+    .select((eb) => eb.fn.countAll<string>().as("n"))
+    .where("url", "=", srv.url(path))
+    .executeTakeFirstOrThrow()
+    .then((r) => Number(r.n));
+const fetchAgain = async (path: string, key: string) => {
+  await queueCrlFetch(c.db, srv.url(path), clock.now(), key);
+  await c.worker.drain();
+};
+
+describe("certificate revocation (issue 17 item 8)", () => {
+  let good: Awaited<ReturnType<typeof linkedCard>>;
+  let revoked: Awaited<ReturnType<typeof linkedCard>>;
+
+  it("refuses a card whose CRL was never fetched (fail closed) and queues the fetch", async () => {
+    good = await linkedCard("/moica.crl");
+    revoked = await linkedCard("/moica.crl");
+    expect(await refusal(signIn(good.card))).toBe(UNKNOWN);
+    expect(await lastRecord(good.account.id)).toEqual({ result: "revocation_unknown", method: "certificate" });
+    const job = await c.db
+      .selectFrom("jobs")
+      .select(["kind", "payload"])
+      .where("kind", "=", CRL_JOB)
+      .executeTakeFirst();
+    expect(job?.payload).toEqual({ url: srv.url("/moica.crl") });
+  });
+
+  it("the job fetches, verifies and stores the list; the revoked card is refused, the other signs in", async () => {
+    served = await makeCrl(moica, {
+      revoked: [revoked.card],
+      thisUpdate: new Date(NOW.getTime() - HOUR),
+      nextUpdate: new Date(NOW.getTime() + 24 * HOUR),
+    });
+    await c.worker.drain();
+    expect(await source("/moica.crl")).toMatchObject({
+      ca_fingerprint: new X509Certificate(moica.pem).fingerprint256,
+      ca_subject: "Rev MOICA, Test, TW",
+      entries: 1,
+      last_error: null,
+      next_update: new Date(NOW.getTime() + 24 * HOUR),
+    });
+    expect(await revokedCount("/moica.crl")).toBe(1);
+
+    await expect(signIn(good.card)).resolves.toMatchObject({ accountId: good.account.id });
+    expect(await refusal(signIn(revoked.card))).toBe(REVOKED);
+    expect(await lastRecord(revoked.account.id)).toEqual({ result: "revoked_certificate", method: "certificate" });
+    const row = await c.db
+      .selectFrom("accounts")
+      .select("failed_login_count")
+      .where("id", "=", revoked.account.id)
+      .executeTakeFirstOrThrow();
+    expect(row.failed_login_count).toBe(0); // not a guess: the lockout is not counted
+  });
+
+  it("a list with a bad signature is rejected and not stored; the stored list stays", async () => {
+    const forger = await makeIssuingCa(moica, "CN=Rev MOICA, O=Test, C=TW", NOW);
+    const stored = await source("/moica.crl");
+    // Same issuer name, another key, and it un-revokes the card.
+    served = await makeCrl(moica, {
+      thisUpdate: NOW,
+      nextUpdate: new Date(NOW.getTime() + 48 * HOUR),
+      signingKey: forger.keys.privateKey,
+    });
+    await fetchAgain("/moica.crl", "forged");
+    const after = await source("/moica.crl");
+    expect(after?.last_error).toMatch(/not signed by a CA of CERT_CA_BUNDLE/);
+    expect(after?.this_update).toEqual(stored?.this_update);
+    expect(await revokedCount("/moica.crl")).toBe(1);
+    expect(await refusal(signIn(revoked.card))).toBe(REVOKED);
+
+    // A list never stored before: nothing at all is kept for it, and its cards stay refused.
+    const other = await linkedCard("/forged.crl");
+    expect(await refusal(signIn(other.card))).toBe(UNKNOWN);
+    await c.worker.drain();
+    expect(await source("/forged.crl")).toMatchObject({ ca_fingerprint: null, this_update: null });
+    expect(await revokedCount("/forged.crl")).toBe(0);
+    expect(await refusal(signIn(other.card))).toBe(UNKNOWN);
+  });
+
+  it("a list past nextUpdate plus the grace (系統參數 crl_grace_hours) refuses sign-in", async () => {
+    await c.db
+      .insertInto("system_params")
+      .values({ key: "crl_grace_hours", value: JSON.stringify(2), updated_at: NOW })
+      .execute();
+    try {
+      clock.set(new Date(NOW.getTime() + 25 * HOUR)); // past nextUpdate, within the grace
+      await expect(signIn(good.card)).resolves.toBeTruthy();
+      clock.set(new Date(NOW.getTime() + 27 * HOUR)); // past the grace too
+      expect(await refusal(signIn(good.card))).toBe(UNKNOWN);
+      expect(await lastRecord(good.account.id)).toEqual({ result: "revocation_unknown", method: "certificate" });
+      // A fresh list fetched by the job puts it right.
+      served = await makeCrl(moica, {
+        revoked: [revoked.card],
+        thisUpdate: clock.now(),
+        nextUpdate: new Date(clock.now().getTime() + 24 * HOUR),
+      });
+      await fetchAgain("/moica.crl", "fresh");
+      await expect(signIn(good.card)).resolves.toBeTruthy();
+    } finally {
+      clock.set(NOW);
+      await c.db.deleteFrom("system_params").where("key", "=", "crl_grace_hours").execute();
+    }
+  });
+
+  it("an older list than the one stored is not taken (a replay would un-revoke cards)", async () => {
+    served = await makeCrl(moica, {
+      thisUpdate: new Date(NOW.getTime() - 10 * HOUR),
+      nextUpdate: new Date(NOW.getTime() + 24 * HOUR),
+    });
+    await fetchAgain("/moica.crl", "replay");
+    expect((await source("/moica.crl"))?.last_error).toMatch(/older than the one stored/);
+    expect(await revokedCount("/moica.crl")).toBe(1);
+  });
+
+  it("a card that names no CRL is checked against the lists its CA signed", async () => {
+    const account = await makeAccount(c, { unitId });
+    const card = await makeCard(moica, { cardNo: `RV${String(1000 + seq++)}`, around: NOW });
+    await c.db.updateTable("accounts").set({ citizen_card_no: card.cardNo }).where("id", "=", account.id).execute();
+    await expect(signIn(card)).resolves.toMatchObject({ accountId: account.id });
+  });
+});

@@ -54,15 +54,15 @@ export async function storeCrl(trx: Tx, url: string, crl: Crl, caFingerprint: st
   };
   const same =
     sameCa && stored?.this_update?.getTime() === crl.thisUpdate.getTime() && stored.crl_number === crl.crlNumber;
-  if (!same) {
-    await trx.deleteFrom("cert_revoked").where("url", "=", url).execute();
-    await insertEntries(trx, url, revokedEntries(crl));
-  }
   await trx
     .insertInto("cert_crl_sources")
     .values({ url, origin: "certificate", created_at: now, ...header })
     .onConflict((oc) => oc.column("url").doUpdateSet(header))
     .execute();
+  if (!same) {
+    await trx.deleteFrom("cert_revoked").where("url", "=", url).execute();
+    await insertEntries(trx, url, revokedEntries(crl));
+  }
   return { ...base, replaced: !same };
 }
 

@@ -99,15 +99,23 @@ export function* revokedEntries(crl: Crl): Generator<RevokedEntry> {
   if (!crl.list) return;
   const { der } = crl;
   for (const entry of children(der, expectTag(crl.list, TAG.SEQUENCE, "revokedCertificates"))) {
-    const [serial, date, exts] = childList(der, expectTag(entry, TAG.SEQUENCE, "entry"));
-    const reasonExt = exts ? extensionMap(der, exts).get(ID_CE_REASON) : undefined;
-    const reasonTlv = reasonExt ? readTlv(der, reasonExt.start) : undefined;
+    expectTag(entry, TAG.SEQUENCE, "entry");
+    const serial = expectTag(readTlv(der, entry.start, entry.end), TAG.INTEGER, "userCertificate");
+    const date = readTlv(der, serial.end, entry.end);
+    const exts = date.end < entry.end ? readTlv(der, date.end, entry.end) : undefined;
     yield {
-      serial: integerHex(der, expectTag(serial, TAG.INTEGER, "userCertificate")),
-      revokedAt: readTime(der, date!),
-      reason: reasonTlv?.tag === TAG.ENUMERATED ? der[reasonTlv.start]! : null,
+      serial: integerHex(der, serial),
+      revokedAt: readTime(der, date),
+      reason: exts ? reasonOf(der, exts) : null,
     };
   }
+}
+
+/** The CRLReason entry extension's code, if the entry has one. */
+function reasonOf(der: Buffer, exts: Tlv): number | null {
+  const value = extensionMap(der, exts).get(ID_CE_REASON);
+  const reason = value ? readTlv(der, value.start, value.end) : undefined;
+  return reason?.tag === TAG.ENUMERATED ? der[reason.start]! : null;
 }
 
 /** Extensions by OID: where each one's extnValue (OCTET STRING) is. */

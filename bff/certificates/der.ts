@@ -73,19 +73,30 @@ export function integerHex(buf: Buffer, tlv: Tlv): string {
 /** Serial numbers compare as lower-case hex without leading zeros, however they were written. */
 export const normaliseSerial = (hex: string) => hex.toLowerCase().replace(/^0+(?=.)/, "");
 
-/** UTCTime (YYMMDDHHMMSSZ, years 1950-2049) or GeneralizedTime (YYYYMMDDHHMMSSZ). */
+/**
+ * UTCTime (YYMMDDHHMMSSZ, years 1950-2049) or GeneralizedTime (YYYYMMDDHHMMSS[.f]Z), read
+ * from the bytes (a list has one per entry: no string or regular expression per entry).
+ */
 export function readTime(buf: Buffer, tlv: Tlv): Date {
-  const s = buf.toString("latin1", tlv.start, tlv.end);
-  const m =
-    tlv.tag === TAG.UTC_TIME
-      ? /^(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z$/.exec(s)
-      : tlv.tag === TAG.GENERALIZED_TIME
-        ? /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(?:\.\d+)?Z$/.exec(s)
-        : null;
-  if (!m) throw new DerError("bad time");
-  let year = Number(m[1]);
-  if (tlv.tag === TAG.UTC_TIME) year += year < 50 ? 2000 : 1900;
-  return new Date(Date.UTC(year, Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6])));
+  const utc = tlv.tag === TAG.UTC_TIME;
+  if (!utc && tlv.tag !== TAG.GENERALIZED_TIME) throw new DerError("bad time");
+  const yearDigits = utc ? 2 : 4;
+  if (tlv.end - tlv.start < yearDigits + 11 || buf[tlv.end - 1] !== 0x5a) throw new DerError("bad time");
+  let pos = tlv.start;
+  const num = (digits: number) => {
+    let v = 0;
+    for (const stop = pos + digits; pos < stop; pos++) {
+      const d = buf[pos]! - 0x30;
+      if (d < 0 || d > 9) throw new DerError("bad time");
+      v = v * 10 + d;
+    }
+    return v;
+  };
+  let year = num(yearDigits);
+  if (utc) year += year < 50 ? 2000 : 1900;
+  const [mo, d, h, mi, sec] = [num(2), num(2), num(2), num(2), num(2)];
+  if (pos !== tlv.end - 1 && (utc || buf[pos] !== 0x2e)) throw new DerError("bad time");
+  return new Date(Date.UTC(year, mo - 1, d, h, mi, sec));
 }
 
 /** Dotted text of an OBJECT IDENTIFIER. */

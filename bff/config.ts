@@ -125,11 +125,10 @@ export const configSchema = z.object({
 
 export type RawConfig = z.infer<typeof configSchema>;
 
-export interface Config
-  extends Omit<
-    RawConfig,
-    "SEED_DEMO" | "TRUST_PROXY" | "PUSH_ALLOW_LOOPBACK_FOR_TESTS" | "CERT_CRL_URLS" | "CERT_CRL_ALLOW_LOOPBACK_FOR_TESTS"
-  > {
+export interface Config extends Omit<
+  RawConfig,
+  "SEED_DEMO" | "TRUST_PROXY" | "PUSH_ALLOW_LOOPBACK_FOR_TESTS" | "CERT_CRL_URLS" | "CERT_CRL_ALLOW_LOOPBACK_FOR_TESTS"
+> {
   isProduction: boolean;
   /** Demo accounts are seeded on the embedded database, elsewhere only with SEED_DEMO=1. */
   seedDemo: boolean;
@@ -230,7 +229,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new Error("Invalid configuration:\n  PUSH_ALLOW_LOOPBACK_FOR_TESTS: not allowed when NODE_ENV=production");
   }
   if (config.crlAllowLoopback && config.isProduction) {
-    throw new Error("Invalid configuration:\n  CERT_CRL_ALLOW_LOOPBACK_FOR_TESTS: not allowed when NODE_ENV=production");
+    throw new Error(
+      "Invalid configuration:\n  CERT_CRL_ALLOW_LOOPBACK_FOR_TESTS: not allowed when NODE_ENV=production",
+    );
   }
   const metricsRefusal = metricsProblem(config);
   if (metricsRefusal) throw new Error(`Invalid configuration:\n  ${metricsRefusal}`);

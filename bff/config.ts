@@ -109,8 +109,8 @@ export const configSchema = z.object({
   // and what sign-in does while a card's list has not been fetched yet (refuse = fail closed).
   CERT_CRL_URLS: optional,
   CERT_CRL_MISSING: z.enum(["refuse", "allow"]).default("refuse"),
-  // Tests only: also fetch CRLs from this machine's loopback. Refused in production.
-  CERT_CRL_ALLOW_LOOPBACK_FOR_TESTS: z.enum(["", "0", "1", "true", "false"]).default(""),
+  // Tests only: also fetch CRLs and ask OCSP responders on this machine's loopback. Refused in production.
+  CERT_REVOCATION_ALLOW_LOOPBACK_FOR_TESTS: z.enum(["", "0", "1", "true", "false"]).default(""),
   // IDN-5 Active Directory (bff/directory/settings.ts checks them together; unset AD_URL = not configured).
   AD_URL: optional,
   AD_BIND_DN: optional,
@@ -127,7 +127,11 @@ export type RawConfig = z.infer<typeof configSchema>;
 
 export interface Config extends Omit<
   RawConfig,
-  "SEED_DEMO" | "TRUST_PROXY" | "PUSH_ALLOW_LOOPBACK_FOR_TESTS" | "CERT_CRL_URLS" | "CERT_CRL_ALLOW_LOOPBACK_FOR_TESTS"
+  | "SEED_DEMO"
+  | "TRUST_PROXY"
+  | "PUSH_ALLOW_LOOPBACK_FOR_TESTS"
+  | "CERT_CRL_URLS"
+  | "CERT_REVOCATION_ALLOW_LOOPBACK_FOR_TESTS"
 > {
   isProduction: boolean;
   /** Demo accounts are seeded on the embedded database, elsewhere only with SEED_DEMO=1. */
@@ -150,8 +154,8 @@ export interface Config extends Omit<
   laneConcurrency: LaneConcurrency;
   /** CERT_CRL_URLS, each an http(s) URL. */
   crlUrls: string[];
-  /** CERT_CRL_ALLOW_LOOPBACK_FOR_TESTS: never true in production. */
-  crlAllowLoopback: boolean;
+  /** CERT_REVOCATION_ALLOW_LOOPBACK_FOR_TESTS: never true in production. */
+  revocationAllowLoopback: boolean;
 }
 
 const isTrue = (v: string) => v === "1" || v === "true";
@@ -202,7 +206,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     TRUST_PROXY,
     PUSH_ALLOW_LOOPBACK_FOR_TESTS,
     CERT_CRL_URLS: _crlUrls,
-    CERT_CRL_ALLOW_LOOPBACK_FOR_TESTS,
+    CERT_REVOCATION_ALLOW_LOOPBACK_FOR_TESTS,
     ...rest
   } = raw;
   const embedded = raw.DATABASE_URL === undefined;
@@ -222,15 +226,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     pushAllowLoopback: PUSH_ALLOW_LOOPBACK_FOR_TESTS === "1" || PUSH_ALLOW_LOOPBACK_FOR_TESTS === "true",
     laneConcurrency: laneConcurrency(raw),
     crlUrls: crlUrls(raw),
-    crlAllowLoopback: isTrue(CERT_CRL_ALLOW_LOOPBACK_FOR_TESTS),
+    revocationAllowLoopback: isTrue(CERT_REVOCATION_ALLOW_LOOPBACK_FOR_TESTS),
   };
   if (config.pushAllowLoopback && config.isProduction) {
     // The loophole would let any signed-in user make the server post to itself (SSRF).
     throw new Error("Invalid configuration:\n  PUSH_ALLOW_LOOPBACK_FOR_TESTS: not allowed when NODE_ENV=production");
   }
-  if (config.crlAllowLoopback && config.isProduction) {
+  if (config.revocationAllowLoopback && config.isProduction) {
     throw new Error(
-      "Invalid configuration:\n  CERT_CRL_ALLOW_LOOPBACK_FOR_TESTS: not allowed when NODE_ENV=production",
+      "Invalid configuration:\n  CERT_REVOCATION_ALLOW_LOOPBACK_FOR_TESTS: not allowed when NODE_ENV=production",
     );
   }
   const metricsRefusal = metricsProblem(config);

@@ -42,6 +42,7 @@ import { createCertificateService } from "./certificates/service.js";
 import { loadCertificateTrust } from "./certificates/trust.js";
 import { crlJobHandlers, queueCrlFetch, scheduleCrlRefresh } from "./certificates/crl-job.js";
 import { revocationCheck } from "./certificates/revocation.js";
+import { ocspStatus } from "./certificates/ocsp.js";
 import { crlFetcher } from "./outbound/revocation.js";
 import { createDirectoryQueue } from "./directory/queue.js";
 import { createDirectory } from "./directory/wiring.js";
@@ -207,7 +208,7 @@ export async function createContainer(
   };
   /** IDN-4 trust; issue 17 item 8 (ADR 0035): its CRLs, fetched by a job under the crl outbound policy. */
   const certTrust = loadCertificateTrust(config);
-  const crls = certTrust ? crlFetcher({ allowLoopback: config.crlAllowLoopback }) : null;
+  const crls = certTrust ? crlFetcher({ allowLoopback: config.revocationAllowLoopback }) : null;
   const jobWorker = createWorker({
     db,
     handlers: {
@@ -325,6 +326,7 @@ export async function createContainer(
         params,
         missing: config.CERT_CRL_MISSING,
         queueFirstFetch: (url, now) => queueCrlFetch(db, url, now, "first"),
+        ocsp: crls ? (o) => ocspStatus(crls.askOcsp, o) : undefined,
       }),
     }),
     /** IDN-5 AD 同步管理作業: backlog, failures, retry; the port for reconcile and link import. */

@@ -46,7 +46,7 @@ const ID_CE_DELTA_CRL = "2.5.29.27";
 const ID_CE_REASON = "2.5.29.21";
 
 /** Signature algorithms a CA may sign its CRL with, and their hash. */
-const HASH_OF: Record<string, string> = {
+export const HASH_OF: Record<string, string> = {
   "1.2.840.113549.1.1.5": "sha1",
   "1.2.840.113549.1.1.11": "sha256",
   "1.2.840.113549.1.1.12": "sha384",
@@ -151,7 +151,7 @@ export function crlSigner(crl: Crl, bundle: readonly X509Certificate[]): X509Cer
   );
 }
 
-function subjectDer(ca: X509Certificate): Buffer {
+export function subjectDer(ca: X509Certificate): Buffer {
   const cert = AsnConvert.parse(ca.raw, Certificate);
   return Buffer.from(AsnConvert.serialize(cert.tbsCertificate.subject));
 }

@@ -113,3 +113,17 @@ export function readOid(buf: Buffer, tlv: Tlv): string {
   }
   return parts.join(".");
 }
+
+/** DER writing, for the few small structures the portal sends (an OCSP request). */
+export function derTlv(tag: number, ...content: Buffer[]): Buffer {
+  const body = Buffer.concat(content);
+  const n = body.length;
+  const size = n < 0x100 ? 1 : n < 0x10000 ? 2 : n < 0x1000000 ? 3 : 4;
+  const len = Buffer.alloc(n < 0x80 ? 1 : 1 + size);
+  if (n < 0x80) len[0] = n;
+  else {
+    len[0] = 0x80 | size;
+    len.writeUIntBE(n, 1, size);
+  }
+  return Buffer.concat([Buffer.from([tag]), len, body]);
+}

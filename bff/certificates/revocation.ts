@@ -75,7 +75,8 @@ export type RevocationVerdict = "ok" | "revoked" | "unknown";
 export type RevocationCheck = (cert: X509Certificate, issuer: X509Certificate, now: Date) => Promise<RevocationVerdict>;
 
 /**
- * The sign-in's revocation check (ADR 0035). A distribution point first seen on a card
+ * The sign-in's revocation check (ADR 0035): the card's OCSP responder first when it names
+ * one, else (or when it fails) the stored CRLs. A distribution point first seen on a card
  * becomes a source and is fetched at once, so the next attempt a few seconds later can be
  * decided; until then the card is refused unless CERT_CRL_MISSING=allow.
  */
@@ -84,8 +85,13 @@ export function revocationCheck(deps: {
   params: Pick<ParamReader, "get">;
   missing: "refuse" | "allow";
   queueFirstFetch(url: string, now: Date): Promise<void>;
+  /** The card's OCSP responder's answer, when it names one (ocsp.ts); good or revoked decides. */
+  ocsp?: (o: { cert: X509Certificate; issuer: X509Certificate; now: Date }) => Promise<"good" | "revoked" | null>;
 }): RevocationCheck {
   return async (cert, issuer, now) => {
+    const answer = deps.ocsp ? await deps.ocsp({ cert, issuer, now }) : null;
+    if (answer === "good") return "ok";
+    if (answer === "revoked") return "revoked";
     const urls = crlUrlsOf(cert);
     const graceMs = (await deps.params.get("crl_grace_hours")) * 3_600_000;
     const status = await storedStatus(deps.db, { cert, issuer, urls, graceMs, now });

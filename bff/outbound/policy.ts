@@ -65,6 +65,19 @@ export const OUTBOUND_POLICIES = {
     timeoutMs: 120_000,
     maxResponseBytes: 200 * 1024 * 1024,
   },
+  /**
+   * OCSP (ADR 0035): at sign-in, to the responder a verified card names (authorityInfoAccess).
+   * The person waits, so the timeout is short; a responder that fails leaves the CRL to decide.
+   */
+  ocsp: {
+    purpose: "OCSP request about a certificate of a verified chain",
+    schemes: ["http:", "https:"],
+    hosts: "verified-chain",
+    addresses: "public",
+    redirects: "never",
+    timeoutMs: 3_000,
+    maxResponseBytes: 64 * 1024,
+  },
 } as const satisfies Record<string, OutboundPolicy>;
 
 export type OutboundPurpose = keyof typeof OUTBOUND_POLICIES;

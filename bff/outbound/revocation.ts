@@ -2,7 +2,7 @@ import dns from "node:dns";
 import { isIP, type LookupFunction } from "node:net";
 import { Agent, request } from "undici";
 import { classifyAddress } from "./ip.js";
-import { OUTBOUND_POLICIES } from "./policy.js";
+import { OUTBOUND_POLICIES, type OutboundPolicy } from "./policy.js";
 
 /** Why a CRL download did not happen or did not finish. */
 export class CrlFetchError extends Error {
@@ -16,7 +16,7 @@ export interface CrlFetchOptions {
 }
 
 /**
- * The `crl` purpose of the outbound policy (ADR 0024, 0035): http(s) only, public addresses
+ * The `crl` and `ocsp` purposes of the outbound policy (ADR 0024, 0035): http(s) only, public addresses
  * only (judged on the address connected to, after DNS), no redirects, a whole-request timeout
  * and a byte cap. The answer is read into one buffer sized from Content-Length when given,
  * so a 30 MB list is held once, not once per chunk plus once joined.
@@ -46,14 +46,21 @@ export function crlFetcher(opts: CrlFetchOptions) {
     bodyTimeout: policy.timeoutMs,
   });
 
-  async function fetchCrl(href: string): Promise<Buffer> {
+  /** One request under `policy`: the URL checked, the answer's body read up to its cap. */
+  async function send(href: string, policy: OutboundPolicy, init: { body?: Buffer; type?: string } = {}) {
     const url = new URL(href);
     if (!(policy.schemes as readonly string[]).includes(url.protocol) || url.username || url.password) {
       throw new CrlFetchError(`${url.origin}: only plain http(s) URLs are fetched`);
     }
     const host = url.hostname.replace(/^\[|\]$/g, "");
     if (isIP(host) !== 0 && !allowed(host)) throw new CrlFetchError(`${host}: an address the policy refuses`);
-    const res = await request(url, { method: "GET", dispatcher, signal: AbortSignal.timeout(policy.timeoutMs) });
+    const res = await request(url, {
+      method: init.body ? "POST" : "GET",
+      body: init.body,
+      headers: init.type ? { "content-type": init.type } : {},
+      dispatcher,
+      signal: AbortSignal.timeout(policy.timeoutMs),
+    });
     if (res.statusCode !== 200) {
       await res.body.dump().catch(() => undefined);
       throw new CrlFetchError(`${url.origin} answered ${res.statusCode}`);
@@ -61,7 +68,14 @@ export function crlFetcher(opts: CrlFetchOptions) {
     return readCapped(res.body, Number(res.headers["content-length"] ?? NaN), policy.maxResponseBytes);
   }
 
-  return { fetchCrl, close: () => dispatcher.close() };
+  return {
+    /** certificates.crl-refresh: GET a CRL (the crl policy). */
+    fetchCrl: (href: string) => send(href, policy),
+    /** Sign-in: POST an OCSP request (the ocsp policy: 3 s, 64 KB). */
+    askOcsp: (href: string, body: Buffer) =>
+      send(href, OUTBOUND_POLICIES.ocsp, { body, type: "application/ocsp-request" }),
+    close: () => dispatcher.close(),
+  };
 }
 
 async function readCapped(body: AsyncIterable<Buffer> & { destroy(): void }, declared: number, cap: number) {

@@ -93,6 +93,8 @@ export interface CardOptions {
   ec?: boolean;
   /** A cRLDistributionPoints extension naming these URLs (issue 17 item 8). */
   crlUrls?: string[];
+  /** An authorityInfoAccess extension naming this OCSP responder. */
+  ocspUrl?: string;
 }
 
 const directoryString = (text: string) => AsnConvert.serialize(new AttributeValue({ printableString: text }));
@@ -111,6 +113,7 @@ export async function makeCard(issuer: TestCa, o: CardOptions): Promise<TestCard
     ),
   ];
   if (o.crlUrls) extensions.push(new x509.CRLDistributionPointsExtension(o.crlUrls));
+  if (o.ocspUrl) extensions.push(new x509.AuthorityInfoAccessExtension({ ocsp: [o.ocspUrl] }));
   if (place.in === "extension") {
     extensions.push(new x509.Extension(place.oid, false, directoryString(o.cardNo)));
   }

@@ -5,7 +5,7 @@ import { fixedClock } from "../../bff/ports/clock.js";
 import { CRL_JOB, queueCrlFetch } from "../../bff/certificates/crl-job.js";
 import { testContainer } from "../helpers/container.js";
 import { makeAccount, makeAgency, makeUnit, meta } from "../helpers/factory.js";
-import { crlServer, makeCrl } from "../helpers/test-crl.js";
+import { crlServer, makeCrl, ocspResponder, type OcspVerdict } from "../helpers/test-crl.js";
 import {
   makeCard,
   makeIssuingCa,
@@ -39,7 +39,7 @@ beforeAll(async () => {
   srv = await crlServer(() => served);
   c = await testContainer({
     clock,
-    env: { CERT_CA_BUNDLE: writeBundle(root, moica), CERT_CRL_ALLOW_LOOPBACK_FOR_TESTS: "1" },
+    env: { CERT_CA_BUNDLE: writeBundle(root, moica), CERT_REVOCATION_ALLOW_LOOPBACK_FOR_TESTS: "1" },
   });
   unitId = (await makeUnit(c, (await makeAgency(c)).id)).id;
 });
@@ -48,10 +48,15 @@ afterAll(async () => {
   await srv?.close();
 });
 
-/** A card naming `path` on the test server as its CRL, linked to a fresh account. */
-async function linkedCard(path: string) {
+/** A card naming `path` on the test server as its CRL (and an OCSP responder), linked to a fresh account. */
+async function linkedCard(path: string, ocspUrl?: string) {
   const account = await makeAccount(c, { unitId });
-  const card = await makeCard(moica, { cardNo: `RV${String(1000 + seq++)}`, around: NOW, crlUrls: [srv.url(path)] });
+  const card = await makeCard(moica, {
+    cardNo: `RV${String(1000 + seq++)}`,
+    around: NOW,
+    crlUrls: [srv.url(path)],
+    ocspUrl,
+  });
   await c.db.updateTable("accounts").set({ citizen_card_no: card.cardNo }).where("id", "=", account.id).execute();
   return { account, card };
 }
@@ -200,5 +205,49 @@ describe("certificate revocation (issue 17 item 8)", () => {
     const card = await makeCard(moica, { cardNo: `RV${String(1000 + seq++)}`, around: NOW });
     await c.db.updateTable("accounts").set({ citizen_card_no: card.cardNo }).where("id", "=", account.id).execute();
     await expect(signIn(card)).resolves.toMatchObject({ accountId: account.id });
+  });
+});
+
+describe("OCSP where the card names a responder (issue 17 item 8)", () => {
+  const verdicts = new Map<string, OcspVerdict>();
+  const serial = (card: TestCard) => card.cert.serialNumber.toLowerCase().replace(/^0+(?=.)/, "");
+  let responder: Awaited<ReturnType<typeof ocspResponder>>;
+  let forger: Awaited<ReturnType<typeof ocspResponder>>;
+  beforeAll(async () => {
+    const decide = (s: string) => verdicts.get(s) ?? "unknown";
+    responder = await ocspResponder(decide, moica.keys.privateKey, () => clock.now());
+    const other = await makeIssuingCa(moica, "CN=Rev MOICA, O=Test, C=TW", NOW);
+    forger = await ocspResponder(
+      () => "good",
+      other.keys.privateKey,
+      () => clock.now(),
+    );
+  });
+  afterAll(async () => {
+    await responder?.close();
+    await forger?.close();
+  });
+
+  it("a revoked answer refuses a card the CRL does not list; a good one admits a card whose CRL never came", async () => {
+    const onCrlNot = await linkedCard("/moica.crl", responder.url);
+    verdicts.set(serial(onCrlNot.card), "revoked");
+    expect(await refusal(signIn(onCrlNot.card))).toBe(REVOKED);
+    expect(await lastRecord(onCrlNot.account.id)).toEqual({ result: "revoked_certificate", method: "certificate" });
+
+    const noCrl = await linkedCard("/never.crl", responder.url);
+    verdicts.set(serial(noCrl.card), "good");
+    await expect(signIn(noCrl.card)).resolves.toMatchObject({ accountId: noCrl.account.id });
+  });
+
+  it("a responder that fails, says unknown or signs with another key leaves the CRL to decide", async () => {
+    const down = await linkedCard("/moica.crl", responder.url);
+    verdicts.set(serial(down.card), "down");
+    await expect(signIn(down.card)).resolves.toMatchObject({ accountId: down.account.id });
+
+    const unknown = await linkedCard("/never.crl", responder.url);
+    expect(await refusal(signIn(unknown.card))).toBe(UNKNOWN);
+
+    const forged = await linkedCard("/never.crl", forger.url);
+    expect(await refusal(signIn(forged.card))).toBe(UNKNOWN);
   });
 });

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Container } from "../../bff/container.js";
 import { fixedClock } from "../../bff/ports/clock.js";
 import { CRL_JOB, queueCrlFetch } from "../../bff/certificates/crl-job.js";
-import { testContainer } from "../helpers/container.js";
+import { startTestServer, testContainer } from "../helpers/container.js";
 import { makeAccount, makeAgency, makeUnit, meta } from "../helpers/factory.js";
 import { crlServer, makeCrl, ocspResponder, type OcspVerdict } from "../helpers/test-crl.js";
 import {
@@ -138,6 +138,29 @@ describe("certificate revocation (issue 17 item 8)", () => {
       .where("id", "=", revoked.account.id)
       .executeTakeFirstOrThrow();
     expect(row.failed_login_count).toBe(0); // not a guess: the lockout is not counted
+  });
+
+  it("the sign-in page shows the refusal in zh-TW and keeps no session", async () => {
+    const server = await startTestServer(c);
+    try {
+      const data = (await (await fetch(`${server.url}/login/certificate?_data=routes/login_.certificate`)).json()) as {
+        challenge: { id: string; tbs: string };
+      };
+      const res = await fetch(`${server.url}/login/certificate`, {
+        method: "POST",
+        redirect: "manual",
+        headers: { Origin: server.url, "Content-Type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams({
+          challengeId: data.challenge.id,
+          signature: await signWithCard(revoked.card, data.challenge.tbs),
+          certificate: revoked.card.certB64,
+        }).toString(),
+      });
+      expect(res.headers.get("set-cookie") ?? "").not.toMatch(/session/i);
+      expect(await res.text()).toContain("憑證已廢止，無法用於登入。");
+    } finally {
+      await server.close();
+    }
   });
 
   it("a list with a bad signature is rejected and not stored; the stored list stays", async () => {

@@ -49,7 +49,8 @@ export function crlJobHandlers(deps: { bundle: readonly X509Certificate[]; fetch
         return { url, ...(await storeCrl(db, url, crl, signer.fingerprint256, now)) };
       },
       async onFailure({ db, payload, now }, { error }) {
-        if (typeof payload?.url === "string") await recordCrlFailure(db, payload.url, String(error), now);
+        if (typeof payload?.url === "string")
+          await recordCrlFailure(db, payload.url, error instanceof Error ? error.message : String(error), now);
       },
       // The next hour's fetch tries again; a short retry covers a brief outage only.
       backoffMs: (attempt) => attempt * 60_000,

@@ -2,7 +2,8 @@ import { X509Certificate } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Container } from "../../bff/container.js";
 import { fixedClock } from "../../bff/ports/clock.js";
-import { CRL_JOB, queueCrlFetch } from "../../bff/certificates/crl-job.js";
+import { CRL_JOB, queueCrlFetch, scheduleCrlRefresh } from "../../bff/certificates/crl-job.js";
+import { revocationCheck } from "../../bff/certificates/revocation.js";
 import { startTestServer, testContainer } from "../helpers/container.js";
 import { makeAccount, makeAgency, makeUnit, meta } from "../helpers/factory.js";
 import { crlServer, makeCrl, ocspResponder, type OcspVerdict } from "../helpers/test-crl.js";
@@ -26,6 +27,8 @@ const clock = fixedClock(NOW);
 let c: Container;
 let unitId: number;
 let moica: TestCa;
+/** A second CA of the bundle whose cards name no CRL (CERT_CRL_URLS covers them). */
+let cfgCa: TestCa;
 let served: Buffer | null = null;
 let srv: Awaited<ReturnType<typeof crlServer>>;
 let seq = 0;
@@ -36,10 +39,11 @@ const UNKNOWN = "無法確認憑證狀態，請稍後再試或改用帳號密碼
 beforeAll(async () => {
   const root = await makeRootCa("CN=Rev GRCA, O=Test, C=TW", NOW);
   moica = await makeIssuingCa(root, "CN=Rev MOICA, O=Test, C=TW", NOW);
+  cfgCa = await makeIssuingCa(root, "CN=Cfg CA, O=Test, C=TW", NOW);
   srv = await crlServer(() => served);
   c = await testContainer({
     clock,
-    env: { CERT_CA_BUNDLE: writeBundle(root, moica), CERT_REVOCATION_ALLOW_LOOPBACK_FOR_TESTS: "1" },
+    env: { CERT_CA_BUNDLE: writeBundle(root, moica, cfgCa), CERT_REVOCATION_ALLOW_LOOPBACK_FOR_TESTS: "1" },
   });
   unitId = (await makeUnit(c, (await makeAgency(c)).id)).id;
 });
@@ -228,6 +232,32 @@ describe("certificate revocation (issue 17 item 8)", () => {
     const card = await makeCard(moica, { cardNo: `RV${String(1000 + seq++)}`, around: NOW });
     await c.db.updateTable("accounts").set({ citizen_card_no: card.cardNo }).where("id", "=", account.id).execute();
     await expect(signIn(card)).resolves.toMatchObject({ accountId: account.id });
+  });
+});
+
+describe("configured lists, CERT_CRL_MISSING and bad answers (issue 17 item 8)", () => {
+  it("a list from CERT_CRL_URLS is fetched by the hourly refresh and covers cards that name none", async () => {
+    const ca = cfgCa;
+    const card = await makeCard(ca, { cardNo: "CFG0001", around: NOW });
+    const [cert, issuer] = [new X509Certificate(card.pem), new X509Certificate(ca.pem)];
+    const check = (missing: "refuse" | "allow") =>
+      revocationCheck({ db: c.db, params: c.services.params, missing, queueFirstFetch: async () => undefined });
+    const url = srv.url("/configured.crl");
+    scheduleCrlRefresh(c.db, () => clock.now(), [url])();
+    await expect.poll(() => source("/configured.crl")).toMatchObject({ origin: "config", this_update: null });
+    // Not fetched yet and it may be this CA's: refused, unless the site chose availability.
+    expect(await check("refuse")(cert, issuer, NOW)).toBe("unknown");
+    expect(await check("allow")(cert, issuer, NOW)).toBe("ok");
+    served = Buffer.from("not a CRL at all");
+    await expect
+      .poll(() => c.db.selectFrom("jobs").select("id").where("idempotency_key", "like", `crl:%${url}`).execute())
+      .toHaveLength(1);
+    await c.worker.drain();
+    expect((await source("/configured.crl"))?.last_error).toMatch(/not a CRL/);
+    expect(await check("refuse")(cert, issuer, NOW)).toBe("unknown");
+    served = await makeCrl(ca, { revoked: [card], thisUpdate: NOW, nextUpdate: new Date(NOW.getTime() + 24 * HOUR) });
+    await fetchAgain("/configured.crl", "cfg");
+    expect(await check("refuse")(cert, issuer, NOW)).toBe("revoked");
   });
 });
 

@@ -44,7 +44,13 @@ export async function storedStatus(
   query =
     opts.urls.length > 0
       ? query.where("url", "in", opts.urls)
-      : query.where((eb) => eb.or([eb("ca_fingerprint", "=", fp), eb("ca_fingerprint", "is", null)]));
+      : query.where((eb) =>
+          eb.or([
+            eb("ca_fingerprint", "=", fp),
+            // A configured list not fetched yet may be this CA's; another card's point is not.
+            eb.and([eb("ca_fingerprint", "is", null), eb("origin", "=", "config")]),
+          ]),
+        );
   const sources = await query.execute();
   const fetched = sources.filter((s) => s.ca_fingerprint === fp && s.this_update);
   if (fetched.length > 0) {

@@ -242,6 +242,8 @@ describe("configured lists, CERT_CRL_MISSING and bad answers (issue 17 item 8)",
     const [cert, issuer] = [new X509Certificate(card.pem), new X509Certificate(ca.pem)];
     const check = (missing: "refuse" | "allow") =>
       revocationCheck({ db: c.db, params: c.services.params, missing, queueFirstFetch: async () => undefined });
+    // No list names this CA yet (another card's unfetched point, /forged.crl, is not its): unchecked.
+    expect(await check("refuse")(cert, issuer, NOW)).toBe("ok");
     const url = srv.url("/configured.crl");
     scheduleCrlRefresh(c.db, () => clock.now(), [url])();
     await expect.poll(() => source("/configured.crl")).toMatchObject({ origin: "config", this_update: null });

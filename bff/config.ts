@@ -105,6 +105,12 @@ export const configSchema = z.object({
     .url()
     .refine((u) => /^https?:$/.test(new URL(u).protocol), { message: "expected an http(s) URL" })
     .default("http://localhost:61161"),
+  // Issue 17 item 8 (ADR 0035): CRLs beyond those the cards name (comma-separated http(s) URLs),
+  // and what sign-in does while a card's list has not been fetched yet (refuse = fail closed).
+  CERT_CRL_URLS: optional,
+  CERT_CRL_MISSING: z.enum(["refuse", "allow"]).default("refuse"),
+  // Tests only: also fetch CRLs and ask OCSP responders on this machine's loopback. Refused in production.
+  CERT_REVOCATION_ALLOW_LOOPBACK_FOR_TESTS: z.enum(["", "0", "1", "true", "false"]).default(""),
   // IDN-5 Active Directory (bff/directory/settings.ts checks them together; unset AD_URL = not configured).
   AD_URL: optional,
   AD_BIND_DN: optional,
@@ -119,7 +125,14 @@ export const configSchema = z.object({
 
 export type RawConfig = z.infer<typeof configSchema>;
 
-export interface Config extends Omit<RawConfig, "SEED_DEMO" | "TRUST_PROXY" | "PUSH_ALLOW_LOOPBACK_FOR_TESTS"> {
+export interface Config extends Omit<
+  RawConfig,
+  | "SEED_DEMO"
+  | "TRUST_PROXY"
+  | "PUSH_ALLOW_LOOPBACK_FOR_TESTS"
+  | "CERT_CRL_URLS"
+  | "CERT_REVOCATION_ALLOW_LOOPBACK_FOR_TESTS"
+> {
   isProduction: boolean;
   /** Demo accounts are seeded on the embedded database, elsewhere only with SEED_DEMO=1. */
   seedDemo: boolean;
@@ -139,6 +152,26 @@ export interface Config extends Omit<RawConfig, "SEED_DEMO" | "TRUST_PROXY" | "P
   pushAllowLoopback: boolean;
   /** The WORKER_CONCURRENCY_* settings: slots per job lane. */
   laneConcurrency: LaneConcurrency;
+  /** CERT_CRL_URLS, each an http(s) URL. */
+  crlUrls: string[];
+  /** CERT_REVOCATION_ALLOW_LOOPBACK_FOR_TESTS: never true in production. */
+  revocationAllowLoopback: boolean;
+}
+
+const isTrue = (v: string) => v === "1" || v === "true";
+
+/** CERT_CRL_URLS split and checked: only http(s) URLs (a CRL is fetched with GET, nothing else). */
+function crlUrls(raw: RawConfig): string[] {
+  const urls = (raw.CERT_CRL_URLS ?? "")
+    .split(",")
+    .map((u) => u.trim())
+    .filter(Boolean);
+  for (const u of urls) {
+    if (!URL.canParse(u) || !/^https?:$/.test(new URL(u).protocol)) {
+      throw new Error(`Invalid configuration:\n  CERT_CRL_URLS: "${u}" is not an http(s) URL`);
+    }
+  }
+  return urls.map((u) => new URL(u).href);
 }
 
 /** Slots per lane from the WORKER_CONCURRENCY_* settings. */
@@ -168,7 +201,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new Error(`Invalid configuration:\n${lines.join("\n")}`);
   }
   const raw = parsed.data;
-  const { SEED_DEMO, TRUST_PROXY, PUSH_ALLOW_LOOPBACK_FOR_TESTS, ...rest } = raw;
+  const {
+    SEED_DEMO,
+    TRUST_PROXY,
+    PUSH_ALLOW_LOOPBACK_FOR_TESTS,
+    CERT_CRL_URLS: _crlUrls,
+    CERT_REVOCATION_ALLOW_LOOPBACK_FOR_TESTS,
+    ...rest
+  } = raw;
   const embedded = raw.DATABASE_URL === undefined;
   const config: Config = {
     ...rest,
@@ -185,10 +225,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       : [...DEFAULT_PUSH_SERVICE_HOSTS],
     pushAllowLoopback: PUSH_ALLOW_LOOPBACK_FOR_TESTS === "1" || PUSH_ALLOW_LOOPBACK_FOR_TESTS === "true",
     laneConcurrency: laneConcurrency(raw),
+    crlUrls: crlUrls(raw),
+    revocationAllowLoopback: isTrue(CERT_REVOCATION_ALLOW_LOOPBACK_FOR_TESTS),
   };
   if (config.pushAllowLoopback && config.isProduction) {
     // The loophole would let any signed-in user make the server post to itself (SSRF).
     throw new Error("Invalid configuration:\n  PUSH_ALLOW_LOOPBACK_FOR_TESTS: not allowed when NODE_ENV=production");
+  }
+  if (config.revocationAllowLoopback && config.isProduction) {
+    throw new Error(
+      "Invalid configuration:\n  CERT_REVOCATION_ALLOW_LOOPBACK_FOR_TESTS: not allowed when NODE_ENV=production",
+    );
   }
   const metricsRefusal = metricsProblem(config);
   if (metricsRefusal) throw new Error(`Invalid configuration:\n  ${metricsRefusal}`);

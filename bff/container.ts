@@ -41,6 +41,10 @@ import { createAppList } from "./oidc/app-list.js";
 import { createCertificateService } from "./certificates/service.js";
 import { createDevicesService } from "./devices/service.js";
 import { loadCertificateTrust } from "./certificates/trust.js";
+import { crlJobHandlers, queueCrlFetch, scheduleCrlRefresh } from "./certificates/crl-job.js";
+import { revocationCheck } from "./certificates/revocation.js";
+import { ocspStatus } from "./certificates/ocsp.js";
+import { crlFetcher } from "./outbound/revocation.js";
 import { createDirectoryQueue } from "./directory/queue.js";
 import { createDirectory } from "./directory/wiring.js";
 import { createDirectoryBacklog } from "./directory/backlog.js";
@@ -203,6 +207,9 @@ export async function createContainer(
     ...applicationScheduledExecutors(applications),
     ...accounts.scheduledExecutors,
   };
+  /** IDN-4 trust; issue 17 item 8 (ADR 0035): its CRLs, fetched by a job under the crl outbound policy. */
+  const certTrust = loadCertificateTrust(config);
+  const crls = certTrust ? crlFetcher({ allowLoopback: config.revocationAllowLoopback }) : null;
   const jobWorker = createWorker({
     db,
     handlers: {
@@ -215,6 +222,7 @@ export async function createContainer(
       ...scheduledJobHandlers(scheduledExecutors),
       ...sharedAccountJobHandlers({ mailer, dataKey }),
       ...stripStoredMetadataHandlers(),
+      ...(certTrust && crls ? crlJobHandlers({ bundle: certTrust.bundle, fetcher: crls }) : {}),
     },
     clock,
     logger,
@@ -314,8 +322,15 @@ export async function createContainer(
       clock,
       auth,
       directory,
-      trust: loadCertificateTrust(config),
+      trust: certTrust,
       signerUrl: config.CERT_SIGNER_URL,
+      revocation: revocationCheck({
+        db,
+        params,
+        missing: config.CERT_CRL_MISSING,
+        queueFirstFetch: (url, now) => queueCrlFetch(db, url, now, "first"),
+        ocsp: crls ? (o) => ocspStatus(crls.askOcsp, o) : undefined,
+      }),
     }),
     /** IDN-5 AD 同步管理作業: backlog, failures, retry; the port for reconcile and link import. */
     directory: ad.service,
@@ -359,12 +374,17 @@ export async function createContainer(
     worker,
     metrics,
     /** Starts the hourly housekeeping (sessions, decision tokens); returns its stop. */
-    scheduleMaintenance: () => scheduleMaintenance(db, () => clock.now()),
+    scheduleMaintenance: () => {
+      const stops = [scheduleMaintenance(db, () => clock.now())];
+      if (certTrust) stops.push(scheduleCrlRefresh(db, () => clock.now(), config.crlUrls));
+      return () => stops.forEach((stop) => stop());
+    },
     async close() {
       metrics.close();
       await worker.stop();
       await ad.close();
       await pushPolicy.close();
+      await crls?.close();
       await handle.close();
     },
   };

@@ -27,6 +27,8 @@ export const resultText: Record<string, string> = {
   bad_certificate: "憑證無效",
   bad_signature: "憑證簽章錯誤",
   stale_challenge: "登入請求逾時或重複",
+  revoked_certificate: "憑證已廢止",
+  revocation_unknown: "無法確認憑證狀態",
   throttled: "嘗試過於頻繁，暫緩受理",
 };
 export const yesNo = (b: boolean) => (b ? "是" : "否");

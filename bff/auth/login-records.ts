@@ -21,6 +21,10 @@ export type LoginResult =
   | "bad_signature"
   /** IDN-4: the challenge was unknown, already used or expired (a replay lands here). */
   | "stale_challenge"
+  /** Issue 17 item 8 (ADR 0035): the card's CA has revoked its certificate (CRL). */
+  | "revoked_certificate"
+  /** ADR 0035: no CRL in force for the card (none fetched yet, or past nextUpdate plus the grace). */
+  | "revocation_unknown"
   /** ADR 0025: refused before the password was checked, the address or username must wait. */
   | "throttled";
 

@@ -16,7 +16,7 @@ export function checkChain(leaf: X509Certificate, bundle: X509Certificate[], now
   let current = leaf;
   for (;;) {
     if (path.length > MAX_DEPTH) return "untrusted";
-    const issuer = bundle.find((ca) => ca.ca && current.checkIssued(ca) && safeVerify(current, ca));
+    const issuer = issuerIn(current, bundle);
     if (!issuer) return "untrusted";
     // A self-signed certificate of the bundle issued itself: the chain ends at a trust anchor.
     if (issuer.fingerprint256 === current.fingerprint256) break;
@@ -29,6 +29,10 @@ export function checkChain(leaf: X509Certificate, bundle: X509Certificate[], now
   }
   return null;
 }
+
+/** The CA of the bundle that issued `cert` (by name and by signature), if any. */
+export const issuerIn = (cert: X509Certificate, bundle: readonly X509Certificate[]) =>
+  bundle.find((ca) => ca.ca && cert.checkIssued(ca) && safeVerify(cert, ca));
 
 function safeVerify(cert: X509Certificate, issuer: X509Certificate): boolean {
   try {

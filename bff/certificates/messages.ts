@@ -11,5 +11,7 @@ export const certificateMessages = {
   badSignature: "憑證簽章驗證失敗，請重新操作。",
   unknownCard: "此自然人憑證尚未綁定入口網帳號。請先以帳號密碼登入，再至「我的 › 自然人憑證」綁定。",
   cardTaken: "此自然人憑證已綁定其他帳號，請聯絡機關管理者。",
+  revoked: "憑證已廢止，無法用於登入。如已換發新卡，請以帳號密碼登入後至「我的 › 自然人憑證」重新綁定。",
+  revocationUnknown: "無法確認憑證狀態，請稍後再試或改用帳號密碼登入。",
   notConfigured: "本系統尚未啟用自然人憑證登入，請改用帳號密碼登入。",
 } as const;

@@ -8,10 +8,11 @@ import type { DirectoryQueue } from "../directory/queue.js";
 import { DomainError } from "../errors.js";
 import type { Clock } from "../ports/clock.js";
 import { type CardField, certificateFacts } from "./card-field.js";
-import { checkChain } from "./chain.js";
+import { checkChain, issuerIn } from "./chain.js";
 import { type ChallengePurpose, consumeChallenge, type IssuedChallenge, issueChallenge } from "./challenges.js";
 import { certificateMessages as M } from "./messages.js";
 import { refusalOf, type SignedChallenge, signedChallengeSchema } from "./schemas.js";
+import type { RevocationCheck } from "./revocation.js";
 import { signatureMatches } from "./verify-signature.js";
 import { inTransaction } from "../../db/transaction.js";
 
@@ -52,6 +53,8 @@ export function createCertificateService(deps: {
   directory: DirectoryQueue;
   trust: CertificateTrust | null;
   signerUrl: string;
+  /** ADR 0035: the stored CRLs' word on a card; left out, revocation is not checked. */
+  revocation?: RevocationCheck;
 }) {
   const { db, clock, auth, directory, trust } = deps;
 
@@ -90,6 +93,10 @@ export function createCertificateService(deps: {
     if (chain === "not_yet_valid") throw new Refusal("bad_certificate", M.notYetValid, account);
     if (cert.ca || !facts.canSign) throw new Refusal("bad_certificate", M.notForSigning, account);
     if (!facts.cardNo) throw new Refusal("bad_certificate", M.noCardNo);
+    // Only a certificate that passed every other check is looked up (and may name a new CRL).
+    const verdict = deps.revocation ? await deps.revocation(cert, issuerIn(cert, bundle)!, now) : "ok";
+    if (verdict === "revoked") throw new Refusal("revoked_certificate", M.revoked, account);
+    if (verdict === "unknown") throw new Refusal("revocation_unknown", M.revocationUnknown, account);
     const checked: Checked = { cert, signature: sig, text, cardNo: facts.cardNo };
     return { checked, account };
   }

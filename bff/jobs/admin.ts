@@ -32,6 +32,7 @@ export const JOB_KIND_LABELS: Record<string, string> = {
   "accounts.idle-disable": "閒置帳號停用",
   "maintenance.cleanup": "例行清理",
   "images.strip-metadata": "圖片中繼資料清除",
+  "certificates.crl-refresh": "憑證廢止清冊（CRL）更新",
 };
 export const jobKindLabel = (kind: string) => JOB_KIND_LABELS[kind] ?? kind;
 
@@ -77,6 +78,8 @@ function targetOf(kind: string, p: Record<string, unknown>, username: (id: numbe
       return `${Array.isArray(p.recipients) ? p.recipients.length : 0} 位收件人的裝置`;
     case "push.deliver":
       return `${username(num(p.accountId))} 的裝置 #${num(p.subscriptionId) ?? "?"}`;
+    case "certificates.crl-refresh":
+      return str(p.url) || "—"; // a public CA address, nothing personal
     default:
       return num(p.accountId) !== null ? `帳號 ${username(num(p.accountId))}` : "—";
   }

@@ -50,17 +50,33 @@ export const OUTBOUND_POLICIES = {
     maxResponseBytes: 16 * 1024,
   },
   /**
-   * Certificate revocation (OCSP / CRL, a later issue): only a URL taken from a chain that
-   * already verified. No code uses this entry yet; it is here so that issue starts from it.
+   * Certificate revocation lists (issue 17 item 8, ADR 0035): fetched by a background job
+   * (bff/certificates/crl-job.ts), never during a sign-in, from a distribution point named by
+   * a card that verified against CERT_CA_BUNDLE or listed in CERT_CRL_URLS. MOICA's lists are
+   * tens of MB, hence the long timeout and the large cap; a list is useless until its
+   * signature verifies against a CA of the bundle, so where it came from matters less.
    */
-  revocation: {
-    purpose: "OCSP or CRL of a verified certificate chain",
-    schemes: ["http:", "https:"], // OCSP and CRL distribution points are usually plain http (RFC 5280)
+  crl: {
+    purpose: "CRL of a CA in the trust bundle",
+    schemes: ["http:", "https:"], // distribution points are usually plain http (RFC 5280)
     hosts: "verified-chain",
     addresses: "public",
     redirects: "never",
-    timeoutMs: 5_000,
-    maxResponseBytes: 10 * 1024 * 1024,
+    timeoutMs: 120_000,
+    maxResponseBytes: 200 * 1024 * 1024,
+  },
+  /**
+   * OCSP (ADR 0035): at sign-in, to the responder a verified card names (authorityInfoAccess).
+   * The person waits, so the timeout is short; a responder that fails leaves the CRL to decide.
+   */
+  ocsp: {
+    purpose: "OCSP request about a certificate of a verified chain",
+    schemes: ["http:", "https:"],
+    hosts: "verified-chain",
+    addresses: "public",
+    redirects: "never",
+    timeoutMs: 3_000,
+    maxResponseBytes: 64 * 1024,
   },
 } as const satisfies Record<string, OutboundPolicy>;
 

@@ -33,8 +33,10 @@ describe("system parameter registry (PRT-5)", () => {
       lockout_cooldown_minutes: 15,
       file_cleanup_date: null,
       job_payload_retention_days: 30,
+      crl_grace_hours: 24,
     });
     expect(paramRegistry.job_payload_retention_days).toMatchObject({ kind: "duration", unit: "天" });
+    expect(paramRegistry.crl_grace_hours).toMatchObject({ kind: "duration", unit: "小時", min: 0, max: 168 });
     expect(paramRegistry.idle_disable_days).toMatchObject({ kind: "duration", unit: "天", label: "閒置停用天數" });
     expect(paramRegistry.lockout_cooldown_minutes).toMatchObject({ kind: "duration", unit: "分鐘" });
     expect(paramRegistry.lockout_threshold).toMatchObject({ kind: "number", unit: "次" });
@@ -170,6 +172,7 @@ describe("system parameter registry (PRT-5)", () => {
       lockout_cooldown_minutes: 15,
       file_cleanup_date: "2027-03-01",
       job_payload_retention_days: 30,
+      crl_grace_hours: 24,
     });
   });
 });

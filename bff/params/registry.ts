@@ -113,6 +113,16 @@ export const paramRegistry = {
     max: 3650,
     default: 30,
   }),
+  // Issue 17 item 8 (ADR 0035): bff/certificates/revocation.ts (certificate sign-in).
+  crl_grace_hours: defineParam.duration({
+    label: "憑證廢止清冊逾期寬限時數",
+    meaning:
+      "憑證廢止清冊（CRL）超過其下次更新時間再加上這麼多小時仍未取得新清冊，即無法確認憑證狀態，自然人憑證登入將暫停受理。",
+    unit: "小時",
+    min: 0,
+    max: 168,
+    default: 24,
+  }),
 };
 
 export type ParamRegistry = typeof paramRegistry;

@@ -91,6 +91,10 @@ export interface CardOptions {
   keyUsage?: number;
   place?: CardNoPlace;
   ec?: boolean;
+  /** A cRLDistributionPoints extension naming these URLs (issue 17 item 8). */
+  crlUrls?: string[];
+  /** An authorityInfoAccess extension naming this OCSP responder. */
+  ocspUrl?: string;
 }
 
 const directoryString = (text: string) => AsnConvert.serialize(new AttributeValue({ printableString: text }));
@@ -108,6 +112,8 @@ export async function makeCard(issuer: TestCa, o: CardOptions): Promise<TestCard
       true,
     ),
   ];
+  if (o.crlUrls) extensions.push(new x509.CRLDistributionPointsExtension(o.crlUrls));
+  if (o.ocspUrl) extensions.push(new x509.AuthorityInfoAccessExtension({ ocsp: [o.ocspUrl] }));
   if (place.in === "extension") {
     extensions.push(new x509.Extension(place.oid, false, directoryString(o.cardNo)));
   }

@@ -4,7 +4,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "../../bff/config.js";
 import { classifyAddress, isPublicAddress } from "../../bff/outbound/ip.js";
-import { DEFAULT_PUSH_SERVICE_HOSTS, hostMatches } from "../../bff/outbound/policy.js";
+import { DEFAULT_PUSH_SERVICE_HOSTS, hostMatches, OUTBOUND_POLICIES } from "../../bff/outbound/policy.js";
 import { OutboundRefused, pushOutbound } from "../../bff/outbound/push.js";
 
 /** DNS as a table: tests never ask a real resolver. */
@@ -217,5 +217,27 @@ describe("push sends never follow a redirect", () => {
       target.server.close();
       push.server.close();
     }
+  });
+});
+
+describe("certificate revocation settings (ADR 0035)", () => {
+  it("loopback only for tests, CRL URLs only http(s), a short OCSP timeout", () => {
+    expect(() =>
+      loadConfig({
+        NODE_ENV: "production",
+        CERT_REVOCATION_ALLOW_LOOPBACK_FOR_TESTS: "1",
+        SMTP_URL: "smtp://127.0.0.1:25",
+      }),
+    ).toThrow(/CERT_REVOCATION_ALLOW_LOOPBACK_FOR_TESTS/);
+    expect(() => loadConfig({ NODE_ENV: "test", CERT_CRL_URLS: "ldap://x500.example/cn=CA" })).toThrow(
+      /CERT_CRL_URLS: "ldap:\/\/x500.example\/cn=CA" is not an http\(s\) URL/,
+    );
+    const config = loadConfig({
+      NODE_ENV: "test",
+      CERT_CRL_URLS: " http://moica.example/a.crl ,https://b.example/b.crl",
+    });
+    expect(config.crlUrls).toEqual(["http://moica.example/a.crl", "https://b.example/b.crl"]);
+    expect(config.CERT_CRL_MISSING).toBe("refuse");
+    expect(OUTBOUND_POLICIES.ocsp.timeoutMs).toBeLessThanOrEqual(5_000);
   });
 });

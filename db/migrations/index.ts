@@ -23,6 +23,8 @@ import * as m0086 from "./0086_action_rate_windows.js";
 import * as m0088 from "./0088_strip_stored_image_metadata.js";
 import * as m0089 from "./0089_job_lanes.js";
 import * as m0090 from "./0090_job_retry_window.js";
+import * as m0097 from "./0097_passkeys.js";
+import * as m0098 from "./0098_totp_recovery_codes.js";
 
 /**
  * Every migration, in order. A static list keeps the build free of directory scans.
@@ -57,4 +59,6 @@ export const migrations: Record<string, Migration> = {
   "0088_strip_stored_image_metadata": m0088,
   "0089_job_lanes": m0089,
   "0090_job_retry_window": m0090,
+  "0097_passkeys": m0097,
+  "0098_totp_recovery_codes": m0098,
 };

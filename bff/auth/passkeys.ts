@@ -26,6 +26,13 @@ export const RP_NAME = "臺南市政府公務入口網";
 export const MAX_PASSKEYS = 10;
 export const NOT_CONFIGURED = "本系統尚未設定對外網址（PUBLIC_ORIGIN），暫不提供通行金鑰。";
 
+/**
+ * ES256, EdDSA, RS256: what phones, computers and security keys make. The library would also
+ * offer ML-DSA, which Node's WebCrypto still marks experimental; an authenticator that can do
+ * both then picks one of these.
+ */
+export const PASSKEY_ALGORITHMS = [-7, -8, -257];
+
 export interface RelyingParty {
   id: string;
   origin: string;
@@ -89,6 +96,7 @@ export function createPasskeys(deps: { db: Database; clock: Clock; rp: RelyingPa
       userDisplayName: actor.name,
       userID: userHandleOf(actor.accountId),
       attestationType: "none",
+      supportedAlgorithmIDs: PASSKEY_ALGORITHMS,
       excludeCredentials: existing.map((p) => ({ id: p.credential_id, transports: splitTransports(p.transports) })),
       // A discoverable credential signs in without typing the username; UV makes it two factors.
       authenticatorSelection: { residentKey: "required", userVerification: "preferred" },
@@ -118,6 +126,7 @@ export function createPasskeys(deps: { db: Database; clock: Clock; rp: RelyingPa
       expectedOrigin: origin,
       expectedRPID: rpID,
       requireUserVerification: false,
+      supportedAlgorithmIDs: PASSKEY_ALGORITHMS,
     }).catch(() => null);
     if (!verification?.verified) throw new DomainError("invalid", "無法驗證此通行金鑰，請重新操作。");
     const { credential, credentialBackedUp } = verification.registrationInfo;

@@ -1,5 +1,10 @@
 import { Form, useNavigation, useSubmit } from "@remix-run/react";
-import { browserSupportsWebAuthn, startAuthentication, startRegistration, WebAuthnError } from "@simplewebauthn/browser";
+import {
+  browserSupportsWebAuthn,
+  startAuthentication,
+  startRegistration,
+  WebAuthnError,
+} from "@simplewebauthn/browser";
 import { type FormEvent, type ReactNode, useEffect, useRef, useState } from "react";
 import { FormMessage } from "./forms";
 

@@ -127,7 +127,8 @@ export default function Security() {
           <>
             <p>
               <span className="status-on">已啟用</span>（{formatDateTime(totp.enabledAt)}{" "}
-              起）。登入時輸入密碼後，需再輸入驗證器 App 上的 6 位數驗證碼。手機遺失或更換時，可改輸入復原碼；沒有復原碼時，請聯絡機關管理者重設。
+              起）。登入時輸入密碼後，需再輸入驗證器 App 上的 6
+              位數驗證碼。手機遺失或更換時，可改輸入復原碼；沒有復原碼時，請聯絡機關管理者重設。
             </p>
             <h3>復原碼</h3>
             <p>
@@ -248,7 +249,8 @@ function RecoveryCodes({ codes, message }: { codes: string[]; message: string })
       </div>
       <h2 id="sec-recovery">請立即保存您的復原碼</h2>
       <p>
-        手機遺失或不在身邊時，可在兩步驟驗證頁輸入一組復原碼代替驗證碼。每組限用一次；<strong>離開此頁後不會再顯示</strong>
+        手機遺失或不在身邊時，可在兩步驟驗證頁輸入一組復原碼代替驗證碼。每組限用一次；
+        <strong>離開此頁後不會再顯示</strong>
         ，請抄寫或列印後妥善保管。
       </p>
       <ol className="recovery-code-list">

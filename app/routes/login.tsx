@@ -26,7 +26,10 @@ export async function action({ request, context }: ActionFunctionArgs) {
   try {
     // ADR 0034: a passkey signs in without the username and password.
     if (values.intent === "passkey") {
-      const step = await context.services.auth.signInWithPasskey(form.get("response"), await signInMeta(request, context));
+      const step = await context.services.auth.signInWithPasskey(
+        form.get("response"),
+        await signInMeta(request, context),
+      );
       return afterFirstFactor(request, context, step, safeRedirect(values.redirectTo));
     }
     const step = await context.services.auth.beginSignIn(

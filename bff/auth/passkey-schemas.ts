@@ -11,7 +11,11 @@ import { field, parseInput } from "../validation.js";
 export const PASSKEY_RESPONSE_MAX = 16_000;
 export const BAD_RESPONSE = "通行金鑰的回應無法辨識，請重新操作。";
 
-const b64url = (max: number) => z.string().max(max).regex(/^[A-Za-z0-9_-]*$/);
+const b64url = (max: number) =>
+  z
+    .string()
+    .max(max)
+    .regex(/^[A-Za-z0-9_-]*$/);
 const common = {
   id: b64url(1400).min(1),
   rawId: b64url(1400).min(1),

@@ -38,7 +38,15 @@ export function createPasskeySignIn(
   /** A refusal before the account is known: recorded, counted against the address, thrown. */
   async function refuse(result: LoginResult, message: string, meta: RequestMeta): Promise<never> {
     const now = clock.now();
-    await recordLogin(db, { accountId: null, username: "", method: "passkey", action: "login", result, ...meta, at: now });
+    await recordLogin(db, {
+      accountId: null,
+      username: "",
+      method: "passkey",
+      action: "login",
+      result,
+      ...meta,
+      at: now,
+    });
     await throttle.fail([{ kind: "ip", value: meta.ip }], now);
     throw new DomainError("invalid", message);
   }

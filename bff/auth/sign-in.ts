@@ -4,7 +4,6 @@ import { createAfterFirstFactor } from "./after-first-factor.js";
 import { closeChallenge, failChallenge, findChallenge } from "./challenges.js";
 import type { AuthDeps, RequestMeta, SignInResult, SignInStep } from "./deps.js";
 import type { FirstFactor, Gate } from "./first-factor.js";
-import type { KnownDevice } from "./known-device.js";
 import { SIGNIN_REFUSED } from "./lockout.js";
 import { type LoginMethod, type LoginResult, recordLogin } from "./login-records.js";
 import type { SessionLifecycle } from "./session-lifecycle.js";
@@ -139,7 +138,9 @@ export function createSignIn(deps: AuthDeps, firstFactor: FirstFactor, sessions:
           : await deps.totp.verifyForSignIn(account.id, code);
         if (right) return null;
         const dropped = await failChallenge(db, challenge.id);
-        const again = recovery ? "復原碼錯誤或已使用過，請確認後重新輸入。" : "驗證碼錯誤或已使用過，請輸入 App 上最新的驗證碼。";
+        const again = recovery
+          ? "復原碼錯誤或已使用過，請確認後重新輸入。"
+          : "驗證碼錯誤或已使用過，請輸入 App 上最新的驗證碼。";
         return { result: "wrong_code", message: dropped ? "驗證碼錯誤次數過多，請重新登入。" : again };
       });
     } catch (e) {

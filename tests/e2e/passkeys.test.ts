@@ -3,7 +3,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Container } from "../../bff/container.js";
 import { freePort, startTestServer, testContainer } from "../helpers/container.js";
 import { makeAccount, makeAgency, makeUnit, type MadeAccount } from "../helpers/factory.js";
-import { browserSkip, collectCspErrors, phoneContext, screenshotPath, seriousViolations, submitSignIn } from "./browser.js";
+import {
+  browserSkip,
+  collectCspErrors,
+  phoneContext,
+  screenshotPath,
+  seriousViolations,
+  submitSignIn,
+} from "./browser.js";
 
 const skip = browserSkip();
 

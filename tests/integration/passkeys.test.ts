@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Container } from "../../bff/container.js";
 import { testContainer } from "../helpers/container.js";
-import { makeAccount, makeAgency, makeUnit, type MadeAccount, meta, signInAs } from "../helpers/factory.js";
+import { makeAccount, makeAgency, makeUnit, meta, signInAs } from "../helpers/factory.js";
 import { softAuthenticator } from "../helpers/soft-authenticator.js";
 
 /**
@@ -51,7 +51,10 @@ describe("passkeys (issue 17 item 7)", () => {
     const listed = await c.services.auth.passkeys.list(actor);
     expect(listed).toMatchObject([{ name: "公務手機", lastUsedAt: null }]);
 
-    const step = await c.services.auth.signInWithPasskey(JSON.stringify(key.authenticate(await loginChallenge())), meta);
+    const step = await c.services.auth.signInWithPasskey(
+      JSON.stringify(key.authenticate(await loginChallenge())),
+      meta,
+    );
     expect(step).toMatchObject({ kind: "session", accountId: account.id });
     expect((await c.services.auth.passkeys.list(actor))[0]!.lastUsedAt).not.toBeNull();
     expect(await lastRecord(account.id)).toMatchObject({ result: "success" });
@@ -128,7 +131,9 @@ describe("passkeys (issue 17 item 7)", () => {
   it("refuses a disabled account and bad input; removes a passkey, which then signs in no one", async () => {
     const { account, actor, key, row } = await withPasskey();
     expect(await signIn("not json")).toMatchObject({ code: "invalid" });
-    const bad = await c.services.auth.passkeys.register(actor, { name: "x".repeat(51), response: "{}" }).catch((e) => e);
+    const bad = await c.services.auth.passkeys
+      .register(actor, { name: "x".repeat(51), response: "{}" })
+      .catch((e) => e);
     expect(bad).toMatchObject({ code: "invalid", fields: { name: expect.stringContaining("50") } });
 
     await c.db.updateTable("accounts").set({ status: "disabled" }).where("id", "=", account.id).execute();

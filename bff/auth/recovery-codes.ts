@@ -5,7 +5,7 @@ import type { PasswordHasher } from "./hashing.js";
 
 /**
  * TOTP recovery codes (issue 17 item 7, ADR 0034): ten single-use codes for a lost phone.
- * Each is ten characters from 32 unambiguous ones (50 bits), shown as "xxxxx-xxxxx". The
+ * Each is ten characters from 31 unambiguous ones (≈ 49.5 bits), shown as "xxxxx-xxxxx". The
  * first two characters (the selector) are kept in clear to find the row; the whole code
  * only as an argon2id hash, so a sign-in attempt costs one hash, like a password's.
  */

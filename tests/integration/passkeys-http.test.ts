@@ -3,6 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Container } from "../../bff/container.js";
 import { freePort, startTestServer, testContainer } from "../helpers/container.js";
 import { makeAccount, makeAgency, makeUnit, signInAs } from "../helpers/factory.js";
+import * as oidc from "openid-client";
+import { registerClient } from "../../bff/oidc/clients.js";
+import { HandBrowser } from "../helpers/oidc-browser.js";
 import { softAuthenticator } from "../helpers/soft-authenticator.js";
 
 /**
@@ -100,5 +103,55 @@ describe("recovery codes and passkeys over HTTP", () => {
     }
     // Registration options need a session (a redirect to /login otherwise).
     expect((await post("/me/security/passkey-options", {})).status).toBeGreaterThanOrEqual(300);
+  });
+
+  it("signs in to another system with a passkey on the single sign-on page", async () => {
+    const { account } = await signedIn();
+    const key = softAuthenticator(rp);
+    const { actor } = await signInAs(c, account);
+    const regOptions = await c.services.auth.passkeys.registrationOptions(actor);
+    await c.services.auth.passkeys.register(actor, {
+      name: "鑰匙",
+      response: JSON.stringify(key.register(regOptions)),
+    });
+    const client = await registerClient(c.db, { name: "差勤系統", redirectUris: ["https://rp.example.test/cb"] });
+    await c.db
+      .updateTable("oidc_clients")
+      .set({ pre_approved: true })
+      .where("client_id", "=", client.clientId)
+      .execute();
+    const config = await oidc.discovery(
+      new URL(`${server.url}/oidc`),
+      client.clientId,
+      undefined,
+      oidc.ClientSecretBasic(client.clientSecret!),
+      { execute: [oidc.allowInsecureRequests] },
+    );
+    const url = oidc.buildAuthorizationUrl(config, {
+      redirect_uri: "https://rp.example.test/cb",
+      scope: "openid",
+      state: "s",
+      code_challenge: await oidc.calculatePKCECodeChallenge(oidc.randomPKCECodeVerifier()),
+      code_challenge_method: "S256",
+    });
+    const b = new HandBrowser(server.url);
+    const page = await b.follow(await b.fetch(url.href));
+    if (page instanceof URL) throw new Error("expected the sign-in page");
+    expect(page.url).toContain("/sso/interaction/");
+    const { options } = (await (await b.post("/login/passkey-options", {})).json()) as {
+      options: { challenge: string };
+    };
+    const back = await b.follow(
+      await b.post(page.url, { intent: "passkey", response: JSON.stringify(key.authenticate(options.challenge)) }),
+    );
+    expect(back).toBeInstanceOf(URL);
+    expect((back as URL).searchParams.get("code")).toBeTruthy();
+    const record = await c.db
+      .selectFrom("login_records")
+      .select(["method", "result", "client_id"])
+      .where("account_id", "=", account.id)
+      .orderBy("id", "desc")
+      .executeTakeFirstOrThrow();
+    expect(record).toEqual({ method: "passkey", result: "success", client_id: client.clientId });
   });
 });

@@ -8,8 +8,16 @@ export interface AuditEntry {
   detail?: Record<string, unknown>;
 }
 
-/** Writes one audit row (PRT-5) in the caller's transaction. */
-export async function writeAudit(trx: Tx, actor: Actor, at: Date, entry: AuditEntry): Promise<void> {
+/**
+ * Writes one audit row (PRT-5) in the caller's transaction. Only who and from where are read,
+ * so a sign-in step (no session yet) can record the person acting on their own account.
+ */
+export async function writeAudit(
+  trx: Tx,
+  actor: Pick<Actor, "accountId" | "ip">,
+  at: Date,
+  entry: AuditEntry,
+): Promise<void> {
   await trx
     .insertInto("audit_log")
     .values({

@@ -29,6 +29,7 @@ import { secretMessageJobHandlers } from "./auth/code-delivery.js";
 import { createPhoneVerification } from "./auth/phone-verification.js";
 import { createTemporaryPasswords } from "./auth/temporary-password.js";
 import { createTotp } from "./auth/totp.js";
+import { createPasskeys, relyingParty } from "./auth/passkeys.js";
 import { mitakeSms } from "./adapters/mitake-sms.js";
 import { type Actor, requireAdmin } from "./actor.js";
 import { type Config, databaseTimeouts } from "./config.js";
@@ -128,7 +129,9 @@ export async function createContainer(
 
   const hasher = argon2Hasher({ memoryKiB: config.ARGON2_MEMORY_KIB, iterations: config.ARGON2_ITERATIONS });
   /** IDN-2: TOTP enrolment, the sign-in's second step and the admin's reset. */
-  const totp = createTotp({ db, clock, dataKey });
+  const totp = createTotp({ db, clock, dataKey, hasher });
+  /** ADR 0034: passkeys' relying party is PUBLIC_ORIGIN; without it they are not offered. */
+  const rp = relyingParty(config.PUBLIC_ORIGIN);
   const auth = createAuthService({
     db,
     clock,
@@ -140,6 +143,7 @@ export async function createContainer(
     /** ADR 0025: a device that signed in before is not refused by its account's lock. */
     devices: knownDevices(knownDeviceKey(dataKey)),
     officialMailDomain: config.OFFICIAL_MAIL_DOMAIN,
+    rp,
   });
   /** IDN-5: every account change enqueues its AD change through this, in its own transaction. */
   const directory = createDirectoryQueue({ dataKey });
@@ -271,6 +275,8 @@ export async function createContainer(
         status: totp.status,
         startEnrolment: totp.startEnrolment,
         confirmEnrolment: totp.confirmEnrolment,
+        /** ADR 0034: ten new single-use recovery codes, shown once; the old ones stop working. */
+        regenerateRecoveryCodes: totp.regenerateRecoveryCodes,
         /** IDN-2: an admin resets an account's TOTP, within the admin's scope (else 404). */
         async reset(actor: Actor, accountId: number) {
           requireAdmin(actor);
@@ -284,6 +290,8 @@ export async function createContainer(
           return totp.enabledAt(accountId);
         },
       },
+      /** ADR 0034: the signed-in user's passkeys (sign-in is auth.signInWithPasskey). */
+      passkeys: createPasskeys({ db, clock, rp }),
       /** NTF-3: the signed-in user's mobile number, verified by an SMS code. */
       phone: createPhoneVerification({ db, clock, dataKey, directory }),
     },

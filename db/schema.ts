@@ -10,6 +10,7 @@ import type { SsoAppTables } from "./schema/sso-apps.js";
 import type { WorkerHeartbeatTables } from "./schema/worker-heartbeats.js";
 import type { ActionRateWindowTables } from "./schema/action-rate-windows.js";
 import type { SigninThrottleTables } from "./schema/signin-throttle.js";
+import type { PasskeyTables } from "./schema/passkeys.js";
 
 /** Columns with a database default: optional on insert. */
 export type Default<T> = ColumnType<T, T | undefined, T>;
@@ -408,7 +409,8 @@ export interface DB
     SsoAppTables,
     WorkerHeartbeatTables,
     ActionRateWindowTables,
-    SigninThrottleTables {
+    SigninThrottleTables,
+    PasskeyTables {
   org_nodes: OrgNodesTable;
   sites: SitesTable;
   accounts: AccountsTable;

@@ -232,6 +232,8 @@ export function ChangeLogTable(props: {
 export const loginMethodLabels: Record<string, string> = {
   password: "帳號密碼",
   totp: "OTP驗證",
+  recovery_code: "復原碼",
+  passkey: "通行金鑰",
   temp_password: "臨時密碼",
   certificate: "自然人憑證",
   sso: "單一登入",

@@ -1,7 +1,8 @@
 import type { ActionFunctionArgs, LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json, redirect } from "@remix-run/node";
-import { Form, Link, useActionData, useNavigation, useSearchParams } from "@remix-run/react";
+import { Form, Link, useActionData, useLoaderData, useNavigation, useSearchParams } from "@remix-run/react";
 import { FormMessage, TextField } from "~/components/forms";
+import { PasskeyForm } from "~/components/passkey";
 import applicationsStyles from "~/styles/applications.css";
 import { formFailure, formValues, readForm } from "~/utils/errors.server";
 import { getActor, safeRedirect } from "~/utils/session.server";
@@ -15,14 +16,22 @@ export const meta: MetaFunction = () => [{ title: "登入 | 臺南市政府公�
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const actor = await getActor(request, context);
   if (actor) return redirect(safeRedirect(new URL(request.url).searchParams.get("redirectTo")));
-  return json({});
+  return json({ passkeys: context.services.auth.passkeys.enabled });
 }
 
 export async function action({ request, context }: ActionFunctionArgs) {
   const form = await readForm(request);
   // The password is never sent back to the page.
-  const values = formValues(form, ["username", "redirectTo"]);
+  const values = formValues(form, ["username", "redirectTo", "intent"]);
   try {
+    // ADR 0034: a passkey signs in without the username and password.
+    if (values.intent === "passkey") {
+      const step = await context.services.auth.signInWithPasskey(
+        form.get("response"),
+        await signInMeta(request, context),
+      );
+      return afterFirstFactor(request, context, step, safeRedirect(values.redirectTo));
+    }
     const step = await context.services.auth.beginSignIn(
       { username: form.get("username"), password: form.get("password") },
       await signInMeta(request, context),
@@ -35,7 +44,9 @@ export async function action({ request, context }: ActionFunctionArgs) {
 }
 
 export default function Login() {
+  const { passkeys } = useLoaderData<typeof loader>();
   const failure = useActionData<typeof action>();
+  const passkeyFailed = failure?.values.intent === "passkey";
   const [params] = useSearchParams();
   const navigation = useNavigation();
   const busy = navigation.state === "submitting";
@@ -51,7 +62,7 @@ export default function Login() {
           </div>
         </div>
         <Form method="post" noValidate aria-describedby={failure ? "login-error" : undefined}>
-          <FormMessage id="login-error" message={failure?.message} />
+          <FormMessage id="login-error" message={passkeyFailed ? undefined : failure?.message} />
           {!failure && params.get("ended") ? (
             <div className="alert alert-info" role="status">
               兩步驟驗證已結束（逾時或驗證碼錯誤次數過多），請重新登入。
@@ -81,6 +92,17 @@ export default function Login() {
             {busy ? "登入中…" : "登入"}
           </button>
         </Form>
+        {passkeys ? (
+          <PasskeyForm
+            kind="login"
+            optionsUrl="/login/passkey-options"
+            failure={passkeyFailed ? failure?.message : undefined}
+            submitLabel="使用通行金鑰登入"
+            busyLabel="等待通行金鑰…"
+            hidden={{ intent: "passkey", redirectTo: values?.redirectTo ?? params.get("redirectTo") ?? "/" }}
+            className="passkey-signin"
+          />
+        ) : null}
         <p className="login-help">
           <Link to={withRedirect("/login/temporary", values?.redirectTo ?? params.get("redirectTo"))}>
             使用臨時密碼登入

@@ -55,6 +55,8 @@ export default function TotpStep() {
   const busy = useNavigation().state === "submitting";
   const redirectTo = failure?.values.redirectTo ?? params.get("redirectTo") ?? "/";
   const restart = failure && "restart" in failure;
+  const recovery = params.get("recovery") === "1";
+  const recoveryLink = `/login/totp?${new URLSearchParams({ redirectTo, ...(recovery ? {} : { recovery: "1" }) })}`;
   return (
     <main className="login" id="main">
       <div className="login-card">
@@ -74,24 +76,51 @@ export default function TotpStep() {
         ) : (
           <Form method="post" noValidate aria-describedby={failure ? "totp-error" : undefined}>
             <input type="hidden" name="redirectTo" value={redirectTo} />
-            <TextField
-              label="驗證碼"
-              name="code"
-              inputMode="numeric"
-              autoComplete="one-time-code"
-              pattern="[0-9]*"
-              maxLength={7}
-              hint="請開啟手機上的驗證器 App（如 Google Authenticator、Microsoft Authenticator），輸入「臺南市政府公務入口網」目前顯示的 6 位數字。"
-              error={failure?.fields.code}
-              required
-              autoFocus
-            />
+            {/* ADR 0034: a recovery code has letters, so it gets a text keyboard of its own. */}
+            {recovery ? (
+              <TextField
+                key="recovery"
+                label="復原碼"
+                name="code"
+                autoComplete="off"
+                autoCapitalize="none"
+                spellCheck={false}
+                maxLength={11}
+                hint="輸入啟用兩步驟驗證時保存的復原碼之一（如 abcde-23456），每組限用一次。"
+                error={failure?.fields.code}
+                required
+                autoFocus
+              />
+            ) : (
+              <TextField
+                key="code"
+                label="驗證碼"
+                name="code"
+                inputMode="numeric"
+                autoComplete="one-time-code"
+                pattern="[0-9]*"
+                maxLength={7}
+                hint="請開啟手機上的驗證器 App（如 Google Authenticator、Microsoft Authenticator），輸入「臺南市政府公務入口網」目前顯示的 6 位數字。"
+                error={failure?.fields.code}
+                required
+                autoFocus
+              />
+            )}
             <button type="submit" className="btn btn-primary btn-block" disabled={busy}>
               {busy ? "驗證中…" : "驗證並登入"}
             </button>
           </Form>
         )}
-        <p className="login-help">手機遺失或更換時，請聯絡所屬機關的機關管理者重設兩步驟驗證。</p>
+        {restart ? null : (
+          <p className="login-help">
+            <Link to={recoveryLink} replace>
+              {recovery ? "改用驗證器 App 的驗證碼" : "手機不在身邊？改用復原碼"}
+            </Link>
+          </p>
+        )}
+        <p className="login-help">
+          手機遺失或更換時，可用啟用時保存的復原碼登入後重新產生；沒有復原碼時，請聯絡所屬機關的機關管理者重設兩步驟驗證。
+        </p>
       </div>
     </main>
   );

@@ -2,6 +2,7 @@ import type { ActionFunctionArgs, AppLoadContext, LoaderFunctionArgs, MetaFuncti
 import { json, redirect, redirectDocument } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useParams } from "@remix-run/react";
 import { FormMessage, TextField } from "~/components/forms";
+import { PasskeyForm } from "~/components/passkey";
 import { formFailure, formValues, isDomainError, readForm } from "~/utils/errors.server";
 import { appendDeviceCookie, signInMeta } from "~/utils/known-device.server";
 import { getActor, requestMeta, startSession } from "~/utils/session.server";
@@ -30,7 +31,7 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
   const it = await pending(context, params.uid);
   if (!it)
     return json(
-      { step: "expired" as const, clientName: "", claims: [], offline: false, offlineDays: 0 },
+      { step: "expired" as const, clientName: "", claims: [], offline: false, offlineDays: 0, passkeys: false },
       { status: 400 },
     );
   if (it.prompt === "login") {
@@ -49,6 +50,7 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
         claims: it.claims,
         offline: false,
         offlineDays: 0,
+        passkeys: false,
       });
     }
   }
@@ -62,6 +64,7 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
     claims: it.claims,
     offline: it.offline,
     offlineDays: it.offlineDays,
+    passkeys: context.services.auth.passkeys.enabled,
   });
 }
 
@@ -73,13 +76,17 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
   if (!it) return json({ ok: false as const, message: EXPIRED, fields: {}, values }, { status: 400 });
   const { req, res } = context.http;
   if (values.intent === "deny") return redirectDocument(await oidc.abort(req, res));
-  if (it.prompt === "login" && values.intent === "login") {
+  if (it.prompt === "login" && (values.intent === "login" || values.intent === "passkey")) {
     try {
-      const step = await auth.beginSignIn(
-        { username: form.get("username"), password: form.get("password") },
-        await signInMeta(request, context),
-        { method: "sso", clientId: it.clientId },
-      );
+      const meta = await signInMeta(request, context);
+      // ADR 0034: a passkey instead of the username and password (recorded as passkey, for this system).
+      const step =
+        values.intent === "passkey"
+          ? await auth.signInWithPasskey(form.get("response"), meta, { clientId: it.clientId })
+          : await auth.beginSignIn({ username: form.get("username"), password: form.get("password") }, meta, {
+              method: "sso",
+              clientId: it.clientId,
+            });
       if (step.kind === "totp") {
         return redirect(new URL(request.url).pathname, {
           headers: { "Set-Cookie": await commitChallenge(context, step.challenge) },
@@ -145,6 +152,7 @@ export default function SsoInteraction() {
   const data = useLoaderData<typeof loader>();
   const failure = useActionData<typeof action>();
   const fields: Record<string, string> = failure?.fields ?? {};
+  const passkeyFailed = failure?.values.intent === "passkey";
   // The other sign-in methods come back here once signed in; this page then finishes silently.
   const back = `/sso/interaction/${useParams().uid ?? ""}`;
   return (
@@ -159,7 +167,7 @@ export default function SsoInteraction() {
         </div>
         {data.step === "expired" ? (
           <p role="alert">{EXPIRED}</p>
-        ) : data.step === "totp" && failure?.values.intent !== "login" ? (
+        ) : data.step === "totp" && failure?.values.intent !== "login" && !passkeyFailed ? (
           <Form method="post" noValidate aria-describedby={failure ? "sso-error" : undefined}>
             <h2>兩步驟驗證</h2>
             <p>
@@ -171,7 +179,8 @@ export default function SsoInteraction() {
               name="code"
               inputMode="numeric"
               autoComplete="one-time-code"
-              maxLength={7}
+              maxLength={11}
+              hint="手機不在身邊時，可輸入一組復原碼（每組限用一次）。"
               error={fields.code}
               required
               autoFocus
@@ -181,33 +190,46 @@ export default function SsoInteraction() {
             </button>
           </Form>
         ) : data.step === "login" || data.step === "totp" ? (
-          <Form method="post" noValidate aria-describedby={failure ? "sso-error" : undefined}>
-            <p>
-              登入後將返回<strong>{data.clientName}</strong>。
-            </p>
-            <FormMessage id="sso-error" message={failure?.message} />
-            <TextField
-              label="帳號"
-              name="username"
-              autoComplete="username"
-              autoCapitalize="none"
-              spellCheck={false}
-              defaultValue={failure?.values.username}
-              error={fields.username}
-              required
-              autoFocus
-            />
-            <TextField
-              label="密碼"
-              name="password"
-              type="password"
-              autoComplete="current-password"
-              error={fields.password}
-              required
-            />
-            <button type="submit" name="intent" value="login" className="btn btn-primary btn-block">
-              登入
-            </button>
+          <>
+            <Form method="post" noValidate aria-describedby={failure && !passkeyFailed ? "sso-error" : undefined}>
+              <p>
+                登入後將返回<strong>{data.clientName}</strong>。
+              </p>
+              <FormMessage id="sso-error" message={passkeyFailed ? undefined : failure?.message} />
+              <TextField
+                label="帳號"
+                name="username"
+                autoComplete="username"
+                autoCapitalize="none"
+                spellCheck={false}
+                defaultValue={failure?.values.username}
+                error={fields.username}
+                required
+                autoFocus
+              />
+              <TextField
+                label="密碼"
+                name="password"
+                type="password"
+                autoComplete="current-password"
+                error={fields.password}
+                required
+              />
+              <button type="submit" name="intent" value="login" className="btn btn-primary btn-block">
+                登入
+              </button>
+            </Form>
+            {data.passkeys ? (
+              <PasskeyForm
+                kind="login"
+                optionsUrl="/login/passkey-options"
+                failure={passkeyFailed ? failure?.message : undefined}
+                submitLabel="使用通行金鑰登入"
+                busyLabel="等待通行金鑰…"
+                hidden={{ intent: "passkey" }}
+                className="passkey-signin"
+              />
+            ) : null}
             <p className="login-help">
               <Link to={withRedirect("/login/temporary", back)}>使用臨時密碼登入</Link>
             </p>
@@ -218,7 +240,7 @@ export default function SsoInteraction() {
             <p className="login-help">
               <Link to={withRedirect("/forgot-password", back)}>忘記密碼</Link>
             </p>
-          </Form>
+          </>
         ) : (
           <Form method="post">
             <h2>授權確認</h2>

@@ -9,6 +9,8 @@ export const permissionText: Record<string, string> = { normal: "正常使用中
 export const methodText: Record<string, string> = {
   password: "帳號密碼",
   totp: "OTP驗證",
+  recovery_code: "復原碼",
+  passkey: "通行金鑰",
   temporary: "臨時密碼",
   temp_password: "臨時密碼",
   certificate: "自然人憑證",

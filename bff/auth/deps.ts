@@ -3,6 +3,7 @@ import type { ParamReader } from "../params/store.js";
 import type { Clock } from "../ports/clock.js";
 import type { PasswordHasher } from "./hashing.js";
 import type { KnownDevices } from "./known-device.js";
+import type { RelyingParty } from "./passkeys.js";
 import type { Totp } from "./totp.js";
 
 /** What the sign-in service is built from (bff/container.ts). */
@@ -12,14 +13,16 @@ export interface AuthDeps {
   hasher: PasswordHasher;
   sessionIdleMinutes: number;
   sessionMaxHours: number;
-  /** IDN-2: the second factor of accounts that turned TOTP on. */
-  totp: Pick<Totp, "verifyForSignIn">;
+  /** IDN-2: the second factor of accounts that turned TOTP on (or one of its recovery codes). */
+  totp: Pick<Totp, "verifyForSignIn" | "useRecoveryCode">;
   /** PRT-5 system parameters (lockout); read straight from the table when absent. */
   params?: ParamReader;
   /** ADR 0025: the known-device cookies. */
   devices: KnownDevices;
   /** Where the owner of a newly locked account is mailed (their official mailbox). */
   officialMailDomain: string;
+  /** ADR 0034: the WebAuthn relying party (from PUBLIC_ORIGIN); no passkey sign-in without it. */
+  rp?: RelyingParty | null;
 }
 
 export interface RequestMeta {

@@ -1,7 +1,17 @@
 import type { Database } from "../../db/index.js";
 import { cleanText } from "../text.js";
 
-export type LoginMethod = "password" | "totp" | "temp_password" | "certificate" | "sso" | "api";
+export type LoginMethod =
+  | "password"
+  | "totp"
+  /** ADR 0034: a TOTP recovery code in place of the app's code. */
+  | "recovery_code"
+  /** ADR 0034: a passkey (WebAuthn). */
+  | "passkey"
+  | "temp_password"
+  | "certificate"
+  | "sso"
+  | "api";
 export type LoginAction = "login" | "logout";
 export type LoginResult =
   | "success"

@@ -1,12 +1,13 @@
 import { DomainError, isDomainError } from "../errors.js";
 import { directParams } from "../params/store.js";
-import { closeChallenge, failChallenge, findChallenge, openChallenge } from "./challenges.js";
+import { createAfterFirstFactor } from "./after-first-factor.js";
+import { closeChallenge, failChallenge, findChallenge } from "./challenges.js";
 import type { AuthDeps, RequestMeta, SignInResult, SignInStep } from "./deps.js";
 import type { FirstFactor, Gate } from "./first-factor.js";
-import type { KnownDevice } from "./known-device.js";
 import { SIGNIN_REFUSED } from "./lockout.js";
 import { type LoginMethod, type LoginResult, recordLogin } from "./login-records.js";
 import type { SessionLifecycle } from "./session-lifecycle.js";
+import { looksLikeRecoveryCode } from "./recovery-codes.js";
 import { consumeTemporaryPassword } from "./temporary-password.js";
 
 const WRONG_TEMPORARY = "帳號或臨時密碼錯誤，或臨時密碼已失效，請重新輸入。";
@@ -18,6 +19,7 @@ export function createSignIn(deps: AuthDeps, firstFactor: FirstFactor, sessions:
   const reader = deps.params ?? directParams(db);
   const { passwordCredential, checkPassword, admit, deviceFor } = firstFactor;
   const { openSession } = sessions;
+  const afterFirstFactor = createAfterFirstFactor(deps, sessions);
 
   /**
    * A sign-in whose credential is not a password (IDN-4 certificate): the caller found the
@@ -93,22 +95,6 @@ export function createSignIn(deps: AuthDeps, firstFactor: FirstFactor, sessions:
     return afterFirstFactor(checked, meta, "temp_password");
   }
 
-  async function afterFirstFactor(
-    checked: { accountId: number; username: string; totpEnabled: boolean; device: KnownDevice | null },
-    meta: RequestMeta,
-    method: LoginMethod,
-    clientId?: string,
-  ): Promise<SignInStep> {
-    const { accountId, username } = checked;
-    if (!checked.totpEnabled) {
-      return { kind: "session", ...(await openSession(accountId, username, meta, method, clientId)) };
-    }
-    const now = clock.now();
-    const challenge = await openChallenge(db, { accountId, firstMethod: method, now });
-    await recordLogin(db, { accountId, username, method, action: "login", result: "totp_required", ...meta, at: now });
-    return { kind: "totp", challenge: challenge.token, expiresAt: challenge.expiresAt, accountId };
-  }
-
   /** The account a challenge token belongs to, while it is open (the code form's loader). */
   async function pendingChallenge(token: unknown): Promise<{ accountId: number } | null> {
     const challenge = await findChallenge(db, token, clock.now());
@@ -143,14 +129,19 @@ export function createSignIn(deps: AuthDeps, firstFactor: FirstFactor, sessions:
       countsTowardLock: !known,
       lockedMessage: SIGNIN_REFUSED,
     };
+    // ADR 0034: a recovery code ("xxxxx-xxxxx") stands in for the app's code, once.
+    const recovery = looksLikeRecoveryCode(code);
     try {
-      await admit(account, meta, "totp", gate, async () => {
-        if (await deps.totp.verifyForSignIn(account.id, code)) return null;
+      await admit(account, meta, recovery ? "recovery_code" : "totp", gate, async () => {
+        const right = recovery
+          ? await deps.totp.useRecoveryCode(account.id, code, meta.ip)
+          : await deps.totp.verifyForSignIn(account.id, code);
+        if (right) return null;
         const dropped = await failChallenge(db, challenge.id);
-        return {
-          result: "wrong_code",
-          message: dropped ? "驗證碼錯誤次數過多，請重新登入。" : "驗證碼錯誤或已使用過，請輸入 App 上最新的驗證碼。",
-        };
+        const again = recovery
+          ? "復原碼錯誤或已使用過，請確認後重新輸入。"
+          : "驗證碼錯誤或已使用過，請輸入 App 上最新的驗證碼。";
+        return { result: "wrong_code", message: dropped ? "驗證碼錯誤次數過多，請重新登入。" : again };
       });
     } catch (e) {
       if (!isDomainError(e)) throw e;

@@ -1,13 +1,15 @@
 import { generateSecret, generateURI, verifySync } from "otplib";
 import QRCode from "qrcode";
 import { sql } from "kysely";
-import type { Database } from "../../db/index.js";
+import type { Database, Tx } from "../../db/index.js";
 import type { Actor } from "../actor.js";
 import { writeAudit } from "../audit.js";
 import { DomainError, notFound } from "../errors.js";
 import { decrypt, encrypt } from "../oidc/data-key.js";
 import type { Clock } from "../ports/clock.js";
 import { inTransaction } from "../../db/transaction.js";
+import type { PasswordHasher } from "./hashing.js";
+import { consumeRecoveryCode, remainingRecoveryCodes, replaceRecoveryCodes } from "./recovery-codes.js";
 
 /** What authenticator apps show above the code. */
 export const TOTP_ISSUER = "臺南市政府公務入口網";
@@ -48,8 +50,8 @@ export interface TotpEnrolment {
   qrSvg: string;
 }
 
-export function createTotp(deps: { db: Database; clock: Clock; dataKey: Buffer }) {
-  const { db, clock, dataKey } = deps;
+export function createTotp(deps: { db: Database; clock: Clock; dataKey: Buffer; hasher: PasswordHasher }) {
+  const { db, clock, dataKey, hasher } = deps;
 
   async function describe(username: string, secret: string): Promise<TotpEnrolment> {
     const uri = generateURI({ issuer: TOTP_ISSUER, label: username, secret, period: PERIOD_SECONDS });
@@ -58,20 +60,26 @@ export function createTotp(deps: { db: Database; clock: Clock; dataKey: Buffer }
   }
 
   /** The signed-in user's TOTP state: on since when, or an enrolment waiting for its code. */
-  async function status(actor: Actor): Promise<{ enabledAt: Date | null; pending: TotpEnrolment | null }> {
+  async function status(
+    actor: Actor,
+  ): Promise<{ enabledAt: Date | null; pending: TotpEnrolment | null; recoveryCodesLeft: number }> {
     const account = await db
       .selectFrom("accounts")
       .select("totp_enabled_at")
       .where("id", "=", actor.accountId)
       .executeTakeFirstOrThrow();
-    if (account.totp_enabled_at) return { enabledAt: account.totp_enabled_at, pending: null };
+    if (account.totp_enabled_at) {
+      const recoveryCodesLeft = await remainingRecoveryCodes(db, actor.accountId);
+      return { enabledAt: account.totp_enabled_at, pending: null, recoveryCodesLeft };
+    }
     const pending = await db
       .selectFrom("totp_enrolments")
       .select(["secret_enc", "created_at"])
       .where("account_id", "=", actor.accountId)
       .executeTakeFirst();
-    if (!pending || isStale(pending.created_at)) return { enabledAt: null, pending: null };
-    return { enabledAt: null, pending: await describe(actor.username, decrypt(dataKey, pending.secret_enc)) };
+    if (!pending || isStale(pending.created_at)) return { enabledAt: null, pending: null, recoveryCodesLeft: 0 };
+    const described = await describe(actor.username, decrypt(dataKey, pending.secret_enc));
+    return { enabledAt: null, pending: described, recoveryCodesLeft: 0 };
   }
 
   const isStale = (createdAt: Date) => clock.now().getTime() - createdAt.getTime() > ENROLMENT_MINUTES * 60_000;
@@ -100,9 +108,10 @@ export function createTotp(deps: { db: Database; clock: Clock; dataKey: Buffer }
 
   /**
    * IDN-2 enrolment, step 2: a correct code from the app turns TOTP on. The code's step is
-   * remembered, so the same code cannot then sign in.
+   * remembered, so the same code cannot then sign in. Returns the recovery codes, to be shown
+   * this once (ADR 0034).
    */
-  async function confirmEnrolment(actor: Actor, rawCode: unknown): Promise<void> {
+  async function confirmEnrolment(actor: Actor, rawCode: unknown): Promise<{ recoveryCodes: string[] }> {
     const code = normaliseCode(rawCode);
     if (!TOTP_CODE_RE.test(code)) {
       throw new DomainError("invalid", "請輸入驗證器 App 顯示的 6 位數字驗證碼。", { code: "請輸入 6 位數字" });
@@ -122,7 +131,7 @@ export function createTotp(deps: { db: Database; clock: Clock; dataKey: Buffer }
         code: "驗證碼不正確",
       });
     }
-    await inTransaction(db, async (trx) => {
+    const recoveryCodes = await inTransaction(db, async (trx) => {
       await trx
         .updateTable("accounts")
         .set({ totp_secret_enc: pending.secret_enc, totp_enabled_at: now, updated_at: now })
@@ -131,6 +140,44 @@ export function createTotp(deps: { db: Database; clock: Clock; dataKey: Buffer }
       await trx.deleteFrom("totp_enrolments").where("account_id", "=", actor.accountId).execute();
       await rememberStep(trx, actor.accountId, step);
       await writeAudit(trx, actor, now, { action: "totp.enable", targetType: "account", targetId: actor.accountId });
+      return issueRecoveryCodes(trx, actor, now);
+    });
+    return { recoveryCodes };
+  }
+
+  async function issueRecoveryCodes(trx: Tx, actor: Actor, now: Date): Promise<string[]> {
+    const codes = await replaceRecoveryCodes(trx, hasher, actor.accountId, now);
+    await writeAudit(trx, actor, now, {
+      action: "totp.recovery_codes.generate",
+      targetType: "account",
+      targetId: actor.accountId,
+      detail: { count: codes.length },
+    });
+    return codes;
+  }
+
+  /** A new set of recovery codes (the old ones stop working), for an account with TOTP on. */
+  async function regenerateRecoveryCodes(actor: Actor): Promise<string[]> {
+    if (!(await enabledAt(actor.accountId))) {
+      throw new DomainError("conflict", "尚未啟用兩步驟驗證，無需復原碼。");
+    }
+    return inTransaction(db, (trx) => issueRecoveryCodes(trx, actor, clock.now()));
+  }
+
+  /**
+   * A sign-in's second step with a recovery code instead of the app's code: each works once,
+   * and its use is recorded in 帳號使用紀錄 as the person's own act.
+   */
+  async function useRecoveryCode(accountId: number, rawCode: unknown, ip: string): Promise<boolean> {
+    const now = clock.now();
+    return consumeRecoveryCode(db, hasher, accountId, rawCode, now, async (trx) => {
+      const left = await remainingRecoveryCodes(trx, accountId);
+      await writeAudit(trx, { accountId, ip }, now, {
+        action: "totp.recovery_code.use",
+        targetType: "account",
+        targetId: accountId,
+        detail: { left },
+      });
     });
   }
 
@@ -167,6 +214,7 @@ export function createTotp(deps: { db: Database; clock: Clock; dataKey: Buffer }
       if (!row) throw notFound();
       await trx.deleteFrom("totp_enrolments").where("account_id", "=", accountId).execute();
       await trx.deleteFrom("totp_used_steps").where("account_id", "=", accountId).execute();
+      await trx.deleteFrom("totp_recovery_codes").where("account_id", "=", accountId).execute();
       await trx.deleteFrom("signin_challenges").where("account_id", "=", accountId).execute();
       await writeAudit(trx, actor, now, { action: "totp.reset", targetType: "account", targetId: accountId });
     });
@@ -181,7 +229,16 @@ export function createTotp(deps: { db: Database; clock: Clock; dataKey: Buffer }
     return row?.totp_enabled_at ?? null;
   }
 
-  return { status, startEnrolment, confirmEnrolment, verifyForSignIn, reset, enabledAt };
+  return {
+    status,
+    startEnrolment,
+    confirmEnrolment,
+    verifyForSignIn,
+    useRecoveryCode,
+    regenerateRecoveryCodes,
+    reset,
+    enabledAt,
+  };
 }
 
 /** Records `step` as used unless a step at least as new already is. True when it was claimed. */

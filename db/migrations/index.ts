@@ -24,6 +24,8 @@ import * as m0088 from "./0088_strip_stored_image_metadata.js";
 import * as m0089 from "./0089_job_lanes.js";
 import * as m0090 from "./0090_job_retry_window.js";
 import * as m0095 from "./0095_session_sso_link.js";
+import * as m0097 from "./0097_passkeys.js";
+import * as m0098 from "./0098_totp_recovery_codes.js";
 import * as m0100 from "./0100_certificate_revocation.js";
 
 /**
@@ -60,5 +62,7 @@ export const migrations: Record<string, Migration> = {
   "0089_job_lanes": m0089,
   "0090_job_retry_window": m0090,
   "0095_session_sso_link": m0095,
+  "0097_passkeys": m0097,
+  "0098_totp_recovery_codes": m0098,
   "0100_certificate_revocation": m0100,
 };

@@ -79,7 +79,8 @@ export function desktopPage(browser: Browser): Promise<Page> {
 export async function submitSignIn(page: Page, a: { username: string; password: string }): Promise<void> {
   await page.getByLabel("帳號").fill(a.username);
   await page.getByLabel("密碼").fill(a.password);
-  await page.getByRole("button", { name: "登入" }).click();
+  // Exact: with passkeys on (PUBLIC_ORIGIN set) the page also has 「使用通行金鑰登入」.
+  await page.getByRole("button", { name: "登入", exact: true }).click();
 }
 
 /** Signs in through the real login page and waits for the home page. */

@@ -3,10 +3,10 @@ import type { Role } from "../../db/schema.js";
 import type { DirectoryQueue } from "../directory/queue.js";
 import { DomainError } from "../errors.js";
 import type { ScheduledExecutors } from "../scheduled/types.js";
-import { logChanges } from "./change-log.js";
 import { leaveBlocks } from "./guards.js";
 import { roleText } from "./labels.js";
 import { type ChangeAuthor, applyStatus, auditAs, disableNow, lockAgenciesOf } from "./status.js";
+import { writeRole } from "./role-write.js";
 import { applyUnit } from "./unit-move.js";
 
 /**
@@ -38,29 +38,14 @@ export async function applyRole(
   await lockAgenciesOf(trx, [input.accountId]);
   const target = await checkDemotion(trx, input.accountId, input.role);
   if (target.role === input.role) return;
-  await trx
-    .updateTable("accounts")
-    .set({ role: input.role, updated_at: input.at })
-    .where("id", "=", input.accountId)
-    .execute();
-  // A new role takes effect at the next sign-in; sessions carry the old one, so they end.
-  await trx.deleteFrom("sessions").where("account_id", "=", input.accountId).execute();
-  await logChanges(trx, {
+  await writeRole(trx, {
     accountId: input.accountId,
-    kind: "status",
-    actorId: input.author.actorId,
+    from: target.role,
+    to: input.role,
     at: input.at,
-    scheduledChangeId: input.author.scheduledChangeId,
-    changes: [
-      { field: "權限", before: roleText[target.role] ?? target.role, after: roleText[input.role] ?? input.role },
-    ],
+    author: input.author,
   });
   await directory.accountChanged(trx, { accountId: input.accountId, at: input.at, by: input.author.actorId });
-  await auditAs(trx, input.author, input.at, {
-    action: "account.role",
-    targetId: input.accountId,
-    detail: { from: target.role, to: input.role },
-  });
 }
 
 const isRole = (v: unknown): v is Role => v === "user" || v === "agency_admin" || v === "sys_admin";

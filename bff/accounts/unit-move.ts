@@ -4,7 +4,7 @@ import type { DirectoryQueue } from "../directory/queue.js";
 import { DomainError } from "../errors.js";
 import { logChanges } from "./change-log.js";
 import { leaveBlocks } from "./guards.js";
-import { roleText } from "./labels.js";
+import { writeRole } from "./role-write.js";
 import { type ChangeAuthor, auditAs, lockAgenciesOf, throwBlocks } from "./status.js";
 
 /**
@@ -52,31 +52,12 @@ export async function resetRoleOnLeave(
   input: { accountId: number; from: Role; at: Date; author: ChangeAuthor },
 ): Promise<boolean> {
   if (input.from !== "agency_admin") return false;
-  await trx
-    .updateTable("accounts")
-    .set({ role: "user", updated_at: input.at })
-    .where("id", "=", input.accountId)
-    .execute();
-  await trx.deleteFrom("sessions").where("account_id", "=", input.accountId).execute();
-  await logChanges(trx, {
-    accountId: input.accountId,
-    kind: "status",
-    actorId: input.author.actorId,
-    at: input.at,
-    scheduledChangeId: input.author.scheduledChangeId,
-    changes: [
-      {
-        field: "權限",
-        before: roleText.agency_admin!,
-        after: roleText.user!,
-        note: "調至其他機關：機關管理者權限不隨同移轉",
-      },
-    ],
-  });
-  await auditAs(trx, input.author, input.at, {
-    action: "account.role",
-    targetId: input.accountId,
-    detail: { from: "agency_admin", to: "user", reason: "agency_change" },
+  await writeRole(trx, {
+    ...input,
+    from: "agency_admin",
+    to: "user",
+    note: "調至其他機關：機關管理者權限不隨同移轉",
+    reason: "agency_change",
   });
   return true;
 }

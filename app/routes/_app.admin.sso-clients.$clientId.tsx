@@ -8,6 +8,7 @@ import { redirectWithFlash } from "~/utils/flash.server";
 import { formatDateTime } from "~/utils/format";
 import { label, loginResultLabels } from "~/utils/labels";
 import { requireActor } from "~/utils/session.server";
+import { GRANT_LABELS } from "../../bff/oidc/application-input.js";
 
 export const links = ssoLinks;
 export const meta: MetaFunction = () => [{ title: "用戶端管理 | 臺南市政府公務入口網" }];
@@ -105,7 +106,7 @@ export default function SsoClient() {
           <dt>狀態</dt>
           <dd>{client.enabled ? "啟用" : `停用（${formatDateTime(client.disabled_at)}）`}</dd>
           <dt>授權方式</dt>
-          <dd>{client.grant_types.join("、")}</dd>
+          <dd>{client.grant_types.map((g) => label(GRANT_LABELS, g)).join("、")}</dd>
           <dt>授權範圍</dt>
           <dd>{client.scopes.join(" ")}</dd>
           <dt>回呼網址</dt>

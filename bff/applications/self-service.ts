@@ -3,6 +3,7 @@ import type { Database } from "../../db/index.js";
 import type { DB } from "../../db/schema.js";
 import type { Actor } from "../actor.js";
 import { writeAudit } from "../audit.js";
+import { describeTargets } from "../audit-targets.js";
 import { DomainError, notFound, onUniqueViolation } from "../errors.js";
 import { directParams } from "../params/store.js";
 import { cleanText, hasUnsafeChars } from "../text.js";
@@ -151,7 +152,7 @@ export function createSelfService(deps: ApplicationDeps) {
       .where("actor_id", "=", actor.accountId)
       .$call(newestFirst(p))
       .execute();
-    return recordsPage(rows, p);
+    return recordsPage(await describeTargets(db, rows), p);
   }
 
   /** My applications, newest first. */

@@ -30,7 +30,6 @@ async function byNumericId(db: Database, table: NamedTable, column: string, ids:
   if (numeric.length === 0) return [];
   const rows = await db
     .selectFrom(table)
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- one column picked by name from a fixed list
     .select(["id", `${column} as name` as any])
     .where("id", "in", numeric)
     .execute();

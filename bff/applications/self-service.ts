@@ -224,13 +224,13 @@ export function createSelfService(deps: ApplicationDeps) {
         targetType: "account_application",
         targetId: row.id,
       });
-      await notifyReviewers(
+      const reviewer = await notifyReviewers(
         deps,
         trx,
         { id: row.id, type, agencyId: target.agencyId, name: account.name, username: account.username },
         now,
       );
-      return row;
+      return { ...row, reviewer };
     });
   }
 

@@ -547,7 +547,7 @@ function StatusTab({ data, failedFor }: { data: Loaded; failedFor: (intent: stri
                     )}
                   </label>
                 ))}
-                {transferFail?.fields.custody ? <p className="field-error">{transferFail.fields.ownerId}</p> : null}
+                {transferFail?.fields.custody ? <p className="field-error">{transferFail.fields.custody}</p> : null}
               </fieldset>
               {s.people ? (
                 <fieldset className={`field choice-group${transferFail?.fields.toAccountId ? " field-invalid" : ""}`}>

@@ -151,7 +151,7 @@ describe("pages", () => {
       new URLSearchParams({ intent: "submit", proof: proof!, email, ...applyForm(unitA) }),
     );
     expect(ok.status).toBe(200);
-    expect(await ok.text()).toContain("申請已送出，等待所屬機關的機關管理者審核");
+    expect(await ok.text()).toContain("等待所屬機關的機關管理者審核");
     expect(await count("account_applications")).toBe(before + 1);
   });
 });

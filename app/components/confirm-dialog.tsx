@@ -1,5 +1,5 @@
 import { Form, Link, useLocation, useNavigate, useNavigation } from "@remix-run/react";
-import { useEffect, useRef } from "react";
+import { type RefObject, useEffect, useRef } from "react";
 
 /** The query parameter that opens a confirmation: `?confirm=<name>`. */
 export const CONFIRM_PARAM = "confirm";
@@ -63,6 +63,28 @@ export function ConfirmAction({ name, label, consequence, title, confirmLabel, f
   );
 }
 
+/**
+ * A dialog the server rendered open (it works without scripts) becomes modal once scripts run:
+ * focus moves into it (to `focus`, else its first control), and Esc leaves for `closedHref` like
+ * its 取消 / 關閉 link.
+ */
+export function useModalDialog(ref: RefObject<HTMLDialogElement>, closedHref: string, focus?: RefObject<HTMLElement>) {
+  const navigate = useNavigate();
+  useEffect(() => {
+    const d = ref.current;
+    if (!d || typeof d.showModal !== "function") return;
+    if (d.open) d.close();
+    d.showModal();
+    focus?.current?.focus();
+    const onCancel = (e: Event) => {
+      e.preventDefault();
+      navigate(closedHref, { preventScrollReset: true, replace: true });
+    };
+    d.addEventListener("cancel", onCancel);
+    return () => d.removeEventListener("cancel", onCancel);
+  }, [ref, focus, closedHref, navigate]);
+}
+
 function ConfirmDialog(p: {
   name: string;
   title: string;
@@ -73,23 +95,10 @@ function ConfirmDialog(p: {
 }) {
   const ref = useRef<HTMLDialogElement>(null);
   const cancelRef = useRef<HTMLAnchorElement>(null);
-  const navigate = useNavigate();
   const busy = useNavigation().state !== "idle";
   const id = `confirm-${p.name}`;
-  useEffect(() => {
-    const d = ref.current;
-    if (!d || typeof d.showModal !== "function") return;
-    if (d.open) d.close();
-    d.showModal();
-    // 取消 first: Enter on an open dialog must not do the irreversible thing.
-    cancelRef.current?.focus();
-    const onCancel = (e: Event) => {
-      e.preventDefault();
-      navigate(p.closedHref, { preventScrollReset: true, replace: true });
-    };
-    d.addEventListener("cancel", onCancel);
-    return () => d.removeEventListener("cancel", onCancel);
-  }, [p.closedHref, navigate]);
+  // 取消 first: Enter on an open dialog must not do the irreversible thing.
+  useModalDialog(ref, p.closedHref, cancelRef);
   return (
     <dialog open ref={ref} className="confirm-dialog" aria-labelledby={`${id}-title`} aria-describedby={`${id}-text`}>
       <h2 id={`${id}-title`}>{p.title}</h2>

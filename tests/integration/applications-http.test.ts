@@ -122,6 +122,23 @@ describe("pages", () => {
       ]),
     );
     expect(decided.status).toBe(404);
+    // Issue 17: once decided, the same link opens it read only (no decision form), with how it was decided.
+    const rejected = await post(
+      adminA,
+      "/admin/account-reviews",
+      new URLSearchParams([
+        ["intent", "decide"],
+        ["ids", String(id)],
+        ["decision", "reject"],
+        ["comment", "資料不全"],
+      ]),
+    );
+    expect(rejected.status).toBe(200);
+    const view = await (await get(adminA, `/admin/account-reviews?review=${id}`)).text();
+    expect(view).toContain("此申請已審核，僅供檢視。");
+    expect(view).toContain("資料不全");
+    expect(view).not.toContain('name="decision"');
+    expect((await get(adminB, `/admin/account-reviews?review=${id}`)).status).toBe(404);
     const xlsx = await get(adminA, "/admin/account-reviews.xlsx?type=activation");
     expect(xlsx.status).toBe(200);
     expect(xlsx.headers.get("content-type")).toContain("spreadsheetml");

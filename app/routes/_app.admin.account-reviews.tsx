@@ -21,7 +21,7 @@ export const links: LinksFunction = () => [
 ];
 export const meta: MetaFunction = () => [{ title: "個人公務帳號審核 | 臺南市政府公務入口網" }];
 
-const FILTER_KEYS = ["type", "q", "from", "to", "result", "page"];
+const FILTER_KEYS = ["type", "q", "from", "to", "result", "page", "size"];
 
 /** What the decision dialog shows: the selection, and the single application in full. */
 interface Selection {
@@ -529,7 +529,7 @@ export default function AccountReviews() {
             </tbody>
           </table>
         </div>
-        <Pager total={list.total} page={list.page} pageSize={list.pageSize} />
+        <Pager total={list.total} page={list.page} pageSize={list.pageSize} sizes={list.pageSizes} />
       </Form>
       {isSysAdmin ? (
         <section className="card" aria-labelledby="grant-title">

@@ -53,3 +53,18 @@ describe("METRICS_*", () => {
     expect(load({ WORKER_METRICS_PORT: "99999" })).toThrow(/WORKER_METRICS_PORT/);
   });
 });
+
+/** Issue 17: a mail's links are absolute: production mail needs PUBLIC_ORIGIN. */
+describe("PUBLIC_ORIGIN with SMTP_URL", () => {
+  const env = (e: Record<string, string>) => ({ DATA_DIR: "/nonexistent", ...e }) as unknown as NodeJS.ProcessEnv;
+  const prod = { NODE_ENV: "production", DATABASE_URL: "postgresql://x@localhost/db", SMTP_URL: "smtp://mail.test:25" };
+  it("is required when SMTP_URL is set in production, named in the refusal", () => {
+    expect(() => loadConfig(env(prod))).toThrow(/PUBLIC_ORIGIN: required when SMTP_URL is set in production/);
+    expect(loadConfig(env({ ...prod, PUBLIC_ORIGIN: "https://portal.test" })).PUBLIC_ORIGIN).toBe(
+      "https://portal.test",
+    );
+  });
+  it("is optional outside production (the dev mailbox uses the request's origin)", () => {
+    expect(() => loadConfig(env({ NODE_ENV: "test", SMTP_URL: "smtp://mail.test:25" }))).not.toThrow();
+  });
+});

@@ -242,6 +242,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (config.devMailbox && config.isProduction && !embedded) {
     throw new Error("Invalid configuration:\n  SMTP_URL: required when NODE_ENV=production with DATABASE_URL");
   }
+  // Links in real mail must be absolute to be clickable; only the dev mailbox may lend the request's origin.
+  if (!config.devMailbox && config.isProduction && !config.PUBLIC_ORIGIN) {
+    throw new Error(
+      "Invalid configuration:\n  PUBLIC_ORIGIN: required when SMTP_URL is set in production (links in mail must be absolute)",
+    );
+  }
   return config;
 }
 

@@ -19,3 +19,12 @@ export async function pageAndTotal<DB, TB extends keyof DB, O, R>(
   ]);
   return { rows: list, total: Number((count as { n: number | string }).n) };
 }
+
+/** The page sizes a console list offers (10 is the manual's; 20 and 50 by choice, `?size=`). */
+export const PAGE_SIZES = [10, 20, 50] as const;
+
+/** A list's page size from the URL: one of PAGE_SIZES, anything else the default 10. */
+export function pageSizeOf(raw: unknown): number {
+  const n = Number(typeof raw === "string" || typeof raw === "number" ? raw : NaN);
+  return (PAGE_SIZES as readonly number[]).includes(n) ? n : PAGE_SIZES[0];
+}

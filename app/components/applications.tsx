@@ -37,6 +37,15 @@ export interface StepData {
   email?: string;
   username?: string;
   proof?: string;
+  /** Who reviews what was sent (issue 17): the agency's admins, or the system admins when it has none. */
+  reviewer?: "agency_admin" | "sys_admin";
+}
+
+/** Who will review, as the applicant reads it after sending. */
+export function reviewerText(reviewer: StepData["reviewer"], whose = "所屬機關") {
+  return reviewer === "sys_admin"
+    ? `${whose}目前沒有機關管理者，申請已轉由系統管理者審核。`
+    : `等待${whose}的機關管理者審核。`;
 }
 
 /** Step 1: the backup address (and the username, where the account must match). */

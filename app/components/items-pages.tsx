@@ -1,4 +1,5 @@
 import { Form, Link, useActionData, useLoaderData, useNavigation, useSearchParams } from "@remix-run/react";
+import { ConfirmAction } from "~/components/confirm-dialog";
 import { useState } from "react";
 import { CustodianChangeLog, CustodianSlots } from "~/components/custodians";
 import { FormMessage } from "~/components/forms";
@@ -332,15 +333,14 @@ function InfoTab({ kind, result }: { kind: ItemKind; result: ActionResult }) {
       {kind === "car" ? <DriversSection /> : null}
       <section className="card danger-zone" aria-labelledby="delete-h">
         <h2 id="delete-h">刪除{k.label}</h2>
-        <details>
-          <summary className="btn btn-danger">刪除</summary>
-          <Form method="post" className="confirm">
-            <p>確定要刪除「{item.name}」嗎？刪除後將無法再借用或管理。</p>
-            <button type="submit" name="intent" value="delete" className="btn btn-danger">
-              確定刪除
-            </button>
-          </Form>
-        </details>
+        <ConfirmAction
+          name="delete"
+          label="刪除"
+          title={`確定要刪除「${item.name}」嗎？`}
+          consequence="刪除後將無法再借用或管理，無法復原。"
+          confirmLabel="確定刪除"
+          fields={{ intent: "delete" }}
+        />
       </section>
     </>
   );
@@ -359,18 +359,15 @@ function ImagesSection({ failure }: { failure?: Failure }) {
           {detail.images.map((img, i) => (
             <li key={img.id}>
               <img src={`/items/images/${img.id}`} alt={`${detail.item.name} 圖片 ${i + 1}`} loading="lazy" />
-              <Form method="post">
-                <input type="hidden" name="imageId" value={img.id} />
-                <button
-                  type="submit"
-                  name="intent"
-                  value="removeImage"
-                  className="btn btn-small btn-danger"
-                  aria-label={`刪除圖片 ${i + 1}`}
-                >
-                  刪除
-                </button>
-              </Form>
+              <ConfirmAction
+                name={`image-${img.id}`}
+                label="刪除"
+                small
+                ariaLabel={`刪除圖片 ${i + 1}`}
+                title={`確定要刪除圖片 ${i + 1} 嗎？`}
+                consequence="圖片將立即刪除，無法復原。"
+                fields={{ intent: "removeImage", imageId: img.id }}
+              />
             </li>
           ))}
         </ul>
@@ -415,18 +412,17 @@ function DriversSection() {
                 {d.licence}
                 {d.phone ? `・${d.phone}` : ""}
               </span>
-              <Form method="post" className="push-right">
-                <input type="hidden" name="driverId" value={d.id} />
-                <button
-                  type="submit"
-                  name="intent"
-                  value="removeDriver"
-                  className="btn btn-small btn-danger"
-                  aria-label={`刪除司機 ${d.name}`}
-                >
-                  刪除
-                </button>
-              </Form>
+              <span className="push-right">
+                <ConfirmAction
+                  name={`driver-${d.id}`}
+                  label="刪除"
+                  small
+                  ariaLabel={`刪除司機 ${d.name}`}
+                  title={`確定要刪除司機「${d.name}」嗎？`}
+                  consequence="此司機將立即從此公務車的司機名單移除。"
+                  fields={{ intent: "removeDriver", driverId: d.id }}
+                />
+              </span>
             </li>
           ))}
         </ul>

@@ -19,6 +19,8 @@ export interface Paged<R> {
   total: number;
   page: number;
   pageSize: number;
+  /** The page sizes the list honours (`?size=`); absent, it has one size and no chooser. */
+  pageSizes?: readonly number[];
 }
 
 /** A breadcrumb step: plain text, or a link. */
@@ -288,7 +290,7 @@ export function PagedTable<R>(
   return (
     <>
       <DataTable {...table} rows={list.rows} />
-      <Pager total={list.total} page={list.page} pageSize={list.pageSize} param={param} />
+      <Pager total={list.total} page={list.page} pageSize={list.pageSize} param={param} sizes={list.pageSizes} />
     </>
   );
 }
@@ -303,11 +305,14 @@ export function Pager({
   page,
   pageSize,
   param = "page",
+  sizes,
 }: {
   total: number;
   page: number;
   pageSize: number;
   param?: string;
+  /** Offered page sizes: links that keep the filters and start again at page 1. */
+  sizes?: readonly number[];
 }) {
   const [params] = useSearchParams();
   const pages = Math.max(1, Math.ceil(total / pageSize));
@@ -352,6 +357,43 @@ export function Pager({
           </ul>
         </nav>
       ) : null}
+      {sizes && param === "page" ? <SizeChooser sizes={sizes} current={pageSize} params={params} /> : null}
     </div>
+  );
+}
+
+/** 「每頁顯示 10 | 20 | 50 筆」: plain links (they work before scripts load). */
+function SizeChooser({
+  sizes,
+  current,
+  params,
+}: {
+  sizes: readonly number[];
+  current: number;
+  params: URLSearchParams;
+}) {
+  const href = (n: number) => {
+    const next = new URLSearchParams(params);
+    next.set("size", String(n));
+    next.delete("page");
+    return `?${next.toString()}`;
+  };
+  return (
+    <nav aria-label="每頁筆數" className="pager-sizes">
+      每頁顯示
+      {sizes.map((n) => (
+        <span key={n}>
+          {" "}
+          {n === current ? (
+            <span aria-current="true">{n}</span>
+          ) : (
+            <Link to={href(n)} aria-label={`每頁顯示 ${n} 筆`}>
+              {n}
+            </Link>
+          )}
+        </span>
+      ))}{" "}
+      筆
+    </nav>
   );
 }

@@ -1,7 +1,8 @@
 import type { ActionFunctionArgs, LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json } from "@remix-run/node";
-import { Form, Link, useActionData, useLoaderData, useLocation, useNavigate } from "@remix-run/react";
-import { useEffect, useRef } from "react";
+import { Form, Link, useActionData, useLoaderData, useLocation } from "@remix-run/react";
+import { useRef } from "react";
+import { useModalDialog } from "~/components/confirm-dialog";
 import { EmptyRow } from "~/components/empty-row";
 import { FormMessage, TextField } from "~/components/forms";
 import { Pager } from "~/components/list-page";
@@ -20,7 +21,7 @@ export const links: LinksFunction = () => [
 ];
 export const meta: MetaFunction = () => [{ title: "個人公務帳號審核 | 臺南市政府公務入口網" }];
 
-const FILTER_KEYS = ["type", "q", "from", "to", "result", "page"];
+const FILTER_KEYS = ["type", "q", "from", "to", "result", "page", "size"];
 
 /** What the decision dialog shows: the selection, and the single application in full. */
 interface Selection {
@@ -53,17 +54,19 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const reviewId = sp.get("review") ?? sp.get("focus");
   let dialog: Selection | null = null;
   let dialogError: string | null = null;
+  let decided: Selection["detail"] = null;
   if (reviewId) {
     try {
       dialog = await selection(context.services, actor, [reviewId]);
     } catch (e) {
       if (!isDomainError(e)) throw e;
       if (e.code === "not_found") throw new Response("找不到資料", { status: 404 });
-      // One application opened by a link: it was decided meanwhile (or just now, here).
-      dialogError = e.code === "conflict" ? "此申請已審核，無法再次審核。" : e.message;
+      // A decided application opens read only (issue 17); any other refusal is a message.
+      if (e.code === "conflict") decided = await context.services.applications.review.get(actor, reviewId);
+      else dialogError = e.message;
     }
   }
-  return json({ list, dialog, dialogError, isSysAdmin: actor.role === "sys_admin" });
+  return json({ list, dialog, decided, dialogError, isSysAdmin: actor.role === "sys_admin" });
 }
 
 export async function action({ request, context }: ActionFunctionArgs) {
@@ -148,6 +151,97 @@ export async function action({ request, context }: ActionFunctionArgs) {
   }
 }
 
+type Detail = NonNullable<Selection["detail"]>;
+
+/** One application in full: the decision dialog and the read-only view of a decided one. */
+function ApplicationFacts({ d }: { d: Detail }) {
+  return (
+    <dl className="facts">
+      <dt>審核類型</dt>
+      <dd>{label(applicationTypeLabels, d.type)}</dd>
+      <dt>帳號</dt>
+      <dd>{d.username}</dd>
+      <dt>姓名</dt>
+      <dd>{d.name}</dd>
+      <dt>職稱</dt>
+      <dd>{d.title || "—"}</dd>
+      <dt>申請機關/單位</dt>
+      <dd>
+        {d.agencyName} › {d.unitName}
+      </dd>
+      {d.type === "agency_change" ? (
+        <>
+          <dt>目前機關/單位</dt>
+          <dd>
+            {d.currentAgencyName} › {d.currentUnitName}
+          </dd>
+        </>
+      ) : null}
+      <dt>公務電話</dt>
+      <dd>
+        {d.office_phone || "—"}
+        {d.office_ext ? ` 分機 ${d.office_ext}` : ""}
+      </dd>
+      <dt>辦公地址</dt>
+      <dd>{d.work_address || "—"}</dd>
+      <dt>備用信箱</dt>
+      <dd>{d.backup_email || "—"}</dd>
+      <dt>權限／帳號狀態</dt>
+      <dd>
+        {label(roleLabels, d.role)}／{label(statusLabels, d.accountStatus)}
+      </dd>
+      {d.reason ? (
+        <>
+          <dt>申請原因</dt>
+          <dd>{d.reason}</dd>
+        </>
+      ) : null}
+      <dt>申請時間</dt>
+      <dd>{formatDateTime(d.submitted_at)}</dd>
+    </dl>
+  );
+}
+
+/** A decided application, read only (issue 17): what was asked, and how and by whom it was decided. */
+function DecidedDialog({ d, closeHref }: { d: Detail; closeHref: string }) {
+  const ref = useRef<HTMLDialogElement>(null);
+  const closeRef = useRef<HTMLAnchorElement>(null);
+  useModalDialog(ref, closeHref, closeRef);
+  return (
+    <dialog open className="detail-dialog" aria-labelledby="decided-title" ref={ref}>
+      <div className="dialog-head">
+        <h2 id="decided-title">申請內容（{label(applicationResultLabels, d.result)}）</h2>
+        <Link to={closeHref} className="dialog-close" aria-label="關閉" preventScrollReset ref={closeRef}>
+          ×
+        </Link>
+      </div>
+      <p className="field-hint">此申請已審核，僅供檢視。</p>
+      <ApplicationFacts d={d} />
+      <dl className="facts">
+        <dt>審核結果</dt>
+        <dd>{label(applicationResultLabels, d.result)}</dd>
+        <dt>審核者</dt>
+        <dd>{d.deciderName ?? "—"}</dd>
+        <dt>審核時間</dt>
+        <dd>{d.decided_at ? formatDateTime(d.decided_at) : "—"}</dd>
+        {d.effective_at ? (
+          <>
+            <dt>生效時間</dt>
+            <dd>{formatDateTime(d.effective_at)}</dd>
+          </>
+        ) : null}
+        <dt>審核說明</dt>
+        <dd>{d.decision_comment || "—"}</dd>
+      </dl>
+      <div className="decision-buttons">
+        <Link to={closeHref} className="btn" preventScrollReset>
+          關閉
+        </Link>
+      </div>
+    </dialog>
+  );
+}
+
 function DecisionDialog({
   dialog,
   failure,
@@ -158,21 +252,7 @@ function DecisionDialog({
   cancelHref: string;
 }) {
   const ref = useRef<HTMLDialogElement>(null);
-  const navigate = useNavigate();
-  // Rendered open by the server (works without scripts); with scripts it becomes modal, and
-  // Esc closes it like 取消.
-  useEffect(() => {
-    const d = ref.current;
-    if (!d || !d.open || typeof d.showModal !== "function") return;
-    d.close();
-    d.showModal();
-    const onCancel = (e: Event) => {
-      e.preventDefault();
-      navigate(cancelHref, { preventScrollReset: true });
-    };
-    d.addEventListener("cancel", onCancel);
-    return () => d.removeEventListener("cancel", onCancel);
-  }, [cancelHref, navigate]);
+  useModalDialog(ref, cancelHref);
   const v = failure?.values ?? {};
   const f = failure?.fields ?? {};
   const mail = v.needsOfficialMail || (dialog.needsOfficialMail ? "1" : "0");
@@ -187,49 +267,7 @@ function DecisionDialog({
       </div>
       <FormMessage id="decide-error" message={failure?.message} />
       {d ? (
-        <dl className="facts">
-          <dt>審核類型</dt>
-          <dd>{label(applicationTypeLabels, d.type)}</dd>
-          <dt>帳號</dt>
-          <dd>{d.username}</dd>
-          <dt>姓名</dt>
-          <dd>{d.name}</dd>
-          <dt>職稱</dt>
-          <dd>{d.title || "—"}</dd>
-          <dt>申請機關/單位</dt>
-          <dd>
-            {d.agencyName} › {d.unitName}
-          </dd>
-          {d.type === "agency_change" ? (
-            <>
-              <dt>目前機關/單位</dt>
-              <dd>
-                {d.currentAgencyName} › {d.currentUnitName}
-              </dd>
-            </>
-          ) : null}
-          <dt>公務電話</dt>
-          <dd>
-            {d.office_phone || "—"}
-            {d.office_ext ? ` 分機 ${d.office_ext}` : ""}
-          </dd>
-          <dt>辦公地址</dt>
-          <dd>{d.work_address || "—"}</dd>
-          <dt>備用信箱</dt>
-          <dd>{d.backup_email || "—"}</dd>
-          <dt>權限／帳號狀態</dt>
-          <dd>
-            {label(roleLabels, d.role)}／{label(statusLabels, d.accountStatus)}
-          </dd>
-          {d.reason ? (
-            <>
-              <dt>申請原因</dt>
-              <dd>{d.reason}</dd>
-            </>
-          ) : null}
-          <dt>申請時間</dt>
-          <dd>{formatDateTime(d.submitted_at)}</dd>
-        </dl>
+        <ApplicationFacts d={d} />
       ) : (
         <ul className="selection-list">
           {dialog.summary.map((s) => (
@@ -311,7 +349,7 @@ function DecisionDialog({
 }
 
 export default function AccountReviews() {
-  const { list, dialog: loaderDialog, dialogError, isSysAdmin } = useLoaderData<typeof loader>();
+  const { list, dialog: loaderDialog, decided, dialogError, isSysAdmin } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const location = useLocation();
   const sp = new URLSearchParams(location.search);
@@ -476,7 +514,13 @@ export default function AccountReviews() {
                           審核
                         </Link>
                       ) : (
-                        <span className="muted">{r.deciderName ?? ""}</span>
+                        <Link
+                          to={`?${new URLSearchParams([...sp, ["review", String(r.id)]]).toString()}`}
+                          preventScrollReset
+                          aria-label={`檢視 ${r.name}（${r.username}）的申請`}
+                        >
+                          檢視
+                        </Link>
                       )}
                     </td>
                   </tr>
@@ -485,7 +529,7 @@ export default function AccountReviews() {
             </tbody>
           </table>
         </div>
-        <Pager total={list.total} page={list.page} pageSize={list.pageSize} />
+        <Pager total={list.total} page={list.page} pageSize={list.pageSize} sizes={list.pageSizes} />
       </Form>
       {isSysAdmin ? (
         <section className="card" aria-labelledby="grant-title">
@@ -508,6 +552,7 @@ export default function AccountReviews() {
           </Form>
         </section>
       ) : null}
+      {decided && !dialog ? <DecidedDialog d={decided as unknown as Detail} closeHref={cancelHref} /> : null}
       {dialog ? (
         <DecisionDialog
           dialog={dialog}

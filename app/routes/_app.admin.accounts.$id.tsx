@@ -13,6 +13,7 @@ import {
   useHref,
   type Values,
 } from "~/components/accounts-console";
+import { ConfirmAction } from "~/components/confirm-dialog";
 import { TextField } from "~/components/forms";
 import { type FormFailure, formFailure, formValues, load, readForm } from "~/utils/errors.server";
 import type { Flash } from "~/utils/flash";
@@ -325,21 +326,25 @@ function DataTab({ data, failed }: { data: Loaded; failed: Failure }) {
             </button>
           </div>
         </Form>
-        <Form method="post" className="actions">
-          <input type="hidden" name="intent" value="reset-password" />
-          <button type="submit" className="btn">
-            重設密碼
-          </button>
+        <div className="actions">
+          <ConfirmAction
+            name="reset-password"
+            label="重設密碼"
+            consequence="將產生臨時密碼並寄至備用信箱；目前的密碼立即失效，使用者須以新密碼登入，並於登入後立即變更。"
+            fields={{ intent: "reset-password" }}
+          />
           <span className="field-hint">產生臨時密碼並寄至備用信箱，使用者登入後須立即變更。</span>
-        </Form>
+        </div>
         {a.totp_enabled_at ? (
-          <Form method="post" className="actions">
-            <input type="hidden" name="intent" value="totp-reset" />
-            <button type="submit" className="btn btn-danger">
-              重設 OTP 驗證
-            </button>
+          <div className="actions">
+            <ConfirmAction
+              name="totp-reset"
+              label="重設 OTP 驗證"
+              consequence="使用者目前的驗證器立即失效，之後僅以密碼登入，須自行重新設定 OTP 驗證。"
+              fields={{ intent: "totp-reset" }}
+            />
             <span className="field-hint">使用者手機遺失或更換時使用；重設後以密碼登入，可再自行設定。</span>
-          </Form>
+          </div>
         ) : null}
       </section>
       <ChangeLogTable
@@ -573,7 +578,7 @@ function StatusTab({ data, failedFor }: { data: Loaded; failedFor: (intent: stri
                     )}
                   </label>
                 ))}
-                {transferFail?.fields.custody ? <p className="field-error">{transferFail.fields.ownerId}</p> : null}
+                {transferFail?.fields.custody ? <p className="field-error">{transferFail.fields.custody}</p> : null}
               </fieldset>
               {s.people ? (
                 <fieldset className={`field choice-group${transferFail?.fields.toAccountId ? " field-invalid" : ""}`}>

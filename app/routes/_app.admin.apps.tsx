@@ -1,6 +1,7 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import { ConfirmAction } from "~/components/confirm-dialog";
 import { EmptyRow } from "~/components/empty-row";
 import { FormMessage, SelectField, TextField } from "~/components/forms";
 import { ssoLinks } from "~/components/sso";
@@ -154,16 +155,15 @@ export default function AdminApps() {
                         >
                           儲存
                         </button>{" "}
-                        <button
-                          form={f}
-                          type="submit"
-                          name="intent"
-                          value="remove"
-                          className="btn btn-small btn-danger"
-                          disabled={nav.state !== "idle"}
-                        >
-                          刪除
-                        </button>
+                        <ConfirmAction
+                          name={`remove-${e.id}`}
+                          label="刪除"
+                          small
+                          ariaLabel={`刪除 ${e.label}`}
+                          title={`確定要刪除「${e.label}」嗎？`}
+                          consequence="此項目將立即從所有人的應用程式列表移除，無法復原；如仍需要，須重新新增。"
+                          fields={{ intent: "remove", id: e.id }}
+                        />
                       </td>
                     </tr>
                   );

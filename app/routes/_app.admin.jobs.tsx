@@ -1,6 +1,7 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json } from "@remix-run/node";
 import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import { ConfirmAction } from "~/components/confirm-dialog";
 import { redirectBackWithFlash } from "~/utils/flash.server";
 import { formFailure, formValues, isDomainError, readForm } from "~/utils/errors.server";
 import { consoleLinks, ConsolePage, PagedTable, ResultAlert } from "~/components/list-page";
@@ -97,16 +98,15 @@ export default function BackgroundJobs() {
                   >
                     重試
                   </button>
-                  <button
-                    type="submit"
-                    name="intent"
-                    value="discard"
-                    className="btn btn-small btn-danger"
-                    disabled={busy}
-                    aria-label={`捨棄：${r.kindLabel} ${r.target}`}
-                  >
-                    捨棄
-                  </button>
+                  <ConfirmAction
+                    name={`discard-${r.id}`}
+                    label="捨棄"
+                    small
+                    ariaLabel={`捨棄：${r.kindLabel} ${r.target}`}
+                    title={`確定要捨棄這筆${r.kindLabel}嗎？`}
+                    consequence={`捨棄後這筆工作（${r.target}）不會再執行，也無法再重試。`}
+                    fields={{ intent: "discard", id: r.id }}
+                  />
                 </Form>
               ),
             },

@@ -1,6 +1,7 @@
 import type { ActionFunctionArgs, LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import { ConfirmAction } from "~/components/confirm-dialog";
 import { CustodianChangeLog, CustodianSlots } from "~/components/custodians";
 import { FormMessage } from "~/components/forms";
 import { Tabs } from "~/components/items";
@@ -171,15 +172,14 @@ function InfoTab({ failure }: { failure?: Failure }) {
       </section>
       <section className="card danger-zone" aria-labelledby="delete-h">
         <h2 id="delete-h">刪除報修類型</h2>
-        <details>
-          <summary className="btn btn-danger">刪除</summary>
-          <Form method="post" className="confirm">
-            <p>確定要刪除「{t.name}」嗎？刪除後將無法再報修，既有報修紀錄仍會保留。</p>
-            <button type="submit" name="intent" value="delete" className="btn btn-danger">
-              確定刪除
-            </button>
-          </Form>
-        </details>
+        <ConfirmAction
+          name="delete"
+          label="刪除"
+          title={`確定要刪除「${t.name}」嗎？`}
+          consequence="刪除後將無法再報修此類型，無法復原；既有報修紀錄仍會保留。"
+          confirmLabel="確定刪除"
+          fields={{ intent: "delete" }}
+        />
       </section>
     </>
   );

@@ -1,6 +1,7 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json } from "@remix-run/node";
-import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import { useActionData, useLoaderData } from "@remix-run/react";
+import { ConfirmAction } from "~/components/confirm-dialog";
 import { formFailure, formValues, readForm } from "~/utils/errors.server";
 import { redirectBackWithFlash } from "~/utils/flash.server";
 import {
@@ -43,7 +44,6 @@ export async function action({ request, context }: ActionFunctionArgs) {
 export default function ScheduledChanges() {
   const { list, isSysAdmin } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
-  const busy = useNavigation().state === "submitting";
   const f = list.filter;
   const exportQuery = new URLSearchParams({ q: f.q, type: f.type, state: f.state, from: f.from, to: f.to });
   return (
@@ -99,18 +99,15 @@ export default function ScheduledChanges() {
               header: "動作",
               cell: (r) =>
                 r.state === "pending" ? (
-                  <Form method="post">
-                    <input type="hidden" name="intent" value="cancel" />
-                    <input type="hidden" name="id" value={r.id} />
-                    <button
-                      type="submit"
-                      className="btn btn-small btn-danger"
-                      disabled={busy}
-                      aria-label={`取消預約：${r.typeLabel} ${r.targetName}`}
-                    >
-                      取消預約
-                    </button>
-                  </Form>
+                  <ConfirmAction
+                    name={`cancel-${r.id}`}
+                    label="取消預約"
+                    small
+                    ariaLabel={`取消預約：${r.typeLabel} ${r.targetName}`}
+                    title={`確定要取消預約「${r.typeLabel}：${r.targetName}」嗎？`}
+                    consequence={`這項異動將不會在 ${formatDateTime(r.execute_at)} 執行；如仍需要，須重新預約。`}
+                    fields={{ intent: "cancel", id: r.id }}
+                  />
                 ) : null,
             },
           ]}

@@ -1,6 +1,7 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import { ConfirmAction } from "~/components/confirm-dialog";
 import { FormMessage, TextField } from "~/components/forms";
 import { methodLabels, OneTimeSecret, ssoLinks } from "~/components/sso";
 import { formFailure, load, readForm } from "~/utils/errors.server";
@@ -8,6 +9,7 @@ import { redirectWithFlash } from "~/utils/flash.server";
 import { formatDateTime } from "~/utils/format";
 import { label, loginResultLabels } from "~/utils/labels";
 import { requireActor } from "~/utils/session.server";
+import { GRANT_LABELS } from "../../bff/oidc/application-input.js";
 
 export const links = ssoLinks;
 export const meta: MetaFunction = () => [{ title: "用戶端管理 | 臺南市政府公務入口網" }];
@@ -105,7 +107,7 @@ export default function SsoClient() {
           <dt>狀態</dt>
           <dd>{client.enabled ? "啟用" : `停用（${formatDateTime(client.disabled_at)}）`}</dd>
           <dt>授權方式</dt>
-          <dd>{client.grant_types.join("、")}</dd>
+          <dd>{client.grant_types.map((g) => label(GRANT_LABELS, g)).join("、")}</dd>
           <dt>授權範圍</dt>
           <dd>{client.scopes.join(" ")}</dd>
           <dt>回呼網址</dt>
@@ -124,29 +126,28 @@ export default function SsoClient() {
           <dd>{formatDateTime(client.created_at)}</dd>
         </dl>
         <div className="actions">
-          <Form method="post" className="sso-inline-form">
-            {client.enabled ? (
-              <button
-                type="submit"
-                name="intent"
-                value="disable"
-                className="btn btn-danger"
-                disabled={nav.state !== "idle"}
-              >
-                停用系統
-              </button>
-            ) : (
+          {client.enabled ? (
+            <ConfirmAction
+              name="disable"
+              label="停用系統"
+              consequence="停用後，此系統無法再取得權杖，已核發的授權與權杖立即失效，使用者須待重新啟用後才能登入此系統。"
+              fields={{ intent: "disable" }}
+            />
+          ) : (
+            <Form method="post" className="sso-inline-form">
               <button type="submit" name="intent" value="enable" className="btn" disabled={nav.state !== "idle"}>
                 啟用系統
               </button>
-            )}
-          </Form>
-          {client.confidential ? (
-            <Form method="post" className="sso-inline-form">
-              <button type="submit" name="intent" value="rotate" className="btn" disabled={nav.state !== "idle"}>
-                重新產生用戶端密鑰
-              </button>
             </Form>
+          )}
+          {client.confidential ? (
+            <ConfirmAction
+              name="rotate"
+              label="重新產生用戶端密鑰"
+              consequence="舊密鑰將立即失效：使用舊密鑰的系統會無法登入，直到改用新密鑰。新密鑰僅顯示一次。"
+              confirmLabel="重新產生"
+              fields={{ intent: "rotate" }}
+            />
           ) : null}
         </div>
         <p className="muted">

@@ -1,7 +1,8 @@
 import type { ActionFunctionArgs, LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json } from "@remix-run/node";
-import { Form, Link, useActionData, useLoaderData, useNavigation, useSearchParams } from "@remix-run/react";
+import { Link, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
 import { StatusBadge } from "~/components/booking";
+import { ConfirmAction } from "~/components/confirm-dialog";
 import bookingStyles from "~/styles/booking.css";
 import { formFailure, formValues, readForm } from "~/utils/errors.server";
 import { redirectWithFlash } from "~/utils/flash.server";
@@ -57,8 +58,6 @@ export default function MyBookings() {
   const { bookings } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const [params] = useSearchParams();
-  const navigation = useNavigation();
-  const busyId = navigation.state === "submitting" ? navigation.formData?.get("id") : null;
   const created = params.get("created") === "1";
   return (
     <div>
@@ -110,17 +109,16 @@ export default function MyBookings() {
                 <dd>{formatDateTime(b.createdAt)}</dd>
               </dl>
               {b.cancellable ? (
-                <details className="confirm">
-                  <summary className="btn btn-small btn-danger">取消申請</summary>
-                  <Form method="post" className="confirm-body">
-                    <p>確定要取消這筆申請嗎？取消後時段將開放給其他人預約。</p>
-                    <input type="hidden" name="intent" value="cancel" />
-                    <input type="hidden" name="id" value={b.id} />
-                    <button type="submit" className="btn btn-danger" disabled={busyId === String(b.id)}>
-                      確定取消
-                    </button>
-                  </Form>
-                </details>
+                <ConfirmAction
+                  name={`cancel-${b.id}`}
+                  label="取消申請"
+                  small
+                  ariaLabel={`取消申請：${b.itemName}`}
+                  title="確定要取消這筆申請嗎？"
+                  consequence="取消後無法復原，時段將開放給其他人預約；如仍需使用，須重新申請。"
+                  confirmLabel="確定取消"
+                  fields={{ intent: "cancel", id: b.id }}
+                />
               ) : null}
             </li>
           ))}

@@ -1,7 +1,7 @@
 import type { ActionFunctionArgs, LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
-import { UnitPicker } from "~/components/applications";
+import { reviewerText, UnitPicker } from "~/components/applications";
 import { FormMessage, TextAreaField, TextField } from "~/components/forms";
 import styles from "~/styles/applications.css";
 import { applicationResultLabels, applicationTypeLabels } from "~/utils/applications";
@@ -29,11 +29,15 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const self = context.services.applications.self;
   try {
     if (values.intent === "role") {
-      await self.applyForAgencyAdmin(actor, values);
-      return redirectWithFlash(context, "/me/applications", "機關管理者申請已送出，由本機關的機關管理者審核。");
+      const { reviewer } = await self.applyForAgencyAdmin(actor, values);
+      return redirectWithFlash(
+        context,
+        "/me/applications",
+        `機關管理者申請已送出，${reviewerText(reviewer, "本機關")}`,
+      );
     }
-    await self.applyForAgencyChange(actor, values);
-    return redirectWithFlash(context, "/me/applications", "機關異動申請已送出，由新機關的機關管理者審核。");
+    const { reviewer } = await self.applyForAgencyChange(actor, values);
+    return redirectWithFlash(context, "/me/applications", `機關異動申請已送出，${reviewerText(reviewer, "新機關")}`);
   } catch (e) {
     return formFailure(e, values);
   }

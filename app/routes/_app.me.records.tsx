@@ -5,7 +5,8 @@ import { consoleLinks, PagedTable } from "~/components/list-page";
 import { formatDateTime } from "~/utils/format";
 import { label, loginActionLabels, loginResultLabels } from "~/utils/labels";
 import { requireActor } from "~/utils/session.server";
-import { loginMethodLabels, usageLabel } from "~/utils/usage-labels";
+import { loginMethodLabels } from "~/utils/usage-labels";
+import { auditActionLabel } from "../../bff/audit-labels.js";
 
 export const links = consoleLinks;
 export const meta: MetaFunction = () => [{ title: "帳號紀錄 | 臺南市政府公務入口網" }];
@@ -21,8 +22,8 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
       recordPage(tab, await self.usageRecords(actor, sp.get("page")), (x) => ({
         id: x.id,
         at: x.at,
-        what: usageLabel(x.action),
-        detail: `${x.target_type} #${x.target_id}`,
+        what: auditActionLabel(x.action),
+        detail: x.target,
         ip: x.ip,
       })),
     );

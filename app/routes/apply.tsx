@@ -1,7 +1,14 @@
 import type { ActionFunctionArgs, LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
-import { AccountFields, CodeStep, EmailStep, SignedOutCard, type StepData } from "~/components/applications";
+import {
+  AccountFields,
+  CodeStep,
+  EmailStep,
+  reviewerText,
+  SignedOutCard,
+  type StepData,
+} from "~/components/applications";
 import { FormMessage } from "~/components/forms";
 import styles from "~/styles/applications.css";
 import { accountFieldKeys, proofSteps, stepFailure } from "~/utils/applications.server";
@@ -27,8 +34,8 @@ export async function action({ request, context }: ActionFunctionArgs) {
     values: { ...values, backupEmail: values.email ?? "" },
   };
   try {
-    await context.services.applications.signedOut.apply({ ...values, backupEmail: undefined });
-    return json<StepData>({ ok: true, step: "done", email: values.email });
+    const { reviewer } = await context.services.applications.signedOut.apply({ ...values, backupEmail: undefined });
+    return json<StepData>({ ok: true, step: "done", email: values.email, reviewer });
   } catch (e) {
     return stepFailure(e, base);
   }
@@ -66,7 +73,7 @@ export default function Apply() {
         </Form>
       ) : (
         <div className="alert alert-success" role="status">
-          <p>申請已送出，等待所屬機關的機關管理者審核。</p>
+          <p>申請已送出，{reviewerText(data.reviewer)}</p>
           <p>審核通過後，開通帳號的連結會寄到 {data.email}。審核前如需修改，請使用「修改個人帳號申請內容」。</p>
           <p>
             <Link to="/apply/edit">修改個人帳號申請內容</Link>

@@ -1,7 +1,14 @@
 import type { ActionFunctionArgs, LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json } from "@remix-run/node";
 import { Form, useActionData, useLoaderData } from "@remix-run/react";
-import { AccountFields, CodeStep, EmailStep, SignedOutCard, type StepData } from "~/components/applications";
+import {
+  AccountFields,
+  CodeStep,
+  EmailStep,
+  reviewerText,
+  SignedOutCard,
+  type StepData,
+} from "~/components/applications";
 import { FormMessage } from "~/components/forms";
 import styles from "~/styles/applications.css";
 import { valuesOf } from "~/utils/applications";
@@ -33,8 +40,8 @@ export async function action({ request, context }: ActionFunctionArgs) {
     values: { ...values, backupEmail: values.email ?? "", username: values.fixedUsername || (values.username ?? "") },
   };
   try {
-    await flows.editPending(values);
-    return json<StepData>({ ok: true, step: "done" });
+    const { reviewer } = await flows.editPending(values);
+    return json<StepData>({ ok: true, step: "done", reviewer });
   } catch (e) {
     return stepFailure(e, base);
   }
@@ -69,7 +76,7 @@ export default function EditApplication() {
         </Form>
       ) : (
         <div className="alert alert-success" role="status">
-          申請內容已更新，仍等待機關管理者審核。
+          申請內容已更新，{reviewerText(data.reviewer)}
         </div>
       )}
     </SignedOutCard>

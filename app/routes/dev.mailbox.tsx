@@ -14,11 +14,30 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   if (!loopback && (await getActor(request, context))?.role !== "sys_admin") {
     throw new Response("找不到這個頁面", { status: 404 });
   }
-  return json({ messages: await context.services.devMailbox.list() });
+  // Without PUBLIC_ORIGIN a mail's links are paths: this page lends them the request's origin.
+  return json({ messages: await context.services.devMailbox.list(), origin: new URL(request.url).origin });
+}
+
+/** A mail body with its links made absolute and clickable (paths get the page's origin). */
+function Body({ text, origin }: { text: string; origin: string }) {
+  const parts = text.split(/(https?:\/\/\S+|(?<=^|\s)\/[^\s]*)/g);
+  return (
+    <pre>
+      {parts.map((p, i) => {
+        if (!/^(https?:\/\/|\/)/.test(p)) return p;
+        const href = p.startsWith("/") ? `${origin}${p}` : p;
+        return (
+          <a key={i} href={href}>
+            {href}
+          </a>
+        );
+      })}
+    </pre>
+  );
 }
 
 export default function DevMailbox() {
-  const { messages } = useLoaderData<typeof loader>();
+  const { messages, origin } = useLoaderData<typeof loader>();
   return (
     <main className="app-main narrow" id="main">
       <h1 className="page-title">開發用信箱</h1>
@@ -33,7 +52,7 @@ export default function DevMailbox() {
                 {m.channel === "sms" ? "簡訊" : "郵件"}・{formatDateTime(m.created_at)}・收件者 {m.to_address}
               </p>
               {m.subject ? <h2>{m.subject}</h2> : null}
-              <pre>{m.body}</pre>
+              <Body text={m.body} origin={origin} />
             </li>
           ))}
         </ul>

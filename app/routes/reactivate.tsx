@@ -1,7 +1,14 @@
 import type { ActionFunctionArgs, LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json } from "@remix-run/node";
 import { Form, useActionData, useLoaderData } from "@remix-run/react";
-import { AccountFields, CodeStep, EmailStep, SignedOutCard, type StepData } from "~/components/applications";
+import {
+  AccountFields,
+  CodeStep,
+  EmailStep,
+  reviewerText,
+  SignedOutCard,
+  type StepData,
+} from "~/components/applications";
 import { FormMessage } from "~/components/forms";
 import styles from "~/styles/applications.css";
 import { valuesOf } from "~/utils/applications";
@@ -33,8 +40,8 @@ export async function action({ request, context }: ActionFunctionArgs) {
     values: { ...values, username: values.fixedUsername ?? "" },
   };
   try {
-    await flows.reactivate(values);
-    return json<StepData>({ ok: true, step: "done" });
+    const { reviewer } = await flows.reactivate(values);
+    return json<StepData>({ ok: true, step: "done", reviewer });
   } catch (e) {
     return stepFailure(e, base);
   }
@@ -68,7 +75,7 @@ export default function Reactivate() {
         </Form>
       ) : (
         <div className="alert alert-success" role="status">
-          復用申請已送出，審核結果會以電子郵件通知您。
+          復用申請已送出，{reviewerText(data.reviewer, "所選單位的機關")}審核結果會以電子郵件通知您。
         </div>
       )}
     </SignedOutCard>

@@ -3,13 +3,13 @@ import type { Actor } from "../../bff/actor.js";
 import { load } from "./errors.server";
 import { requireActor } from "./session.server";
 
-/** A list's query: each filter the page reads, and `page`, as the URL has them (null when absent). */
-export type ListQuery<K extends string> = Record<K | "page", string | null>;
+/** A list's query: each filter the page reads, `page` and `size`, as the URL has them (null when absent). */
+export type ListQuery<K extends string> = Record<K | "page" | "size", string | null>;
 
 /** The filters and page of a list from the query string; the BFF checks and bounds them. */
 export function listQuery<K extends string>(request: Request, keys: readonly K[]): ListQuery<K> {
   const sp = new URL(request.url).searchParams;
-  const query = { page: sp.get("page") } as ListQuery<K>;
+  const query = { page: sp.get("page"), size: sp.get("size") } as ListQuery<K>;
   for (const k of keys) query[k] = sp.get(k);
   return query;
 }

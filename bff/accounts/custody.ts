@@ -91,7 +91,15 @@ export async function transferCustody(
       kind: "status",
       actorId: actor.accountId,
       at: clock.now(),
-      changes: [{ field: "保管移轉", before: item.name, after: "", note: `移轉給 ${colleague.name}` }],
+      // Before → after names who held it: 「第一會議室：王小明 → 第一會議室：陳大文」, never a blank side.
+      changes: [
+        {
+          field: "保管移轉",
+          before: `${item.name}：${account.name}`,
+          after: `${item.name}：${colleague.name}`,
+          note: `移轉給 ${colleague.name}`,
+        },
+      ],
     });
   });
 }

@@ -7,8 +7,8 @@ import { escapeLike } from "../items/queries.js";
 import { cleanText } from "../text.js";
 import { permissionText, roleText, statusText, text, yesNo } from "./labels.js";
 import { scopeAccounts } from "./scope.js";
+import { PAGE_SIZES, pageSizeOf } from "../paging.js";
 
-export const LIST_PAGE_SIZE = 10;
 export const KEYWORD_MAX = 50;
 
 /** ACC-10 filters as the list page sends them; anything unknown reads as "not filtered". */
@@ -117,19 +117,20 @@ const rowColumns = [
 ] as const;
 
 /** One page (by username, which is unique) and the total, both counted in the database. */
-export async function listAccounts(db: Database, actor: Actor, f: AccountFilter, pageRaw: unknown) {
+export async function listAccounts(db: Database, actor: Actor, f: AccountFilter, pageRaw: unknown, sizeRaw?: unknown) {
   const page = Math.max(1, Math.min(100_000, Math.trunc(Number(pageRaw)) || 1));
+  const size = pageSizeOf(sizeRaw);
   const base = filteredAccounts(db, actor, f, await matchingUnits(db, f.q));
   const [rows, total] = await Promise.all([
     base
       .select(rowColumns)
       .orderBy("a.username")
-      .limit(LIST_PAGE_SIZE)
-      .offset((page - 1) * LIST_PAGE_SIZE)
+      .limit(size)
+      .offset((page - 1) * size)
       .execute() as Promise<AccountListRow[]>,
     base.select((eb) => eb.fn.countAll<string>().as("n")).executeTakeFirstOrThrow(),
   ]);
-  return { rows, total: Number(total.n), page, pageSize: LIST_PAGE_SIZE, filter: f };
+  return { rows, total: Number(total.n), page, pageSize: size, pageSizes: PAGE_SIZES, filter: f };
 }
 
 export const accountExportColumns: XlsxColumn<AccountListRow>[] = [

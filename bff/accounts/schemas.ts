@@ -208,7 +208,7 @@ const heldThing = z
 
 export const transferCustody = z.object({
   custody: heldThing,
-  toAccountId: field.id("請選擇同機關的同仁"),
+  toAccountId: field.id("請選擇新保管人"),
   reason: field.optionalText("移轉原因", 200),
 });
 export type TransferCustodyInput = FormInput<typeof transferCustody>;

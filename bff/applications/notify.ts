@@ -5,10 +5,25 @@ import { queueMail } from "../notifications/mail.js";
 import { queuePush } from "../push/notify.js";
 import { type ApplicationDeps, link, typeLabels } from "./deps.js";
 
+/** Who reviews an application: its agency's admins, or the system admins when the agency has none. */
+export type Reviewer = "agency_admin" | "sys_admin";
+
+/** The enabled system admins: they review for an agency with no agency admin (11 of 13 seeded agencies). */
+async function sysAdminIds(trx: Tx): Promise<number[]> {
+  const rows = await trx
+    .selectFrom("accounts")
+    .select("id")
+    .where("role", "=", "sys_admin")
+    .where("status", "=", "enabled")
+    .execute();
+  return rows.map((r) => r.id);
+}
+
 /**
  * ACC-13: a new application tells the agency's admins at once, by push and mail (queued in
- * the submitting transaction; sent after commit). No decision from the notification:
- * a review needs the mail-use confirmation and the effective time.
+ * the submitting transaction; sent after commit); an agency with no enabled admin sends it to
+ * the system admins instead (issue 17), and the caller tells the applicant which. No decision
+ * from the notification: a review needs the mail-use confirmation and the effective time.
  */
 export async function notifyReviewers(
   deps: ApplicationDeps,
@@ -17,8 +32,10 @@ export async function notifyReviewers(
   now: Date,
   /** Distinguishes a later edit's notice from the first one. */
   round = "new",
-) {
-  const admins = await agencyAdminIds(trx, app.agencyId);
+): Promise<Reviewer> {
+  const agencyAdmins = await agencyAdminIds(trx, app.agencyId);
+  const reviewer: Reviewer = agencyAdmins.length > 0 ? "agency_admin" : "sys_admin";
+  const admins = reviewer === "agency_admin" ? agencyAdmins : await sysAdminIds(trx);
   const what = `${typeLabels[app.type]}申請待審核`;
   await queuePush(
     trx,
@@ -46,6 +63,7 @@ export async function notifyReviewers(
       `account-application:${app.id}:${round}:${accountId}`,
     );
   }
+  return reviewer;
 }
 
 /** Mail to an applicant about their application (their backup address, or official mail). */

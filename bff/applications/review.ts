@@ -15,7 +15,6 @@ import { type ApplicationRow, applyApproval, applyRejection, checkAgencyChange, 
 import {
   batchRuleBroken,
   canReview,
-  PAGE_SIZE,
   parseFilters,
   parseIds,
   queueBase,
@@ -26,6 +25,7 @@ import {
   withFilters,
 } from "./queue.js";
 import { inTransaction } from "../../db/transaction.js";
+import { PAGE_SIZES, pageSizeOf } from "../paging.js";
 
 /** The scheduled-change type of a 預約生效 review decision (ACC-9). */
 export const DECIDE_TYPE = "application.decide";
@@ -81,15 +81,16 @@ export function createReviewQueue(deps: ApplicationDeps) {
 
   async function list(actor: Actor, input: Record<string, unknown>) {
     const { filters, errors } = parseFilters(input);
+    const size = pageSizeOf(input.size);
     const rows = await withFilters(queueColumns(queueBase(db, actor)), filters)
       .select(sql<number>`count(*) OVER ()`.as("total"))
       .orderBy("aa.submitted_at", "desc")
       .orderBy("aa.id", "desc")
-      .limit(PAGE_SIZE)
-      .offset((filters.page - 1) * PAGE_SIZE)
+      .limit(size)
+      .offset((filters.page - 1) * size)
       .execute();
     const total = rows.length > 0 ? Number(rows[0]!.total) : 0;
-    return { filters, errors, rows, total, page: filters.page, pageSize: PAGE_SIZE };
+    return { filters, errors, rows, total, page: filters.page, pageSize: size, pageSizes: PAGE_SIZES };
   }
 
   /** One application in the actor's scope, or 404. */

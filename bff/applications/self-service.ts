@@ -5,6 +5,7 @@ import type { Actor } from "../actor.js";
 import { leaveBlocks } from "../accounts/guards.js";
 import { lockAgenciesOf } from "../accounts/status.js";
 import { writeAudit } from "../audit.js";
+import { describeTargets } from "../audit-targets.js";
 import { DomainError, notFound, onUniqueViolation } from "../errors.js";
 import { directParams } from "../params/store.js";
 import { cleanText, hasUnsafeChars } from "../text.js";
@@ -153,7 +154,7 @@ export function createSelfService(deps: ApplicationDeps) {
       .where("actor_id", "=", actor.accountId)
       .$call(newestFirst(p))
       .execute();
-    return recordsPage(rows, p);
+    return recordsPage(await describeTargets(db, rows), p);
   }
 
   /** My applications, newest first. */
@@ -225,13 +226,13 @@ export function createSelfService(deps: ApplicationDeps) {
         targetType: "account_application",
         targetId: row.id,
       });
-      await notifyReviewers(
+      const reviewer = await notifyReviewers(
         deps,
         trx,
         { id: row.id, type, agencyId: target.agencyId, name: account.name, username: account.username },
         now,
       );
-      return row;
+      return { ...row, reviewer };
     });
   }
 

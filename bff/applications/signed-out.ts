@@ -8,7 +8,7 @@ import { revokeAccountSso } from "../oidc/revoke.js";
 import { type ApplicationDeps, type ClientMeta } from "./deps.js";
 import { CODE_SENT, normaliseEmail } from "./email-codes.js";
 import { applicationColumns, parseAccountFields, USERNAME_RE } from "./fields.js";
-import { notifyReviewers } from "./notify.js";
+import { notifyReviewers, type Reviewer } from "./notify.js";
 import { inTransaction } from "../../db/transaction.js";
 import { LIFT_WRONG_PASSWORD_LOCK } from "../auth/lockout.js";
 
@@ -114,7 +114,7 @@ export function createSignedOutFlows(deps: ApplicationDeps) {
   }
 
   /** ACC-1: the application, once the backup address is proved. Waits for the unit's agency admins. */
-  async function apply(input: Record<string, unknown>): Promise<{ id: number }> {
+  async function apply(input: Record<string, unknown>): Promise<{ id: number; reviewer: Reviewer }> {
     const now = clock.now();
     const { email } = await codes.consumeProof(db, { purpose: "apply", proof: input.proof, peek: true }, now);
     const f = await parseAccountFields(db, input, { backupEmail: email });
@@ -128,8 +128,8 @@ export function createSignedOutFlows(deps: ApplicationDeps) {
         .executeTakeFirstOrThrow()
         // Two applicants racing for one username: the unique index decides.
         .catch(onUniqueViolation(() => new DomainError("invalid", "此帳號已有人使用。", TAKEN)));
-      await notifyReviewers(deps, trx, { id: row.id, type: "activation", ...f }, now);
-      return row;
+      const reviewer = await notifyReviewers(deps, trx, { id: row.id, type: "activation", ...f }, now);
+      return { ...row, reviewer };
     });
   }
 
@@ -150,7 +150,7 @@ export function createSignedOutFlows(deps: ApplicationDeps) {
   }
 
   /** ACC-2: edit before review. Only while still 未審核 (conditional update). */
-  async function editPending(input: Record<string, unknown>): Promise<{ id: number }> {
+  async function editPending(input: Record<string, unknown>): Promise<{ id: number; reviewer: Reviewer }> {
     const now = clock.now();
     const app = await pendingFor(input.proof);
     const f = await parseAccountFields(db, input, {
@@ -171,8 +171,14 @@ export function createSignedOutFlows(deps: ApplicationDeps) {
         .executeTakeFirst()
         .catch(onUniqueViolation(() => new DomainError("invalid", "此帳號已有人使用。", TAKEN)));
       if (!row) throw new DomainError("conflict", "申請已審核，無法再修改。");
-      await notifyReviewers(deps, trx, { id: app.id, type: app.type, ...f }, now, `edit-${now.getTime()}`);
-      return row;
+      const reviewer = await notifyReviewers(
+        deps,
+        trx,
+        { id: app.id, type: app.type, ...f },
+        now,
+        `edit-${now.getTime()}`,
+      );
+      return { ...row, reviewer };
     });
   }
 
@@ -206,7 +212,7 @@ export function createSignedOutFlows(deps: ApplicationDeps) {
   }
 
   /** ACC-6: edited details go to the chosen unit's agency admins for review. */
-  async function reactivate(input: Record<string, unknown>): Promise<{ id: number }> {
+  async function reactivate(input: Record<string, unknown>): Promise<{ id: number; reviewer: Reviewer }> {
     const now = clock.now();
     const account = await reactivationAccount(input.proof);
     const f = await parseAccountFields(db, input, { username: account.username });
@@ -228,8 +234,8 @@ export function createSignedOutFlows(deps: ApplicationDeps) {
             () => new DomainError("conflict", "此帳號已有一筆復用申請等待審核，可使用「修改個人帳號申請內容」修改。"),
           ),
         );
-      await notifyReviewers(deps, trx, { id: row.id, type: "reactivation", ...f }, now);
-      return row;
+      const reviewer = await notifyReviewers(deps, trx, { id: row.id, type: "reactivation", ...f }, now);
+      return { ...row, reviewer };
     });
   }
 

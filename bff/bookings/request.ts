@@ -107,7 +107,7 @@ export function createRequest(deps: BookingDeps) {
       key: `booking-request:${bookingId}`,
       mailKey: (accountId) => `booking-request:${bookingId}:${accountId}`,
       subject: `【公務入口網】${kindLabel[item.kind]}借用申請待審核：${item.name}`,
-      text: `${actor.name} 申請借用「${item.name}」，時間 ${range}。\n請至公務入口網「審核」頁審核。${deps.baseUrl ? `\n${deps.baseUrl}/reviews/bookings/${bookingId}` : ""}`,
+      text: `${actor.name} 申請借用「${item.name}」，時間 ${range}。\n請至公務入口網「審核」頁審核。\n${deps.baseUrl ?? ""}/reviews/bookings/${bookingId}`,
     });
   }
 

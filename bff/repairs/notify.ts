@@ -11,7 +11,8 @@ import type { RepairsDeps } from "./deps.js";
  * type's custodians of a handling or a return.
  */
 export function createRepairNotices(deps: RepairsDeps) {
-  const link = (ticketId: number) => (deps.baseUrl ? `\n${deps.baseUrl}/repairs/${ticketId}` : "");
+  // A path without PUBLIC_ORIGIN (the dev mailbox makes it absolute; production requires the origin).
+  const link = (ticketId: number) => `\n${deps.baseUrl ?? ""}/repairs/${ticketId}`;
 
   /** The same subject to each account's mail address; the text may differ by account. */
   async function mailEach(

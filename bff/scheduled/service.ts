@@ -12,6 +12,7 @@ import { startOfTaipeiDay } from "../time.js";
 import { scheduledStateLabels, scheduledTypeLabels, scheduledTypeText } from "./labels.js";
 import { inTransaction } from "../../db/transaction.js";
 import { type AppliedFilter, scheduledQuery, type ScheduledQuery, STATES } from "./schemas.js";
+import { PAGE_SIZES, pageSizeOf } from "../paging.js";
 
 /** Ten rows a page, like every console list (the manual). */
 export const PAGE_SIZE = 10;
@@ -58,16 +59,17 @@ export function createScheduledService(deps: { db: Database; clock: Clock }) {
     ]);
   }
 
-  async function list(actor: Actor, raw: ScheduledQuery) {
+  async function list(actor: Actor, raw: ScheduledQuery & { size?: unknown }) {
     requireAdmin(actor);
     const { applied, notices, page } = parseInput(scheduledQuery, raw);
+    const size = pageSizeOf(raw.size);
     const q = baseQuery(actor, applied);
     const [rows, total] = await Promise.all([
       q
         .orderBy("sc.execute_at", "desc")
         .orderBy("sc.id", "desc")
-        .limit(PAGE_SIZE)
-        .offset((page - 1) * PAGE_SIZE)
+        .limit(size)
+        .offset((page - 1) * size)
         .execute(),
       q
         .clearSelect()
@@ -82,7 +84,8 @@ export function createScheduledService(deps: { db: Database; clock: Clock }) {
       })),
       total: Number(total.n),
       page,
-      pageSize: PAGE_SIZE,
+      pageSize: size,
+      pageSizes: PAGE_SIZES,
       filter: applied,
       notices,
       types: Object.entries(scheduledTypeLabels).map(([value, label]) => ({ value, label })),

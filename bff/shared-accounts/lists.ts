@@ -12,6 +12,7 @@ import { reviewText, sharedPermissionText, sharedStatusText, sharedTypeText } fr
 import { type AppliedFilter, type ListQuery, listQuery, type LogQuery, logQuery as logFilter } from "./schemas.js";
 import { administered, isAdmin } from "./scope.js";
 import { inTransaction } from "../../db/transaction.js";
+import { PAGE_SIZES, pageSizeOf } from "../paging.js";
 
 /** The columns every shared-account row shows (lists, 我的機關及資訊系統帳號, detail). */
 export const SUMMARY_COLUMNS = [
@@ -73,22 +74,23 @@ export function createSharedLists(deps: { db: Database; clock: Clock }) {
     ]);
   }
 
-  async function page(actor: Actor, raw: ListQuery) {
+  async function page(actor: Actor, raw: ListQuery & { size?: unknown }) {
     if (!isAdmin(actor)) throw notFound();
     const { page: p, filter: f } = applyFilter(raw);
+    const size = pageSizeOf(raw.size);
     const q = base(actor, f);
     const [rows, total] = await Promise.all([
       q
         .orderBy("sa.id", "desc")
-        .limit(PAGE_SIZE)
-        .offset((p - 1) * PAGE_SIZE)
+        .limit(size)
+        .offset((p - 1) * size)
         .execute(),
       q
         .clearSelect()
         .select((eb) => eb.fn.countAll<number>().as("n"))
         .executeTakeFirstOrThrow(),
     ]);
-    return { rows, total: Number(total.n), page: p, pageSize: PAGE_SIZE, filter: f };
+    return { rows, total: Number(total.n), page: p, pageSize: size, pageSizes: PAGE_SIZES, filter: f };
   }
 
   /** 機關及郵件系統帳號管理: keyword, type, status, login permission. */

@@ -113,8 +113,11 @@ describe.skipIf(skip)("物品管理 and 報修類型管理 consoles in Chromium 
     await page.getByRole("heading", { name: "閃訊刪除室" }).waitFor();
     expect(await page.getByText("已儲存場地").count()).toBe(0);
 
-    await page.locator("summary", { hasText: "刪除" }).click();
-    await page.getByRole("button", { name: "確定刪除" }).click();
+    await page.getByRole("link", { name: "刪除", exact: true }).click();
+    await page
+      .getByRole("dialog", { name: "確定要刪除「閃訊刪除室」嗎？" })
+      .getByRole("button", { name: "確定刪除" })
+      .click();
     await page.getByRole("status").getByText("已刪除場地「閃訊刪除室」").waitFor();
     expect(page.url()).toBe(`${server.url}/admin/items/venues`);
     // (The live region itself has no box: the message inside it is fixed at the top of the screen.)

@@ -8,6 +8,7 @@ import { makeAccount, makeAgency, makeUnit, type MadeAccount, signInAs } from ".
 import {
   browserSkip,
   collectCspErrors,
+  DESKTOP,
   desktopPage,
   phoneContext,
   screenshotPath,
@@ -25,6 +26,7 @@ describe.skipIf(skip)("預約管理作業 and the shared-account console (Chromi
   let page: Page;
   let admin: MadeAccount;
   let holder: MadeAccount;
+  let second: MadeAccount;
   const cspErrors: string[] = [];
 
   beforeAll(async () => {
@@ -39,17 +41,20 @@ describe.skipIf(skip)("預約管理作業 and the shared-account console (Chromi
       .set({ backup_email: "holder@example.org" })
       .where("id", "=", holder.id)
       .execute();
-    await c.db.transaction().execute((trx) =>
-      scheduleChange(trx, {
-        type: "account.disable",
-        targetAccountId: holder.id,
-        agencyId: agency.id,
-        executeAt: new Date(Date.now() + 3 * 86_400_000),
-        payload: {},
-        createdBy: admin.id,
-        now: new Date(),
-      }),
-    );
+    second = await makeAccount(c, { unitId: unit.id, name: "保管人乙" });
+    for (const target of [holder, second]) {
+      await c.db.transaction().execute((trx) =>
+        scheduleChange(trx, {
+          type: "account.disable",
+          targetAccountId: target.id,
+          agencyId: agency.id,
+          executeAt: new Date(Date.now() + 3 * 86_400_000),
+          payload: {},
+          createdBy: admin.id,
+          now: new Date(),
+        }),
+      );
+    }
     const me = (await signInAs(c, holder)).actor;
     await c.services.sharedAccounts.apply(me, {
       type: "mail",
@@ -76,11 +81,48 @@ describe.skipIf(skip)("預約管理作業 and the shared-account console (Chromi
     expect(await row.getByText("待執行").count()).toBe(1);
     expect(await seriousViolations(page)).toEqual([]);
     await page.screenshot({ path: screenshotPath("scheduled-desktop"), fullPage: true });
-    await row.getByRole("button", { name: /取消預約/ }).click();
+    // 取消預約 asks first (issue 17): the dialog takes focus, Esc changes nothing, 取消預約 does it.
+    const dialog = page.getByRole("dialog", { name: "確定要取消預約「帳號停用：保管人甲」嗎？" });
+    await row.getByRole("link", { name: /取消預約/ }).click();
+    await dialog.waitFor();
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe("取消");
+    await page.keyboard.press("Escape");
+    await dialog.waitFor({ state: "detached" });
+    expect(new URL(page.url()).searchParams.get("confirm")).toBeNull();
+    expect(await row.getByText("待執行").count()).toBe(1);
+    await row.getByRole("link", { name: /取消預約/ }).click();
+    await dialog.getByRole("button", { name: "取消預約" }).click();
     await page.getByRole("status").getByText("已取消預約").waitFor();
     const after = page.getByRole("row").filter({ hasText: holder.username });
     await after.getByRole("cell", { name: "已取消", exact: true }).waitFor();
-    expect(await after.getByRole("button", { name: /取消預約/ }).count()).toBe(0);
+    expect(await after.getByRole("link", { name: /取消預約/ }).count()).toBe(0);
+  });
+
+  it("the same confirmation works without scripts: 取消 leaves it, confirming cancels it", async () => {
+    const context = await browser.newContext({ javaScriptEnabled: false, viewport: DESKTOP, locale: "zh-TW" });
+    try {
+      await context.addCookies(await page.context().cookies());
+      const plain = await context.newPage();
+      await plain.goto(`${server.url}/admin/scheduled`);
+      const row = () => plain.getByRole("row").filter({ hasText: second.username });
+      const dialog = plain.getByRole("dialog", { name: "確定要取消預約「帳號停用：保管人乙」嗎？" });
+      await row()
+        .getByRole("link", { name: /取消預約/ })
+        .click();
+      await dialog.getByText("這項異動將不會在").waitFor();
+      await dialog.getByRole("link", { name: "取消" }).click();
+      await plain.waitForURL((u) => !u.searchParams.has("confirm"));
+      expect(await dialog.count()).toBe(0);
+      expect(await row().getByText("待執行").count()).toBe(1);
+      await row()
+        .getByRole("link", { name: /取消預約/ })
+        .click();
+      await dialog.getByRole("button", { name: "取消預約" }).click();
+      await plain.getByText("已取消預約").first().waitFor();
+      await row().getByRole("cell", { name: "已取消", exact: true }).waitFor();
+    } finally {
+      await context.close();
+    }
   });
 
   it("approves a shared-account application in batch, then finds it in the admin list and its detail", async () => {

@@ -466,6 +466,15 @@ describe("ACC-4 guards", () => {
         }),
       ),
     ).toMatchObject({ code: "invalid", message: "保管人僅能移轉給同機關的在職同仁，請重新選擇。" });
+    // Issue 17: nothing chosen names the field that is missing, each in its own words.
+    const noItem = (await errorOf(svc().transferCustody(actorA, keeper.id, { toAccountId: String(colleague.id) }))) as {
+      fields?: Record<string, string>;
+    };
+    expect(noItem.fields).toEqual({ custody: "請選擇要移轉的保管項目" });
+    const noPerson = (await errorOf(svc().transferCustody(actorA, keeper.id, { custody: `venue:${item.id}` }))) as {
+      fields?: Record<string, string>;
+    };
+    expect(noPerson.fields).toEqual({ toAccountId: "請選擇新保管人" });
     await svc().transferCustody(actorA, keeper.id, {
       custody: `venue:${item.id}`,
       toAccountId: String(colleague.id),
@@ -477,6 +486,16 @@ describe("ACC-4 guards", () => {
       .where("item_id", "=", item.id)
       .executeTakeFirstOrThrow();
     expect(slot.account_id).toBe(colleague.id);
+    // The account's log names who held it before and after, never 「→ （空白）」.
+    const logged = await c.db
+      .selectFrom("account_changes")
+      .select(["before_value", "after_value"])
+      .where("account_id", "=", keeper.id)
+      .where("field", "=", "保管移轉")
+      .executeTakeFirstOrThrow();
+    expect(logged.before_value).toMatch(/^.+：.+$/);
+    expect(logged.after_value).toMatch(/^.+：.+$/);
+    expect(logged.after_value).not.toBe(logged.before_value);
     await svc().setStatus(actorA, keeper.id, { status: "disabled", reason: "離職" });
     expect(await statusOf(keeper.id)).toBe("disabled");
   });

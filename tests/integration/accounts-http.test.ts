@@ -49,6 +49,20 @@ describe("account console over HTTP", () => {
     expect((await get(userA, "/admin/accounts")).status).toBe(404);
   });
 
+  it("pages by 10 unless 20 or 50 is chosen (issue 17); any other size reads as 10", async () => {
+    const unitId = (
+      await c.db.selectFrom("accounts").select("unit_id").where("id", "=", userA.id).executeTakeFirstOrThrow()
+    ).unit_id;
+    for (let i = 0; i < 12; i++) await makeAccount(c, { unitId, name: `分頁同仁${i}` });
+    const rows = (html: string) => (html.match(/<tr/g) ?? []).length - 1; // less the header row
+    const ten = await (await get(adminA, "/admin/accounts")).text();
+    expect(rows(ten)).toBe(10);
+    expect(ten).toContain("每頁顯示 10 筆");
+    expect(ten).toMatch(/href="[^"]*\?size=20"/);
+    expect(rows(await (await get(adminA, "/admin/accounts?size=20")).text())).toBeGreaterThan(10);
+    expect(rows(await (await get(adminA, "/admin/accounts?size=999")).text())).toBe(10);
+  });
+
   it("another agency's account: detail, its tabs and exports are 404", async () => {
     for (const path of [
       `/admin/accounts/${userB.id}`,

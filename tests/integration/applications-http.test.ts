@@ -65,6 +65,12 @@ describe("pages", () => {
       const res = await get(null, path);
       expect(res.status, path).toBe(200);
     }
+    // Issue 17: the step list on /apply is styled — its stylesheet is one the page loads.
+    const html = await (await get(null, "/apply")).text();
+    const sheets = [...html.matchAll(/<link rel="stylesheet" href="([^"]+)"/g)].map((m) => m[1]!);
+    const css = await Promise.all(sheets.map((h) => fetch(new URL(h, server.url)).then((r) => r.text())));
+    expect(html).toContain('<ol class="steps"');
+    expect(css.some((t) => /\.steps\s*\[aria-current=["']?step/.test(t))).toBe(true);
   });
 
   it("ACC-17: an expired password sends every page to the change-password page until changed", async () => {
@@ -116,6 +122,23 @@ describe("pages", () => {
       ]),
     );
     expect(decided.status).toBe(404);
+    // Issue 17: once decided, the same link opens it read only (no decision form), with how it was decided.
+    const rejected = await post(
+      adminA,
+      "/admin/account-reviews",
+      new URLSearchParams([
+        ["intent", "decide"],
+        ["ids", String(id)],
+        ["decision", "reject"],
+        ["comment", "資料不全"],
+      ]),
+    );
+    expect(rejected.status).toBe(200);
+    const view = await (await get(adminA, `/admin/account-reviews?review=${id}`)).text();
+    expect(view).toContain("此申請已審核，僅供檢視。");
+    expect(view).toContain("資料不全");
+    expect(view).not.toContain('name="decision"');
+    expect((await get(adminB, `/admin/account-reviews?review=${id}`)).status).toBe(404);
     const xlsx = await get(adminA, "/admin/account-reviews.xlsx?type=activation");
     expect(xlsx.status).toBe(200);
     expect(xlsx.headers.get("content-type")).toContain("spreadsheetml");
@@ -145,7 +168,7 @@ describe("pages", () => {
       new URLSearchParams({ intent: "submit", proof: proof!, email, ...applyForm(unitA) }),
     );
     expect(ok.status).toBe(200);
-    expect(await ok.text()).toContain("申請已送出");
+    expect(await ok.text()).toContain("等待所屬機關的機關管理者審核");
     expect(await count("account_applications")).toBe(before + 1);
   });
 });

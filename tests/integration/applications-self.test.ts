@@ -94,6 +94,9 @@ describe("my account (ACC-19)", () => {
     const usage = await self().usageRecords(actor, "abc");
     expect(usage.page).toBe(1);
     expect(usage.rows.map((r) => r.action)).toContain("account.self_update");
+    // The target reads as zh-TW with its name (issue 17), never `account #12`.
+    const mine = usage.rows.find((r) => r.action === "account.self_update");
+    expect(mine?.target).toBe(`帳號 #${me.id}（測試${me.username}）`);
   });
 });
 

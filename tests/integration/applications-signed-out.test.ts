@@ -128,7 +128,8 @@ describe("apply (ACC-1), edit (ACC-2), activate (ACC-3)", () => {
     const email = freshEmail();
     const proof = await prove(c, "apply", email);
     const form = applyForm(unitA);
-    const { id } = await flows().apply({ ...form, proof });
+    const { id, reviewer } = await flows().apply({ ...form, proof });
+    expect(reviewer).toBe("agency_admin");
     const app = await c.db
       .selectFrom("account_applications")
       .selectAll()
@@ -151,6 +152,26 @@ describe("apply (ACC-1), edit (ACC-2), activate (ACC-3)", () => {
       .executeTakeFirst();
     expect((push?.payload as { recipients: number[] }).recipients).toEqual([adminA.id]);
     expect((await lastMailTo(c, "admin.a@example.com"))?.subject).toContain("帳號啟用申請待審核");
+  });
+
+  it("an agency with no agency admin sends the application to the system admins, and says so (issue 17)", async () => {
+    const sys = await makeAccount(c, { unitId: unitA, role: "sys_admin" });
+    await c.db.updateTable("accounts").set({ backup_email: "sys.b@example.com" }).where("id", "=", sys.id).execute();
+    const proof = await prove(c, "apply", freshEmail());
+    const { id, reviewer } = await flows().apply({ ...applyForm(unitB), proof });
+    expect(reviewer).toBe("sys_admin");
+    const push = await c.db
+      .selectFrom("jobs")
+      .select("payload")
+      .where("idempotency_key", "=", `push:account-application:${id}:new`)
+      .executeTakeFirst();
+    const recipients = (push?.payload as { recipients: number[] }).recipients;
+    expect(recipients).toContain(sys.id);
+    expect(recipients).not.toContain(adminA.id);
+    expect((await lastMailTo(c, "sys.b@example.com"))?.subject).toContain("帳號啟用申請待審核");
+    // The system admin can open it in 帳號申請審核.
+    const { actor } = await signInAs(c, sys);
+    expect((await c.services.applications.review.get(actor, String(id))).id).toBe(id);
     // The proof is used up.
     const again = await domainError(flows().apply({ ...applyForm(unitA), proof }));
     expect(again.message).toContain("信箱驗證已逾時");

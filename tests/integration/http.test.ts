@@ -172,6 +172,22 @@ describe("dev mailbox", () => {
     expect((await fetch(`${server.url}/dev/mailbox`, { headers: { ...remote, Cookie: sysCookie } })).status).toBe(200);
   });
 
+  it("makes a mail's bare path links absolute with the request's origin (no PUBLIC_ORIGIN: issue 17)", async () => {
+    const token = `dev-link-${Date.now()}`;
+    await c.db
+      .insertInto("dev_mailbox")
+      .values({
+        channel: "mail",
+        to_address: "x@example.org",
+        subject: "連結",
+        body: `請開通：\n/activate?token=${token}\n`,
+        created_at: new Date(),
+      })
+      .execute();
+    const html = await (await fetch(`${server.url}/dev/mailbox`)).text();
+    expect(html).toContain(`<a href="${server.url}/activate?token=${token}">`);
+  });
+
   it("never marks the session cookie Secure outside production", async () => {
     const res = await post(
       "/login",

@@ -367,6 +367,15 @@ describe("client admin", () => {
 
   it("rotating the secret refuses the old one and the new one works", async () => {
     const { clientId, secret, adminBrowser } = await approvedClient("差勤系統乙");
+    // Issue 17: the page asks first, in a dialog rendered by the server, naming what happens;
+    // its form posts to the page without ?confirm. The grant types read as zh-TW.
+    const asked = await adminBrowser.fetch(`/admin/sso-clients/${clientId}?confirm=rotate`).then((r) => r.text());
+    expect(asked).toMatch(/<dialog open="" class="confirm-dialog" aria-labelledby="confirm-rotate-title"/);
+    expect(asked).toContain("舊密鑰將立即失效");
+    expect(asked).toContain(`action="/admin/sso-clients/${clientId}"`);
+    expect(asked).toContain("授權碼（使用者登入）");
+    expect(asked).not.toContain(">authorization_code");
+    expect(await adminBrowser.fetch(`/admin/sso-clients/${clientId}`).then((r) => r.text())).not.toContain("<dialog");
     const res = await adminBrowser.post(`/admin/sso-clients/${clientId}`, { intent: "rotate" });
     expect(res.status).toBe(200);
     const fresh = secretIn(await res.text())!;

@@ -6,7 +6,7 @@ import fs from "node:fs";
  * only goes down: lower it when a change removes copies, never raise it to let one in.
  * 68 when the clone finder was added (2026-12-04); the issue's goal is half of that, 34.
  */
-export const CLONE_BUDGET = 27;
+export const CLONE_BUDGET = 25;
 
 const report = JSON.parse(fs.readFileSync("test-results/jscpd/jscpd-report.json", "utf8")) as {
   duplicates: { firstFile: { name: string; start: number }; secondFile: { name: string; start: number } }[];

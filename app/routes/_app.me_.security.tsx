@@ -1,3 +1,4 @@
+import { ConfirmAction } from "~/components/confirm-dialog";
 import type { ActionFunctionArgs, LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
@@ -295,18 +296,15 @@ function PasskeySection({ passkeys, notice, nameError }: PasskeySectionProps) {
                   {p.lastUsedAt ? formatDateTime(p.lastUsedAt) : "尚未使用"}
                 </p>
               </div>
-              <Form method="post">
-                <input type="hidden" name="id" value={p.id} />
-                <button
-                  type="submit"
-                  name="intent"
-                  value="passkey-remove"
-                  className="btn btn-small"
-                  aria-label={`移除通行金鑰「${p.name}」`}
-                >
-                  移除
-                </button>
-              </Form>
+              <ConfirmAction
+                name={`passkey-${p.id}`}
+                label="移除"
+                title={`確定要移除通行金鑰「${p.name}」嗎？`}
+                consequence="移除後，這個裝置上的通行金鑰就不能再用來登入入口網；之後可再新增。"
+                fields={{ intent: "passkey-remove", id: p.id }}
+                ariaLabel={`移除通行金鑰「${p.name}」`}
+                small
+              />
             </li>
           ))}
         </ul>

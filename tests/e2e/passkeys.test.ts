@@ -88,7 +88,9 @@ describe.skipIf(skip)("passkeys in Chromium", () => {
 
     await page.goto(`${origin}/me/security`);
     await page.getByText(/最後使用：\d/).waitFor();
-    await page.getByRole("button", { name: "移除通行金鑰「公務手機」" }).click();
+    // Removing asks first (issue 17 item 3): the dialog names what happens, then 移除.
+    await page.getByRole("link", { name: "移除通行金鑰「公務手機」" }).click();
+    await page.getByRole("dialog").getByRole("button", { name: "移除" }).click();
     await page.getByText("已移除通行金鑰「公務手機」").first().waitFor();
     expect(await c.db.selectFrom("passkeys").select("id").where("account_id", "=", user.id).execute()).toEqual([]);
     expect(cspErrors).toEqual([]);

@@ -327,10 +327,14 @@ describe.skipIf(skip)("two app servers and a worker behind nginx, restarted in t
           .select(["idempotency_key", "state"])
           .where("kind", "=", "signin.secret-message")
           .execute();
+      // 30 s: on a loaded two-core runner the new worker's start alone has taken over 10 s.
       await waitFor(
         async () => (await queued()).every((j) => j.state === "done") && received.length >= counts.mails,
-        20_000,
-      );
+        30_000,
+      ).catch(async (e: Error) => {
+        const states = (await queued()).filter((j) => j.state !== "done");
+        throw new Error(`${e.message}: ${received.length}/${counts.mails} mails, not done: ${JSON.stringify(states)}`);
+      });
       mark("mail drained");
       const jobs = await queued();
 

@@ -68,7 +68,7 @@ export function createFindFree(deps: BookingDeps) {
       ? Number(found[0].total)
       : Number((await query.select((eb) => eb.fn.countAll<string>().as("n")).executeTakeFirstOrThrow()).n);
     const rows = found.map(({ total: _, ...r }) => r);
-    return { rows, total, page: q.page, pageSize: PAGE_SIZE, query: q };
+    return { rows, total, page: q.page, pageSize: PAGE_SIZE };
   }
 
   /** The sites to choose from: those holding an item of this kind I may book. */
